@@ -1,0 +1,52 @@
+package dev.arenaemu.emulator.cpu;
+
+import dev.arenaemu.emulator.ffm.Unicorn;
+import dev.arenaemu.emulator.ffm.X86Reg;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Where, inside a uc_context blob, CPUX86State keeps {@code error_code} and
+ * {@code old_exception}. The API exposes neither; both are needed (the #PF error code, and the
+ * reset that stops Unicorn 2.0.1 turning the second handled #PF into #DF).
+ *
+ * <p>Found at run time: write eight distinct values to DR0..DR7, save a context and search the
+ * blob. CPUX86State has {@code int error_code; int exception_is_int; target_ulong
+ * exception_next_eip; target_ulong dr[8]; ...; int old_exception} (the same in 2.0.1, 2.1.3 and
+ * HEAD), so error_code sits 16 bytes before dr[0] and old_exception 96 bytes after it. The
+ * {@link Machine} verifies both with a real fault before anything else runs.
+ */
+public record ContextLayout(long errorCodeOffset, long oldExceptionOffset, long size) {
+    private static final long[] MARKERS = {
+        0x1111_0000_0000_0d00L, 0x2222_0000_0000_0d01L, 0x3333_0000_0000_0d02L, 0x4444_0000_0000_0d03L,
+        0x5555_0000_0000_0d04L, 0x6666_0000_0000_0d05L, 0x7777_0000_0000_0d06L, 0x0888_0000_0000_0d07L};
+    private static final X86Reg[] DRS = {X86Reg.DR0, X86Reg.DR1, X86Reg.DR2, X86Reg.DR3,
+        X86Reg.DR4, X86Reg.DR5, X86Reg.DR6, X86Reg.DR7};
+
+    private static ContextLayout discovered;
+
+    /** Discovers the layout once per process (it is a property of the libunicorn build). */
+    public static synchronized ContextLayout discover() {
+        if (discovered != null) return discovered;
+        try (Unicorn uc = new Unicorn()) {
+            for (int i = 0; i < 8; i++) uc.regWrite(DRS[i], MARKERS[i]);
+            Unicorn.Context ctx = uc.contextAlloc();
+            uc.contextSave(ctx);
+            MemorySegment blob = ctx.bytes();
+            long size = blob.byteSize();
+            long found = -1;
+            for (long off = 0; off + 64 <= size && found < 0; off += 8) {
+                boolean all = true;
+                for (int i = 0; i < 8 && all; i++) all = blob.get(ValueLayout.JAVA_LONG_UNALIGNED, off + 8L * i) == MARKERS[i];
+                if (all) found = off;
+            }
+            if (found < 0) {
+                throw new IllegalStateException("uc_context layout not recognised: DR0..DR7 markers not found in the "
+                    + size + "-byte blob; this libunicorn build differs from 2.0.1 and the #PF error code cannot be read");
+            }
+            discovered = new ContextLayout(found - 16, found + 96, size);
+            return discovered;
+        }
+    }
+}

@@ -1,0 +1,288 @@
+package dev.arenaemu.emulator.cpu;
+
+import dev.arenaemu.emulator.ffm.Unicorn;
+import dev.arenaemu.emulator.ffm.UnicornException;
+import dev.arenaemu.emulator.ffm.X86Reg;
+import dev.arenaemu.emulator.memory.HostBuffer;
+import dev.arenaemu.emulator.paging.PageTable;
+import dev.arenaemu.emulator.trap.FaultHandler;
+import dev.arenaemu.emulator.trap.FaultResolution;
+import dev.arenaemu.emulator.trap.PageFault;
+import dev.arenaemu.emulator.trap.SyscallHandler;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * One CPU bound to one address space: a Unicorn engine, its page-table root and the regions that
+ * back its virtual ranges. The kernel CPU runs at CPL0 under the kernel root; each process gets
+ * its own CPU at CPL3 under its user root. Regions are per engine, which is why a process is an
+ * engine of its own; engines share host memory through map_ptr.
+ *
+ * <p>Every #PF reaches {@link FaultHandler} with the error code read from the context blob; the
+ * handler's {@link FaultResolution} is applied and the blob's old_exception is reset so the next
+ * fault is a #PF again, not a #DF (Unicorn 2.0.1 never "delivers" a handled exception).
+ */
+public final class Cpu implements AutoCloseable {
+    public enum Mode { KERNEL, USER }
+
+    private static final int UC_ERR_INSN_INVALID = 10, UC_ERR_EXCEPTION = 21;
+    private static final int UC_ERR_READ_UNMAPPED = 6, UC_ERR_WRITE_UNMAPPED = 7, UC_ERR_FETCH_UNMAPPED = 8;
+    private static final long DUMMY_PAGE = 0x1000L;   // never mapped otherwise: the null page
+
+    private final Machine machine;
+    private final Unicorn uc;
+    private final PageTable table;
+    private final Mode mode;
+    private final ContextLayout layout;
+    private final Unicorn.Context scratchContext;
+    private final Unicorn.Context kernelContext;     // USER mode only: CPL0 state for privileged stubs
+    private final Unicorn.Context userContext;
+
+    private FaultHandler faultHandler = FaultHandler.DELIVER_ALL;
+    private SyscallHandler syscallHandler = SyscallHandler.EXIT_ALL;
+
+    // State of the run in progress.
+    private boolean running;
+    private RunResult stopResult;
+    private long faultsLeft;
+    private int unmappedType;
+    private long unmappedAddress;
+    private long faultCount;
+
+    Cpu(Machine machine, PageTable table, Mode mode, ContextLayout layout) {
+        this.machine = machine;
+        this.table = table;
+        this.mode = mode;
+        this.layout = layout;
+        this.uc = new Unicorn();
+        this.scratchContext = uc.contextAlloc();
+        this.userContext = uc.contextAlloc();
+        this.kernelContext = mode == Mode.USER ? uc.contextAlloc() : null;
+        uc.hookInterrupt(this::onInterrupt);
+        uc.hookUnmapped(this::onUnmapped);
+        uc.hookSyscall(this::onSyscall);
+    }
+
+    /** Long mode with paging on under this CPU's root (written before the first run, see notes §1). */
+    void initialiseLongMode(long gdtBase, int gdtLimit, long kernelStackTop) {
+        uc.regWriteTable(X86Reg.GDTR, gdtBase, gdtLimit);
+        uc.regWrite(X86Reg.CR3, table.root());
+        uc.regWrite(X86Reg.CR4, 0x220);                 // PAE | OSFXSR
+        uc.msrWrite(0xC000_0080, 0x500);                // EFER = LME | LMA (NXE/SCE unavailable in 2.0.1)
+        uc.regWrite(X86Reg.CR0, 0x8001_0033L);          // PG | WP | NE | ET | MP | PE
+        uc.regWrite(X86Reg.RSP, kernelStackTop);
+    }
+
+    /** USER mode: remember the CPL0 state, then iretq to CPL3 at {@code userRip}. */
+    void enterUserMode(long entryStub, long userRip, long userRsp) {
+        uc.contextSave(kernelContext);
+        uc.regWrite(X86Reg.RDI, userRip);
+        uc.regWrite(X86Reg.RSI, userRsp);
+        RunResult r = run(entryStub, userRip, Budget.SHORT);
+        if (!(r instanceof RunResult.Returned) || (uc.regRead(X86Reg.CS) & 3) != 3) {
+            throw new IllegalStateException("iretq to CPL3 failed: " + r + " cs=0x" + Long.toHexString(uc.regRead(X86Reg.CS)));
+        }
+    }
+
+    public Mode mode() { return mode; }
+    public PageTable pageTable() { return table; }
+    public Machine machine() { return machine; }
+    /** The privilege level code runs at now (CS.RPL). */
+    public int cpl() { return (int) (uc.regRead(X86Reg.CS) & 3); }
+    /** Faults dispatched by this CPU since it was created. */
+    public long faultCount() { return faultCount; }
+
+    public void setFaultHandler(FaultHandler handler) { this.faultHandler = handler; }
+    public void setSyscallHandler(SyscallHandler handler) { this.syscallHandler = handler; }
+
+    // ---- regions ------------------------------------------------------------------------
+
+    /** Backs [va, va+size) with {@code buffer} bytes from {@code offset}; presence still comes from the PTEs. */
+    public void mapRegion(long va, long size, HostBuffer buffer, long offset) {
+        MemorySegment slice = buffer.memory().asSlice(offset, size);
+        uc.memMapPtr(va, size, Unicorn.PROT_ALL, slice);
+    }
+
+    public void unmapRegion(long va, long size) {
+        uc.memUnmap(va, size);
+    }
+
+    public java.util.List<Unicorn.Region> regions() {
+        return uc.memRegions();
+    }
+
+    // ---- registers and memory -------------------------------------------------------------
+
+    public long reg(X86Reg reg) { return uc.regRead(reg); }
+    public void reg(X86Reg reg, long value) { uc.regWrite(reg, value); }
+
+    /** Writes code or data through the engine (drops stale translations of those bytes). */
+    public void write(long va, byte[] bytes) { uc.memWrite(va, bytes); }
+    public byte[] read(long va, int length) { return uc.memRead(va, length); }
+
+    /** Hooks execution of [begin, end] (inclusive); used for trampolines into Java. */
+    public long hookCode(long begin, long end, Unicorn.CodeHook hook) { return uc.hookCode(begin, end, hook); }
+
+    // ---- execution ----------------------------------------------------------------------
+
+    /** Runs from {@code begin} until RIP reaches {@code until}, a handler stops it, or a budget runs out. */
+    public RunResult run(long begin, long until, Budget budget) {
+        if (running) throw new IllegalStateException("nested run on one CPU");
+        running = true;
+        stopResult = null;
+        faultsLeft = budget.faults();
+        long started = System.nanoTime();
+        try {
+            long rip = begin;
+            while (true) {
+                int err = uc.startRaw(rip, until, budget.wallMicros(), budget.instructions());
+                if (stopResult != null) return stopResult;
+                switch (err) {
+                    case 0 -> {
+                        long now = uc.regRead(X86Reg.RIP);
+                        if (now == until) return new RunResult.Returned(now);
+                        boolean wall = budget.wallMicros() > 0 && (System.nanoTime() - started) / 1000 >= budget.wallMicros();
+                        return new RunResult.BudgetExhausted(wall ? RunResult.Limit.WALL_CLOCK : RunResult.Limit.INSTRUCTIONS, now);
+                    }
+                    case UC_ERR_READ_UNMAPPED, UC_ERR_WRITE_UNMAPPED, UC_ERR_FETCH_UNMAPPED -> {
+                        RunResult stop = dispatchNoRegion(err);
+                        if (stop != null) return stop;
+                        rip = uc.regRead(X86Reg.RIP);
+                    }
+                    case UC_ERR_INSN_INVALID -> { return new RunResult.Trapped(6, uc.regRead(X86Reg.RIP)); }
+                    case UC_ERR_EXCEPTION -> { return new RunResult.Trapped(-1, uc.regRead(X86Reg.RIP)); }
+                    default -> throw new UnicornException("uc_emu_start", err, Unicorn.strerror(err));
+                }
+            }
+        } finally {
+            running = false;
+        }
+    }
+
+    public boolean running() { return running; }
+
+    private void onInterrupt(int intno) {
+        long rip = uc.regRead(X86Reg.RIP);
+        uc.contextSave(scratchContext);
+        MemorySegment blob = scratchContext.bytes();
+        int errorCode = blob.get(ValueLayout.JAVA_INT_UNALIGNED, layout.errorCodeOffset());
+        blob.set(ValueLayout.JAVA_INT_UNALIGNED, layout.oldExceptionOffset(), -1);
+        uc.contextRestore(scratchContext);
+        if (intno != 14) {
+            stop(new RunResult.Trapped(intno, rip));
+            return;
+        }
+        PageFault fault = new PageFault(uc.regRead(X86Reg.CR2), errorCode, rip, (errorCode & PageFault.PF_USER) != 0 ? 3 : 0, false);
+        FaultResolution resolution = dispatch(fault);
+        if (resolution != null) apply(resolution, fault);
+    }
+
+    private boolean onUnmapped(int type, long address, int size, long value) {
+        // No region: stop, and let run() dispatch outside the engine (restarting is cheap enough
+        // for this rare path, and the engine's state is settled by then).
+        unmappedType = type;
+        unmappedAddress = address;
+        return false;
+    }
+
+    private RunResult dispatchNoRegion(int err) {
+        int cpl = cpl();
+        int code = (cpl == 3 ? PageFault.PF_USER : 0)
+            | (err == UC_ERR_WRITE_UNMAPPED ? PageFault.PF_WRITE : 0)
+            | (err == UC_ERR_FETCH_UNMAPPED ? PageFault.PF_INSTR : 0);
+        PageFault fault = new PageFault(unmappedAddress, code, uc.regRead(X86Reg.RIP), cpl, true);
+        FaultResolution resolution = dispatch(fault);
+        if (resolution == null) return stopResult;
+        if (resolution instanceof FaultResolution.Deliver) return new RunResult.Delivered(fault);
+        apply(resolution, fault);
+        return null;
+    }
+
+    /** Counts the fault against the budget and asks the handler; null when the run must stop. */
+    private FaultResolution dispatch(PageFault fault) {
+        faultCount++;
+        if (--faultsLeft < 0) {
+            stop(new RunResult.BudgetExhausted(RunResult.Limit.FAULTS, fault.rip()));
+            return null;
+        }
+        return faultHandler.onPageFault(fault, this);
+    }
+
+    private void apply(FaultResolution resolution, PageFault fault) {
+        switch (resolution) {
+            case FaultResolution.Retry r -> { }
+            case FaultResolution.Fixup f -> {
+                if (f.zeroRegister() != null) uc.regWrite(f.zeroRegister(), 0);
+                uc.regWrite(X86Reg.RIP, f.resumeRip());
+            }
+            case FaultResolution.Deliver d -> stop(new RunResult.Delivered(fault));
+        }
+    }
+
+    private void onSyscall() {
+        if (syscallHandler.onSyscall(this) == SyscallHandler.Action.EXIT) {
+            stop(new RunResult.Exited(uc.regRead(X86Reg.RDI), uc.regRead(X86Reg.RIP)));
+        }
+    }
+
+    private void stop(RunResult result) {
+        if (stopResult == null) stopResult = result;
+        uc.stop();
+    }
+
+    // ---- TLB ----------------------------------------------------------------------------
+
+    /**
+     * Drops this CPU's cached translation of {@code va}. Unicorn 2.0.1 has no API for it
+     * (uc_ctl_flush_tlb flushes translation blocks only), so a guest {@code invlpg} runs; inside a
+     * run, where a nested run would clobber state, the dummy map+unmap flush is used instead.
+     */
+    public void flushTlbPage(long va) {
+        if (running) { flushInsideRun(); return; }
+        runPrivileged(machine.stubs().invlpg(), X86Reg.RDI, va);
+    }
+
+    /** Drops every cached translation of this CPU (guest {@code mov cr3, cr3}). */
+    public void flushTlbAll() {
+        if (running) { flushInsideRun(); return; }
+        runPrivileged(machine.stubs().reloadCr3(), X86Reg.RAX, 0);
+    }
+
+    private void flushInsideRun() {
+        // Mapping or unmapping any region makes QEMU flush the whole TLB of this engine.
+        uc.memMap(DUMMY_PAGE, 0x1000, Unicorn.PROT_READ);
+        uc.memUnmap(DUMMY_PAGE, 0x1000);
+    }
+
+    /** Runs a CPL0 stub (ending in a {@code hlt} we stop at) without disturbing guest registers. */
+    private void runPrivileged(Stubs.Stub stub, X86Reg argReg, long arg) {
+        uc.contextSave(userContext);
+        if (mode == Mode.USER) uc.contextRestore(kernelContext);
+        uc.regWrite(argReg, arg);
+        try {
+            RunResult r = run(stub.address(), stub.end(), Budget.SHORT);
+            if (!(r instanceof RunResult.Returned)) throw new IllegalStateException("TLB flush stub failed: " + r);
+        } finally {
+            uc.contextRestore(userContext);
+        }
+    }
+
+    /** USER mode only: switch to the CPL0 state saved at entry (the kernel side of this process). */
+    public void enterKernelMode() {
+        if (mode != Mode.USER) throw new IllegalStateException("already a kernel CPU");
+        uc.contextSave(userContext);
+        uc.contextRestore(kernelContext);
+    }
+
+    /** USER mode only: back to the CPL3 state saved by {@link #enterKernelMode}. */
+    public void returnToUserMode() {
+        if (mode != Mode.USER) throw new IllegalStateException("a kernel CPU has no user mode");
+        uc.contextRestore(userContext);
+    }
+
+    @Override
+    public void close() {
+        uc.close();
+    }
+}

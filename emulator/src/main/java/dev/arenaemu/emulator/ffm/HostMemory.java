@@ -1,0 +1,73 @@
+package dev.arenaemu.emulator.ffm;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * Host memory reservations made with libc mmap(MAP_NORESERVE): gigabytes cost nothing until a
+ * page is touched, and the kernel hands back zeroed pages, so no Java code zero-fills them.
+ */
+public final class HostMemory {
+    private static final int PROT_READ = 1, PROT_WRITE = 2;
+    private static final int MAP_PRIVATE = 0x02, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000;
+    private static final int MADV_DONTNEED = 4;
+    private static final long MAP_FAILED = -1L;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final MethodHandle MMAP = LINKER.downcallHandle(
+        LINKER.defaultLookup().find("mmap").orElseThrow(),
+        FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle MUNMAP = LINKER.downcallHandle(
+        LINKER.defaultLookup().find("munmap").orElseThrow(),
+        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle MADVISE = LINKER.downcallHandle(
+        LINKER.defaultLookup().find("madvise").orElseThrow(),
+        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+
+    private HostMemory() {}
+
+    /** Reserves {@code size} bytes (a multiple of 4096) of zeroed, lazily backed host memory. */
+    public static MemorySegment reserve(long size) {
+        if (size <= 0 || (size & 0xFFF) != 0) throw new IllegalArgumentException("size must be a positive multiple of 4096: " + size);
+        MemorySegment p;
+        try {
+            p = (MemorySegment) MMAP.invokeExact(MemorySegment.NULL, size, PROT_READ | PROT_WRITE,
+                MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0L);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+        if (p.address() == MAP_FAILED) throw new OutOfMemoryError("mmap of " + size + " bytes failed");
+        return p.reinterpret(size, Arena.global(), null);
+    }
+
+    /** Returns the pages of a range to the host: they read as zero afterwards and leave the RSS. */
+    public static void discard(MemorySegment range) {
+        try {
+            int rc = (int) MADVISE.invokeExact(range, range.byteSize(), MADV_DONTNEED);
+            if (rc != 0) throw new IllegalStateException("madvise failed for " + range);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** Unmaps a reservation made by {@link #reserve}; the segment must not be used afterwards. */
+    public static void release(MemorySegment reservation) {
+        try {
+            int rc = (int) MUNMAP.invokeExact(reservation, reservation.byteSize());
+            if (rc != 0) throw new IllegalStateException("munmap failed for " + reservation);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+}

@@ -1,0 +1,412 @@
+package dev.arenaemu.emulator.ffm;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.ArrayList;
+import java.util.List;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BOOLEAN;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * The one place that talks to libunicorn.so.2 (FFM, no JNI). One instance is one uc_engine.
+ *
+ * <p>Every upcall catches whatever the Java callback throws, stops emulation and keeps the
+ * throwable; {@link #start} rethrows it once uc_emu_start has returned. A throwing upcall would
+ * otherwise take the JVM down (FFM aborts on an uncaught exception in an upcall).
+ *
+ * <p>Not thread-safe: one engine is driven by one thread at a time, as libunicorn requires.
+ */
+public final class Unicorn implements AutoCloseable {
+    public static final int UC_ARCH_X86 = 4;
+    public static final int UC_MODE_64 = 8;
+    public static final int PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4, PROT_ALL = 7;
+
+    public static final int HOOK_INTR = 1, HOOK_INSN = 1 << 1, HOOK_CODE = 1 << 2;
+    public static final int HOOK_MEM_READ_UNMAPPED = 1 << 4, HOOK_MEM_WRITE_UNMAPPED = 1 << 5,
+        HOOK_MEM_FETCH_UNMAPPED = 1 << 6;
+    public static final int HOOK_MEM_UNMAPPED = HOOK_MEM_READ_UNMAPPED | HOOK_MEM_WRITE_UNMAPPED | HOOK_MEM_FETCH_UNMAPPED;
+    /** uc_mem_type values reported to unmapped-memory hooks. */
+    public static final int MEM_READ_UNMAPPED = 19, MEM_WRITE_UNMAPPED = 20, MEM_FETCH_UNMAPPED = 21;
+    public static final int X86_INS_SYSCALL = 699;
+
+    /** Called for UC_HOOK_INTR (intno 14 = #PF, 8 = #DF, 13 = #GP, ...). */
+    @FunctionalInterface public interface InterruptHook { void onInterrupt(int intno); }
+    /** Called for UC_HOOK_INSN with UC_X86_INS_SYSCALL; execution continues after the instruction. */
+    @FunctionalInterface public interface SyscallHook { void onSyscall(); }
+    /** Called for UC_HOOK_CODE before each instruction in the hooked range. */
+    @FunctionalInterface public interface CodeHook { void onCode(long address, int size); }
+    /** Called for an access where no region exists; return true only if a region was mapped. */
+    @FunctionalInterface public interface UnmappedHook { boolean onUnmapped(int type, long address, int size, long value); }
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIB = openLibrary();
+
+    private static final MethodHandle UC_OPEN = h("uc_open", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle UC_CLOSE = h("uc_close", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle UC_STRERROR = h("uc_strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    private static final MethodHandle UC_MEM_MAP = h("uc_mem_map", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle UC_MEM_MAP_PTR = h("uc_mem_map_ptr", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS));
+    private static final MethodHandle UC_MEM_UNMAP = h("uc_mem_unmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle UC_MEM_PROTECT = h("uc_mem_protect", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle UC_MEM_REGIONS = h("uc_mem_regions", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
+    private static final MethodHandle UC_FREE = h("uc_free", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle UC_MEM_READ = h("uc_mem_read", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG));
+    private static final MethodHandle UC_MEM_WRITE = h("uc_mem_write", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG));
+    private static final MethodHandle UC_REG_READ = h("uc_reg_read", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS), Linker.Option.critical(false));
+    private static final MethodHandle UC_REG_WRITE = h("uc_reg_write", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS), Linker.Option.critical(false));
+    private static final MethodHandle UC_EMU_START = h("uc_emu_start", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle UC_EMU_STOP = h("uc_emu_stop", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle UC_CONTEXT_ALLOC = h("uc_context_alloc", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle UC_CONTEXT_SAVE = h("uc_context_save", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle UC_CONTEXT_RESTORE = h("uc_context_restore", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle UC_CONTEXT_SIZE = h("uc_context_size", FunctionDescriptor.of(JAVA_LONG, ADDRESS));
+    private static final MethodHandle UC_CONTEXT_FREE = h("uc_context_free", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle UC_HOOK_ADD = h("uc_hook_add",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle UC_HOOK_ADD_INSN = h("uc_hook_add",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_INT),
+        Linker.Option.firstVariadicArg(7));
+    private static final MethodHandle UC_HOOK_DEL = h("uc_hook_del", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+
+    /** struct uc_x86_mmr { u16 selector; u64 base; u32 limit; u32 flags; } */
+    private static final MemoryLayout MMR = MemoryLayout.structLayout(
+        ValueLayout.JAVA_SHORT, MemoryLayout.paddingLayout(6), JAVA_LONG, JAVA_INT, JAVA_INT);
+    /** struct uc_x86_msr { u32 rid; u64 value; } */
+    private static final MemoryLayout MSR_LAYOUT = MemoryLayout.structLayout(JAVA_INT, MemoryLayout.paddingLayout(4), JAVA_LONG);
+
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment handle;
+    private final MemorySegment scratch;
+    private final List<MemorySegment> keepAlive = new ArrayList<>();
+    private Throwable pending;
+    private boolean closed;
+
+    public Unicorn() {
+        MemorySegment out = arena.allocate(ADDRESS);
+        check("uc_open", (int) call(UC_OPEN, UC_ARCH_X86, UC_MODE_64, out));
+        handle = out.get(ADDRESS, 0);
+        scratch = arena.allocate(64, 16);
+    }
+
+    // ---- memory --------------------------------------------------------------------------
+
+    public void memMap(long address, long size, int perms) {
+        check("uc_mem_map", (int) call(UC_MEM_MAP, handle, address, size, perms));
+    }
+
+    /** Maps caller-owned host memory; several calls with one pointer alias the same bytes. */
+    public void memMapPtr(long address, long size, int perms, MemorySegment host) {
+        check("uc_mem_map_ptr", (int) call(UC_MEM_MAP_PTR, handle, address, size, perms, host));
+    }
+
+    public void memUnmap(long address, long size) {
+        check("uc_mem_unmap", (int) call(UC_MEM_UNMAP, handle, address, size));
+    }
+
+    public void memProtect(long address, long size, int perms) {
+        check("uc_mem_protect", (int) call(UC_MEM_PROTECT, handle, address, size, perms));
+    }
+
+    /** A region as uc_mem_regions reports it; {@code end} is inclusive. */
+    public record Region(long begin, long end, int perms) {}
+
+    public List<Region> memRegions() {
+        MemorySegment regionsOut = arena.allocate(ADDRESS);
+        MemorySegment countOut = arena.allocate(JAVA_INT);
+        check("uc_mem_regions", (int) call(UC_MEM_REGIONS, handle, regionsOut, countOut));
+        int count = countOut.get(JAVA_INT, 0);
+        MemorySegment regions = regionsOut.get(ADDRESS, 0).reinterpret(24L * count);
+        List<Region> list = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            list.add(new Region(regions.get(JAVA_LONG, 24L * i), regions.get(JAVA_LONG, 24L * i + 8),
+                regions.get(JAVA_INT, 24L * i + 16)));
+        }
+        call(UC_FREE, regions);
+        return list;
+    }
+
+    public void memRead(long address, MemorySegment dst) {
+        check("uc_mem_read", (int) call(UC_MEM_READ, handle, address, dst, dst.byteSize()));
+    }
+
+    public byte[] memRead(long address, int length) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(Math.max(1, length));
+            check("uc_mem_read", (int) call(UC_MEM_READ, handle, address, buf, (long) length));
+            return buf.asSlice(0, length).toArray(ValueLayout.JAVA_BYTE);
+        }
+    }
+
+    /** Writes through the engine, which also drops translation blocks made from these bytes. */
+    public void memWrite(long address, byte[] bytes) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(Math.max(1, bytes.length));
+            MemorySegment.copy(bytes, 0, buf, ValueLayout.JAVA_BYTE, 0, bytes.length);
+            check("uc_mem_write", (int) call(UC_MEM_WRITE, handle, address, buf, (long) bytes.length));
+        }
+    }
+
+    // ---- registers -----------------------------------------------------------------------
+
+    public long regRead(X86Reg reg) {
+        scratch.set(JAVA_LONG, 0, 0L);
+        check("uc_reg_read", regRead0(reg.id));
+        return scratch.get(JAVA_LONG, 0);
+    }
+
+    public void regWrite(X86Reg reg, long value) {
+        scratch.set(JAVA_LONG, 0, value);
+        check("uc_reg_write", regWrite0(reg.id));
+    }
+
+    /** Writes a descriptor-table register (GDTR/IDTR): base and limit. */
+    public void regWriteTable(X86Reg reg, long base, int limit) {
+        scratch.fill((byte) 0);
+        scratch.set(JAVA_LONG, 8, base);
+        scratch.set(JAVA_INT, 16, limit);
+        check("uc_reg_write", regWrite0(reg.id));
+    }
+
+    public void msrWrite(int msr, long value) {
+        scratch.fill((byte) 0);
+        scratch.set(JAVA_INT, 0, msr);
+        scratch.set(JAVA_LONG, 8, value);
+        check("uc_reg_write", regWrite0(X86Reg.MSR.id));
+    }
+
+    public long msrRead(int msr) {
+        scratch.fill((byte) 0);
+        scratch.set(JAVA_INT, 0, msr);
+        check("uc_reg_read", regRead0(X86Reg.MSR.id));
+        return scratch.get(JAVA_LONG, 8);
+    }
+
+    // ---- execution -----------------------------------------------------------------------
+
+    /**
+     * Runs from {@code begin} until {@code until} is reached, {@code count} instructions have run
+     * (0 = no limit), {@code timeoutMicros} passed (0 = none) or a hook stopped emulation. A
+     * throwable caught in a hook during the run is rethrown here.
+     */
+    public void start(long begin, long until, long timeoutMicros, long count) {
+        check("uc_emu_start", startRaw(begin, until, timeoutMicros, count));
+    }
+
+    /**
+     * Like {@link #start} but returns uc_emu_start's error code instead of throwing it: callers
+     * decide what UNMAPPED or EXCEPTION mean. A throwable caught in a hook is still rethrown.
+     */
+    public int startRaw(long begin, long until, long timeoutMicros, long count) {
+        pending = null;
+        int err = emuStart0(begin, until, timeoutMicros, count);
+        Throwable t = pending;
+        if (t != null) {
+            pending = null;
+            if (t instanceof RuntimeException re) throw re;
+            if (t instanceof Error e) throw e;
+            throw new IllegalStateException("hook failed", t);
+        }
+        return err;
+    }
+
+    public void stop() {
+        check("uc_emu_stop", emuStop0());
+    }
+
+    /** Records a throwable from a hook and stops emulation; start() rethrows it. */
+    public void fail(Throwable t) {
+        if (pending == null) pending = t;
+        emuStop0();
+    }
+
+    // ---- contexts ------------------------------------------------------------------------
+
+    /** A saved CPU state (uc_context), a blob whose bytes the emulator may inspect and patch. */
+    public final class Context {
+        final MemorySegment ptr;
+        private final MemorySegment bytes;
+
+        private Context(MemorySegment ptr, long size) {
+            this.ptr = ptr;
+            this.bytes = ptr.reinterpret(size);
+        }
+
+        /** The whole blob, including libunicorn's 16-byte header. */
+        public MemorySegment bytes() {
+            return bytes;
+        }
+    }
+
+    public long contextSize() {
+        return (long) call(UC_CONTEXT_SIZE, handle);
+    }
+
+    public Context contextAlloc() {
+        MemorySegment out = arena.allocate(ADDRESS);
+        check("uc_context_alloc", (int) call(UC_CONTEXT_ALLOC, handle, out));
+        MemorySegment ptr = out.get(ADDRESS, 0);
+        keepAlive.add(ptr);
+        return new Context(ptr, contextSize());
+    }
+
+    public void contextSave(Context c) {
+        check("uc_context_save", ctx0(UC_CONTEXT_SAVE, c.ptr));
+    }
+
+    public void contextRestore(Context c) {
+        check("uc_context_restore", ctx0(UC_CONTEXT_RESTORE, c.ptr));
+    }
+
+    // ---- hooks ---------------------------------------------------------------------------
+
+    public long hookInterrupt(InterruptHook hook) {
+        MethodHandle target = bind("intr", MethodType.methodType(void.class, InterruptHook.class, MemorySegment.class, int.class, MemorySegment.class), hook);
+        return addHook(HOOK_INTR, upcall(target, FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, ADDRESS)), 1, 0);
+    }
+
+    public long hookSyscall(SyscallHook hook) {
+        MethodHandle target = bind("syscall", MethodType.methodType(void.class, SyscallHook.class, MemorySegment.class, MemorySegment.class), hook);
+        MemorySegment stub = upcall(target, FunctionDescriptor.ofVoid(ADDRESS, ADDRESS));
+        MemorySegment out = arena.allocate(JAVA_LONG);
+        check("uc_hook_add", (int) call(UC_HOOK_ADD_INSN, handle, out, HOOK_INSN, stub, MemorySegment.NULL, 1L, 0L, X86_INS_SYSCALL));
+        return out.get(JAVA_LONG, 0);
+    }
+
+    /** Hooks instructions whose address lies in [begin, end] (inclusive, as libunicorn has it). */
+    public long hookCode(long begin, long end, CodeHook hook) {
+        MethodHandle target = bind("code", MethodType.methodType(void.class, CodeHook.class, MemorySegment.class, long.class, int.class, MemorySegment.class), hook);
+        return addHook(HOOK_CODE, upcall(target, FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS)), begin, end);
+    }
+
+    public long hookUnmapped(UnmappedHook hook) {
+        MethodHandle target = bind("unmapped", MethodType.methodType(boolean.class, UnmappedHook.class, MemorySegment.class, int.class, long.class, int.class, long.class, MemorySegment.class), hook);
+        return addHook(HOOK_MEM_UNMAPPED, upcall(target, FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, ADDRESS)), 1, 0);
+    }
+
+    public void hookDelete(long hook) {
+        check("uc_hook_del", (int) call(UC_HOOK_DEL, handle, hook));
+    }
+
+    private long addHook(int type, MemorySegment stub, long begin, long end) {
+        MemorySegment out = arena.allocate(JAVA_LONG);
+        check("uc_hook_add", (int) call(UC_HOOK_ADD, handle, out, type, stub, MemorySegment.NULL, begin, end));
+        return out.get(JAVA_LONG, 0);
+    }
+
+    private MemorySegment upcall(MethodHandle target, FunctionDescriptor fd) {
+        // The stub lives in this engine's arena, which is closed only after uc_close.
+        return LINKER.upcallStub(target, fd, arena);
+    }
+
+    private MethodHandle bind(String name, MethodType type, Object hook) {
+        try {
+            MethodHandle mh = MethodHandles.lookup().findVirtual(Unicorn.class, name, type);
+            return MethodHandles.insertArguments(mh.bindTo(this), 0, hook);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    // Upcall bodies: never let anything escape into native code.
+    @SuppressWarnings("unused")
+    private void intr(InterruptHook hook, MemorySegment uc, int intno, MemorySegment user) {
+        try { hook.onInterrupt(intno); } catch (Throwable t) { fail(t); }
+    }
+
+    @SuppressWarnings("unused")
+    private void syscall(SyscallHook hook, MemorySegment uc, MemorySegment user) {
+        try { hook.onSyscall(); } catch (Throwable t) { fail(t); }
+    }
+
+    @SuppressWarnings("unused")
+    private void code(CodeHook hook, MemorySegment uc, long address, int size, MemorySegment user) {
+        try { hook.onCode(address, size); } catch (Throwable t) { fail(t); }
+    }
+
+    @SuppressWarnings("unused")
+    private boolean unmapped(UnmappedHook hook, MemorySegment uc, int type, long address, int size, long value, MemorySegment user) {
+        try { return hook.onUnmapped(type, address, size, value); } catch (Throwable t) { fail(t); return false; }
+    }
+
+    // ---- lifetime and plumbing -----------------------------------------------------------
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        for (MemorySegment ctx : keepAlive) call(UC_CONTEXT_FREE, ctx);
+        call(UC_CLOSE, handle);
+        arena.close();
+    }
+
+    public static String strerror(int code) {
+        MemorySegment s = (MemorySegment) call(UC_STRERROR, code);
+        return s.reinterpret(Long.MAX_VALUE).getString(0);
+    }
+
+    // Hot calls use invokeExact: invokeWithArguments boxes and costs microseconds.
+    private int regRead0(int id) {
+        try { return (int) UC_REG_READ.invokeExact(handle, id, scratch); } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    private int regWrite0(int id) {
+        try { return (int) UC_REG_WRITE.invokeExact(handle, id, scratch); } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    private int emuStart0(long begin, long until, long timeout, long count) {
+        try { return (int) UC_EMU_START.invokeExact(handle, begin, until, timeout, count); } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    private int emuStop0() {
+        try { return (int) UC_EMU_STOP.invokeExact(handle); } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    private int ctx0(MethodHandle mh, MemorySegment ctx) {
+        try { return (int) mh.invokeExact(handle, ctx); } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException re) return re;
+        if (t instanceof Error e) throw e;
+        return new IllegalStateException(t);
+    }
+
+    private static void check(String what, int err) {
+        if (err != 0) throw new UnicornException(what, err, strerror(err));
+    }
+
+    private static Object call(MethodHandle mh, Object... args) {
+        try {
+            return mh.invokeWithArguments(args);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    private static MethodHandle h(String name, FunctionDescriptor fd, Linker.Option... options) {
+        MemorySegment symbol = LIB.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libunicorn has no " + name));
+        return LINKER.downcallHandle(symbol, fd, options);
+    }
+
+    private static SymbolLookup openLibrary() {
+        try {
+            return SymbolLookup.libraryLookup("libunicorn.so.2", Arena.global());
+        } catch (IllegalArgumentException e) {
+            throw new UnsatisfiedLinkError("libunicorn.so.2 not found: install Debian's libunicorn2 "
+                + "(apt-get install -y libunicorn2), or run ./arena-emu, which does it when run as root");
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package dev.arenaemu.emulator.memory;
+
+import java.lang.foreign.MemorySegment;
+import java.util.BitSet;
+
+/**
+ * Hands out zeroed 4 KiB pages for page tables from one host buffer whose region address equals
+ * its physical address, so Unicorn's page walk reads exactly these bytes.
+ */
+public final class PageTablePool {
+    private final HostBuffer buffer;
+    private final BitSet used = new BitSet();
+    private final int capacity;
+    private int inUse;
+
+    PageTablePool(HostBuffer buffer) {
+        this.buffer = buffer;
+        this.capacity = (int) (buffer.size() >>> 12);
+    }
+
+    public HostBuffer buffer() {
+        return buffer;
+    }
+
+    /** Allocates a zeroed table page and returns its physical address. */
+    public long allocate() {
+        int index = used.nextClearBit(0);
+        if (index >= capacity) throw new OutOfMemoryError("page-table pool exhausted (" + capacity + " pages)");
+        used.set(index);
+        inUse++;
+        long offset = (long) index << 12;
+        buffer.memory().asSlice(offset, 4096).fill((byte) 0);
+        return buffer.phys(offset);
+    }
+
+    public void free(long pa) {
+        int index = (int) ((pa - buffer.physBase()) >>> 12);
+        if (!buffer.containsPhys(pa) || !used.get(index)) throw new IllegalStateException("not an allocated table page: 0x" + Long.toHexString(pa));
+        used.clear(index);
+        inUse--;
+    }
+
+    public int pagesInUse() {
+        return inUse;
+    }
+
+    /** The table page at physical address {@code pa}, as Java sees the bytes the CPU walks. */
+    public MemorySegment table(long pa) {
+        return buffer.memory().asSlice(pa - buffer.physBase(), 4096);
+    }
+
+    /** Reads entry {@code index} of the table at {@code pa}. */
+    public long read(long pa, int index) {
+        return buffer.memory().get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, pa - buffer.physBase() + 8L * index);
+    }
+
+    public void write(long pa, int index, long entry) {
+        buffer.memory().set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, pa - buffer.physBase() + 8L * index, entry);
+    }
+}
