@@ -1,0 +1,39 @@
+package dev.arenaemu.kernel.mm;
+
+import dev.arenaemu.emulator.memory.HostBuffer;
+
+/**
+ * A file that user space may mmap (for this project: a BPF map fd, in practice the arena).
+ * The user model's mmap calls these in the kernel's order: get_unmapped_area, then mmap.
+ */
+public interface MappableFile {
+    /**
+     * file->f_op->get_unmapped_area: the address to use, or a negative errno.
+     * {@code generic} is the process's own allocator (mm->get_unmapped_area) for fallback.
+     */
+    long getUnmappedArea(long addr, long length, long pgoff, long mapFlags, UnmappedAreaAllocator generic);
+
+    /**
+     * f_op->mmap after core mm made {@code vma}: may set flags and private data; 0 or -errno.
+     * On success the VMA's operations are {@link #vmOperations()}.
+     */
+    int mmap(VmArea vma);
+
+    VmOperations vmOperations();
+
+    /**
+     * Where the bytes a VMA at [start, end) shows live: Unicorn 2.0.1 reads the region at a
+     * virtual address, not the PTE's frame, so the user model backs the VMA's range with this
+     * slice of the file's host memory.
+     */
+    Backing backing(long start, long end);
+
+    record Backing(HostBuffer buffer, long offset) {}
+
+    /** The generic mm allocator (arch_get_unmapped_area_topdown), provided by the user model. */
+    @FunctionalInterface
+    interface UnmappedAreaAllocator {
+        /** An address for {@code length} bytes at or near {@code hint}, or a negative errno. */
+        long find(long hint, long length, long mapFlags);
+    }
+}
