@@ -49,10 +49,14 @@ public final class Cpu implements AutoCloseable {
     private RunResult stopResult;
     private long faultsLeft;
     private long runUntil;
-    private boolean interrupted;
-    private int unmappedType;
+    private boolean interrupted;          // an interrupt hook ran during this run
     private long unmappedAddress;
     private long faultCount;
+
+    // Wall-clock budget, shared with the watchdog thread.
+    private final Object wallLock = new Object();
+    private long wallDeadline;            // guarded by wallLock; 0 = none
+    private volatile boolean wallExpired;
 
     Cpu(Machine machine, PageTable table, Mode mode, ContextLayout layout) {
         this.machine = machine;
@@ -150,7 +154,7 @@ public final class Cpu implements AutoCloseable {
         interrupted = false;
         runUntil = until;
         faultsLeft = budget.faults();
-        long wallNanos = budget.wallMicros() * 1000L;
+        long wallNanos = Math.min(budget.wallMicros(), Long.MAX_VALUE / 4000) * 1000L;   // no overflow in the deadline
         boolean watched = wallNanos > 0;
         if (watched) armWallClock(System.nanoTime() + wallNanos);
         try {
@@ -192,10 +196,6 @@ public final class Cpu implements AutoCloseable {
     public boolean running() { return running; }
 
     // ---- wall-clock budget (see WallClockWatchdog) ----------------------------------------
-
-    private final Object wallLock = new Object();
-    private long wallDeadline;            // guarded by wallLock; 0 = none
-    private volatile boolean wallExpired;
 
     private void armWallClock(long deadline) {
         synchronized (wallLock) {
@@ -246,7 +246,6 @@ public final class Cpu implements AutoCloseable {
     private boolean onUnmapped(int type, long address, int size, long value) {
         // No region: stop, and let run() dispatch outside the engine (restarting is cheap enough
         // for this rare path, and the engine's state is settled by then).
-        unmappedType = type;
         unmappedAddress = address;
         return false;
     }
