@@ -321,6 +321,20 @@ public final class Cpu implements AutoCloseable {
         runPrivileged(machine.stubs().reloadCr3(), X86Reg.RAX, 0);
     }
 
+    /**
+     * Drops the translations of [start, end): page by page up to {@link #SINGLE_PAGE_FLUSH_CEILING}
+     * pages, the whole TLB beyond that (the kernel's tlb_single_page_flush_ceiling trade-off).
+     */
+    public void flushTlbRange(long start, long end) {
+        long pages = (end - start + 4095) >>> 12;
+        if (pages <= 0) return;
+        if (running || pages > SINGLE_PAGE_FLUSH_CEILING) { flushTlbAll(); return; }
+        for (long va = start & ~0xFFFL; va < end; va += 4096) flushTlbPage(va);
+    }
+
+    /** Same value as arch/x86/mm/tlb.c's tlb_single_page_flush_ceiling. */
+    public static final int SINGLE_PAGE_FLUSH_CEILING = 33;
+
     private void flushInsideRun() {
         // Mapping or unmapping any region makes QEMU flush the whole TLB of this engine.
         uc.memMap(DUMMY_PAGE, 0x1000, Unicorn.PROT_READ);
@@ -343,6 +357,7 @@ public final class Cpu implements AutoCloseable {
     /** USER mode only: switch to the CPL0 state saved at entry (the kernel side of this process). */
     public void enterKernelMode() {
         if (mode != Mode.USER) throw new IllegalStateException("already a kernel CPU");
+        if (running) throw new IllegalStateException("cannot switch modes inside a run");
         if (inKernelMode) throw new IllegalStateException("already in kernel mode");
         uc.contextSave(userContext);
         uc.contextRestore(kernelContext);
@@ -352,6 +367,7 @@ public final class Cpu implements AutoCloseable {
     /** USER mode only: back to the CPL3 state saved by {@link #enterKernelMode}. */
     public void returnToUserMode() {
         if (mode != Mode.USER) throw new IllegalStateException("a kernel CPU has no user mode");
+        if (running) throw new IllegalStateException("cannot switch modes inside a run");
         if (!inKernelMode) throw new IllegalStateException("not in kernel mode");
         uc.contextRestore(userContext);
         inKernelMode = false;
