@@ -1,5 +1,6 @@
 package dev.arenaemu.kernel.bpf.isa;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -17,6 +18,27 @@ public record BpfProgram(String name, String section, List<Insn> insns, List<Rel
 
     public BpfProgram withInsns(List<Insn> newInsns) {
         return new BpfProgram(name, section, newInsns, relocations);
+    }
+
+    /**
+     * What libbpf does once the arena mapping size is known: every {@link Reloc.ArenaGlobal}
+     * becomes a {@link Reloc.MapValue} on the arena map at {@code arenaDataOff + offset}, and the
+     * ld_imm64's second slot carries that offset (spec §10). See ArenaGlobalsPlacement.
+     */
+    public BpfProgram withArenaDataOffset(long arenaDataOff) {
+        List<Insn> out = new ArrayList<>(insns);
+        List<Reloc> relocs = new ArrayList<>();
+        for (Reloc r : relocations) {
+            if (r instanceof Reloc.ArenaGlobal g) {
+                long off = g.offset() + arenaDataOff;
+                if (off < 0 || off > 0xFFFF_FFFFL) throw new IllegalArgumentException("arena global offset " + off + " does not fit in u32");
+                out.set(g.insn() + 1, out.get(g.insn() + 1).withImm((int) off));
+                relocs.add(new Reloc.MapValue(g.insn(), g.arenaMap(), off));
+            } else {
+                relocs.add(r);
+            }
+        }
+        return new BpfProgram(name, section, out, relocs);
     }
 
     public long[] encode() {

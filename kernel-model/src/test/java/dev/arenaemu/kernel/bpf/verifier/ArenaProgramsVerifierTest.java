@@ -97,6 +97,20 @@ class ArenaProgramsVerifierTest {
     }
 
     @Test
+    void scenario63_globalsAtTheEndAreAddressedThere() {
+        BpfObject obj = BpfObjectLoader.load(BpfTestPrograms.compile("arena_list.bpf.c"));
+        MapDefinition arena = obj.arena().orElseThrow();
+        long dataOff = dev.arenaemu.kernel.bpf.elf.ArenaGlobalsPlacement.END_OF_ARENA
+            .arenaDataOffset(arena.maxEntries() * 4096, obj.arenaGlobals().orElseThrow().size(), 4096);
+        BpfProgram add = obj.program("arena_list_add").orElseThrow().withArenaDataOffset(dataOff);
+        long headOff = obj.arenaGlobals().orElseThrow().variable("global_head").orElseThrow().offset();
+        int ld = add.relocations().stream().filter(r -> r instanceof dev.arenaemu.kernel.bpf.isa.Reloc.MapValue v
+            && v.map().equals("arena") && v.offset() == dataOff + headOff).findFirst().orElseThrow().insn();
+        VerifiedProgram v = Verifier.verify(add, created(obj), VerifierConfig.privileged(VerifierEra.E4));
+        assertEquals((1L << 44) + 99 * 4096 + headOff, Insn.imm64(v.program().insns().get(ld), v.program().insns().get(ld + 1)));
+    }
+
+    @Test
     void htabSubprogramIsItsOwnFrame() {
         VerifiedProgram v = verify("arena_htab.bpf.c", "arena_htab_llvm", VerifierEra.E3);
         assertEquals(2, v.subprogStarts().size());

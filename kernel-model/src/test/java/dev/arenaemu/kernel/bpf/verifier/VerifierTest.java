@@ -4,6 +4,8 @@ import static dev.arenaemu.kernel.bpf.isa.Bpf.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.arenaemu.kernel.bpf.asm.Assembler;
+import dev.arenaemu.kernel.bpf.asm.Disassembler;
+import java.util.List;
 import dev.arenaemu.kernel.bpf.isa.BpfProgram;
 import dev.arenaemu.kernel.bpf.isa.Insn;
 import java.util.Map;
@@ -213,6 +215,14 @@ class VerifierTest {
         VerifierException e = assertThrows(VerifierException.class, () -> Verifier.verify(p, MAPS, ROOT));
         assertRejected(e, Errno.EACCES, 6, "program must be sleepable to call sleepable kfunc bpf_arena_alloc_pages");
         assertNotNull(Verifier.verify(p, MAPS, VerifierConfig.privileged(VerifierEra.E4)));
+    }
+
+    @Test
+    void rewrittenProgramDisassemblesWithProbeNotes() {
+        VerifiedProgram v = verify(ALLOC + "r2 = *(u64 *)(r1 + 8)\nr0 = 0\nexit");
+        List<String> text = Disassembler.program(v.program());
+        assertEquals("w1 = w0", text.get(6));
+        assertEquals("r2 = *(u64 *)(r1 + 0x8) ; probe_mem32", text.get(7));
     }
 
     // ---- basic safety ------------------------------------------------------------------
