@@ -196,6 +196,14 @@ class VerifierTest {
     }
 
     @Test
+    void loadAcquireAndStoreReleaseOnArenaBecomeProbeAtomic() {
+        VerifiedProgram v = verify(ALLOC + "w2 = load_acquire((u8 *)(r1 + 0x0))\nstore_release((u64 *)(r1 + 0x8), r2)\nr0 = 0\nexit");
+        assertEquals(new Insn(STX | PROBE_ATOMIC | B, 2, 1, 0, LOAD_ACQ), v.program().insns().get(8));
+        assertEquals(new Insn(STX | PROBE_ATOMIC | DW, 1, 2, 8, STORE_REL), v.program().insns().get(9));
+        assertEquals(2, v.exceptionEntries());
+    }
+
+    @Test
     void atomicsOnArenaAreRejectedInE1() {
         VerifierException e = reject(ALLOC + "r2 = 1\nlock *(u64 *)(r1 + 0) += r2\nr0 = 0\nexit", MAPS, VerifierConfig.privileged(VerifierEra.E1));
         assertRejected(e, Errno.EACCES, 9, "BPF_ATOMIC stores into R1 arena is not allowed");
