@@ -439,10 +439,12 @@ final class AbstractInterpreter {
             throw new VerifierException(Errno.EACCES, i, "program must be sleepable to call sleepable kfunc " + kfunc.symbol);
         }
         for (int r = R1; r <= kfunc.argCount; r++) read(i, s, r);
+        // "void *p__map": any map pointer passes (the kfunc itself returns NULL/does nothing for a
+        // non-arena map at run time); anything else fails the BTF struct match
         RegState map = s.regs[R1];
-        MapDescriptor m = map.type() == RegType.CONST_PTR_TO_MAP ? maps.used.get(map.map()) : null;
-        if (m == null || !m.isArena()) {
-            throw new VerifierException(Errno.EINVAL, i, "arg#0 expected pointer to STRUCT bpf_map of type arena");
+        if (map.type() != RegType.CONST_PTR_TO_MAP) {
+            throw new VerifierException(Errno.EINVAL, i, "kernel function " + kfunc.symbol
+                + " args#0 expected pointer to STRUCT bpf_map but R1 has a pointer to " + map.type().logName);
         }
         FrameState after = s;
         clobberCallerSaved(after);

@@ -233,6 +233,12 @@ class VerifierTest {
         assertEquals("r2 = *(u64 *)(r1 + 0x8) ; probe_mem32", text.get(7));
     }
 
+    @Test
+    void arenaKfuncNeedsAMapPointerFirst() {
+        VerifierException e = reject("r1 = r10\nr2 = 0\nr3 = 1\nr4 = -1\nr5 = 0\ncall bpf_arena_alloc_pages\nr0 = 0\nexit");
+        assertRejected(e, Errno.EINVAL, 5, "kernel function bpf_arena_alloc_pages args#0 expected pointer to STRUCT bpf_map but R1 has a pointer to fp");
+    }
+
     // ---- basic safety ------------------------------------------------------------------
 
     @Test
