@@ -30,6 +30,17 @@ public record BpfObject(List<BpfProgram> programs, List<MapDefinition> maps, Lis
         return maps.stream().filter(MapDefinition::isArena).findFirst();
     }
 
+    /**
+     * arena_data_off for this object's arena (mapping size = max_entries pages) under the given
+     * libbpf placement policy; 0 when there are no {@code __arena} globals.
+     */
+    public long arenaDataOffset(ArenaGlobalsPlacement placement, long pageSize) {
+        long dataSize = arenaGlobals().map(DataSection::size).orElse(0L);
+        if (dataSize == 0) return 0;
+        MapDefinition arena = arena().orElseThrow(() -> new IllegalStateException("__arena globals without an arena map"));
+        return placement.arenaDataOffset(arena.maxEntries() * pageSize, dataSize, pageSize);
+    }
+
     /** The {@code __arena} globals (.addr_space.1), if any. */
     public Optional<DataSection> arenaGlobals() {
         return dataSections.stream().filter(DataSection::isArena).findFirst();

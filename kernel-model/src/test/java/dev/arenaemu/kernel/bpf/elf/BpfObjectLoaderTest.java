@@ -121,6 +121,13 @@ class BpfObjectLoaderTest {
     }
 
     @Test
+    void objectComputesItsArenaDataOffset() {
+        BpfObject obj = load("arena_list.bpf.c");
+        assertEquals(0, obj.arenaDataOffset(ArenaGlobalsPlacement.OFFSET_ZERO, 4096));
+        assertEquals(99 * 4096, obj.arenaDataOffset(ArenaGlobalsPlacement.END_OF_ARENA, 4096));
+    }
+
+    @Test
     void scenario64_globalsLargerThanTheArena() {
         var e = assertThrows(ArenaGlobalsPlacement.ArenaTooSmallException.class,
             () -> ArenaGlobalsPlacement.END_OF_ARENA.arenaDataOffset(2 * 4096, 3 * 4096, 4096));
