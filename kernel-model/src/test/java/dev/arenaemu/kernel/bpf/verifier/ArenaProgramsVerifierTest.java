@@ -73,6 +73,17 @@ class ArenaProgramsVerifierTest {
         assertEquals(v.exceptionEntries(), probes);
     }
 
+    /** -mcpu=v3 (no ldsx/movsx/sdiv, different register allocation) must verify the same way. */
+    @ParameterizedTest
+    @CsvSource({"arena_list.bpf.c, arena_list_add", "arena_list.bpf.c, arena_list_del", "arena_htab.bpf.c, arena_htab_llvm",
+        "arena_atomics.bpf.c, cmpxchg", "arena_fixups.bpf.c, unpopulated_access", "arena_fixups.bpf.c, sign_extending_load"})
+    void selftestProgramCompiledForV3Verifies(String source, String program) {
+        BpfObject obj = BpfObjectLoader.load(BpfTestPrograms.compile(source, "v3"));
+        VerifiedProgram v = Verifier.verify(obj.program(program).orElseThrow(), created(obj), VerifierConfig.privileged(VerifierEra.E3));
+        assertTrue(v.exceptionEntries() > 0);
+        assertTrue(v.program().insns().stream().noneMatch(i -> i.cls() == LDX && i.mode() == MEMSX));
+    }
+
     @Test
     void atomicsProgramUsesProbeAtomicForEveryArenaAtomic() {
         VerifiedProgram v = verify("arena_atomics.bpf.c", "cmpxchg", VerifierEra.E3);
