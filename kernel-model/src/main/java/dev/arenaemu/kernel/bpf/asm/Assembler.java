@@ -361,10 +361,32 @@ public final class Assembler {
         int size = sizeOf(type);
         expect("*");
         expect(")");
+        if (peek().is("skb")) {
+            next();
+            packetLoad(dst, size, type);
+            return;
+        }
         Mem m = baseOffset(size);
         if (signed && size == DW) throw error(type, "no sign-extending 64-bit load");
         if (!dst.is64() && !signed && size == DW) throw error(dst.token(), "64-bit load into a 32-bit register");
         emit(new Insn(LDX | (signed ? MEMSX : MEM) | size, dst.num(), m.base(), m.off(), 0));
+    }
+
+    /** Legacy {@code r0 = *(u8 *)skb[imm]} (BPF_ABS) and {@code r0 = *(u8 *)skb[rS + imm]} (BPF_IND). */
+    private void packetLoad(Reg dst, int size, Token type) {
+        if (dst.num() != 0 || type.text().startsWith("s")) throw error(dst.token(), "packet loads go to r0 and are unsigned");
+        expect("[");
+        if (peekReg()) {
+            Reg src = reg();
+            long imm = peek().is("+") || peek().is("-") ? checkS32(peek(), signedNumber()) : 0;
+            expect("]");
+            emit(new Insn(LD | IND | size, 0, src.num(), 0, (int) imm));
+        } else {
+            Token t = peek();
+            long imm = checkImm32(t, signedNumber());
+            expect("]");
+            emit(new Insn(LD | ABS | size, 0, 0, 0, (int) imm));
+        }
     }
 
     // ---- operands -----------------------------------------------------------------------

@@ -21,6 +21,7 @@ import java.util.Map;
  *       {@code r1 = arena_global[0x8] ll} for relocated ld_imm64 (see {@link Reloc});
  *       without a relocation, pseudo sources print as {@code map[fd:N]} / {@code map_value[fd:N + off]};</li>
  *   <li>{@code call NAME} for a kfunc, {@code call pc+0x3} for a bpf-to-bpf call;</li>
+ *   <li>legacy packet loads as {@code r0 = *(u8 *)skb[0x10]} (ABS) and {@code r0 = *(u8 *)skb[r1 + 0x10]} (IND);</li>
  *   <li>verifier-internal modes (PROBE_MEM32, PROBE_MEM32SX, PROBE_ATOMIC) print like the uapi
  *       form followed by a comment {@code ; probe_mem32} and are not meant to be reassembled.</li>
  * </ul>
@@ -113,6 +114,11 @@ public final class Disassembler {
 
     private static String ld(List<Insn> insns, int index, Reloc reloc) {
         Insn insn = insns.get(index);
+        if (insn.mode() == ABS || insn.mode() == IND) {
+            String at = insn.mode() == ABS ? hex(insn.imm())
+                : "r" + insn.src() + (insn.imm() == 0 ? "" : (insn.imm() < 0 ? " - " : " + ") + hex(Math.abs((long) insn.imm())));
+            return "r0 = *(u" + 8 * sizeBytes(insn.size()) + " *)skb[" + at + "]";
+        }
         Insn second = insns.get(index + 1);
         long value = Insn.imm64(insn, second);
         String d = "r" + insn.dst() + " = ";

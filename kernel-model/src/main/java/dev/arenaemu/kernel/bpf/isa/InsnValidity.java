@@ -84,6 +84,11 @@ public final class InsnValidity {
 
     private static String ld(List<Insn> insns, int index) {
         Insn insn = insns.get(index);
+        if (insn.mode() == ABS || insn.mode() == IND) {
+            // legacy packet access (RFC 9669 §5.5), check_ld_abs's reserved-field rule
+            boolean reserved = insn.dst() != 0 || insn.off() != 0 || insn.size() == DW || (insn.mode() == ABS && insn.src() != 0);
+            return reserved ? "BPF_LD_[ABS|IND] uses reserved fields" : null;
+        }
         if (!insn.isLdImm64()) return unknown(insn);
         if (insn.off() != 0 || insn.src() > PSEUDO_MAP_IDX_VALUE) return "invalid bpf_ld_imm64 insn";
         if (index + 1 >= insns.size()) return "invalid bpf_ld_imm64 insn";

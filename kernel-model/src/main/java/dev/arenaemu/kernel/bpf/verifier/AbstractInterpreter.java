@@ -89,6 +89,10 @@ final class AbstractInterpreter {
                 merge(i + 1, s);
             }
             case LD -> {
+                if (!insn.isLdImm64()) {
+                    // check_ld_abs: no program type modelled here may access an skb
+                    throw new VerifierException(Errno.EINVAL, i, "BPF_LD_[ABS|IND] instructions not allowed for this program type");
+                }
                 ldImm64(i, insn, s);
                 merge(i + 2, s);
             }

@@ -58,6 +58,12 @@ class AssemblerTest {
     }
 
     @Test
+    void legacyPacketLoads() {
+        assertEquals(new Insn(LD | ABS | B, 0, 0, 0, 0x10), one("r0 = *(u8 *)skb[0x10]"));
+        assertEquals(new Insn(LD | IND | H, 0, 1, 0, -4), one("r0 = *(u16 *)skb[r1 - 4]"));
+    }
+
+    @Test
     void ldImm64TakesTwoSlots() {
         assertEquals(Insn.ldImm64(1, 0, 5), Assembler.insns("r1 = 5 ll"));
     }

@@ -21,7 +21,9 @@ public final class ValidInsns {
         int dst = r.nextInt(11), src = r.nextInt(11);
         short off = (short) r.nextInt();
         int imm = r.nextInt();
-        return switch (r.nextInt(9)) {
+        return switch (r.nextInt(10)) {
+            case 9 -> List.of(r.nextBoolean() ? new Insn(LD | ABS | SIZES[r.nextInt(3)], 0, 0, 0, imm)
+                : new Insn(LD | IND | SIZES[r.nextInt(3)], 0, src, 0, imm));
             case 0, 1 -> List.of(alu(r, dst, src, imm));
             case 2 -> jmp(r, dst, src, off, imm);
             case 3 -> Insn.ldImm64(dst, 0, r.nextLong());

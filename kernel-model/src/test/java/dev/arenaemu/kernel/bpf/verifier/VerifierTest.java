@@ -302,6 +302,12 @@ class VerifierTest {
     }
 
     @Test
+    void legacyPacketAccessIsNotForThesePrograms() {
+        assertRejected(reject("r6 = r1\nr0 = *(u8 *)skb[0x10]\nexit"), Errno.EINVAL, 1,
+            "BPF_LD_[ABS|IND] instructions not allowed for this program type");
+    }
+
+    @Test
     void helpersAreUnknown() {
         assertRejected(reject("call 1\nr0 = 0\nexit"), Errno.EINVAL, 0, "invalid func unknown#1");
     }
