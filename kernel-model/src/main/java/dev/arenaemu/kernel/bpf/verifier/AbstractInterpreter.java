@@ -35,10 +35,11 @@ final class AbstractInterpreter {
     private final List<Set<Integer>> callSites = new ArrayList<>();
     private final Set<Integer> passesStackPointer = new HashSet<>();
     final InsnAux[] aux;
-    /** Pointer kind an instruction's memory access used (save_aux_ptr_type): null, "arena" or "other". */
+    /** Pointer kind an instruction's memory access used (save_aux_ptr_type): null, "arena", "ctx" or "other". */
     private final String[] accessKind;
     final int[] stackDepth;
     private final Deque<Integer> work = new ArrayDeque<>();
+    private final boolean[] queued;
     private int processed;
 
     AbstractInterpreter(List<Insn> insns, LdImm64Resolver maps, ControlFlow cfg, VerifierConfig config, boolean sleepable) {
@@ -49,6 +50,7 @@ final class AbstractInterpreter {
         this.sleepable = sleepable;
         int n = insns.size();
         states = new FrameState[n];
+        queued = new boolean[n];
         aux = new InsnAux[n];
         accessKind = new String[n];
         java.util.Arrays.fill(aux, InsnAux.NONE);
@@ -64,6 +66,7 @@ final class AbstractInterpreter {
         merge(0, entry);
         while (!work.isEmpty()) {
             int i = work.pop();
+            queued[i] = false;
             if (++processed > MAX_PROCESSED) {
                 throw new VerifierException(Errno.E2BIG, i, "BPF program is too large. Processed " + processed + " insn");
             }
@@ -78,7 +81,14 @@ final class AbstractInterpreter {
         } else if (!states[i].joinFrom(s)) {
             return;
         }
-        if (!work.contains(i)) work.push(i);
+        enqueue(i);
+    }
+
+    private void enqueue(int i) {
+        if (!queued[i]) {
+            queued[i] = true;
+            work.push(i);
+        }
     }
 
     private void step(int i, FrameState s) {
@@ -278,7 +288,12 @@ final class AbstractInterpreter {
     /** check_mem_access: returns what a load produces; updates stack slots for stores. */
     private RegState access(int i, int ptrReg, int off, int size, boolean write, RegState value, FrameState s) {
         RegState ptr = read(i, s, ptrReg);
-        String kind = ptr.type() == RegType.PTR_TO_ARENA ? "arena" : "other";
+        // convert_ctx_accesses rewrites per pointer kind, so one instruction must see one kind
+        String kind = switch (ptr.type()) {
+            case PTR_TO_ARENA -> "arena";
+            case PTR_TO_CTX -> "ctx";
+            default -> "other";
+        };
         if (accessKind[i] != null && !accessKind[i].equals(kind)) {
             throw new VerifierException(Errno.EINVAL, i, "same insn cannot be used with different pointers");
         }
@@ -396,7 +411,7 @@ final class AbstractInterpreter {
         RegState joined = summaries[k] == null ? summary : summaries[k].join(summary);
         if (!joined.equals(summaries[k])) {
             summaries[k] = joined;
-            for (int site : callSites.get(k)) if (!work.contains(site)) work.push(site);
+            for (int site : callSites.get(k)) enqueue(site);
         }
     }
 
