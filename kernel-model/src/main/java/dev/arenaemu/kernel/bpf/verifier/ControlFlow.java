@@ -17,13 +17,52 @@ final class ControlFlow {
     final List<Integer> subprogStarts;
     final boolean[] reachable;
     private final List<Insn> insns;
+    private final boolean[] secondHalf;
 
     ControlFlow(List<Insn> insns, boolean bpfCapable) {
         this.insns = insns;
+        secondHalf = secondHalves(insns);
         subprogStarts = findSubprogs();
         checkJumps();
         reachable = new boolean[insns.size()];
         explore(bpfCapable);
+        requireExitReachable();
+    }
+
+    /**
+     * Every instruction must have a path to an exit. The kernel proves loop termination by
+     * exploring iterations with exact scalar bounds and reports "infinite loop detected at insn
+     * %d" when a state repeats; this verifier has no scalar bounds, so it rejects only loops that
+     * can never leave (a loop with an exit edge is accepted; the CPU budget bounds it at run time).
+     */
+    private void requireExitReachable() {
+        int n = insns.size();
+        boolean[] exits = new boolean[n];
+        boolean changed = true;
+        while (changed) {
+            changed = false;
+            for (int i = n - 1; i >= 0; i--) {
+                if (exits[i] || secondHalf[i]) continue;
+                boolean leaves = insns.get(i).isExit();
+                for (int w : successors(i)) leaves |= w < n && exits[w];
+                if (leaves) {
+                    exits[i] = true;
+                    changed = true;
+                }
+            }
+        }
+        // name the loop head (the kernel reports where the state repeats): the target of a back-edge
+        int stuck = -1;
+        for (int j = 0; j < n; j++) {
+            if (exits[j] || secondHalf[j]) continue;
+            if (stuck < 0) stuck = j;
+            for (int w : successors(j)) {
+                if (w <= j && !exits[w]) {
+                    throw new VerifierException(Errno.EINVAL, w, "infinite loop detected at insn " + w);
+                }
+            }
+        }
+        if (stuck >= 0) throw new VerifierException(Errno.EINVAL, stuck, "infinite loop detected at insn " + stuck);
     }
 
     /** Index of the subprogram containing instruction {@code i}. */
@@ -37,11 +76,13 @@ final class ControlFlow {
         return k + 1 < subprogStarts.size() ? subprogStarts.get(k + 1) : insns.size();
     }
 
-    static boolean isLdImm64Second(List<Insn> insns, int i) {
-        // slot i is the second half if the walk from 0 lands on i-1 as an ld_imm64
-        int k = 0;
-        while (k < i) k += insns.get(k).isLdImm64() ? 2 : 1;
-        return k != i;
+    /** secondHalf[i]: slot i is the second slot of an ld_imm64 (found by walking whole instructions from 0). */
+    private static boolean[] secondHalves(List<Insn> insns) {
+        boolean[] second = new boolean[insns.size()];
+        for (int i = 0; i < insns.size(); i++) {
+            if (insns.get(i).isLdImm64() && i + 1 < insns.size()) second[++i] = true;
+        }
+        return second;
     }
 
     private List<Integer> findSubprogs() {
@@ -69,7 +110,7 @@ final class ControlFlow {
                     if (target < start || target >= end) {
                         throw new VerifierException(Errno.EINVAL, i, "jump out of range from insn " + i + " to " + target);
                     }
-                    if (isLdImm64Second(insns, (int) target)) {
+                    if (secondHalf[(int) target]) {
                         throw new VerifierException(Errno.EINVAL, i, "jump into the middle of ldimm64 insn " + (target - 1));
                     }
                 }
@@ -77,7 +118,7 @@ final class ControlFlow {
             }
             Insn last = insns.get(end - 1);
             boolean ok = last.isExit() || last.opcode() == (JMP | JA) || last.opcode() == (JMP32 | JA);
-            if (!ok || isLdImm64Second(insns, end - 1)) throw new VerifierException(Errno.EINVAL, end - 1, "last insn is not an exit or jmp");
+            if (!ok || secondHalf[end - 1]) throw new VerifierException(Errno.EINVAL, end - 1, "last insn is not an exit or jmp");
         }
     }
 

@@ -308,6 +308,11 @@ class VerifierTest {
     }
 
     @Test
+    void loopWithoutAWayOutIsRejected() {
+        assertRejected(reject("r0 = 0\nloop:\nr0 += 1\ngoto loop"), Errno.EINVAL, 1, "infinite loop detected at insn 1");
+    }
+
+    @Test
     void helpersAreUnknown() {
         assertRejected(reject("call 1\nr0 = 0\nexit"), Errno.EINVAL, 0, "invalid func unknown#1");
     }
