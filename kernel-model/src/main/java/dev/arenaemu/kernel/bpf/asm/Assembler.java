@@ -242,7 +242,7 @@ public final class Assembler {
             if (peek().is("ll")) {
                 next();
                 if (!dst.is64()) throw error(dst.token(), "ld_imm64 needs a 64-bit register");
-                ldImm64(dst.num(), 0, value, null);
+                ldImm64(dst.num(), 0, value);
             } else {
                 emit(new Insn(cls | MOV | K, dst.num(), 0, 0, (int) checkImm32(t, value)));
             }
@@ -325,7 +325,7 @@ public final class Assembler {
                 if (name.kind() != Kind.IDENT) throw error(name, "expected a map name");
                 relocs.add(new Reloc.MapFd(slot, name.text()));
                 expect("]");
-                ldImm64(dst.num(), PSEUDO_MAP_FD, 0, kind);
+                ldImm64(dst.num(), PSEUDO_MAP_FD, 0);
             }
             case "map_value" -> {
                 Token name = next();
@@ -333,23 +333,27 @@ public final class Assembler {
                 long off = 0;
                 if (peek().is("+")) {
                     next();
-                    off = number(peek());
+                    Token at = peek();
+                    off = number(at);
+                    if (off > 0xFFFF_FFFFL) throw error(at, "map value offset does not fit in 32 bits");
                 }
                 relocs.add(new Reloc.MapValue(slot, name.text(), off));
                 expect("]");
-                ldImm64(dst.num(), PSEUDO_MAP_VALUE, off << 32, kind);
+                ldImm64(dst.num(), PSEUDO_MAP_VALUE, off << 32);
             }
             default -> {
-                long off = number(peek());
+                Token at = peek();
+                long off = number(at);
+                if (off > 0xFFFF_FFFFL) throw error(at, "arena global offset does not fit in 32 bits");
                 relocs.add(new Reloc.ArenaGlobal(slot, "arena", off));
                 expect("]");
-                ldImm64(dst.num(), PSEUDO_MAP_VALUE, off << 32, kind);
+                ldImm64(dst.num(), PSEUDO_MAP_VALUE, off << 32);
             }
         }
         expect("ll");
     }
 
-    private void ldImm64(int dst, int pseudo, long value, Token unused) {
+    private void ldImm64(int dst, int pseudo, long value) {
         insns.addAll(Insn.ldImm64(dst, pseudo, value));
     }
 

@@ -2,7 +2,6 @@ package dev.arenaemu.kernel.bpf.verifier;
 
 import static dev.arenaemu.kernel.bpf.isa.Bpf.*;
 
-import dev.arenaemu.kernel.bpf.isa.Bpf;
 import dev.arenaemu.kernel.bpf.isa.Insn;
 import dev.arenaemu.kernel.bpf.isa.Kfunc;
 import java.util.ArrayDeque;
@@ -474,9 +473,5 @@ final class AbstractInterpreter {
 
     private static void clobberCallerSaved(FrameState s) {
         for (int r = R1; r <= R5; r++) s.regs[r] = RegState.NOT_INIT;
-    }
-
-    static int sizeBytes(int size) {
-        return Bpf.sizeBytes(size);
     }
 }
