@@ -295,13 +295,11 @@ public final class Assembler {
             if (!dst.is64() || !src.is64()) throw error(dst.token(), "addr_space_cast works on 64-bit registers");
             if (dstAs > 0xFFFF || srcAs > 0xFFFF) throw error(t, "address space out of range");
             emit(new Insn(ALU64 | MOV | X, dst.num(), src.num(), ADDR_SPACE_CAST, (int) (dstAs << 16 | srcAs)));
-        } else if (name.equals("le16") || name.equals("le32") || name.equals("le64") || name.equals("be16")
-            || name.equals("be32") || name.equals("be64") || name.startsWith("bswap")) {
+        } else if (name.matches("(le|be|bswap)(16|32|64)")) {
             Reg src = reg();
             if (src.num() != dst.num()) throw error(src.token(), "byte swap works in place");
-            int bits = Integer.parseInt(name.replaceAll("[a-z]", ""));
+            int bits = Integer.parseInt(name.substring(name.length() - 2));
             int opcode = name.startsWith("bswap") ? ALU64 | END | K : ALU | END | (name.startsWith("be") ? TO_BE : TO_LE);
-            if (bits != 16 && bits != 32 && bits != 64) throw error(t, "width must be 16, 32 or 64");
             emit(new Insn(opcode, dst.num(), 0, 0, bits));
         } else if (name.equals("map") || name.equals("map_value") || name.equals("arena_global")) {
             mapReference(dst, t);

@@ -275,6 +275,14 @@ class VerifierTest {
     }
 
     @Test
+    void rodataIsReadOnlyForPrograms() {
+        MapDescriptor rodata = new MapDescriptor(".rodata", MapDescriptor.BPF_MAP_TYPE_ARRAY, 1L << 8, 8, 0xFFFF_8880_0400_0000L,
+            0xFFFF_8880_0400_0100L, 0, 0);
+        VerifierException e = reject("r1 = map_value[.rodata + 0x0] ll\n*(u32 *)(r1 + 4) = 1\nr0 = 0\nexit", Map.of(".rodata", rodata), ROOT);
+        assertRejected(e, Errno.EACCES, 2, "write into map forbidden, value_size=8 off=4 size=4");
+    }
+
+    @Test
     void scalarsAreNotPointers() {
         assertRejected(reject("r1 = 5\nr0 = *(u64 *)(r1 + 0)\nexit"), Errno.EACCES, 1, "R1 invalid mem access 'scalar'");
     }
