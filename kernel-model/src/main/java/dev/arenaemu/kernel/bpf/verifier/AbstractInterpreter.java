@@ -356,8 +356,13 @@ final class AbstractInterpreter {
         int imm = insn.imm();
         int size = sizeBytes(insn.size());
         if (imm == LOAD_ACQ) {
+            // check_atomic_load: atomic_ptr_type_ok refuses ctx, and arena unless the JIT supports it
+            RegState ptr = read(i, s, insn.src());
+            if (ptr.type() == RegType.PTR_TO_CTX) {
+                throw new VerifierException(Errno.EACCES, i, "BPF_ATOMIC loads from R" + insn.src() + " ctx is not allowed");
+            }
+            arenaAtomicAllowed(i, insn, ptr, insn.src(), "loads from");
             RegState loaded = access(i, insn.src(), insn.off(), size, false, null, s);
-            arenaAtomicAllowed(i, insn, s.regs[insn.src()], insn.src());
             writeReg(i, s, insn.dst(), loaded);
             return;
         }
@@ -367,19 +372,19 @@ final class AbstractInterpreter {
         if (ptr.type() == RegType.PTR_TO_CTX) {
             throw new VerifierException(Errno.EACCES, i, "BPF_ATOMIC stores into R" + insn.dst() + " ctx is not allowed");
         }
-        arenaAtomicAllowed(i, insn, ptr, insn.dst());
+        arenaAtomicAllowed(i, insn, ptr, insn.dst(), "stores into");
         access(i, insn.dst(), insn.off(), size, true, imm == STORE_REL ? value : RegState.UNKNOWN, s);
         if (imm == CMPXCHG) writeReg(i, s, R0, RegState.UNKNOWN);
         else if ((imm & FETCH) != 0) writeReg(i, s, insn.src(), RegState.UNKNOWN);
     }
 
     /** bpf_jit_supports_insn(insn, true) of the x86-64 JIT, and no arena atomics at all in E1. */
-    private void arenaAtomicAllowed(int i, Insn insn, RegState ptr, int ptrReg) {
+    private void arenaAtomicAllowed(int i, Insn insn, RegState ptr, int ptrReg, String direction) {
         if (ptr.type() != RegType.PTR_TO_ARENA) return;
         int imm = insn.imm();
         boolean x86Supports = imm != (AND | FETCH) && imm != (OR | FETCH) && imm != (XOR | FETCH);
         if (!config.era().atomicsOnArena() || !x86Supports) {
-            throw new VerifierException(Errno.EACCES, i, "BPF_ATOMIC stores into R" + ptrReg + " arena is not allowed");
+            throw new VerifierException(Errno.EACCES, i, "BPF_ATOMIC " + direction + " R" + ptrReg + " arena is not allowed");
         }
     }
 
