@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /** Compiles the C programs of src/test/c with clang-19 into target/bpf-objects (tests only). */
@@ -19,13 +21,18 @@ public final class BpfTestPrograms {
         return compile(sourceName, "v4");
     }
 
+    /** Compiled once per test JVM and cpu level. */
     public static Path compile(String sourceName, String cpu) {
-        Path src = SOURCES.resolve(sourceName);
-        Path obj = OUT.resolve(sourceName.replace(".c", "") + "." + cpu + ".o");
-        run(List.of("clang-19", "-target", "bpf", "-mcpu=" + cpu, "-O2", "-g", "-Wall", "-Werror", "-I", SOURCES.toString(),
-            "-c", src.toString(), "-o", obj.toString()));
-        return obj;
+        return COMPILED.computeIfAbsent(sourceName + "@" + cpu, key -> {
+            Path src = SOURCES.resolve(sourceName);
+            Path obj = OUT.resolve(sourceName.replace(".c", "") + "." + cpu + ".o");
+            run(List.of("clang-19", "-target", "bpf", "-mcpu=" + cpu, "-O2", "-g", "-Wall", "-Werror", "-I", SOURCES.toString(),
+                "-c", src.toString(), "-o", obj.toString()));
+            return obj;
+        });
     }
+
+    private static final Map<String, Path> COMPILED = new ConcurrentHashMap<>();
 
     /** Runs a tool and returns its stdout; fails with the tool's output if it is missing or fails. */
     public static String run(List<String> command) {
