@@ -106,17 +106,17 @@ final class AbstractInterpreter {
                 merge(i + 2, s);
             }
             case LDX -> {
-                RegState loaded = access(i, insn.src(), insn.off(), sizeBytes(insn.size()), false, null, s);
+                RegState loaded = access(i, insn.src(), insn.off(), sizeBytes(insn.size()), false, null, -1, s);
                 writeReg(i, s, insn.dst(), loaded);
                 merge(i + 1, s);
             }
             case ST -> {
-                access(i, insn.dst(), insn.off(), sizeBytes(insn.size()), true, RegState.UNKNOWN, s);
+                access(i, insn.dst(), insn.off(), sizeBytes(insn.size()), true, RegState.UNKNOWN, -1, s);
                 merge(i + 1, s);
             }
             case STX -> {
                 if (insn.mode() == ATOMIC) atomic(i, insn, s);
-                else access(i, insn.dst(), insn.off(), sizeBytes(insn.size()), true, read(i, s, insn.src()), s);
+                else access(i, insn.dst(), insn.off(), sizeBytes(insn.size()), true, read(i, s, insn.src()), insn.src(), s);
                 merge(i + 1, s);
             }
             default -> jmp(i, insn, s);
@@ -285,7 +285,7 @@ final class AbstractInterpreter {
     // ---- memory ---------------------------------------------------------------------------
 
     /** check_mem_access: returns what a load produces; updates stack slots for stores. */
-    private RegState access(int i, int ptrReg, int off, int size, boolean write, RegState value, FrameState s) {
+    private RegState access(int i, int ptrReg, int off, int size, boolean write, RegState value, int valueReg, FrameState s) {
         RegState ptr = read(i, s, ptrReg);
         // convert_ctx_accesses rewrites per pointer kind, so one instruction must see one kind
         String kind = switch (ptr.type()) {
@@ -325,16 +325,25 @@ final class AbstractInterpreter {
                 if (write && (map.flags() & (1L << 7 | 1L << 8)) != 0) { // BPF_F_RDONLY, BPF_F_RDONLY_PROG
                     throw new VerifierException(Errno.EACCES, i, "write into map forbidden, value_size=" + map.valueSize() + " off=" + total + " size=" + size);
                 }
+                leakCheck(i, write, value, valueReg, "map");
                 yield RegState.UNKNOWN;
             }
             case PTR_TO_CTX -> {
                 accessKind[i] = kind;
                 if (ptr.off() + off < 0) throw new VerifierException(Errno.EACCES, i, "invalid bpf_context access off=" + (ptr.off() + off) + " size=" + size);
+                leakCheck(i, write, value, valueReg, "ctx");
                 yield RegState.UNKNOWN;
             }
             default -> throw new VerifierException(Errno.EACCES, i, "R" + ptrReg + " invalid mem access '"
                 + (ptr.type() == RegType.MIXED ? "scalar" : ptr.type().logName) + "'");
         };
+    }
+
+    /** Without CAP_PERFMON (allow_ptr_leaks) a pointer may not be stored where user space can read it. */
+    private void leakCheck(int i, boolean write, RegState value, int valueReg, String where) {
+        if (write && valueReg >= 0 && value.type().isPointer() && !config.perfmonCapable()) {
+            throw new VerifierException(Errno.EACCES, i, "R" + valueReg + " leaks addr into " + where);
+        }
     }
 
     /** Spill/fill of 8-byte aligned registers; anything else is plain data. */
@@ -362,7 +371,7 @@ final class AbstractInterpreter {
                 throw new VerifierException(Errno.EACCES, i, "BPF_ATOMIC loads from R" + insn.src() + " ctx is not allowed");
             }
             arenaAtomicAllowed(i, insn, ptr, insn.src(), "loads from");
-            RegState loaded = access(i, insn.src(), insn.off(), size, false, null, s);
+            RegState loaded = access(i, insn.src(), insn.off(), size, false, null, -1, s);
             writeReg(i, s, insn.dst(), loaded);
             return;
         }
@@ -373,7 +382,7 @@ final class AbstractInterpreter {
             throw new VerifierException(Errno.EACCES, i, "BPF_ATOMIC stores into R" + insn.dst() + " ctx is not allowed");
         }
         arenaAtomicAllowed(i, insn, ptr, insn.dst(), "stores into");
-        access(i, insn.dst(), insn.off(), size, true, imm == STORE_REL ? value : RegState.UNKNOWN, s);
+        access(i, insn.dst(), insn.off(), size, true, value, insn.src(), s);
         if (imm == CMPXCHG) writeReg(i, s, R0, RegState.UNKNOWN);
         else if ((imm & FETCH) != 0) writeReg(i, s, insn.src(), RegState.UNKNOWN);
     }

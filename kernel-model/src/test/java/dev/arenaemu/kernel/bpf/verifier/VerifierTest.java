@@ -283,6 +283,13 @@ class VerifierTest {
     }
 
     @Test
+    void pointersMayNotLeakIntoMapsWithoutCapPerfmon() {
+        String prog = "r1 = map_value[.bss + 0x0] ll\n*(u64 *)(r1 + 0) = r10\nr0 = 0\nexit";
+        assertNotNull(verify(prog));
+        assertRejected(reject(prog, MAPS, ROOT.withCaps(true, false)), Errno.EACCES, 2, "R10 leaks addr into map");
+    }
+
+    @Test
     void scalarsAreNotPointers() {
         assertRejected(reject("r1 = 5\nr0 = *(u64 *)(r1 + 0)\nexit"), Errno.EACCES, 1, "R1 invalid mem access 'scalar'");
     }
