@@ -382,7 +382,11 @@ final class AbstractInterpreter {
             throw new VerifierException(Errno.EACCES, i, "BPF_ATOMIC stores into R" + insn.dst() + " ctx is not allowed");
         }
         arenaAtomicAllowed(i, insn, ptr, insn.dst(), "stores into");
-        access(i, insn.dst(), insn.off(), size, true, value, insn.src(), s);
+        if (value.type().isPointer() && !config.perfmonCapable()) {
+            throw new VerifierException(Errno.EACCES, i, "R" + insn.src() + " leaks addr into mem");
+        }
+        // what lands in memory is old <op> value, i.e. unknown, except for a store-release
+        access(i, insn.dst(), insn.off(), size, true, imm == STORE_REL ? value : RegState.UNKNOWN, -1, s);
         if (imm == CMPXCHG) writeReg(i, s, R0, RegState.UNKNOWN);
         else if ((imm & FETCH) != 0) writeReg(i, s, insn.src(), RegState.UNKNOWN);
     }
