@@ -20,6 +20,7 @@
 #define BPF_F_NO_USER_CONV (1U << 18)
 #define NUMA_NO_NODE (-1)
 #define PAGE_SIZE 4096
+#define __PAGE_SIZE PAGE_SIZE
 
 /* clang with __BPF_FEATURE_ADDR_SPACE_CAST inserts addr_space_cast itself */
 #define __arena __attribute__((address_space(1)))

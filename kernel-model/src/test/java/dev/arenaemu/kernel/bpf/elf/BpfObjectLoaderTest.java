@@ -27,6 +27,12 @@ class BpfObjectLoaderTest {
     }
 
     @Test
+    void mapExtraAbove32BitsComesFromAnEnum64() {
+        // (1 << 44) | (0xFFFFFFFF - 2 * 4096 + 1): the arena ends at a 4 GiB boundary (§12.1)
+        assertEquals(0x1000_FFFF_E000L, load("verifier_arena.bpf.c").arena().orElseThrow().mapExtra());
+    }
+
+    @Test
     void arenaWithoutMapExtraHasZeroExtra() {
         assertEquals(0, load("arena_htab.bpf.c").arena().orElseThrow().mapExtra());
     }

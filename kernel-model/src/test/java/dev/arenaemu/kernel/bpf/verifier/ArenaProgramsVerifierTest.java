@@ -73,6 +73,18 @@ class ArenaProgramsVerifierTest {
         assertEquals(v.exceptionEntries(), probes);
     }
 
+    /** §12.1: every program of verifier_arena.c verifies, bound to the arena at map_extra. */
+    @Test
+    void verifierArenaProgramsAllVerify() {
+        BpfObject obj = BpfObjectLoader.load(BpfTestPrograms.compile("verifier_arena.bpf.c"));
+        assertEquals(List.of("basic_alloc1", "basic_alloc2", "basic_reserve1", "basic_reserve2", "reserve_twice", "reserve_invalid_region"),
+            obj.programs().stream().map(BpfProgram::name).toList());
+        for (BpfProgram p : obj.programs()) {
+            VerifiedProgram v = Verifier.verify(p, created(obj), VerifierConfig.privileged(VerifierEra.E3));
+            assertEquals(0x1000_FFFF_E000L, v.arena().orElseThrow().userVmStart(), p.name());
+        }
+    }
+
     /** -mcpu=v3 (no ldsx/movsx/sdiv, different register allocation) must verify the same way. */
     @ParameterizedTest
     @CsvSource({"arena_list.bpf.c, arena_list_add", "arena_list.bpf.c, arena_list_del", "arena_htab.bpf.c, arena_htab_llvm",
