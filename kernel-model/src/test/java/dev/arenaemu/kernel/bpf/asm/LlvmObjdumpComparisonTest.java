@@ -21,7 +21,7 @@ class LlvmObjdumpComparisonTest {
     private static final Pattern LINE = Pattern.compile("^\\s*\\d+:\\t([0-9a-f ]+)\\t(.*)$");
 
     @ParameterizedTest
-    @ValueSource(strings = {"isa_coverage.bpf.c", "arena_atomics.bpf.c", "arena_list.bpf.c", "arena_htab.bpf.c", "arena_fixups.bpf.c", "verifier_arena.bpf.c"})
+    @ValueSource(strings = {"isa_coverage.bpf.c", "arena_atomics.bpf.c", "arena_list.bpf.c", "arena_htab.bpf.c", "arena_fixups.bpf.c", "verifier_arena.bpf.c", "verifier_arena_large.bpf.c"})
     void disassemblerAgreesWithLlvmObjdump(String source) {
         Path obj = BpfTestPrograms.compile(source);
         String dump = BpfTestPrograms.run(List.of("llvm-objdump-19", "-d", "--mcpu=v4", obj.toString()));

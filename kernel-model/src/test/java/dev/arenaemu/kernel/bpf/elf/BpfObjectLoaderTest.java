@@ -33,6 +33,13 @@ class BpfObjectLoaderTest {
     }
 
     @Test
+    void largeArenaDeclaresAllPagesOf4GiB() {
+        BpfObject obj = load("verifier_arena_large.bpf.c");
+        assertEquals(1L << 20, obj.arena().orElseThrow().maxEntries());
+        assertEquals(4096 + 100 * 8, obj.arenaGlobals().orElseThrow().size());
+    }
+
+    @Test
     void arenaWithoutMapExtraHasZeroExtra() {
         assertEquals(0, load("arena_htab.bpf.c").arena().orElseThrow().mapExtra());
     }

@@ -85,6 +85,31 @@ class ArenaProgramsVerifierTest {
         }
     }
 
+    /**
+     * Scenario 63 on the §12.2 4 GiB arena: globals at the end sit at offset 4 GiB - 8 KiB, above
+     * BPF_MAX_VAR_OFF, so only a kernel without that check (E4+) accepts the program.
+     */
+    @Test
+    void scenario63_globalsAtTheEndOfA4GiBArenaNeedE4() {
+        BpfObject obj = BpfObjectLoader.load(BpfTestPrograms.compile("verifier_arena_large.bpf.c"));
+        long end = obj.arenaDataOffset(dev.arenaemu.kernel.bpf.elf.ArenaGlobalsPlacement.END_OF_ARENA, 4096);
+        assertEquals((1L << 32) - 2 * 4096, end);
+        BpfProgram atEnd = obj.program("big_alloc1").orElseThrow().withArenaDataOffset(end);
+        VerifierException e = assertThrows(VerifierException.class,
+            () -> Verifier.verify(atEnd, created(obj), VerifierConfig.privileged(VerifierEra.E3)));
+        assertEquals(Errno.EINVAL, e.errno());
+        assertEquals("direct value offset of " + end + " is not allowed", e.kernelMessage());
+        assertNotNull(Verifier.verify(atEnd, created(obj), VerifierConfig.privileged(VerifierEra.E4)));
+    }
+
+    @Test
+    void scenario62_globalsAtOffsetZeroOfA4GiBArenaVerifyInE3() {
+        BpfObject obj = BpfObjectLoader.load(BpfTestPrograms.compile("verifier_arena_large.bpf.c"));
+        for (BpfProgram p : obj.programs()) {
+            assertNotNull(Verifier.verify(p.withArenaDataOffset(0), created(obj), VerifierConfig.privileged(VerifierEra.E3)), p.name());
+        }
+    }
+
     /** -mcpu=v3 (no ldsx/movsx/sdiv, different register allocation) must verify the same way. */
     @ParameterizedTest
     @CsvSource({"arena_list.bpf.c, arena_list_add", "arena_list.bpf.c, arena_list_del", "arena_htab.bpf.c, arena_htab_llvm",
