@@ -171,20 +171,19 @@ public final class Disassembler {
         String note = insn.mode() == PROBE_ATOMIC ? " ; probe_atomic" : "";
         boolean is64 = insn.size() == DW;
         String bits = String.valueOf(8 * sizeBytes(insn.size()));
-        String s = reg(is64, insn.src());
-        String d = reg(is64, insn.src());
+        String v = reg(is64, insn.src()); // operand, and destination of the fetching forms
         String addr = address(insn.dst(), insn.off());
         String typed = "(u" + bits + " *)" + addr;
         int imm = insn.imm();
         String text = switch (imm) {
-            case XCHG -> d + " = xchg" + (is64 ? "" : "32") + "_" + bits + "(r" + insn.dst() + rest(insn.off()) + ", " + s + ")";
+            case XCHG -> v + " = xchg" + (is64 ? "" : "32") + "_" + bits + "(r" + insn.dst() + rest(insn.off()) + ", " + v + ")";
             case CMPXCHG -> reg(is64, 0) + " = cmpxchg" + (is64 ? "" : "32") + "_" + bits + "(r" + insn.dst() + rest(insn.off())
-                + ", " + reg(is64, 0) + ", " + s + ")";
+                + ", " + reg(is64, 0) + ", " + v + ")";
             case LOAD_ACQ -> reg(is64, insn.dst()) + " = load_acquire(" + "(u" + bits + " *)" + address(insn.src(), insn.off()) + ")";
-            case STORE_REL -> "store_release(" + typed + ", " + s + ")";
+            case STORE_REL -> "store_release(" + typed + ", " + v + ")";
             default -> (imm & FETCH) != 0
-                ? d + " = atomic_fetch_" + AsmSyntax.atomicName(imm & ~FETCH) + "(" + typed + ", " + s + ")"
-                : "lock *" + typed + " " + AsmSyntax.aluOperator(imm) + " " + s;
+                ? v + " = atomic_fetch_" + AsmSyntax.atomicName(imm & ~FETCH) + "(" + typed + ", " + v + ")"
+                : "lock *" + typed + " " + AsmSyntax.aluOperator(imm) + " " + v;
         };
         return text + note;
     }
