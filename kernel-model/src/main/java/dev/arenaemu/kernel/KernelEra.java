@@ -10,6 +10,10 @@ import dev.arenaemu.kernel.mm.VmFaultResult;
  * <ul>
  *   <li>{@link #V6_13}: era E3 (v6.13–v6.18): range tree, one mutex, synchronous free, zap of the
  *       VMA recorded in each vma_list entry. Includes {@code bpf_arena_reserve_pages} (v6.17).</li>
+ *   <li>{@link #V7_0}: era E4 (bpf-next Dec 2025): E3 plus batched allocation with exact
+ *       PTE rollback and the clear-PTEs-then-zap free order. Its rqspinlock (which can fail)
+ *       and the deferred free of non-sleepable callers are not modelled: every call here is
+ *       sleepable and uncontended.</li>
  *   <li>{@link #LATEST}: era E5 (kernel-patches/bpf-rc @90a84015): scratch page, fault
  *       preallocation and VM_FAULT_OOM, NUMA node validation, free-below-start guard,
  *       mem_usage, VM_DONTCOPY + may_split/mremap -EINVAL, direct_value_addr {@code >=},
@@ -31,6 +35,21 @@ public enum KernelEra {
         @Override public boolean singlePageZapByRefcount() { return false; }
         @Override public boolean allocatesInBatches() { return false; }
         @Override public boolean freeClearsPtesBeforeZap() { return false; }
+    },
+    V7_0 {
+        @Override public boolean usesScratchPage() { return false; }
+        @Override public VmFaultResult faultAllocFailure() { return VmFaultResult.SIGSEGV; }
+        @Override public boolean faultPreallocatesPage() { return false; }
+        @Override public boolean validatesNumaNode() { return false; }
+        @Override public boolean freeGuardsBelowStart() { return false; }
+        @Override public boolean reportsMemUsage() { return false; }
+        @Override public boolean setsDontCopy() { return false; }
+        @Override public boolean rejectsSplitAndMremap() { return false; }
+        @Override public boolean directValueRejectsEnd() { return false; }
+        @Override public boolean zapRefindsVma() { return false; }
+        @Override public boolean singlePageZapByRefcount() { return false; }
+        @Override public boolean allocatesInBatches() { return true; }
+        @Override public boolean freeClearsPtesBeforeZap() { return true; }
     },
     LATEST {
         @Override public boolean usesScratchPage() { return true; }

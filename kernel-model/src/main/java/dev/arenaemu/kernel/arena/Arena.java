@@ -244,8 +244,9 @@ public final class Arena implements MappableFile {
         @Override
         public VmFaultResult fault(VmArea vma, long address, boolean write) {
             checkLive();
-            long pgoff = (address - vma.start()) >>> PAGE_SHIFT;
-            return era.faultPreallocatesPage() ? faultPreallocating(address, pgoff) : faultLocked(address, pgoff);
+            long page = address & -PAGE_SIZE;
+            long pgoff = (page - vma.start()) >>> PAGE_SHIFT;   // vmf->pgoff (the VMA's vm_pgoff is always 0)
+            return era.faultPreallocatesPage() ? faultPreallocating(page, pgoff) : faultLocked(page, pgoff);
         }
 
         @Override
