@@ -69,6 +69,20 @@ public enum KernelEra {
 
     public static final KernelEra DEFAULT = LATEST;
 
+    /**
+     * The era a scenario names: the constant ("V6_13", "latest"), the kernel version ("v6.13",
+     * "6.13", "v7.0") or the spec's era tag ("E3", "E4", "E5"). Null when nothing matches.
+     */
+    public static KernelEra parse(String name) {
+        String n = name.trim().toUpperCase(java.util.Locale.ROOT);
+        return switch (n) {
+            case "V6_13", "V6.13", "6.13", "E3" -> V6_13;
+            case "V7_0", "V7.0", "7.0", "E4" -> V7_0;
+            case "LATEST", "E5" -> LATEST;
+            default -> null;
+        };
+    }
+
     /** E5: a scratch page is allocated at creation and parked on kernel-side faults (§6.5). */
     public abstract boolean usesScratchPage();
 
