@@ -35,6 +35,7 @@ public enum KernelEra {
         @Override public boolean singlePageZapByRefcount() { return false; }
         @Override public boolean allocatesInBatches() { return false; }
         @Override public boolean freeClearsPtesBeforeZap() { return false; }
+        @Override public long prepopulatedBytes() { return 0; }
     },
     V7_0 {
         @Override public boolean usesScratchPage() { return false; }
@@ -50,6 +51,7 @@ public enum KernelEra {
         @Override public boolean singlePageZapByRefcount() { return false; }
         @Override public boolean allocatesInBatches() { return true; }
         @Override public boolean freeClearsPtesBeforeZap() { return true; }
+        @Override public long prepopulatedBytes() { return 1L << 32; }
     },
     LATEST {
         @Override public boolean usesScratchPage() { return true; }
@@ -65,6 +67,7 @@ public enum KernelEra {
         @Override public boolean singlePageZapByRefcount() { return true; }
         @Override public boolean allocatesInBatches() { return true; }
         @Override public boolean freeClearsPtesBeforeZap() { return true; }
+        @Override public long prepopulatedBytes() { return (1L << 32) + (1L << 15); }
     };
 
     public static final KernelEra DEFAULT = LATEST;
@@ -133,4 +136,11 @@ public enum KernelEra {
      * E1–E3 zap first and unmap page by page (§6.2).
      */
     public abstract boolean freeClearsPtesBeforeZap();
+
+    /**
+     * E4+: bytes from kern_vm_start whose page tables (all levels above the PTEs) arena_map_alloc
+     * creates up front so later PTE writes allocate nothing: 4 GiB in E4, 4 GiB + GUARD_SZ/2 in
+     * E5 (the scratch-page recovery window); 0 before (§3).
+     */
+    public abstract long prepopulatedBytes();
 }

@@ -113,6 +113,10 @@ public final class Arena implements MappableFile {
         }
         RangeTree rt = new RangeTree(kernel.faultInjection());
         int err = rt.set(0, maxEntries);
+        if (err == 0 && kernel.era().prepopulatedBytes() > 0) {
+            err = kernVm.populatePageTables(kernVm.addr() + GUARD_SZ / 2, kernel.era().prepopulatedBytes());
+            if (err != 0) rt.destroy();
+        }
         if (err != 0) {
             if (scratch != Frames.NO_PAGE) kernel.frames().putPage(scratch);
             kernel.addressSpace().release(kernVm);
