@@ -118,6 +118,10 @@ public final class KernelAddressSpace {
             return;
         }
         for (Cpu cpu : machine.cpus()) {
+            if (cpu.running()) {
+                cpu.flushTlbAll();   // inside a run (a kfunc called by JIT'd code) any flush is a full one: do it once
+                continue;
+            }
             for (long i = 0; i < pages; i++) cpu.flushTlbPage(start + (i << Frames.PAGE_SHIFT));
         }
     }
