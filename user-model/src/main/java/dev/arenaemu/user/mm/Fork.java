@@ -23,8 +23,8 @@ public final class Fork {
             Vma copy = vma.duplicate(child);
             if (vma.anonymous()) {
                 child.attachAnon(copy);
-                copy.anonBuffer().memory().asSlice(copy.anonOffsetOf(copy.start()), copy.length())
-                    .copyFrom(vma.anonBuffer().memory().asSlice(vma.anonOffsetOf(vma.start()), vma.length()));
+                copy.bytes().memory().asSlice(copy.bytesOffsetOf(copy.start()), copy.length())
+                    .copyFrom(vma.bytes().memory().asSlice(vma.bytesOffsetOf(vma.start()), vma.length()));
             }
             if (copy.ops() != null) copy.ops().open(copy);
             child.insert(copy);

@@ -159,7 +159,7 @@ public final class Mm {
     /** Gives an anonymous VMA fresh zeroed bytes. */
     void attachAnon(Vma vma) {
         AnonMemory.Slice slice = anon.allocate(vma.length());
-        vma.setAnon(slice.buffer(), slice.offset());
+        vma.setBytes(slice.buffer(), slice.offset());
     }
 
     /** Links {@code vma} into the set and backs its range with a region. */
@@ -209,25 +209,20 @@ public final class Mm {
     void detach(Vma vma) {
         vmas.remove(vma.start());
         unmapRegion(vma.start(), vma.end());
-        if (vma.anonymous() && vma.anonBuffer() != null) anon.release(vma.anonBuffer(), vma.anonOffsetOf(vma.start()), vma.length());
+        if (vma.anonymous() && vma.bytes() != null) anon.release(vma.bytes(), vma.bytesOffsetOf(vma.start()), vma.length());
         vma.kill();
     }
 
-    /** Moves {@code vma} to a new range without callbacks (PTEs are the caller's business). */
-    void rekey(Vma vma, long start, long end, long pgoff) {
+    /** Gives {@code vma} a new end without callbacks (mremap growing in place). */
+    void resize(Vma vma, long end) {
         vmas.remove(vma.start());
         unmapRegion(vma.start(), vma.end());
-        vma.setRange(start, end, pgoff);
+        vma.setRange(vma.start(), end, vma.pgoff());
         insert(vma);
     }
 
     private void mapRegion(Vma vma) {
-        if (vma.anonymous()) {
-            cpu.mapRegion(vma.start(), vma.length(), vma.anonBuffer(), vma.anonOffsetOf(vma.start()));
-        } else {
-            MappableFile.Backing b = vma.file().backing(vma.start(), vma.end());
-            cpu.mapRegion(vma.start(), vma.length(), b.buffer(), b.offset());
-        }
+        cpu.mapRegion(vma.start(), vma.length(), vma.bytes(), vma.bytesOffsetOf(vma.start()));
     }
 
     private void unmapRegion(long start, long end) {
@@ -257,7 +252,7 @@ public final class Mm {
 
     /** The frame of the anonymous page at {@code va}. */
     long anonPhys(Vma vma, long va) {
-        return vma.anonBuffer().phys(vma.anonOffsetOf(va));
+        return vma.bytes().phys(vma.bytesOffsetOf(va));
     }
 
     /**

@@ -94,6 +94,8 @@ public final class Mmap {
             err = file.mmap(vma);
             if (err != 0) return err;
             vma.setOps(file.vmOperations());
+            MappableFile.Backing b = file.backing(vma.start(), vma.end());
+            vma.setBytes(b.buffer(), b.offset());
         } else {
             mm.attachAnon(vma);
         }
