@@ -93,7 +93,7 @@ public final class Mm {
      * every engine has regions there.
      */
     public long getUnmappedArea(long hint, long length, long mapFlags) {
-        if (length > TASK_SIZE - MMAP_MIN_ADDR) return Errno.ENOMEM.neg();
+        if (Long.compareUnsigned(length, TASK_SIZE - MMAP_MIN_ADDR) > 0) return Errno.ENOMEM.neg();
         if (MapFlag.has(mapFlags, MapFlag.FIXED)) return hint;
         if (hint != 0) {
             hint = pageAlign(hint);

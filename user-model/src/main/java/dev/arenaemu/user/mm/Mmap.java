@@ -23,6 +23,7 @@ public final class Mmap {
     public static long mmap(Mm mm, long addr, long len, int prot, long flags, MappableFile file, long offset) {
         if ((offset & (Mm.PAGE_SIZE - 1)) != 0) return Errno.EINVAL.neg();           // sys_mmap
         flags &= ~(MapFlag.EXECUTABLE.bit | MapFlag.DENYWRITE.bit);                  // ksys_mmap_pgoff
+        if (MapFlag.has(flags, MapFlag.FIXED_NOREPLACE)) flags |= MapFlag.FIXED.bit;  // do_mmap: NOREPLACE is a MAP_FIXED
         if (MapFlag.has(flags, MapFlag.ANONYMOUS)) file = null;
         long pgoff = offset >>> 12;
 
@@ -69,12 +70,12 @@ public final class Mmap {
      * not user address space here (-ENOMEM).
      */
     static long getUnmappedArea(Mm mm, MappableFile file, long addr, long len, long pgoff, long flags) {
-        if (len > Mm.TASK_SIZE) return Errno.ENOMEM.neg();
+        if (Long.compareUnsigned(len, Mm.TASK_SIZE) > 0) return Errno.ENOMEM.neg();
         long got = file != null
             ? file.getUnmappedArea(addr, len, pgoff, flags, mm::getUnmappedArea)
             : mm.getUnmappedArea(addr, len, flags);
         if (Errno.isErrValue(got)) return got;
-        if (got > Mm.TASK_SIZE - len) return Errno.ENOMEM.neg();
+        if (Long.compareUnsigned(got, Mm.TASK_SIZE - len) > 0) return Errno.ENOMEM.neg();
         if ((got & (Mm.PAGE_SIZE - 1)) != 0) return Errno.EINVAL.neg();
         if (got < Mm.MMAP_MIN_ADDR) return Errno.EPERM.neg();                          // cap_mmap_addr
         if (PhysicalMemory.inWindow(got, len)) return Errno.ENOMEM.neg();

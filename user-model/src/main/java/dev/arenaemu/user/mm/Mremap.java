@@ -60,7 +60,7 @@ public final class Mremap {
     private static long mremapTo(Mm mm, long addr, long oldLen, long newAddr, long newLen, int flags) {
         boolean fixed = MremapFlag.has(flags, MremapFlag.FIXED);
         if ((newAddr & (Mm.PAGE_SIZE - 1)) != 0) return Errno.EINVAL.neg();
-        if (newLen > Mm.TASK_SIZE || Long.compareUnsigned(newAddr, Mm.TASK_SIZE - newLen) > 0) return Errno.EINVAL.neg();
+        if (Long.compareUnsigned(newLen, Mm.TASK_SIZE) > 0 || Long.compareUnsigned(newAddr, Mm.TASK_SIZE - newLen) > 0) return Errno.EINVAL.neg();
         if (addr + oldLen > newAddr && newAddr + newLen > addr) return Errno.EINVAL.neg();   // overlap
         if (fixed) {
             int ret = Mmap.unmapRange(mm, newAddr, newAddr + newLen);
