@@ -93,4 +93,18 @@ class SyscallErrnoTest {
             assertEquals(Errno.EINVAL.neg(), p.mremap(a, 8192, 8192, MremapFlag.MAYMOVE.bit | MremapFlag.FIXED.bit, a + 4096), "overlap");
         }
     }
+
+    @Test
+    void uaccessToAnAddressWithoutAnyMappingIsEfaultWithoutASignal() {
+        try (UserWorld w = new UserWorld()) {
+            Process p = w.processes.spawn();
+            var read = p.uaccess().fromUser(0x2000_0000_0000L, 8);
+            assertEquals(Errno.EFAULT.neg(), read.errno());
+            assertEquals(Errno.EFAULT.neg(), p.uaccess().toUser(0x10, new byte[4]));
+            long ro = p.mmap(0, 4096, Prot.READ.bit, ANON, -1, 0);
+            assertEquals(Errno.EFAULT.neg(), p.uaccess().toUser(ro, new byte[4]), "copy_to_user into a read-only mapping");
+            assertEquals(0, p.uaccess().fromUser(ro, 4).errno());
+            assertEquals(0, p.signals().size());
+        }
+    }
 }
