@@ -62,6 +62,24 @@ class ArenaVmaLifecycleTest {
     }
 
     @Test
+    void scenario20_v6_13_afterThePartialMunmapTheRecordedVmaIsGoneSoAFreeMissesTheSurvivingPieces() {
+        try (UserWorld w = new UserWorld(KernelEra.V6_13)) {
+            Arena arena = w.arena(4, 0, 0);
+            Process u = w.processes.spawn();
+            long x = u.mmap(0, K16, Prot.RW, SHARED, u.installFd(arena), 0);
+            u.user().store(x + 3 * 4096, 8, 31);
+            assertEquals(0, u.munmap(x + 4096, 4096));
+
+            arena.freePages(x + 3 * 4096, 1);
+
+            assertTrue(w.kernel.events().stream().anyMatch(e -> e instanceof dev.arenaemu.kernel.KernelEvent.DanglingVma),
+                "zap_pages followed the entry's VMA pointer, which __split_vma left on the unmapped piece");
+            assertTrue(u.mm().pageTable().walk(x + 3 * 4096).present(), "the surviving piece was not zapped");
+            assertEquals(new UserResult.Value(31), u.user().load(x + 3 * 4096, 8), "and still reads the freed page");
+        }
+    }
+
+    @Test
     void scenario20_latest_moveAndPartialMunmapAreEinvalAndTheVmaIsUnchanged() {
         try (UserWorld w = new UserWorld(KernelEra.LATEST)) {
             Arena arena = w.arena(4, 0, 0);

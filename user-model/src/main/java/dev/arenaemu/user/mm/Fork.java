@@ -26,8 +26,8 @@ public final class Fork {
                 copy.bytes().memory().asSlice(copy.bytesOffsetOf(copy.start()), copy.length())
                     .copyFrom(vma.bytes().memory().asSlice(vma.bytesOffsetOf(vma.start()), vma.length()));
             }
-            if (copy.ops() != null) copy.ops().open(copy);
             child.insert(copy);
+            if (copy.ops() != null) copy.ops().open(copy);
         }
         return child;
     }
