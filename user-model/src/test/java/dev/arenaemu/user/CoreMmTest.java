@@ -236,4 +236,20 @@ class CoreMmTest {
             assertEquals(b - 4096, clash, "an occupied hint falls back to the top-down search");
         }
     }
+
+    @Test
+    void snapshotListsVmasAndPresentUserPtes() {
+        try (UserWorld w = new UserWorld()) {
+            TestFile f = new TestFile(w.machine, w.kernel.frames(), 8);
+            Process p = w.processes.spawn();
+            long a = p.mmap(0, 2 * 4096, Prot.READ.bit, SHARED, p.installFd(f), 0);
+            p.user().load(a + 4096, 8);
+            var snap = p.mm().snapshot();
+            var vma = snap.vmas().stream().filter(v -> v.file() == f).findFirst().orElseThrow();
+            assertEquals(a, vma.start());
+            assertEquals(a + 2 * 4096, vma.end());
+            assertEquals(List.of(new dev.arenaemu.user.mm.MmSnapshot.PteView(a + 4096, f.buffer.phys(4096), false)),
+                snap.ptes().stream().filter(pte -> pte.va() >= a && pte.va() < a + 2 * 4096).toList());
+        }
+    }
 }

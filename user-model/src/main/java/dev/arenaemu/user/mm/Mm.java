@@ -319,6 +319,20 @@ public final class Mm {
         anon.destroy();
     }
 
+    /** The VMAs and the present user PTEs, for invariant checks and reports. */
+    public MmSnapshot snapshot() {
+        List<MmSnapshot.VmaView> v = new ArrayList<>();
+        for (Vma vma : vmas.values()) v.add(new MmSnapshot.VmaView(vma.start(), vma.end(), vma.flags(), vma.pgoff(), vma.file()));
+        List<MmSnapshot.PteView> p = new ArrayList<>();
+        if (!dead) {
+            table.forEachPresent(0, TASK_SIZE, va -> {
+                long e = table.entry(va);
+                p.add(new MmSnapshot.PteView(va, e & PteFlag.FRAME_MASK, (e & PteFlag.RW) != 0));
+            });
+        }
+        return new MmSnapshot(List.copyOf(v), List.copyOf(p));
+    }
+
     /** Anonymous bytes in use (for invariants). */
     public long anonBytesInUse() {
         return anon.inUse();
