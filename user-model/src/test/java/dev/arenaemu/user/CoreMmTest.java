@@ -126,9 +126,12 @@ class CoreMmTest {
             assertEquals(1, parent.user().load(anon, 8).value(), "private: the child's write stays in the child");
             child.user().store(file, 8, 20);
             assertEquals(20, parent.user().load(file, 8).value(), "shared: one page");
+            long anonBefore = w.processes.anonBytesInUse();
             child.exit();
             assertEquals(1, f.count("close"));
             assertTrue(parent.mm().find(file).alive());
+            assertEquals(1, parent.user().load(anon, 8).value());
+            assertTrue(w.processes.anonBytesInUse() < anonBefore, "the child's anonymous memory went back to the pool");
         }
     }
 

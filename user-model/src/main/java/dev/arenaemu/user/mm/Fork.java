@@ -17,7 +17,7 @@ public final class Fork {
     private Fork() {}
 
     public static Mm dupMmap(Mm parent, String childName) {
-        Mm child = new Mm(parent.machine(), parent.frames(), childName);
+        Mm child = new Mm(parent.machine(), parent.frames(), parent.anonMemory(), childName);
         for (Vma vma : parent.vmas()) {
             if (vma.has(VmFlag.DONTCOPY)) continue;
             Vma copy = vma.duplicate(child);

@@ -45,17 +45,19 @@ public final class Mm {
     private final TreeMap<Long, Vma> vmas = new TreeMap<>();
     private boolean dead;
 
-    public Mm(Machine machine, Frames frames, String name) {
+    /** A new, empty address space whose anonymous mappings take their bytes from {@code anon}. */
+    public Mm(Machine machine, Frames frames, AnonMemory anon, String name) {
         this.machine = machine;
         this.frames = frames;
+        this.anon = anon;
         this.name = name;
         this.table = machine.newUserPageTable();
         this.cpu = machine.newUserCpu(table);
-        this.anon = new AnonMemory(machine, name);
     }
 
     public Machine machine() { return machine; }
     public Frames frames() { return frames; }
+    public AnonMemory anonMemory() { return anon; }
     public PageTable pageTable() { return table; }
     public Cpu cpu() { return cpu; }
     public String name() { return name; }
@@ -309,14 +311,13 @@ public final class Mm {
 
     // ---- exit ----------------------------------------------------------------------------------
 
-    /** exit_mmap: unmaps every VMA (close called on each), then frees the tables and the CPU. */
+    /** exit_mmap: unmaps every VMA (close called on each; anonymous bytes go back to the pool), then frees the tables and the CPU. */
     public void exit() {
         if (dead) return;
         for (Vma v : List.copyOf(vmas.values())) remove(v);
         dead = true;
         machine.destroyCpu(cpu);
         table.destroy(machine.kernelPageTable());
-        anon.destroy();
     }
 
     /** The VMAs and the present user PTEs, for invariant checks and reports. */
@@ -333,10 +334,6 @@ public final class Mm {
         return new MmSnapshot(List.copyOf(v), List.copyOf(p));
     }
 
-    /** Anonymous bytes in use (for invariants). */
-    public long anonBytesInUse() {
-        return anon.inUse();
-    }
 
     static long pageAlign(long v) {
         return (v + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
