@@ -173,12 +173,12 @@ public final class Mm {
     /**
      * __split_vma: {@code vma} is cut at {@code addr}; the new object takes the lower piece when
      * {@code newBelow}, else the upper one, and vm_ops->open is called on it. vm_ops->may_split
-     * may refuse first. Returns the new piece, or null with the errno in {@code err[0]}.
+     * may refuse first. Returns 0 or that refusal's negative errno.
      */
-    Vma split(Vma vma, long addr, boolean newBelow, int[] err) {
+    int split(Vma vma, long addr, boolean newBelow) {
         if (vma.ops() != null) {
-            int e = vma.ops().maySplit(vma, addr);
-            if (e != 0) { err[0] = e; return null; }
+            int err = vma.ops().maySplit(vma, addr);
+            if (err != 0) return err;
         }
         Vma piece = vma.duplicate(this);
         long pgoffAtAddr = vma.pgoff() + ((addr - vma.start()) >>> 12);
@@ -194,7 +194,7 @@ public final class Mm {
         insert(vma);
         insert(piece);
         if (piece.ops() != null) piece.ops().open(piece);
-        return piece;
+        return 0;
     }
 
     /**
@@ -303,6 +303,11 @@ public final class Mm {
         flushTlb(moved.size(), moved.isEmpty() ? 0 : moved.getLast()[0]);
     }
 
+    /**
+     * One page: invlpg. More: one full flush, because outside a run each flush is a whole
+     * uc_emu_start of a stub (and inside a run both are the same dummy map/unmap), so several
+     * invlpg never beat one mov cr3 here.
+     */
     private void flushTlb(long pages, long va) {
         if (pages == 0) return;
         if (pages == 1) cpu.flushTlbPage(va);

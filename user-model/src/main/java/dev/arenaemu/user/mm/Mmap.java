@@ -123,11 +123,16 @@ public final class Mmap {
     static int unmapRange(Mm mm, long start, long end) {
         List<Vma> hit = mm.intersecting(start, end);
         if (hit.isEmpty()) return 0;
-        int[] err = new int[1];
         Vma first = hit.getFirst();
-        if (first.start() < start && mm.split(first, start, true, err) == null) return err[0];
+        if (first.start() < start) {
+            int err = mm.split(first, start, true);
+            if (err != 0) return err;
+        }
         Vma last = hit.getLast();
-        if (last.end() > end && mm.split(last, end, false, err) == null) return err[0];
+        if (last.end() > end) {
+            int err = mm.split(last, end, false);
+            if (err != 0) return err;
+        }
         for (Vma v : mm.intersecting(start, end)) mm.remove(v);
         return 0;
     }
