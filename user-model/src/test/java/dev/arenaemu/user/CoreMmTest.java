@@ -255,4 +255,18 @@ class CoreMmTest {
                 snap.ptes().stream().filter(pte -> pte.va() >= a && pte.va() < a + 2 * 4096).toList());
         }
     }
+
+    @Test
+    void anExitedProcessRefusesFurtherWorkInsteadOfTouchingAClosedEngine() {
+        try (UserWorld w = new UserWorld()) {
+            Process p = w.processes.spawn();
+            long a = p.mmap(0, 4096, Prot.RW, ANON, -1, 0);
+            var user = p.user();
+            p.exit();
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> user.load(a, 8));
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> p.mmap(0, 4096, Prot.RW, ANON, -1, 0));
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> p.uaccess().fromUser(a, 8));
+            assertEquals(0, w.processes.anonBytesInUse(), "the stack and the mapping went back to the pool");
+        }
+    }
 }
