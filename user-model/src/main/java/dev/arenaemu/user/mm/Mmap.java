@@ -42,7 +42,7 @@ public final class Mmap {
             return Errno.EEXIST.neg();
         }
 
-        int type = (int) (flags & MapFlag.TYPE_MASK);
+        int type = (int) (flags & MapFlag.TYPE_MASK);   // 0x01 MAP_SHARED, 0x02 MAP_PRIVATE, 0x03 MAP_SHARED_VALIDATE
         if (file != null) {
             switch (type) {
                 case 0x01, 0x03 -> {
