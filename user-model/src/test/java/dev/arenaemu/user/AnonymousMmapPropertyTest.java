@@ -1,13 +1,9 @@
 package dev.arenaemu.user;
 
-import dev.arenaemu.emulator.ffm.Unicorn;
 import dev.arenaemu.kernel.Errno;
-import dev.arenaemu.kernel.mm.VmFlag;
 import dev.arenaemu.user.exec.UserResult;
 import dev.arenaemu.user.mm.MapFlag;
-import dev.arenaemu.user.mm.Mm;
 import dev.arenaemu.user.mm.Prot;
-import dev.arenaemu.user.mm.Vma;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -17,7 +13,6 @@ import java.util.Random;
 import java.util.stream.LongStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Random sequences of MAP_FIXED mmap, munmap, mprotect, loads and stores over a 12-page window,
@@ -104,26 +99,9 @@ class AnonymousMmapPropertyTest {
                     case LOAD -> assertEquals(m.load(from), p.user().load(va, 8), op.toString());
                     case STORE -> assertEquals(m.store(from, op.value()), p.user().store(va, 8, op.value()), op.toString());
                 }
-                checkConsistent(p.mm());
+                MmChecks.consistent(p.mm());
             }
             for (int i = 0; i < PAGES; i++) assertEquals(m.load(i), p.user().load(WINDOW + i * PAGE, 8), "final page " + i);
-        }
-    }
-
-    /** VMAs sorted and disjoint, each exactly a Unicorn region, and every PTE inside an accessible VMA with RW iff VM_WRITE. */
-    private static void checkConsistent(Mm mm) {
-        List<Vma> vmas = mm.vmas();
-        for (int i = 1; i < vmas.size(); i++) assertTrue(vmas.get(i - 1).end() <= vmas.get(i).start(), "overlapping VMAs " + vmas);
-        List<Unicorn.Region> regions = mm.cpu().regions();
-        for (Vma v : vmas) {
-            assertTrue(regions.stream().anyMatch(r -> r.begin() == v.start() && r.end() == v.end() - 1),
-                "no region for " + v + " in " + regions);
-        }
-        for (var pte : mm.snapshot().ptes()) {
-            Vma v = mm.find(pte.va());
-            assertTrue(v != null, "PTE outside every VMA at 0x" + Long.toHexString(pte.va()));
-            assertTrue((v.flags() & (VmFlag.READ.bit | VmFlag.WRITE.bit | VmFlag.EXEC.bit)) != 0, "PTE in an inaccessible VMA " + v);
-            assertEquals(v.has(VmFlag.WRITE), pte.writable(), "RW bit of 0x" + Long.toHexString(pte.va()) + " in " + v);
         }
     }
 }

@@ -22,7 +22,10 @@ public final class Fork {
             if (vma.has(VmFlag.DONTCOPY)) continue;
             Vma copy = vma.duplicate(child);
             if (vma.anonymous()) {
-                child.attachAnon(copy);
+                if (!child.attachAnon(copy)) {
+                    child.exit();
+                    throw new IllegalStateException("fork: no anonymous memory left for " + childName + " (dup_mmap -ENOMEM)");
+                }
                 copy.bytes().memory().asSlice(copy.bytesOffsetOf(copy.start()), copy.length())
                     .copyFrom(vma.bytes().memory().asSlice(vma.bytesOffsetOf(vma.start()), vma.length()));
             }

@@ -71,9 +71,11 @@ public final class Mm {
         return e != null && e.getValue().contains(address) ? e.getValue() : null;
     }
 
-    /** The VMAs overlapping [start, end), in address order. */
+    /** The VMAs overlapping [start, end), in address order (addresses compare unsigned; user space ends at TASK_SIZE). */
     public List<Vma> intersecting(long start, long end) {
         List<Vma> out = new ArrayList<>();
+        if (Long.compareUnsigned(end, TASK_SIZE) > 0) end = TASK_SIZE;
+        if (Long.compareUnsigned(start, end) >= 0) return out;
         Map.Entry<Long, Vma> first = vmas.lowerEntry(start);
         if (first != null && first.getValue().end() > start) out.add(first.getValue());
         out.addAll(vmas.subMap(start, true, end, false).values());
@@ -158,10 +160,22 @@ public final class Mm {
         return new Vma(this, start, end, flags, pgoff, file);
     }
 
-    /** Gives an anonymous VMA fresh zeroed bytes. */
-    void attachAnon(Vma vma) {
+    /** Gives an anonymous VMA fresh zeroed bytes; false when there is no memory for them. */
+    boolean attachAnon(Vma vma) {
         AnonMemory.Slice slice = anon.allocate(vma.length());
+        if (slice == null) return false;
         vma.setBytes(slice.buffer(), slice.offset());
+        return true;
+    }
+
+    /** Gives back the bytes of an anonymous VMA that was never linked. */
+    void releaseAnon(Vma vma) {
+        anon.release(vma.bytes(), vma.bytesOffsetOf(vma.start()), vma.length());
+    }
+
+    /** Whether a file VMA's bytes would cover [start, end) (mremap growing a file mapping). */
+    boolean bytesCover(Vma vma, long start, long end) {
+        return vma.bytesOffsetOf(start) >= 0 && vma.bytesOffsetOf(start) + (end - start) <= vma.bytes().size();
     }
 
     /** Links {@code vma} into the set and backs its range with a region. */
@@ -224,6 +238,9 @@ public final class Mm {
     }
 
     private void mapRegion(Vma vma) {
+        if (vma.bytesOffsetOf(vma.start()) < 0 || vma.bytesOffsetOf(vma.end()) > vma.bytes().size()) {
+            throw new IllegalStateException(vma + " extends past the bytes of " + vma.bytes().name() + ": a MappableFile.backing contract violation");
+        }
         cpu.mapRegion(vma.start(), vma.length(), vma.bytes(), vma.bytesOffsetOf(vma.start()));
     }
 

@@ -88,17 +88,21 @@ public final class Mmap {
      * is made, handed to f_op->mmap, and linked.
      */
     static long mmapRegion(Mm mm, MappableFile file, long addr, long len, long vmFlags, long pgoff) {
-        int err = unmapRange(mm, addr, addr + len);
-        if (err != 0) return err;
         Vma vma = mm.newVma(addr, addr + len, vmFlags, pgoff, file);
+        // Memory is accounted before anything is unmapped (security_vm_enough_memory; on failure
+        // the kernel puts the old VMAs back), so -ENOMEM leaves the old mappings in place.
+        if (file == null && !mm.attachAnon(vma)) return Errno.ENOMEM.neg();
+        int err = unmapRange(mm, addr, addr + len);
+        if (err != 0) {
+            if (file == null) mm.releaseAnon(vma);
+            return err;
+        }
         if (file != null) {
             err = file.mmap(vma);
             if (err != 0) return err;
             vma.setOps(file.vmOperations());
             MappableFile.Backing b = file.backing(vma.start(), vma.end());
             vma.setBytes(b.buffer(), b.offset());
-        } else {
-            mm.attachAnon(vma);
         }
         mm.insert(vma);
         return addr;
