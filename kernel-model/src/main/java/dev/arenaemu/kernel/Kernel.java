@@ -17,6 +17,9 @@ import java.util.Set;
  * vmalloc space ({@link KernelAddressSpace}), the fault-injection controls and the log of
  * {@link KernelEvent}s; knows its {@link KernelEra} and the capabilities of the (single) caller.
  * Arenas and other kernel objects are created against it.
+ *
+ * <p>One kernel per machine: the kernel owns the machine's vmalloc range (and keeps released
+ * ranges mapped for reuse), so a second kernel on the same machine would collide with it.
  */
 public final class Kernel {
     /** NUMA_NO_NODE. */

@@ -113,6 +113,10 @@ public final class Arena implements MappableFile {
         }
         RangeTree rt = new RangeTree(kernel.faultInjection());
         int err = rt.set(0, maxEntries);
+        if (err == 0 && kernel.era().prepopulatedBytes() > 0) {
+            err = kernVm.populatePageTables(kernVm.addr() + GUARD_SZ / 2, kernel.era().prepopulatedBytes());
+            if (err != 0) rt.destroy();
+        }
         if (err != 0) {
             if (scratch != Frames.NO_PAGE) kernel.frames().putPage(scratch);
             kernel.addressSpace().release(kernVm);
@@ -244,8 +248,9 @@ public final class Arena implements MappableFile {
         @Override
         public VmFaultResult fault(VmArea vma, long address, boolean write) {
             checkLive();
-            long pgoff = (address - vma.start()) >>> PAGE_SHIFT;
-            return era.faultPreallocatesPage() ? faultPreallocating(address, pgoff) : faultLocked(address, pgoff);
+            long page = address & -PAGE_SIZE;
+            long pgoff = (page - vma.start()) >>> PAGE_SHIFT;   // vmf->pgoff (the VMA's vm_pgoff is always 0)
+            return era.faultPreallocatesPage() ? faultPreallocating(page, pgoff) : faultLocked(page, pgoff);
         }
 
         @Override
