@@ -53,7 +53,7 @@ public final class Process {
         faults.setExtable(new UserFault.Extable(owner.stubs().uaccessCopy.address(), owner.stubs().uaccessCopy.end(), owner.stubs().uaccessFixup));
         mm.cpu().setFaultHandler(faults);
         mm.cpu().setSyscallHandler(this::onSyscall);
-        this.user = new UserCpu(mm, owner.stubs(), this::lastSignal, STACK_TOP - 256, SCRATCH);
+        this.user = new UserCpu(mm, owner.stubs(), this::lastSignal, signals::add, STACK_TOP - 256, SCRATCH);
         this.uaccess = new UserCopy(mm, owner.stubs());
     }
 

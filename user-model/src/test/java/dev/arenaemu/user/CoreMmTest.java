@@ -186,7 +186,10 @@ class CoreMmTest {
             UserResult r = p.call(loop, new Budget(100_000, 0, 100));
             assertTrue(r instanceof UserResult.OutOfBudget o && o.limit() == RunResult.Limit.INSTRUCTIONS, r.toString());
             long ud = p.loadCode(new byte[] {0x0F, 0x0B});                        // ud2
-            assertEquals(new UserResult.Trapped(6, ud), p.call(ud, Budget.DEFAULT));
+            assertEquals(new UserResult.Signaled(new Signal(Signal.SIGILL, Signal.ILL_ILLOPN, ud)), p.call(ud, Budget.DEFAULT));
+            long div = p.loadCode(new byte[] {0x31, (byte) 0xC9, (byte) 0xF7, (byte) 0xF1});   // xor ecx, ecx; div ecx
+            assertEquals(new UserResult.Signaled(new Signal(Signal.SIGFPE, Signal.FPE_INTDIV, div + 2)), p.call(div, Budget.DEFAULT));
+            assertEquals(2, p.signals().size());
             long a = p.mmap(0, 4096, Prot.RW, ANON, -1, 0);
             assertEquals(0, p.user().load(a, 8).value(), "the process still works");
         }

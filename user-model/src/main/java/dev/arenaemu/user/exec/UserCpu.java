@@ -8,6 +8,7 @@ import dev.arenaemu.emulator.ffm.X86Reg;
 import dev.arenaemu.user.Signal;
 import dev.arenaemu.user.mm.Mm;
 
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -25,15 +26,18 @@ public final class UserCpu {
     private final Cpu cpu;
     private final UserStubs stubs;
     private final Supplier<Signal> lastSignal;
+    private final Consumer<Signal> send;
     private final long stackTop;
     private final long scratch;
 
     /**
-     * {@code stackTop}: the initial RSP for calls; {@code scratch}: {@value #COPY_CHUNK} bytes of
+     * {@code lastSignal}: the signal the fault path sent last; {@code send}: records a signal for
+     * a CPU exception (#UD → SIGILL ...). {@code stackTop}: the initial RSP for calls; {@code scratch}: {@value #COPY_CHUNK} bytes of
      * the process's own memory that byte-array transfers stage through.
      */
-    public UserCpu(Mm mm, UserStubs stubs, Supplier<Signal> lastSignal, long stackTop, long scratch) {
+    public UserCpu(Mm mm, UserStubs stubs, Supplier<Signal> lastSignal, Consumer<Signal> send, long stackTop, long scratch) {
         this.mm = mm;
+        this.send = send;
         this.cpu = mm.cpu();
         this.stubs = stubs;
         this.lastSignal = lastSignal;
@@ -117,7 +121,12 @@ public final class UserCpu {
                 Signal s = lastSignal.get();
                 yield s != null ? new UserResult.Signaled(s) : new UserResult.Trapped(14, d.fault().rip());
             }
-            case RunResult.Trapped t -> new UserResult.Trapped(t.vector(), t.rip());
+            case RunResult.Trapped t -> {
+                Signal s = cpu.cpl() == 3 ? Signal.forTrap(t.vector(), t.rip()) : null;
+                if (s == null) yield new UserResult.Trapped(t.vector(), t.rip());
+                send.accept(s);
+                yield new UserResult.Signaled(s);
+            }
             case RunResult.BudgetExhausted b -> new UserResult.OutOfBudget(b.limit(), b.rip());
         };
     }
