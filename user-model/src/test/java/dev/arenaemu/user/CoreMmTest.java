@@ -272,4 +272,28 @@ class CoreMmTest {
             assertEquals(0, w.processes.anonBytesInUse(), "the stack and the mapping went back to the pool");
         }
     }
+
+    @Test
+    void sharedAnonymousMemoryStaysSharedAcrossForkSplitAndMoveUntilTheLastMappingGoes() {
+        try (UserWorld w = new UserWorld()) {
+            long shared = MapFlag.SHARED.bit | MapFlag.ANONYMOUS.bit;
+            Process parent = w.processes.spawn();
+            long before = w.processes.anonBytesInUse();
+            long a = parent.mmap(0, 4 * 4096, Prot.RW, shared, -1, 0);
+            Process child = parent.fork();
+            child.user().store(a + 3 * 4096, 8, 42);
+            assertEquals(42, parent.user().load(a + 3 * 4096, 8).value(), "one shmem object behind both");
+            assertEquals(0, parent.munmap(a, 4096), "a split piece keeps the object alive");
+            parent.user().store(a + 4096, 8, 7);
+            assertEquals(7, child.user().load(a + 4096, 8).value());
+            long to = a - 0x10_0000;
+            assertEquals(to, child.mremap(a + 4096, 3 * 4096, 3 * 4096, MremapFlag.MAYMOVE.bit | MremapFlag.FIXED.bit, to));
+            assertEquals(42, child.user().load(to + 2 * 4096, 8).value(), "moved with its pages");
+            child.user().store(to, 8, 9);
+            assertEquals(9, parent.user().load(a + 4096, 8).value(), "still the same object after the move");
+            child.exit();
+            parent.exit();
+            assertEquals(before - Process.STACK_SIZE, w.processes.anonBytesInUse(), "the object went with its last mapping");
+        }
+    }
 }

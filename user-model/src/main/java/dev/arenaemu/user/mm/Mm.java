@@ -168,9 +168,17 @@ public final class Mm {
         return true;
     }
 
+    /** Gives a shared anonymous VMA a new shmem object of its length; false when there is no memory. */
+    boolean attachShmem(Vma vma) {
+        AnonMemory.Slice slice = anon.allocate(vma.length());
+        if (slice == null) return false;
+        vma.setShmem(new ShmemFile(slice.buffer(), slice.offset(), vma.length()));
+        return true;
+    }
+
     /** Gives back the bytes of an anonymous VMA that was never linked. */
     void releaseAnon(Vma vma) {
-        anon.release(vma.bytes(), vma.bytesOffsetOf(vma.start()), vma.length());
+        releaseBytes(vma);
     }
 
     /** Whether a file VMA's bytes would cover [start, end) (mremap growing a file mapping). */
@@ -225,8 +233,17 @@ public final class Mm {
     void detach(Vma vma) {
         vmas.remove(vma.start());
         unmapRegion(vma.start(), vma.end());
-        if (vma.anonymous() && vma.bytes() != null) anon.release(vma.bytes(), vma.bytesOffsetOf(vma.start()), vma.length());
+        releaseBytes(vma);
         vma.kill();
+    }
+
+    /** Private anonymous bytes go back to the pool; a shmem object when its last VMA goes. */
+    private void releaseBytes(Vma vma) {
+        if (vma.privateAnonymous() && vma.bytes() != null) {
+            anon.release(vma.bytes(), vma.bytesOffsetOf(vma.start()), vma.length());
+        } else if (vma.shmem() != null && vma.shmem().put()) {
+            anon.release(vma.shmem().buffer, vma.shmem().offset, vma.shmem().length);
+        }
     }
 
     /** Gives {@code vma} a new end without callbacks (mremap growing in place). */

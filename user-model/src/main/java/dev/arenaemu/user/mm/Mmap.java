@@ -91,7 +91,10 @@ public final class Mmap {
         Vma vma = mm.newVma(addr, addr + len, vmFlags, pgoff, file);
         // Memory is accounted before anything is unmapped (security_vm_enough_memory; on failure
         // the kernel puts the old VMAs back), so -ENOMEM leaves the old mappings in place.
-        if (file == null && !mm.attachAnon(vma)) return Errno.ENOMEM.neg();
+        if (file == null) {
+            boolean got = VmFlag.has(vmFlags, VmFlag.SHARED) ? mm.attachShmem(vma) : mm.attachAnon(vma);
+            if (!got) return Errno.ENOMEM.neg();
+        }
         int err = unmapRange(mm, addr, addr + len);
         if (err != 0) {
             if (file == null) mm.releaseAnon(vma);

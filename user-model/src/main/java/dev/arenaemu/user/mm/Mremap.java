@@ -14,7 +14,8 @@ import dev.arenaemu.kernel.mm.VmFlag;
  *       edges, copy_vma (vm_ops->open on the copy), the PTEs move, vm_ops->mremap may refuse
  *       (PTEs move back and the copy is unmapped), and the old range is unmapped (close).</li>
  * </ul>
- * Anonymous VMAs are moved by copying their bytes into a fresh slice; their pages fault in again.
+ * Private anonymous VMAs are moved by copying their bytes into a fresh slice; their pages fault
+ * in again. Shared ones (shmem) move like file mappings: same object, PTEs carried over.
  */
 public final class Mremap {
     private Mremap() {}
@@ -105,7 +106,7 @@ public final class Mremap {
      * SIGBUS on access, but a Unicorn region needs bytes behind it).
      */
     private static boolean growInPlace(Mm mm, Vma vma, long newEnd) {
-        if (vma.anonymous()) {
+        if (vma.privateAnonymous()) {
             Vma grown = mm.newVma(vma.start(), newEnd, vma.flags(), vma.pgoff(), null);
             if (!mm.attachAnon(grown)) return false;
             copyAnon(vma, grown, vma.length());
@@ -127,11 +128,11 @@ public final class Mremap {
             if (err == 0 && vma.end() != oldAddr + oldLen) err = vma.ops().maySplit(vma, oldAddr + oldLen);
             if (err != 0) return err;
         }
-        if (!vma.anonymous() && !mm.bytesCover(vma, oldAddr, oldAddr + newLen)) return Errno.ENOMEM.neg();   // see growInPlace
+        if (!vma.privateAnonymous() && !mm.bytesCover(vma, oldAddr, oldAddr + newLen)) return Errno.ENOMEM.neg();   // see growInPlace
         // copy_vma
         Vma copy = vma.duplicate(mm);
         copy.setRange(oldAddr, oldAddr + oldLen, pgoffAt(vma, oldAddr));
-        if (vma.anonymous()) {
+        if (vma.privateAnonymous()) {
             Vma fresh = mm.newVma(newAddr, newAddr + newLen, vma.flags(), newAddr >>> 12, null);
             if (!mm.attachAnon(fresh)) return Errno.ENOMEM.neg();
             copyAnon(copy, fresh, oldLen);
@@ -143,7 +144,7 @@ public final class Mremap {
         if (copy.ops() != null) copy.ops().open(copy);
 
         long ret = newAddr;
-        if (vma.anonymous()) {
+        if (vma.privateAnonymous()) {
             mm.zapPtes(vma, oldAddr, oldAddr + oldLen);          // contents now live in the copy's slice
         } else {
             mm.movePtes(oldAddr, newAddr, oldLen);
@@ -157,7 +158,7 @@ public final class Mremap {
         }
         if (MremapFlag.has(flags, MremapFlag.DONTUNMAP) && ret == newAddr) {
             // The old VMA stays, empty: its pages moved, so it faults in zero pages from now on.
-            if (vma.anonymous()) HostMemory.discard(vma.bytes().memory().asSlice(vma.bytesOffsetOf(oldAddr), oldLen));
+            if (vma.privateAnonymous()) HostMemory.discard(vma.bytes().memory().asSlice(vma.bytesOffsetOf(oldAddr), oldLen));
             return ret;
         }
         int unmapped = Mmap.unmapRange(mm, oldAddr, oldAddr + oldLen);
