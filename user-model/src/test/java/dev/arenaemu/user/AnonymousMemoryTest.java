@@ -79,6 +79,17 @@ class AnonymousMemoryTest {
     }
 
     @Test
+    void anAccessStraddlingTheEndOfAMappingIsSegvMaperr() {
+        try (UserWorld w = new UserWorld()) {
+            Process p = w.processes.spawn();
+            long a = p.mmap(0, 4096, Prot.RW, ANON, -1, 0);
+            p.user().store(a, 8, 1);
+            assertEquals(new UserResult.Signaled(Signal.segvMaperr(a + 4096)), p.user().load(a + 4096 - 4, 8),
+                "si_addr is the first byte without a mapping, as CR2 would be");
+        }
+    }
+
+    @Test
     void userCodeRunsAtCpl3WithRegisterArgumentsAndExits() {
         try (UserWorld w = new UserWorld()) {
             Process p = w.processes.spawn();
