@@ -30,6 +30,7 @@ public final class Kernel {
     private final Set<Capability> capabilities;
     private final FaultInjection injection = new FaultInjection();
     private final List<KernelEvent> events = new ArrayList<>();
+    private final java.util.ArrayDeque<Runnable> workqueue = new java.util.ArrayDeque<>();
     private final Frames frames;
     private final KernelAddressSpace addressSpace;
     private final int onlineNodes;
@@ -100,6 +101,30 @@ public final class Kernel {
             if (!frames.inUse(phys)) return frames.allocPage(phys, where);
         }
         return Frames.NO_PAGE;
+    }
+
+    /**
+     * schedule_work() on the system workqueue: {@code work} runs at the next
+     * {@link #runPendingWork()}, which the caller (scenario step, test) decides, as the kernel's
+     * scheduler would.
+     */
+    public void scheduleWork(Runnable work) {
+        workqueue.add(work);
+    }
+
+    /** Runs every queued work item (and any they queue) in order; returns how many ran. */
+    public int runPendingWork() {
+        int ran = 0;
+        while (!workqueue.isEmpty()) {
+            workqueue.removeFirst().run();
+            ran++;
+        }
+        return ran;
+    }
+
+    /** Work items queued and not yet run. */
+    public int pendingWork() {
+        return workqueue.size();
     }
 
     /** Adds a report to {@link #events()}. */

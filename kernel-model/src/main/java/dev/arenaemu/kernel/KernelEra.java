@@ -11,9 +11,9 @@ import dev.arenaemu.kernel.mm.VmFaultResult;
  *   <li>{@link #V6_13}: era E3 (v6.13–v6.18): range tree, one mutex, synchronous free, zap of the
  *       VMA recorded in each vma_list entry. Includes {@code bpf_arena_reserve_pages} (v6.17).</li>
  *   <li>{@link #V7_0}: era E4 (bpf-next Dec 2025): E3 plus batched allocation with exact
- *       PTE rollback and the clear-PTEs-then-zap free order. Its rqspinlock (which can fail)
- *       and the deferred free of non-sleepable callers are not modelled: every call here is
- *       sleepable and uncontended.</li>
+ *       PTE rollback, the clear-PTEs-then-zap free order and the non-sleepable kfunc variants
+ *       whose frees are deferred to a worker. Its rqspinlock is uncontended here (it never
+ *       fails).</li>
  *   <li>{@link #LATEST}: era E5 (kernel-patches/bpf-rc @90a84015): scratch page, fault
  *       preallocation and VM_FAULT_OOM, NUMA node validation, free-below-start guard,
  *       mem_usage, VM_DONTCOPY + may_split/mremap -EINVAL, direct_value_addr {@code >=},
@@ -36,6 +36,7 @@ public enum KernelEra {
         @Override public boolean allocatesInBatches() { return false; }
         @Override public boolean freeClearsPtesBeforeZap() { return false; }
         @Override public long prepopulatedBytes() { return 0; }
+        @Override public boolean hasNonSleepableKfuncs() { return false; }
     },
     V7_0 {
         @Override public boolean usesScratchPage() { return false; }
@@ -52,6 +53,7 @@ public enum KernelEra {
         @Override public boolean allocatesInBatches() { return true; }
         @Override public boolean freeClearsPtesBeforeZap() { return true; }
         @Override public long prepopulatedBytes() { return 1L << 32; }
+        @Override public boolean hasNonSleepableKfuncs() { return true; }
     },
     LATEST {
         @Override public boolean usesScratchPage() { return true; }
@@ -68,6 +70,7 @@ public enum KernelEra {
         @Override public boolean allocatesInBatches() { return true; }
         @Override public boolean freeClearsPtesBeforeZap() { return true; }
         @Override public long prepopulatedBytes() { return (1L << 32) + (1L << 15); }
+        @Override public boolean hasNonSleepableKfuncs() { return true; }
     };
 
     public static final KernelEra DEFAULT = LATEST;
@@ -143,4 +146,11 @@ public enum KernelEra {
      * E5 (the scratch-page recovery window); 0 before (§3).
      */
     public abstract long prepopulatedBytes();
+
+    /**
+     * E4+: the verifier may call {@code bpf_arena_alloc_pages_non_sleepable} /
+     * {@code bpf_arena_free_pages_non_sleepable}, whose frees are deferred to a worker
+     * (irq_work → workqueue). Before E4 arena kfuncs are KF_SLEEPABLE only (§6, §6.2).
+     */
+    public abstract boolean hasNonSleepableKfuncs();
 }

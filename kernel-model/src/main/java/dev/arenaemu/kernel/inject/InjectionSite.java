@@ -26,5 +26,7 @@ public enum InjectionSite {
      * E4+: pre-populating the page tables of the arena's kernel range at creation
      * (populate_pgtable_except_pte → apply_to_page_range); one hit per arena.
      */
-    PAGE_TABLE_POPULATE
+    PAGE_TABLE_POPULATE,
+    /** E4+: the arena_free_span a non-sleepable free kmalloc_nolocks to defer its work. */
+    DEFERRED_FREE_SPAN
 }
