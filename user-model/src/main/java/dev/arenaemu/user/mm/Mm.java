@@ -292,24 +292,28 @@ public final class Mm {
     }
 
     /**
-     * zap_page_range_single: clears the present PTEs of [from, to) in {@code vma}. File pages drop
-     * the mapping's page reference and map count (the fault handler's get_page is balanced here);
-     * anonymous pages stay in their slice. This address space's TLB is flushed.
+     * zap_page_range_single: clears the present PTEs of [from, to) in {@code vma} and flushes this
+     * address space's TLB; then file pages drop the mapping's map count and page reference (the
+     * fault handler's get_page is balanced here). Anonymous pages stay in their slice.
      */
     void zapPtes(Vma vma, long from, long to) {
+        List<Long> pages = vma.anonymous() ? null : new ArrayList<>();
         long[] count = {0};
         long[] lastVa = {0};
         table.forEachPresent(from, to, va -> {
             long old = table.unmap(va);
-            if (!vma.anonymous()) {
-                long phys = old & PteFlag.FRAME_MASK;
-                frames.addMapcount(phys, -1);
-                frames.putPage(phys);
-            }
+            if (pages != null) pages.add(old & PteFlag.FRAME_MASK);
             count[0]++;
             lastVa[0] = va;
         });
         flushTlb(count[0], lastVa[0]);
+        // As tlb_finish_mmu does: pages are released only once no TLB can reach them.
+        if (pages != null) {
+            for (long phys : pages) {
+                frames.addMapcount(phys, -1);
+                frames.putPage(phys);
+            }
+        }
     }
 
     /** Rewrites the permission bits of the present PTEs in [from, to) of {@code vma} (change_protection). */
