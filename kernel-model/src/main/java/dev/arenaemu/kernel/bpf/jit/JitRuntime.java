@@ -47,18 +47,27 @@ public final class JitRuntime {
     private final Map<CallTarget, Integer> slots = new HashMap<>();
     private final List<CallTarget> slotTargets = new ArrayList<>();
     private final List<LoadedProgram> programs = new ArrayList<>();
+    private final long textSize;
     private long textNext = TRAMPOLINE_AREA;
+    private long reclaims;
     private long dataNext;
     private long calls;
 
     public JitRuntime(Machine machine, CallDispatcher dispatcher) {
+        this(machine, dispatcher, TEXT_SIZE);
+    }
+
+    /** With a text area of {@code textSize} bytes (a multiple of 4 KiB, trampoline page included). */
+    JitRuntime(Machine machine, CallDispatcher dispatcher, long textSize) {
+        if (textSize % 4096 != 0 || textSize <= TRAMPOLINE_AREA) throw new IllegalArgumentException("text size " + textSize);
+        this.textSize = textSize;
         this.machine = machine;
         this.cpu = machine.kernelCpu();
         this.dispatcher = dispatcher;
-        this.area = machine.allocate("bpf module area", TEXT_SIZE + DATA_SIZE);
+        this.area = machine.allocate("bpf module area", textSize + DATA_SIZE);
         cpu.mapRegion(MODULE_VA, area.size(), area, 0);
-        for (long off = 0; off < TEXT_SIZE; off += 4096) machine.kernelPageTable().map(MODULE_VA + off, area.phys(off), 0);
-        for (long off = TEXT_SIZE; off < area.size(); off += 4096) machine.kernelPageTable().map(MODULE_VA + off, area.phys(off), PteFlag.RW);
+        for (long off = 0; off < textSize; off += 4096) machine.kernelPageTable().map(MODULE_VA + off, area.phys(off), 0);
+        for (long off = textSize; off < area.size(); off += 4096) machine.kernelPageTable().map(MODULE_VA + off, area.phys(off), PteFlag.RW);
         cpu.hookCode(MODULE_VA, MODULE_VA + TRAMPOLINE_AREA - 1, this::onTrampoline);
     }
 
@@ -83,21 +92,36 @@ public final class JitRuntime {
 
     public synchronized LoadedProgram place(String name, JitImage image) {
         int reserved = (image.code().length + 63) & ~63;
-        if (textNext + reserved > TEXT_SIZE) throw new IllegalStateException("module area full");
+        if (textNext + reserved > textSize) reclaim();
+        if (textNext + reserved > textSize) throw new IllegalStateException("module area full");
         long address = MODULE_VA + textNext;
         textNext += reserved;
         byte[] code = image.linkAt(address, this::trampoline);
-        cpu.write(address, code);   // uc_mem_write drops stale translations of these bytes
+        cpu.write(address, code);
         LoadedProgram program = new LoadedProgram(name, image, address, reserved);
         programs.add(program);
         return program;
     }
 
-    /** Frees a program's image; space is reused when it was the most recently placed. */
+    /**
+     * Forgets a program. Its bytes are not reused right away: placing new code where translated
+     * code ran needs a translation flush, so space is only reclaimed when the area fills up.
+     */
     public synchronized void unload(LoadedProgram program) {
-        if (!programs.remove(program)) return;
-        if (program.address() + program.reservedSize() == MODULE_VA + textNext) textNext -= program.reservedSize();
+        programs.remove(program);
     }
+
+    /** Space after the last loaded program becomes free again; every stale translation is dropped. */
+    private void reclaim() {
+        long end = TRAMPOLINE_AREA;
+        for (LoadedProgram p : programs) end = Math.max(end, p.address() + p.reservedSize() - MODULE_VA);
+        textNext = end;
+        cpu.flushTranslations();
+        reclaims++;
+    }
+
+    /** How often the text area was reclaimed (each time all translations were flushed). */
+    public synchronized long reclaimCount() { return reclaims; }
 
     /** The loaded program whose image contains {@code rip}, or null. */
     public synchronized LoadedProgram programAt(long rip) {
@@ -110,7 +134,7 @@ public final class JitRuntime {
         long at = (dataNext + 7) & ~7L;
         if (at + bytes.length > DATA_SIZE) throw new IllegalStateException("kernel data area full");
         dataNext = at + bytes.length;
-        long va = MODULE_VA + TEXT_SIZE + at;
+        long va = MODULE_VA + textSize + at;
         cpu.write(va, bytes);
         return va;
     }
@@ -155,7 +179,7 @@ public final class JitRuntime {
             if ((slot + 1) * SLOT > TRAMPOLINE_AREA) throw new IllegalStateException("too many call targets");
             slots.put(target, slot);
             slotTargets.add(target);
-            cpu.write(MODULE_VA + (long) slot * SLOT, trampolineCode());
+            cpu.write(MODULE_VA + (long) slot * SLOT, trampolineCode());   // these bytes never ran
         }
         return MODULE_VA + (long) slot * SLOT;
     }

@@ -180,4 +180,26 @@ class JitExecutionTest {
             .alu64i(Bpf.LSH, 2, 8).alu64(Bpf.OR, 0, 2).exit());
         assertEquals(9 << 8, run(p));
     }
+
+    @Test
+    void reclaimedModuleSpaceRunsTheNewCodeNotAStaleTranslation() {
+        // uc_mem_write alone keeps the old translation (Unicorn 2.0.1): reclaiming flushes them
+        try (Machine own = new Machine()) {
+            JitRuntime small = new JitRuntime(own, CallDispatcher.NONE, 2 * 4096);
+            for (int i = 0; i < 200; i++) {
+                B b = B.prog().mov64(0, i);
+                for (int k = 0; k < i % 7; k++) b.alu64i(Bpf.ADD, 0, 0);
+                LoadedProgram p = small.load("p" + i, b.exit().build(), JitOptions.PLAIN);
+                assertEquals(i, run(small, p));
+                small.unload(p);
+            }
+            assertTrue(small.reclaimCount() > 0, "the area must have been reused");
+        }
+    }
+
+    private static long run(JitRuntime rt, LoadedProgram p) {
+        JitRuntime.Outcome o = rt.run(p, Budget.DEFAULT);
+        if (o instanceof JitRuntime.Outcome.Returned r) return r.r0();
+        throw new AssertionError("program did not return: " + o);
+    }
 }
