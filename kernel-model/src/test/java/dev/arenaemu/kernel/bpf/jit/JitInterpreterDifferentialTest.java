@@ -35,6 +35,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 class JitInterpreterDifferentialTest {
     static final int PROGRAMS_PER_TRY = Integer.getInteger("arenaemu.jitdiff.programsPerTry", 1);
     static final AtomicLong PROGRAMS = new AtomicLong();
+    /** Straight-line programs cannot loop: no wall-clock budget (each would cost a timer thread). */
+    private static final Budget BUDGET = new Budget(1_000_000, 0, 10_000);
 
     private static final class Rig {
         final Machine machine = new Machine();
@@ -86,7 +88,7 @@ class JitInterpreterDifferentialTest {
         }
         JitRuntime.Outcome outcome;
         try {
-            outcome = rig.runtime.run(loaded, Budget.DEFAULT, args);
+            outcome = rig.runtime.run(loaded, BUDGET, args);
         } finally {
             rig.runtime.unload(loaded);
         }
@@ -99,28 +101,27 @@ class JitInterpreterDifferentialTest {
         BpfInterpreter interp = new BpfInterpreter(program, rig.arena.options(), model, KernelMemory.NONE, Rig::dispatch, fp);
         BpfInterpreter.Result result = interp.run(1_000_000, args);
 
-        String context = "seed " + seed + ", args " + Arrays.toString(args) + "\n" + dump(program)
-            + "\n" + firstDivergence(rig, program, args, initial);
+        java.util.function.Supplier<String> context = () -> "seed " + seed + ", args " + Arrays.toString(args) + "\n"
+            + dump(program) + "\n" + firstDivergence(rig, program, args, initial);
         if (!(outcome instanceof JitRuntime.Outcome.Returned r)) {
-            fail("JIT run failed: " + outcome + "\n" + context);
+            fail("JIT run failed: " + outcome + "\n" + context.get());
             return;
         }
-        assertEquals(result.r0(), r.r0(), () -> "r0 differs (interpreter vs JIT)\n" + context);
-        assertEquals(HexFormat.of().formatHex(interp.mainStack()), HexFormat.of().formatHex(jitStack), () -> "stack differs\n" + context);
-        if (!Arrays.equals(model.bytes, jitArena)) fail("arena bytes differ at offset " + Arrays.mismatch(model.bytes, jitArena) + "\n" + context);
-        assertEquals(interp.stderr(), jitErr, () -> "stderr differs\n" + context);
+        assertEquals(result.r0(), r.r0(), () -> "r0 differs (interpreter vs JIT)\n" + context.get());
+        assertEquals(HexFormat.of().formatHex(interp.mainStack()), HexFormat.of().formatHex(jitStack), () -> "stack differs\n" + context.get());
+        if (!Arrays.equals(model.bytes, jitArena)) fail("arena bytes differ at offset " + Arrays.mismatch(model.bytes, jitArena) + "\n" + context.get());
+        assertEquals(interp.stderr(), jitErr, () -> "stderr differs\n" + context.get());
         PROGRAMS.incrementAndGet();
     }
 
     /**
      * For a failure report: the shortest prefix of the main function after which some register
      * differs (each prefix is closed by stores of R0..R9 to the stack and an exit; jumps past the
-     * cut land on that tail). Computed lazily, only when an assertion message is built.
+     * cut land on that tail). Only computed for a failure message.
      */
-    private static Object firstDivergence(Rig rig, List<Insn> program, long[] args, byte[] initial) {
-        return new Object() {
-            @Override
-            public String toString() {
+    private static String firstDivergence(Rig rig, List<Insn> program, long[] args, byte[] initial) {
+        {
+            {
                 for (int cut = 1; cut <= program.size(); cut++) {
                     if (program.get(cut - 1).opcode() == (Bpf.JMP | Bpf.EXIT)) break;
                     if (cut < program.size() && program.get(cut - 1).opcode() == (Bpf.LD | Bpf.IMM | Bpf.DW)) continue;
@@ -145,7 +146,7 @@ class JitInterpreterDifferentialTest {
                 }
                 return "no register divergence found by prefix search";
             }
-        };
+        }
     }
 
     /** Registers (as stored in the top 80 stack bytes) after running {@code prefix} both ways, or null if equal. */
@@ -154,7 +155,7 @@ class JitInterpreterDifferentialTest {
         long fp = JitRuntime.mainFramePointer();
         rig.machine.kernelCpu().write(fp - 512, new byte[512]);
         LoadedProgram loaded = rig.runtime.load("prefix", prefix, rig.arena.options());
-        JitRuntime.Outcome outcome = rig.runtime.run(loaded, Budget.DEFAULT, args);
+        JitRuntime.Outcome outcome = rig.runtime.run(loaded, BUDGET, args);
         rig.runtime.unload(loaded);
         if (!(outcome instanceof JitRuntime.Outcome.Returned)) return "JIT run of the prefix failed: " + outcome;
         ByteBuffer jit = ByteBuffer.wrap(rig.machine.kernelCpu().read(fp - 80, 80)).order(ByteOrder.LITTLE_ENDIAN);
