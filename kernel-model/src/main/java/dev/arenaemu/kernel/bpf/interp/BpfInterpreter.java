@@ -299,6 +299,7 @@ public final class BpfInterpreter {
     }
 
     private void st(Insn in, long[] r, int pc) {
+        if (in.opcode() == (Bpf.ST | 0xC0)) return;   // BPF_NOSPEC: a barrier, nothing to interpret
         int size = size(in);
         long value = truncateTo(in.imm(), size);
         switch (in.opcode() & 0xE0) {

@@ -38,6 +38,8 @@ public final class BpfJit {
     static final int MAX_PASSES = 20;
     private static final int X86_PATCH_SIZE = 5;
     private static final int PSEUDO_FUNC_SRC = Bpf.PSEUDO_FUNC;
+    /** BPF_NOSPEC (include/linux/filter.h): BPF_ST | BPF_NOSPEC is a speculation barrier. */
+    static final int NOSPEC = 0xC0;
 
     private final List<Insn> insns;
     private final JitOptions options;
@@ -295,14 +297,11 @@ public final class BpfJit {
 
             /** §8.5: dst = lo32(src) == 0 ? 0 : hi32(user_vm_start):lo32(src). */
             private void castUser(int d, int s) {
+                int hi = (int) (options.userVmStart() >>> 32);
                 if (d != s) a.mov(false, d, s);
                 a.shiftImm(Shift.SHL, true, d, 32);
-                a.aluImm(Alu.OR, true, d, (int) (options.userVmStart() >>> 32));
-                if (X86Assembler.isImm8((int) (options.userVmStart() >>> 32))) {
-                    // the kernel always uses the imm32 form here; re-emit it that way
-                    a.truncate(a.position() - 4);
-                    a.opReg(false, true, false, Alu.OR.digit, d, 0x81).emit32((int) (options.userVmStart() >>> 32));
-                }
+                if (d == RAX) a.emit(0x48, 0x0D).emit32(hi);                                 // or rax, imm32
+                else a.opReg(false, true, false, Alu.OR.digit, d, 0x81).emit32(hi);          // or dst, imm32 (never imm8)
                 a.shiftImm(Shift.ROL, true, d, 32);
                 a.alu(Alu.XOR, true, AUX_REG, AUX_REG);
                 a.test(false, d, d);
@@ -500,6 +499,10 @@ public final class BpfJit {
                 int mode = in.opcode() & 0xE0;
                 int d = reg(in.dst(), index);
                 int size = size(in);
+                if (in.opcode() == (Bpf.ST | NOSPEC)) {
+                    a.emit(0x0F, 0xAE, 0xE8);   // lfence: the speculation barrier the verifier may insert
+                    return;
+                }
                 switch (mode) {
                     case Bpf.MEM -> a.storeImm(size, Mem.of(d, in.off()), in.imm());
                     case Bpf.PROBE_MEM32 -> {

@@ -87,4 +87,17 @@ class JitEncodingTest {
         int jcc = image.insnOffsets()[1] + 4;   // after cmp rax, 1 (48 83 f8 01)
         assertEquals(0x74, image.code()[jcc] & 0xFF, hex(image.code()));
     }
+
+    @Test
+    void spec8_5_castUserIntoR0UsesTheRaxShortFormOfOr() {
+        String code = hex(jit(B.prog().castUser(0, 1).exit()).code());
+        // mov eax, edi | shl rax,32 | or rax,0x1000 | rol rax,32 | xor r11,r11 | test eax,eax | cmove rax,r11
+        assertTrue(code.contains("89f8" + "48c1e020" + "480d00100000" + "48c1c020" + "4d31db" + "85c0" + "490f44c3"), code);
+    }
+
+    @Test
+    void nospecBarrierIsAnLfence() {
+        String code = hex(BpfJit.compile(B.prog().raw(Bpf.ST | BpfJit.NOSPEC, 0, 0, 0, 0).mov64(0, 0).exit().build(), JitOptions.PLAIN).code());
+        assertTrue(code.contains("0faee8"), code);
+    }
 }

@@ -186,7 +186,7 @@ class JitExecutionTest {
         // uc_mem_write alone keeps the old translation (Unicorn 2.0.1): reclaiming flushes them
         try (Machine own = new Machine()) {
             JitRuntime small = new JitRuntime(own, CallDispatcher.NONE, 2 * 4096);
-            for (int i = 0; i < 200; i++) {
+            for (int i = 0; i < 100; i++) {
                 B b = B.prog().mov64(0, i);
                 for (int k = 0; k < i % 7; k++) b.alu64i(Bpf.ADD, 0, 0);
                 LoadedProgram p = small.load("p" + i, b.exit().build(), JitOptions.PLAIN);
