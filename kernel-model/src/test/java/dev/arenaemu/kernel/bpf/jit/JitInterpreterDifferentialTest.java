@@ -111,7 +111,8 @@ class JitInterpreterDifferentialTest {
         assertEquals(HexFormat.of().formatHex(interp.mainStack()), HexFormat.of().formatHex(jitStack), () -> "stack differs\n" + context.get());
         if (!Arrays.equals(model.bytes, jitArena)) fail("arena bytes differ at offset " + Arrays.mismatch(model.bytes, jitArena) + "\n" + context.get());
         assertEquals(interp.stderr(), jitErr, () -> "stderr differs\n" + context.get());
-        PROGRAMS.incrementAndGet();
+        long agreed = PROGRAMS.incrementAndGet();
+        if (agreed % 10_000 == 0) System.out.println("jitdiff: " + agreed + " programs agreed (programsPerTry=" + PROGRAMS_PER_TRY + ")");
     }
 
     /**
