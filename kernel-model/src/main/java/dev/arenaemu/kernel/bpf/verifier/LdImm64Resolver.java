@@ -1,5 +1,7 @@
 package dev.arenaemu.kernel.bpf.verifier;
 
+import dev.arenaemu.kernel.Errno;
+
 import static dev.arenaemu.kernel.bpf.isa.Bpf.*;
 
 import dev.arenaemu.kernel.bpf.isa.BpfProgram;
@@ -63,7 +65,7 @@ final class LdImm64Resolver {
         long off = second.imm() & 0xFFFF_FFFFL;
         long address = map.objectAddress();
         if (direct) {
-            if (config.era().maxVarOffCheck() && off >= MAX_VAR_OFF) {
+            if (config.era().directValueMaxVarOffCheck() && off >= MAX_VAR_OFF) {
                 throw new VerifierException(Errno.EINVAL, i, "direct value offset of " + off + " is not allowed");
             }
             OptionalLong base = map.directValueAddr(off, config.era());

@@ -1,5 +1,8 @@
 package dev.arenaemu.kernel.bpf.verifier;
 
+import dev.arenaemu.kernel.Errno;
+import dev.arenaemu.kernel.KernelEra;
+
 import java.util.OptionalLong;
 
 /**
@@ -29,10 +32,10 @@ public record MapDescriptor(String name, int type, long flags, long valueSize, l
      * from (the arena's user_vm_start, or the array's value area), empty if the offset is refused
      * (arena: -ERANGE past the user range, array: -EINVAL at or past value_size).
      */
-    public OptionalLong directValueAddr(long off, VerifierEra era) {
+    public OptionalLong directValueAddr(long off, KernelEra era) {
         if (isArena()) {
             long size = userVmEnd - userVmStart;
-            boolean outside = era.directValueAddrRejectsEnd() ? off >= size : off > size;
+            boolean outside = era.directValueRejectsEnd() ? off >= size : off > size;
             return outside ? OptionalLong.empty() : OptionalLong.of(userVmStart);
         }
         return off >= valueSize ? OptionalLong.empty() : OptionalLong.of(valueAddress);
