@@ -48,7 +48,7 @@ public final class Verifier {
     }
 
     /** SEC("syscall") and the ".s" program types are sleepable (BPF_F_SLEEPABLE). */
-    static boolean isSleepable(String section) {
+    public static boolean isSleepable(String section) {
         return section.equals("syscall") || section.endsWith(".s") || section.contains(".s/");
     }
 
