@@ -2,6 +2,7 @@ package dev.arenaemu.kernel.bpf;
 
 import dev.arenaemu.emulator.cpu.Budget;
 import dev.arenaemu.emulator.cpu.RunResult;
+import dev.arenaemu.emulator.ffm.X86Reg;
 import dev.arenaemu.kernel.Capability;
 import dev.arenaemu.kernel.Errno;
 import dev.arenaemu.kernel.Kernel;
@@ -216,6 +217,39 @@ public final class BpfSyscall {
                     where(d.fault().rip()), stderr);
                 default -> new TestRunResult.Stopped(f.result().toString(), stderr);
             };
+        };
+    }
+
+    /**
+     * Runs kernel (non-JIT) code at {@code entry} on the kernel CPU as if {@code caller} had called
+     * it: what a kfunc taking {@code __arena} arguments does (spec §6.5). Its faults have no
+     * exception-table entry, so inside the caller's arena they take the E5 scratch-page recovery
+     * and anywhere else (or before E5) they oops. SysV arguments, {@code ret} to the kernel's
+     * return stub; R0 is rax.
+     */
+    public TestRunResult callKernelFunction(BpfProg caller, long entry, Budget budget, long... args) {
+        if (args.length > 6) throw new IllegalArgumentException("at most 6 arguments");
+        var cpu = runtime.cpu();
+        X86Reg[] argRegs = {X86Reg.RDI, X86Reg.RSI, X86Reg.RDX, X86Reg.RCX, X86Reg.R8, X86Reg.R9};
+        for (int i = 0; i < args.length; i++) cpu.reg(argRegs[i], args[i]);
+        long ret = kernel.machine().stubs().kernelReturn().address();
+        long rsp = JitRuntime.mainFramePointer() - 1024;
+        cpu.write(rsp, java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(ret).array());
+        cpu.reg(X86Reg.RSP, rsp);
+        int before = caller.stderr().size();
+        RunResult r;
+        running = caller;
+        try {
+            r = cpu.run(entry, ret, budget);
+        } finally {
+            running = null;
+        }
+        List<String> all = caller.stderr();
+        List<String> stderr = all.subList(before, all.size());
+        return switch (r) {
+            case RunResult.Returned x -> new TestRunResult.Returned(cpu.reg(X86Reg.RAX), stderr);
+            case RunResult.Delivered d -> new TestRunResult.Oops(d.fault().address(), d.fault().rip(), d.fault().write(), where(d.fault().rip()), stderr);
+            default -> new TestRunResult.Stopped(r.toString(), stderr);
         };
     }
 
