@@ -56,10 +56,7 @@ public final class LibbpfObject {
         } catch (ElfException e) {
             throw new LibbpfException(Errno.EINVAL, "failed to open object: " + e.getMessage());
         }
-        Optional<DataSection> globals = object.arenaGlobals();
-        if (globals.isPresent() && object.arena().isEmpty()) {
-            throw new LibbpfException(Errno.ENOENT, "elf: arena globals in " + DataSection.ARENA + " without an ARENA map");
-        }
+        // the ELF loader already refused .addr_space.1 without an arena and a second arena
         long off;
         try {
             off = object.arenaDataOffset(options.placement(), Mm.PAGE_SIZE);
