@@ -23,11 +23,13 @@ import dev.arenaemu.kernel.bpf.verifier.Verifier;
 import dev.arenaemu.kernel.bpf.verifier.VerifierConfig;
 import dev.arenaemu.kernel.bpf.verifier.VerifierException;
 
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.WeakHashMap;
 
 /**
  * The bpf(2) system call of one kernel (kernel/bpf/syscall.c): BPF_MAP_CREATE for arenas and the
@@ -42,7 +44,11 @@ import java.util.Map;
  * so the addresses the verifier bakes into {@code ld_imm64} are real kernel memory.
  */
 public final class BpfSyscall {
-    private static final Map<Kernel, BpfSyscall> INSTANCES = new java.util.WeakHashMap<>();
+    /**
+     * One per kernel. Weak both ways: the instance is reachable from its kernel anyway (the
+     * kernel CPU's fault handler refers to it), and a dropped kernel must not be kept alive here.
+     */
+    private static final Map<Kernel, WeakReference<BpfSyscall>> INSTANCES = new WeakHashMap<>();
     /** sizeof(struct bpf_map) is a few hundred bytes; only the address matters here. */
     private static final int MAP_OBJECT_SIZE = 256;
 
@@ -63,7 +69,13 @@ public final class BpfSyscall {
      * kernel CPU's fault handler, so there is one per kernel.
      */
     public static synchronized BpfSyscall of(Kernel kernel) {
-        return INSTANCES.computeIfAbsent(kernel, BpfSyscall::new);
+        WeakReference<BpfSyscall> ref = INSTANCES.get(kernel);
+        BpfSyscall bpf = ref == null ? null : ref.get();
+        if (bpf == null) {
+            bpf = new BpfSyscall(kernel);
+            INSTANCES.put(kernel, new WeakReference<>(bpf));
+        }
+        return bpf;
     }
 
     public Kernel kernel() { return kernel; }
