@@ -4,6 +4,8 @@ import dev.arenaemu.kernel.arena.Arena;
 import dev.arenaemu.kernel.bpf.jit.LoadedProgram;
 import dev.arenaemu.kernel.bpf.verifier.VerifiedProgram;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 
@@ -12,7 +14,8 @@ import java.util.Optional;
  * whether it is sleepable (SEC("syscall") and the ".s" types: BPF_F_SLEEPABLE), and the maps it
  * holds references on (prog->aux->used_maps; the arena among them is prog->aux->arena). Holding
  * those references is what keeps an arena alive after its fd is closed and its mappings are gone
- * (spec §7, catalogue 68); {@link BpfSyscall#progRelease} drops them.
+ * (spec §7, catalogue 68); {@link BpfSyscall#progRelease} drops them. A program loaded with
+ * jit_requested off (only possible without an arena) has no image and runs in the interpreter.
  */
 public final class BpfProg {
     private final String name;
@@ -20,6 +23,7 @@ public final class BpfProg {
     private final boolean sleepable;
     private final VerifiedProgram verified;
     private final LoadedProgram jited;
+    private final List<String> interpreterStderr = Collections.synchronizedList(new ArrayList<>());
     private final List<BpfMap> usedMaps;
     private final BpfMap.ArenaMap arena;
     private boolean released;
@@ -39,7 +43,8 @@ public final class BpfProg {
     public String section() { return section; }
     public boolean sleepable() { return sleepable; }
     public VerifiedProgram verified() { return verified; }
-    public LoadedProgram jited() { return jited; }
+    /** The JIT image in the module area; empty when the program runs in the interpreter. */
+    public Optional<LoadedProgram> jited() { return Optional.ofNullable(jited); }
     public List<BpfMap> usedMaps() { return usedMaps; }
 
     /** prog->aux->arena. */
@@ -48,7 +53,18 @@ public final class BpfProg {
     public Optional<Arena> arena() { return arenaMap().map(BpfMap.ArenaMap::arena); }
 
     /** Everything written to the program's stderr stream so far. */
-    public List<String> stderr() { return jited.stderr(); }
+    public List<String> stderr() {
+        if (jited != null) return jited.stderr();
+        synchronized (interpreterStderr) {
+            return List.copyOf(interpreterStderr);
+        }
+    }
+
+    /** Appends a line to the program's stderr stream (fault reports). */
+    void report(String line) {
+        if (jited != null) jited.reportToStderr(line);
+        else interpreterStderr.add(line);
+    }
 
     public boolean isReleased() { return released; }
 

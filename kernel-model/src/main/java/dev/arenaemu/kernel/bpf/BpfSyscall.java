@@ -11,6 +11,10 @@ import dev.arenaemu.kernel.arena.ArenaAttr;
 import dev.arenaemu.kernel.arena.ArenaCreateResult;
 import dev.arenaemu.kernel.arena.ArenaKfuncs;
 import dev.arenaemu.kernel.bpf.isa.Bpf;
+import dev.arenaemu.kernel.bpf.interp.ArenaMemory;
+import dev.arenaemu.kernel.bpf.interp.BpfInterpreter;
+import dev.arenaemu.kernel.bpf.interp.InterpreterException;
+import dev.arenaemu.kernel.bpf.interp.KernelMemory;
 import dev.arenaemu.kernel.bpf.isa.BpfProgram;
 import dev.arenaemu.kernel.bpf.jit.CallResult;
 import dev.arenaemu.kernel.bpf.jit.CallTarget;
@@ -180,7 +184,9 @@ public final class BpfSyscall {
         int depth = verified.stackDepths().stream().mapToInt(Integer::intValue).max().orElse(0);
         JitOptions options = arena == null ? new JitOptions(0, 0, Math.min(depth, Bpf.MAX_BPF_STACK))
             : new JitOptions(arena.arena().kernVmStart(), arena.arena().userVmStart(), Math.min(depth, Bpf.MAX_BPF_STACK));
-        LoadedProgram jited = runtime.load(program.name(), verified.program().insns(), options);
+        // bpf_prog_select_runtime: the JIT when requested, else the interpreter (arena programs
+        // never get here without the JIT: the verifier refused them)
+        LoadedProgram jited = attr.jitRequested() ? runtime.load(program.name(), verified.program().insns(), options) : null;
         used.forEach(BpfMap::get);
         BpfProg prog = new BpfProg(program.name(), program.section(), Verifier.isSleepable(program.section()), verified, jited, used, arena);
         progs.add(prog);
@@ -199,7 +205,7 @@ public final class BpfSyscall {
         if (prog.isReleased()) throw new IllegalStateException(prog + " already released");
         prog.markReleased();
         progs.remove(prog);
-        runtime.unload(prog.jited());
+        prog.jited().ifPresent(runtime::unload);
         prog.usedMaps().forEach(this::put);
     }
 
@@ -212,11 +218,12 @@ public final class BpfSyscall {
 
     public TestRunResult progTestRun(BpfProg prog, Budget budget, long... args) {
         if (prog.isReleased()) throw new IllegalStateException(prog + " was released");
+        if (prog.jited().isEmpty()) return interpret(prog, budget, args);
         int before = prog.stderr().size();
         JitRuntime.Outcome outcome;
         running = prog;
         try {
-            outcome = runtime.run(prog.jited(), budget, args);
+            outcome = runtime.run(prog.jited().get(), budget, args);
         } finally {
             running = null;
         }
@@ -231,6 +238,54 @@ public final class BpfSyscall {
             };
         };
     }
+
+    /** ___bpf_prog_run: the reference interpreter over the verified instructions, kernel memory through the kernel CPU. */
+    private TestRunResult interpret(BpfProg prog, Budget budget, long... args) {
+        int depth = prog.verified().stackDepths().stream().mapToInt(Integer::intValue).max().orElse(0);
+        BpfInterpreter interpreter = new BpfInterpreter(prog.verified().program().insns(), new JitOptions(0, 0, Math.min(depth, Bpf.MAX_BPF_STACK)),
+            NO_ARENA, kernelMemory, this::call, JitRuntime.mainFramePointer());
+        running = prog;
+        try {
+            return new TestRunResult.Returned(interpreter.run(budget.instructions(), args).r0(), List.of());
+        } catch (InterpreterException e) {
+            return new TestRunResult.Stopped(e.getMessage(), List.of());
+        } finally {
+            running = null;
+        }
+    }
+
+    /** Programs without an arena never make PROBE_MEM32 accesses. */
+    private static final ArenaMemory NO_ARENA = new ArenaMemory() {
+        @Override public boolean present(long kernelAddress) { return false; }
+        @Override public long load(long kernelAddress, int size) { throw new InterpreterException("no arena"); }
+        @Override public void store(long kernelAddress, int size, long value) { throw new InterpreterException("no arena"); }
+    };
+
+    /** Map values and other kernel data, read and written through the kernel CPU. */
+    private final KernelMemory kernelMemory = new KernelMemory() {
+        @Override
+        public long load(long address, int size) {
+            try {
+                byte[] b = runtime.readKernel(address, size);
+                long v = 0;
+                for (int i = size - 1; i >= 0; i--) v = v << 8 | (b[i] & 0xFF);
+                return v;
+            } catch (RuntimeException e) {
+                throw new InterpreterException(String.format("kernel load of %d bytes at 0x%x: %s", size, address, e.getMessage()));
+            }
+        }
+
+        @Override
+        public void store(long address, int size, long value) {
+            byte[] b = new byte[size];
+            for (int i = 0; i < size; i++) b[i] = (byte) (value >>> (8 * i));
+            try {
+                runtime.cpu().write(address, b);
+            } catch (RuntimeException e) {
+                throw new InterpreterException(String.format("kernel store of %d bytes at 0x%x: %s", size, address, e.getMessage()));
+            }
+        }
+    };
 
     /**
      * Runs kernel (non-JIT) code at {@code entry} on the kernel CPU as if {@code caller} had called

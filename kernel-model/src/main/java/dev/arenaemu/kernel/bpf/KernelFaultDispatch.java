@@ -41,7 +41,7 @@ public final class KernelFaultDispatch implements FaultHandler {
         Arena arena = prog == null ? null : prog.arena().orElse(null);
         if (arena == null || arena.isFreed() || !arena.handleKernelFault(fault.address())) return FaultResolution.DELIVER;
         long user = (arena.userVmStart() & ~0xFFFF_FFFFL) + (fault.address() - arena.kernVmStart());
-        prog.jited().reportToStderr(ArenaViolationReport.line(fault.write(), user)
+        prog.report(ArenaViolationReport.line(fault.write(), user)
             + String.format("\nkernel access at rip 0x%x: scratch page installed", fault.rip()));
         return FaultResolution.RETRY;
     }

@@ -145,6 +145,22 @@ class BpfSyscallTest {
         assertEquals(0x11, bpf.progTestRun(ok).r0());
     }
 
+    @Test
+    void withJitOffAProgramWithoutArenaRunsInTheInterpreterOnTheSameKernelMemory() {
+        boot(KernelEra.LATEST);
+        BpfMap.ArrayMap bss = (BpfMap.ArrayMap) bpf.mapCreateArray(".bss", 16, 0, le64(21)).orThrow();
+        String asm = "r1 = map_value[.bss + 0x0] ll\nr0 = *(u64 *)(r1 + 0x0)\nr0 *= 2\n*(u64 *)(r1 + 0x8) = r0\nexit";
+        BpfProg interpreted = bpf.progLoad(Assembler.assemble("p", "syscall", asm), Map.of(".bss", bss), new ProgLoadAttr(false)).orThrow();
+        BpfProg jited = loadOk(asm, Map.of(".bss", bss));
+        assertTrue(interpreted.jited().isEmpty());
+        assertTrue(jited.jited().isPresent());
+        assertEquals(42, bpf.progTestRun(interpreted).r0());
+        assertEquals(42, ByteBuffer.wrap(bpf.mapLookupElem(bss)).order(ByteOrder.LITTLE_ENDIAN).getLong(8));
+        assertEquals(0, bpf.mapUpdateElem(bss, le128(50, 0)));
+        assertEquals(100, bpf.progTestRun(jited).r0());
+        assertEquals(100, bpf.progTestRun(interpreted).r0());
+    }
+
     // ---- catalogue 57–60 through the load path -------------------------------------------------
 
     @Test
@@ -355,6 +371,10 @@ class BpfSyscallTest {
         assertTrue(a.arena().isFreed(), "arena_map_free ran with the last reference");
         assertTrue(kernel.frames().used() < framesBefore, "the populated pages and the arena's own pages went back");
         assertTrue(bpf.maps().isEmpty());
+    }
+
+    private static byte[] le128(long lo, long hi) {
+        return ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(lo).putLong(hi).array();
     }
 
     private static byte[] le64(long v) {
