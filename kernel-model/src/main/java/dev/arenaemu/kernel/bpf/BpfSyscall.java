@@ -167,6 +167,7 @@ public final class BpfSyscall {
         Map<String, MapDescriptor> descriptors = new LinkedHashMap<>();
         maps.forEach((name, map) -> {
             requireLive(map);
+            if (mapAt(map.objectAddress()) != map) throw new IllegalArgumentException(map + " belongs to another kernel");
             descriptors.put(name, map.descriptor());
         });
         VerifiedProgram verified;

@@ -48,7 +48,11 @@ class ArenaListEndToEndTest {
             assertEquals(0, w.user.user().load(head, 8).value(), "list_head->first = NULL");
             assertEquals(new UserResult.Exited(0), w.user.call(code, Budget.DEFAULT, w.user.user().load(head, 8).value()));
             assertTrue(w.kernel.events().isEmpty(), () -> "kernel events: " + w.kernel.events());
+            var arena = skel.arenaMap();
             skel.destroy();
+            assertTrue(arena.arena().isFreed(), "bpf_object__destroy: programs unloaded, arena unmapped, fds closed");
+            assertTrue(w.bpf.maps().isEmpty());
+            assertTrue(w.kernel.events().isEmpty(), () -> "every page freed exactly once: " + w.kernel.events());
             assertFalse(Errno.isErrValue(code));
         }
     }
