@@ -70,6 +70,14 @@ class LibbpfGlobalsTest {
     }
 
     @Test
+    void twoArenasInOneObjectAreRefusedAtOpen() {
+        LibbpfException e = assertThrows(LibbpfException.class,
+            () -> LibbpfObject.open(BpfObjects.compile("two_arenas.bpf.c"), OpenOptions.DEFAULT));
+        assertEquals(Errno.EINVAL, e.errno());
+        assertTrue(e.getMessage().contains("only single ARENA map is supported"), e.getMessage());
+    }
+
+    @Test
     void anArenaTheProcessCannotMapFailsTheLoadWithFailedToMmapArena() throws Exception {
         try (LibbpfWorld w = new LibbpfWorld(KernelEra.LATEST)) {
             LibbpfException e = assertThrows(LibbpfException.class, () -> w.load("arena_unmappable.bpf.c", OpenOptions.DEFAULT));
