@@ -232,6 +232,16 @@ class BpfSyscallTest {
         assertEquals(2, r.stderr().size());
     }
 
+    @Test
+    void aRunThatExhaustsItsBudgetIsStoppedNotReturned() {
+        boot(KernelEra.LATEST);
+        BpfProg p = loadOk("r0 = 1\nloop:\nr0 += 1\nif r0 != 0x0 goto loop\nexit", Map.of());
+        TestRunResult r = bpf.progTestRun(p, new Budget(10_000, 0, 100));
+        TestRunResult.Stopped stopped = assertInstanceOf(TestRunResult.Stopped.class, r);
+        assertTrue(stopped.reason().contains("INSTRUCTIONS"), stopped.reason());
+        assertThrows(IllegalStateException.class, r::r0);
+    }
+
     // ---- kfuncs --------------------------------------------------------------------------------
 
     @Test
