@@ -86,7 +86,10 @@ public final class BpfSyscall {
     public JitRuntime runtime() { return runtime; }
 
     /** The maps that are still alive. */
-    public List<BpfMap> maps() { return List.copyOf(maps.values()); }
+    public List<BpfMap> maps() {
+        maps.values().removeIf(BpfMap::isFreed);   // a mapping's last close may have freed one
+        return List.copyOf(maps.values());
+    }
 
     /** Programs loaded and not yet released. */
     public List<BpfProg> progs() { return List.copyOf(progs); }
@@ -124,7 +127,8 @@ public final class BpfSyscall {
 
     /** The live map whose struct bpf_map is at {@code address}, or null. */
     public BpfMap mapAt(long address) {
-        return maps.get(address);
+        BpfMap map = maps.get(address);
+        return map == null || map.isFreed() ? null : map;
     }
 
     /** BPF_MAP_LOOKUP_ELEM of key 0 of an array: a copy of the value. */
@@ -144,12 +148,7 @@ public final class BpfSyscall {
     /** close() of the map fd: drops the creator's reference (the map lives on in loaded programs). */
     public void mapRelease(BpfMap map) {
         requireLive(map);
-        put(map);
-    }
-
-    private void put(BpfMap map) {
         map.put();
-        if (map.isFreed()) maps.remove(map.objectAddress());
     }
 
     private static void requireLive(BpfMap map) {
@@ -207,7 +206,7 @@ public final class BpfSyscall {
         prog.markReleased();
         progs.remove(prog);
         prog.jited().ifPresent(runtime::unload);
-        prog.usedMaps().forEach(this::put);
+        prog.usedMaps().forEach(BpfMap::put);
     }
 
     // ---- BPF_PROG_TEST_RUN ---------------------------------------------------------------------

@@ -144,7 +144,7 @@ public final class LibbpfObject {
      * page_size * max_entries, PROT_READ|PROT_WRITE, MAP_SHARED | (map_extra ? MAP_FIXED : 0), fd, 0)}.
      */
     private static ArenaMapping mmapArena(Process process, BpfMap.ArenaMap arena, MapDefinition def) throws LibbpfException {
-        int fd = process.installFd(arena.arena());
+        int fd = process.installFd(arena);   // the map fd: mappings hold a reference on the map
         long size = def.maxEntries() * Mm.PAGE_SIZE;
         long flags = MapFlag.SHARED.bit | (def.mapExtra() != 0 ? MapFlag.FIXED.bit : 0);
         long base = process.mmap(def.mapExtra(), size, Prot.RW, flags, fd, 0);

@@ -122,4 +122,28 @@ class LibbpfGlobalsTest {
             assertTrue(w.kernel.frames().used() <= framesBefore, "frames in use " + w.kernel.frames().used() + " > " + framesBefore);
         }
     }
+
+    /** Spec §7: a mapping is a reference too (vm_file); the last munmap frees the arena. */
+    @Test
+    void aMappingKeepsTheArenaAfterFdCloseAndProgramUnloadUntilMunmap() throws Exception {
+        try (LibbpfWorld w = new LibbpfWorld(KernelEra.LATEST)) {
+            BpfSkeleton skel = w.load("arena_globals.bpf.c", OpenOptions.DEFAULT);
+            var arena = skel.arenaMap();
+            assertEquals(0, skel.program("alloc_page").testRun().r0());
+            long page = skel.bss().get("got");
+            assertEquals(0, w.user.user().store(page, 8, 77).value());
+
+            skel.programs().forEach(p -> w.bpf.progRelease(p.prog()));
+            assertEquals(0, w.user.close(skel.arenaFd()));
+            w.bpf.mapRelease(arena);
+            assertFalse(arena.isFreed(), "the VMA's vm_file holds the map");
+            assertEquals(77, w.user.user().load(page, 8).value(), "the mapping still shows the page");
+
+            assertEquals(0, w.user.munmap(skel.arenaBase(), skel.arenaSize()));
+            assertTrue(arena.isFreed());
+            assertTrue(arena.arena().isFreed(), "arena_map_free ran with the last reference");
+            assertTrue(w.kernel.events().isEmpty(), () -> "no warning, no leak: " + w.kernel.events());
+            assertFalse(w.bpf.maps().contains(arena));
+        }
+    }
 }
