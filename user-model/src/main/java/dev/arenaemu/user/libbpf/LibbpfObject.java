@@ -21,10 +21,12 @@ import dev.arenaemu.user.mm.Mm;
 import dev.arenaemu.user.mm.Prot;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * An opened BPF object file (libbpf's struct bpf_object between bpf_object__open and
@@ -40,7 +42,8 @@ public final class LibbpfObject {
     private final BpfObject object;
     private final OpenOptions options;
     private final long arenaDataOff;
-    private final java.util.Set<String> autoloadOff = new java.util.HashSet<>();
+    private final Set<String> autoloadOff = new HashSet<>();
+    private boolean loaded;
 
     private LibbpfObject(BpfObject object, OpenOptions options, long arenaDataOff) {
         this.object = object;
@@ -85,6 +88,8 @@ public final class LibbpfObject {
 
     /** bpf_object__load in {@code process}: maps, arena mmap + globals copy, programs. */
     public BpfSkeleton load(Process process, BpfSyscall bpf) throws LibbpfException {
+        if (loaded) throw new LibbpfException(Errno.EINVAL, "object already loaded");
+        loaded = true;
         Map<String, BpfMap> maps = new LinkedHashMap<>();
         List<BpfProg> progs = new ArrayList<>();
         ArenaMapping mapping = null;

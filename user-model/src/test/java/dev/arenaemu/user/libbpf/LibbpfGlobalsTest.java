@@ -70,6 +70,15 @@ class LibbpfGlobalsTest {
     }
 
     @Test
+    void anObjectLoadsOnce() throws Exception {
+        try (LibbpfWorld w = new LibbpfWorld(KernelEra.LATEST)) {
+            LibbpfObject object = LibbpfObject.open(BpfObjects.compile("arena_globals.bpf.c"), OpenOptions.DEFAULT);
+            object.load(w.user, w.bpf);
+            assertEquals(Errno.EINVAL, assertThrows(LibbpfException.class, () -> object.load(w.user, w.bpf)).errno());
+        }
+    }
+
+    @Test
     void twoArenasInOneObjectAreRefusedAtOpen() {
         LibbpfException e = assertThrows(LibbpfException.class,
             () -> LibbpfObject.open(BpfObjects.compile("two_arenas.bpf.c"), OpenOptions.DEFAULT));
