@@ -110,7 +110,8 @@ public abstract sealed class BpfMap permits BpfMap.ArenaMap, BpfMap.ArrayMap {
 
         @Override
         public MapDescriptor descriptor() {
-            return MapDescriptor.arena(name(), arena.mapFlags(), objectAddress(), arena.userVmStart(), arena.userVmEnd());
+            return new MapDescriptor(name(), MapDescriptor.BPF_MAP_TYPE_ARENA, arena.mapFlags(), 0, objectAddress(), 0,
+                arena.userVmStart(), arena.userVmEnd(), (off, era) -> arena.mapDirectValueAddr((int) off));
         }
 
         /** arena_map_free. */

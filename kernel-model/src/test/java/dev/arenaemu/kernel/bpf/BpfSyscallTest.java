@@ -146,6 +146,26 @@ class BpfSyscallTest {
     }
 
     @Test
+    void directValueAddressesComeFromTheArenaItself_e5RefusesTheEnd() {
+        boot(KernelEra.LATEST);
+        BpfMap a = arena(4, BASE);
+        String atEnd = "r1 = map_value[arena + 0x4000] ll\nr0 = 0\nexit";
+        ProgLoadResult.Rejected r = rejected(load("syscall", atEnd, Map.of("arena", a)));
+        assertEquals(Errno.ERANGE, r.errno());
+        BpfProg p = loadOk("r1 = map_value[arena + 0x3ff8] ll\nr1 = addr_space_cast(r1, 0x0, 0x1)\nr0 = *(u64 *)(r1 + 0x0)\nexit",
+            Map.of("arena", a));
+        assertEquals(0, bpf.progTestRun(p).r0(), "global at the last 8 bytes: unpopulated, fixed up to 0");
+        assertEquals(List.of("ERROR: Arena READ access at unmapped address 0x100000003ff8"), firstLines(bpf.progTestRun(p)));
+    }
+
+    @Test
+    void directValueAtTheArenaEndLoadsBeforeE5() {
+        boot(KernelEra.V7_0);
+        BpfMap a = arena(4, BASE);
+        assertInstanceOf(ProgLoadResult.Loaded.class, load("syscall", "r1 = map_value[arena + 0x4000] ll\nr0 = 0\nexit", Map.of("arena", a)));
+    }
+
+    @Test
     void withJitOffAProgramWithoutArenaRunsInTheInterpreterOnTheSameKernelMemory() {
         boot(KernelEra.LATEST);
         BpfMap.ArrayMap bss = (BpfMap.ArrayMap) bpf.mapCreateArray(".bss", 16, 0, le64(21)).orThrow();
