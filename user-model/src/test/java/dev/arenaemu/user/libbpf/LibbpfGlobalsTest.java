@@ -155,4 +155,20 @@ class LibbpfGlobalsTest {
             assertFalse(w.bpf.maps().contains(arena));
         }
     }
+
+    /** E3: fork copies the arena VMA (vm_ops->open takes a vm_file reference), so the child's exit frees it. */
+    @Test
+    void e3_aForkedChildsCopyOfTheMappingKeepsTheArenaUntilTheChildExits() throws Exception {
+        try (LibbpfWorld w = new LibbpfWorld(KernelEra.V6_13)) {
+            BpfSkeleton skel = w.load("arena_globals.bpf.c", OpenOptions.DEFAULT);
+            var arena = skel.arenaMap();
+            var child = w.user.fork();
+            skel.destroy();
+            assertFalse(arena.isFreed(), "the child's VMA still holds the map");
+            assertEquals(7, child.user().load(skel.arenaGlobal("blob"), 1).value(), "the child faults the globals page in");
+            child.exit();
+            assertTrue(arena.isFreed());
+            assertTrue(arena.arena().isFreed());
+        }
+    }
 }
