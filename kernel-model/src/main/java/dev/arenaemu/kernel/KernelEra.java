@@ -38,6 +38,7 @@ public enum KernelEra {
         @Override public long prepopulatedBytes() { return 0; }
         @Override public boolean hasNonSleepableKfuncs() { return false; }
         @Override public boolean signExtendingArenaLoads() { return false; }
+        @Override public boolean reportsArenaFaults() { return false; }
         @Override public boolean directValueMaxVarOffCheck() { return true; }
     },
     V7_0 {
@@ -57,6 +58,7 @@ public enum KernelEra {
         @Override public long prepopulatedBytes() { return 1L << 32; }
         @Override public boolean hasNonSleepableKfuncs() { return true; }
         @Override public boolean signExtendingArenaLoads() { return true; }
+        @Override public boolean reportsArenaFaults() { return true; }
         @Override public boolean directValueMaxVarOffCheck() { return false; }
     },
     LATEST {
@@ -76,6 +78,7 @@ public enum KernelEra {
         @Override public long prepopulatedBytes() { return (1L << 32) + (1L << 15); }
         @Override public boolean hasNonSleepableKfuncs() { return true; }
         @Override public boolean signExtendingArenaLoads() { return true; }
+        @Override public boolean reportsArenaFaults() { return true; }
         @Override public boolean directValueMaxVarOffCheck() { return false; }
     };
 
@@ -165,6 +168,13 @@ public enum KernelEra {
      * v6.18). The v6.13 constant predates it: "sign extending loads from arena are not supported yet".
      */
     public abstract boolean signExtendingArenaLoads();
+
+    /**
+     * v6.18+: {@code ex_handler_bpf} calls {@code bpf_prog_report_arena_violation}, which writes
+     * "ERROR: Arena READ|WRITE access at unmapped address 0x…" to the program's BPF stderr stream
+     * (§8.4, §11). Before, a faulting arena access is fixed up silently.
+     */
+    public abstract boolean reportsArenaFaults();
 
     /**
      * Verifier (resolve_pseudo_ldimm64): E1–E3 refuse a direct value offset {@code >= BPF_MAX_VAR_OFF}

@@ -182,8 +182,9 @@ public final class BpfSyscall {
         }
         BpfMap.ArenaMap arena = verified.arena().map(d -> (BpfMap.ArenaMap) mapAt(d.objectAddress())).orElse(null);
         int depth = verified.stackDepths().stream().mapToInt(Integer::intValue).max().orElse(0);
-        JitOptions options = arena == null ? new JitOptions(0, 0, Math.min(depth, Bpf.MAX_BPF_STACK))
-            : new JitOptions(arena.arena().kernVmStart(), arena.arena().userVmStart(), Math.min(depth, Bpf.MAX_BPF_STACK));
+        JitOptions options = (arena == null ? new JitOptions(0, 0, Math.min(depth, Bpf.MAX_BPF_STACK))
+            : new JitOptions(arena.arena().kernVmStart(), arena.arena().userVmStart(), Math.min(depth, Bpf.MAX_BPF_STACK)))
+            .withArenaFaultReports(kernel.era().reportsArenaFaults());
         // bpf_prog_select_runtime: the JIT when requested, else the interpreter (arena programs
         // never get here without the JIT: the verifier refused them)
         LoadedProgram jited = attr.jitRequested() ? runtime.load(program.name(), verified.program().insns(), options) : null;

@@ -382,6 +382,7 @@ public final class BpfInterpreter {
     }
 
     private void report(boolean write, long pointer, short off) {
+        if (!options.reportsArenaFaults()) return;   // before v6.18 the fixup is silent
         stderr.add(ArenaViolationReport.line(write, ArenaViolationReport.userAddress(pointer, off, options.userVmStart())));
     }
 

@@ -6,10 +6,23 @@ import dev.arenaemu.kernel.bpf.isa.Bpf;
  * Values the kernel JIT reads once and bakes into the image: the arena's kernel and user bases
  * ({@code bpf_arena_get_kern_vm_start} / {@code bpf_arena_get_user_vm_start}, 0 when the program
  * uses no arena) and the stack depth the verifier computed for each function.
+ * {@code reportsArenaFaults} says whether the fault fixup also writes the v6.18
+ * {@code bpf_prog_report_arena_violation} line to the program's stderr (see
+ * {@link dev.arenaemu.kernel.KernelEra#reportsArenaFaults()}); the fixup itself happens in every era.
  */
-public record JitOptions(long kernVmStart, long userVmStart, int stackDepth) {
+public record JitOptions(long kernVmStart, long userVmStart, int stackDepth, boolean reportsArenaFaults) {
     public JitOptions {
         if (stackDepth < 0 || stackDepth > Bpf.MAX_BPF_STACK) throw new IllegalArgumentException("stack depth " + stackDepth);
+    }
+
+    /** Options of a v6.18+ kernel, which reports arena faults. */
+    public JitOptions(long kernVmStart, long userVmStart, int stackDepth) {
+        this(kernVmStart, userVmStart, stackDepth, true);
+    }
+
+    /** The same options with fault reports on or off (the kernel era decides). */
+    public JitOptions withArenaFaultReports(boolean reports) {
+        return new JitOptions(kernVmStart, userVmStart, stackDepth, reports);
     }
 
     /** A program without an arena and the maximum stack. */

@@ -72,6 +72,15 @@ class BpfInterpreterTest {
     }
 
     @Test
+    void scenario58_beforeV618TheGuardLoadIsFixedUpWithoutAReport() {
+        JitOptions v613 = JitOptions.arena(KERN, USER).withArenaFaultReports(dev.arenaemu.kernel.KernelEra.V6_13.reportsArenaFaults());
+        BpfInterpreter in = new BpfInterpreter(List.of(i(Bpf.ALU64 | Bpf.MOV | Bpf.K, 0, 0, 0, 5), i(Bpf.ALU | Bpf.MOV | Bpf.K, 1, 0, 0, 0),
+            i(Bpf.LDX | Bpf.PROBE_MEM32 | Bpf.DW, 0, 1, -8, 0), EXIT), v613, new OnePage(), KernelMemory.NONE, CallDispatcher.NONE, FP);
+        assertEquals(0, in.run(100).r0());
+        assertEquals(List.of(), in.stderr());
+    }
+
+    @Test
     void scenario59_arenaStoreToAbsentPageIsDroppedAndReportsWrite() {
         OnePage arena = new OnePage();
         BpfInterpreter in = interp(List.of(i(Bpf.ALU | Bpf.MOV | Bpf.K, 1, 0, 0, 0x2000),

@@ -210,8 +210,10 @@ class VerifierTest {
     void signExtendingArenaLoadDependsOnEra() {
         String prog = ALLOC + "r2 = *(s8 *)(r1 + 0)\nr0 = 0\nexit";
         assertRejected(reject(prog), Errno.EOPNOTSUPP, 8, "sign extending loads from arena are not supported yet");
-        VerifiedProgram v = verify(prog, MAPS, VerifierConfig.privileged(KernelEra.V7_0));
-        assertEquals(LDX | PROBE_MEM32SX | B, v.program().insns().get(8).opcode());
+        for (KernelEra era : List.of(KernelEra.V7_0, KernelEra.LATEST)) {
+            VerifiedProgram v = verify(prog, MAPS, VerifierConfig.privileged(era));
+            assertEquals(LDX | PROBE_MEM32SX | B, v.program().insns().get(8).opcode(), era::toString);
+        }
     }
 
     @Test
