@@ -79,7 +79,11 @@ public final class Process {
 
     // ---- file descriptors ------------------------------------------------------------------
 
-    /** Installs {@code file} at the lowest free descriptor ≥ 3 (0–2 are the standard streams). */
+    /**
+     * fd_install at the lowest free descriptor ≥ 3 (0–2 are the standard streams). The fd table
+     * takes over the caller's reference on {@code file} (for a BPF map: the one BPF_MAP_CREATE
+     * returned); {@link #close} and {@link #exit} drop it with {@link MappableFile#putFile()}.
+     */
     public int installFd(MappableFile file) {
         int fd = 3;
         while (fds.containsKey(fd)) fd++;
@@ -87,9 +91,16 @@ public final class Process {
         return fd;
     }
 
-    /** close(2): 0 or -EBADF. Mappings made through the fd stay (they hold the file). */
+    /**
+     * close(2): 0 or -EBADF. The fd's reference goes (fput); mappings made through the fd stay,
+     * since each holds its own (vm_file). For an arena, the last of fd, programs and mappings frees it
+     * (spec §7, catalogue 68).
+     */
     public int close(int fd) {
-        return fds.remove(fd) != null ? 0 : Errno.EBADF.neg();
+        MappableFile file = fds.remove(fd);
+        if (file == null) return Errno.EBADF.neg();
+        file.putFile();
+        return 0;
     }
 
     Map<Integer, MappableFile> fdTable() { return fds; }
@@ -133,8 +144,10 @@ public final class Process {
     public void exit() {
         if (exited) return;
         exited = true;
-        mm.exit();
+        mm.exit();                      // do_exit: exit_mm, then exit_files
+        List<MappableFile> open = List.copyOf(fds.values());
         fds.clear();
+        open.forEach(MappableFile::putFile);
         owner.exited(this);
     }
 

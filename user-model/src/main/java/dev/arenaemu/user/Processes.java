@@ -3,6 +3,7 @@ package dev.arenaemu.user;
 import dev.arenaemu.emulator.cpu.Machine;
 import dev.arenaemu.kernel.Kernel;
 import dev.arenaemu.kernel.mm.Frames;
+import dev.arenaemu.kernel.mm.MappableFile;
 import dev.arenaemu.user.exec.UserStubs;
 import dev.arenaemu.user.mm.AnonMemory;
 import dev.arenaemu.user.mm.Fork;
@@ -52,6 +53,7 @@ public final class Processes {
     Process fork(Process parent) {
         int pid = nextPid++;
         Process child = new Process(this, pid, Fork.dupMmap(parent.mm(), "pid " + pid), new TreeMap<>(parent.fdTable()));
+        child.fdTable().values().forEach(MappableFile::getFile);   // dup_fd: get_file for every open fd
         live.add(child);
         return child;
     }

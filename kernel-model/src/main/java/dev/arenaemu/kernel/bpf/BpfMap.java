@@ -105,6 +105,14 @@ public abstract sealed class BpfMap permits BpfMap.ArenaMap, BpfMap.ArrayMap {
         @Override
         public VmOperations vmOperations() { return vmOps; }
 
+        /** An fd table copied by fork: bpf_map_inc for the new fd. */
+        @Override
+        public void getFile() { get(); }
+
+        /** close() of a map fd: bpf_map_release → bpf_map_put_with_uref. */
+        @Override
+        public void putFile() { put(); }
+
         @Override
         public Backing backing(long start, long end) { return arena.backing(start, end); }
 

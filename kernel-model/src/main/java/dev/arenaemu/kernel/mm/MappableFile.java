@@ -30,6 +30,19 @@ public interface MappableFile {
 
     record Backing(HostBuffer buffer, long offset) {}
 
+    /**
+     * get_file: one more file descriptor refers to this file (fork copying an fd table). The fd
+     * a file is first installed at takes over the reference its creator returned instead.
+     * Files whose lifetime nobody counts ignore it.
+     */
+    default void getFile() {}
+
+    /**
+     * fput of a file descriptor's reference (close, exit): for a BPF map the last reference of
+     * all (fds, programs, mappings) frees it. Files whose lifetime nobody counts ignore it.
+     */
+    default void putFile() {}
+
     /** The generic mm allocator (arch_get_unmapped_area_topdown), provided by the user model. */
     @FunctionalInterface
     interface UnmappedAreaAllocator {

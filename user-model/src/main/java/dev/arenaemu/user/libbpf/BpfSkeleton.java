@@ -83,7 +83,11 @@ public final class BpfSkeleton {
 
     public GlobalData bss() { return globals(".bss"); }
 
-    /** bpf_object__destroy: unload programs, munmap the arena, close every map fd. */
+    /**
+     * bpf_object__destroy: unload programs, munmap the arena, close every map fd. The arena's fd
+     * lives in the process's fd table, whose close drops its reference; the other maps' fds are
+     * modelled by their creation reference.
+     */
     public void destroy() {
         if (destroyed) return;
         destroyed = true;
@@ -92,7 +96,7 @@ public final class BpfSkeleton {
             process.munmap(arena.base(), arena.size());
             process.close(arena.fd());
         }
-        maps.values().forEach(bpf::mapRelease);
+        maps.values().stream().filter(m -> !(m instanceof BpfMap.ArenaMap)).forEach(bpf::mapRelease);
     }
 
     private LibbpfObject.ArenaMapping requireArena() {

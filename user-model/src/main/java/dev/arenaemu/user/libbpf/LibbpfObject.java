@@ -93,12 +93,14 @@ public final class LibbpfObject {
         Map<String, BpfMap> maps = new LinkedHashMap<>();
         List<BpfProg> progs = new ArrayList<>();
         ArenaMapping mapping = null;
+        int arenaFd = -1;   // the fd table owns the arena's creation reference from installFd on
         try {
             for (MapDefinition def : object.maps()) {
                 if (def.isArena()) {
                     BpfMap.ArenaMap arena = (BpfMap.ArenaMap) create(bpf, def, () -> bpf.mapCreateArena(def.name(), arenaAttr(def)));
                     maps.put(def.name(), arena);
-                    mapping = mmapArena(process, arena, def);
+                    arenaFd = process.installFd(arena);
+                    mapping = mmapArena(process, arena, arenaFd, def);
                     copyArenaGlobals(process, mapping, def);
                 } else {
                     byte[] image = object.dataSections().stream().filter(s -> s.name().equals(def.name())).findFirst()
@@ -118,8 +120,8 @@ public final class LibbpfObject {
         } catch (LibbpfException | RuntimeException e) {
             progs.forEach(bpf::progRelease);
             if (mapping != null) process.munmap(mapping.base(), mapping.size());
-            if (mapping != null) process.close(mapping.fd());
-            maps.values().forEach(bpf::mapRelease);
+            if (arenaFd >= 0) process.close(arenaFd);
+            maps.values().stream().filter(m -> !(m instanceof BpfMap.ArenaMap)).forEach(bpf::mapRelease);
             throw e;
         }
         return new BpfSkeleton(this, process, bpf, maps, progs, mapping);
@@ -148,13 +150,11 @@ public final class LibbpfObject {
      * libbpf's mmap right after creating the arena: {@code mmap(map_extra or NULL,
      * page_size * max_entries, PROT_READ|PROT_WRITE, MAP_SHARED | (map_extra ? MAP_FIXED : 0), fd, 0)}.
      */
-    private static ArenaMapping mmapArena(Process process, BpfMap.ArenaMap arena, MapDefinition def) throws LibbpfException {
-        int fd = process.installFd(arena);   // the map fd: mappings hold a reference on the map
+    private static ArenaMapping mmapArena(Process process, BpfMap.ArenaMap arena, int fd, MapDefinition def) throws LibbpfException {
         long size = def.maxEntries() * Mm.PAGE_SIZE;
         long flags = MapFlag.SHARED.bit | (def.mapExtra() != 0 ? MapFlag.FIXED.bit : 0);
         long base = process.mmap(def.mapExtra(), size, Prot.RW, flags, fd, 0);
         if (base < 0 && base > -4096) {
-            process.close(fd);
             throw new LibbpfException(Errno.of(base), "map '" + def.name() + "': failed to mmap arena");
         }
         return new ArenaMapping(arena, fd, base, size);

@@ -115,8 +115,7 @@ class LibbpfGlobalsTest {
             // the user populates a page too, then drops every user-side handle but the program
             assertEquals(0, w.user.user().store(BASE + 5 * PAGE, 8, 9).value());
             assertEquals(0, w.user.munmap(BASE, skel.arenaSize()));
-            assertEquals(0, w.user.close(skel.arenaFd()));
-            w.bpf.mapRelease(arena);
+            assertEquals(0, w.user.close(skel.arenaFd()), "close drops the fd's reference");
             w.bpf.mapRelease(skel.map(".bss").orElseThrow());
             assertFalse(arena.isFreed(), "prog->aux->used_maps holds it");
 
@@ -132,6 +131,43 @@ class LibbpfGlobalsTest {
         }
     }
 
+    /** Spec §7, catalogue 68: with programs unloaded and the arena unmapped, close() of its fd frees it. */
+    @Test
+    void scenario68_closingTheLastFdFreesTheArena() throws Exception {
+        try (LibbpfWorld w = new LibbpfWorld(KernelEra.V6_13)) {
+            BpfSkeleton skel = w.load("arena_globals.bpf.c", OpenOptions.DEFAULT);
+            var arena = skel.arenaMap();
+            skel.programs().forEach(p -> w.bpf.progRelease(p.prog()));
+            assertEquals(0, w.user.munmap(skel.arenaBase(), skel.arenaSize()));
+            assertEquals(1, arena.refs(), "only the fd is left");
+
+            assertEquals(0, w.user.close(skel.arenaFd()));
+            assertTrue(arena.isFreed());
+            assertTrue(arena.arena().isFreed(), "arena_map_free ran with the fd's reference");
+            assertEquals(Errno.EBADF.neg(), w.user.close(skel.arenaFd()), "a second close is -EBADF and puts nothing");
+            assertTrue(w.kernel.events().isEmpty(), () -> "no warning, no leak: " + w.kernel.events());
+        }
+    }
+
+    /** A forked child's copy of the fd table holds its own references; exit drops them. */
+    @Test
+    void scenario68_forkedFdsAndExitDropTheirReferences() throws Exception {
+        try (LibbpfWorld w = new LibbpfWorld(KernelEra.LATEST)) {
+            BpfSkeleton skel = w.load("arena_globals.bpf.c", OpenOptions.DEFAULT);
+            var arena = skel.arenaMap();
+            skel.programs().forEach(p -> w.bpf.progRelease(p.prog()));
+            assertEquals(0, w.user.munmap(skel.arenaBase(), skel.arenaSize()));
+            var child = w.user.fork();
+            assertEquals(2, arena.refs(), "parent's fd and child's fd");
+
+            assertEquals(0, w.user.close(skel.arenaFd()));
+            assertFalse(arena.isFreed(), "the child's fd holds the map");
+            child.exit();
+            assertTrue(arena.isFreed(), "exit closed the child's fd");
+            assertTrue(arena.arena().isFreed());
+        }
+    }
+
     /** Spec §7: a mapping is a reference too (vm_file); the last munmap frees the arena. */
     @Test
     void aMappingKeepsTheArenaAfterFdCloseAndProgramUnloadUntilMunmap() throws Exception {
@@ -144,7 +180,6 @@ class LibbpfGlobalsTest {
 
             skel.programs().forEach(p -> w.bpf.progRelease(p.prog()));
             assertEquals(0, w.user.close(skel.arenaFd()));
-            w.bpf.mapRelease(arena);
             assertFalse(arena.isFreed(), "the VMA's vm_file holds the map");
             assertEquals(77, w.user.user().load(page, 8).value(), "the mapping still shows the page");
 
