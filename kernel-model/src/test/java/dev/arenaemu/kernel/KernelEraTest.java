@@ -29,6 +29,36 @@ class KernelEraTest {
         assertEquals(VmFaultResult.SIGSEGV, KernelEra.V7_0.faultAllocFailure());
     }
 
+    /** §11: which era each boolean switch turns on in (E3 = V6_13, E4 = V7_0, E5 = LATEST). */
+    @Test
+    void switchesFollowTheEraTable() {
+        record Row(String name, java.util.function.Predicate<KernelEra> on, boolean e3, boolean e4, boolean e5) {}
+        java.util.List<Row> table = java.util.List.of(
+            new Row("usesScratchPage", KernelEra::usesScratchPage, false, false, true),
+            new Row("faultPreallocatesPage", KernelEra::faultPreallocatesPage, false, false, true),
+            new Row("validatesNumaNode", KernelEra::validatesNumaNode, false, false, true),
+            new Row("freeGuardsBelowStart", KernelEra::freeGuardsBelowStart, false, false, true),
+            new Row("reportsMemUsage", KernelEra::reportsMemUsage, false, false, true),
+            new Row("setsDontCopy", KernelEra::setsDontCopy, false, false, true),
+            new Row("rejectsSplitAndMremap", KernelEra::rejectsSplitAndMremap, false, false, true),
+            new Row("directValueRejectsEnd", KernelEra::directValueRejectsEnd, false, false, true),
+            new Row("zapRefindsVma", KernelEra::zapRefindsVma, false, false, true),
+            new Row("singlePageZapByRefcount", KernelEra::singlePageZapByRefcount, false, false, true),
+            new Row("allocatesInBatches", KernelEra::allocatesInBatches, false, true, true),
+            new Row("freeClearsPtesBeforeZap", KernelEra::freeClearsPtesBeforeZap, false, true, true),
+            new Row("hasNonSleepableKfuncs", KernelEra::hasNonSleepableKfuncs, false, true, true),
+            new Row("signExtendingArenaLoads", KernelEra::signExtendingArenaLoads, false, true, true),
+            new Row("reportsArenaFaults", KernelEra::reportsArenaFaults, false, true, true),
+            new Row("directValueMaxVarOffCheck", KernelEra::directValueMaxVarOffCheck, true, false, false));
+        for (Row r : table) {
+            assertEquals(java.util.List.of(r.e3(), r.e4(), r.e5()),
+                java.util.List.of(r.on().test(KernelEra.V6_13), r.on().test(KernelEra.V7_0), r.on().test(KernelEra.LATEST)), r.name());
+        }
+        assertEquals(java.util.List.of(0L, 1L << 32, (1L << 32) + (1L << 15)),
+            java.util.List.of(KernelEra.V6_13.prepopulatedBytes(), KernelEra.V7_0.prepopulatedBytes(), KernelEra.LATEST.prepopulatedBytes()));
+        assertEquals(VmFaultResult.SIGSEGV, KernelEra.V6_13.faultAllocFailure());
+    }
+
     @Test
     void errnoValuesAreTheKernels() {
         assertEquals(-22, Errno.EINVAL.neg());

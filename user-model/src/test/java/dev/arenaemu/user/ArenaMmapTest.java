@@ -7,6 +7,9 @@ import dev.arenaemu.user.mm.MapFlag;
 import dev.arenaemu.user.mm.Prot;
 import org.junit.jupiter.api.Test;
 
+import static dev.arenaemu.user.UserWorld.K16;
+import static dev.arenaemu.user.UserWorld.SHARED;
+import static dev.arenaemu.user.UserWorld.mapArena;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -15,9 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Catalogue §13 "mmap and VMAs": mmap of an arena fd through the process's do_mmap (spec §4). */
 class ArenaMmapTest {
-    static final long SHARED = MapFlag.SHARED.bit;
     static final long FIXED = MapFlag.SHARED.bit | MapFlag.FIXED.bit;
-    static final long K16 = 16 * 1024;
 
     @Test
     void scenario12_mapPrivateIsRejectedAndTheStartStaysUnset() {
@@ -47,7 +48,7 @@ class ArenaMmapTest {
         try (UserWorld w = new UserWorld()) {
             Arena arena = w.arena(4, 0, 0);
             Process u = w.processes.spawn();
-            long x = u.mmap(0, K16, Prot.RW, SHARED, u.installFd(arena), 0);
+            long x = mapArena(u, arena);
             assertFalse(Errno.isErrValue(x), Errno.describe(x));
             assertEquals(x >>> 32, (x + K16 - 1) >>> 32, "does not cross 4 GiB");
             assertEquals(x, arena.userVmStart());

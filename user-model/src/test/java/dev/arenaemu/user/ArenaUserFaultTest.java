@@ -12,6 +12,9 @@ import org.junit.jupiter.api.Test;
 
 import java.util.OptionalLong;
 
+import static dev.arenaemu.user.UserWorld.K16;
+import static dev.arenaemu.user.UserWorld.SHARED;
+import static dev.arenaemu.user.UserWorld.mapArena;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -20,14 +23,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Catalogue §13 "User fault path" and the zaps of "Free": CPL3 #PF → do_user_addr_fault → arena_vm_fault (spec §5, §6.2). */
 class ArenaUserFaultTest {
-    static final long SHARED = MapFlag.SHARED.bit;
-    static final long K16 = 16 * 1024;
-
-    private static long map(Process u, Arena arena) {
-        long x = u.mmap(0, K16, Prot.RW, SHARED, u.installFd(arena), 0);
-        assertFalse(Errno.isErrValue(x), Errno.describe(x));
-        return x;
-    }
 
     @Test
     void scenario28_aUserReadAllocatesAZeroPageSharedWithTheKernelMapping() {
@@ -35,7 +30,7 @@ class ArenaUserFaultTest {
             Arena arena = w.arena(4, 0, 0);
             KernelAccess bpf = new KernelAccess(w.machine, arena);
             Process u = w.processes.spawn();
-            long x = map(u, arena);
+            long x = mapArena(u, arena);
             assertEquals(OptionalLong.empty(), bpf.read(x + 8192), "not populated yet");
             assertEquals(new UserResult.Value(0), u.user().load(x + 8192, 8));
             assertFalse(arena.isFree(2), "the fault took pgoff 2 from the free set");
@@ -54,7 +49,7 @@ class ArenaUserFaultTest {
         try (UserWorld w = new UserWorld()) {
             Arena arena = w.arena(4, ArenaAttr.BPF_F_SEGV_ON_FAULT, 0);
             Process u = w.processes.spawn();
-            long x = map(u, arena);
+            long x = mapArena(u, arena);
             assertEquals(new UserResult.Signaled(Signal.segvMaperr(x + 8192)), u.user().load(x + 8192, 4));
             assertEquals(0, arena.populatedPages());
             assertTrue(arena.isFree(2), "free set unchanged");
@@ -73,7 +68,7 @@ class ArenaUserFaultTest {
             Arena arena = w.arena(4, ArenaAttr.BPF_F_SEGV_ON_FAULT, 0);
             KernelAccess bpf = new KernelAccess(w.machine, arena);
             Process u = w.processes.spawn();
-            long x = map(u, arena);
+            long x = mapArena(u, arena);
             long p = arena.allocPages(0, 1, -1, 0);
             assertEquals(x, p);
             assertTrue(bpf.write(p, 42));
@@ -88,7 +83,7 @@ class ArenaUserFaultTest {
         try (UserWorld w = new UserWorld(KernelEra.V6_13)) {
             Arena arena = w.arena(4, 0, 0);
             Process u = w.processes.spawn();
-            long x = map(u, arena);
+            long x = mapArena(u, arena);
             w.kernel.faultInjection().failNth(InjectionSite.PAGE_ALLOC, 1);
             assertEquals(new UserResult.Signaled(Signal.segvMaperr(x + 8192)), u.user().load(x + 8192, 8));
             assertTrue(arena.isFree(2));
@@ -101,7 +96,7 @@ class ArenaUserFaultTest {
         try (UserWorld w = new UserWorld(KernelEra.LATEST)) {
             Arena arena = w.arena(4, 0, 0);
             Process u = w.processes.spawn();
-            long x = map(u, arena);
+            long x = mapArena(u, arena);
             w.kernel.faultInjection().failNth(InjectionSite.PAGE_ALLOC, 1);
             assertEquals(new UserResult.Value(0), u.user().load(x + 8192, 8), "VM_FAULT_OOM, then the retried access faults in");
             assertTrue(u.signals().isEmpty());
@@ -114,7 +109,7 @@ class ArenaUserFaultTest {
         try (UserWorld w = new UserWorld(KernelEra.LATEST)) {
             Arena arena = w.arena(4, 0, 0);
             Process u = w.processes.spawn();
-            long x = map(u, arena);
+            long x = mapArena(u, arena);
             w.kernel.faultInjection().configure(InjectionSite.PAGE_ALLOC, dev.arenaemu.kernel.inject.FaultAttr.always());
             assertEquals(new UserResult.Signaled(Signal.oomKill()), u.user().load(x + 8192, 8));
         }
@@ -125,7 +120,7 @@ class ArenaUserFaultTest {
         try (UserWorld w = new UserWorld()) {
             Arena arena = w.arena(4, 0, 0);
             Process u = w.processes.spawn();
-            long x = map(u, arena);
+            long x = mapArena(u, arena);
             long framesBefore = w.kernel.frames().used();
             w.kernel.faultInjection().failNth(InjectionSite.KERNEL_PTE_INSTALL, 1);
             assertEquals(new UserResult.Signaled(Signal.segvMaperr(x + 8192)), u.user().load(x + 8192, 8));
@@ -139,7 +134,7 @@ class ArenaUserFaultTest {
         try (UserWorld w = new UserWorld()) {
             Arena arena = w.arena(4, 0, 0);
             Process u = w.processes.spawn();
-            long x = map(u, arena);
+            long x = mapArena(u, arena);
             assertEquals(0, arena.reservePages(x + 4096, 1));
             assertEquals(new UserResult.Value(0), u.user().load(x + 4096, 8));
             assertEquals(1, arena.populatedPages());
@@ -153,7 +148,7 @@ class ArenaUserFaultTest {
         try (UserWorld w = new UserWorld()) {
             Arena arena = w.arena(4, ArenaAttr.BPF_F_SEGV_ON_FAULT, 0);
             Process u = w.processes.spawn();
-            long x = map(u, arena);
+            long x = mapArena(u, arena);
             assertEquals(0, arena.reservePages(x + 4096, 1));
             assertEquals(new UserResult.Signaled(Signal.segvMaperr(x + 4096)), u.user().load(x + 4096, 8));
         }
@@ -165,7 +160,7 @@ class ArenaUserFaultTest {
             Arena arena = w.arena(4, 0, 0);
             KernelAccess bpf = new KernelAccess(w.machine, arena);
             Process u = w.processes.spawn();
-            long x = map(u, arena);
+            long x = mapArena(u, arena);
             Process u2 = w.processes.spawn();
             assertEquals(x, u2.mmap(x, K16, Prot.RW, SHARED | MapFlag.FIXED.bit, u2.installFd(arena), 0));
             assertEquals(new UserResult.Value(0), u.user().store(x + 4096, 8, 7));
@@ -185,7 +180,7 @@ class ArenaUserFaultTest {
             Arena arena = w.arena(4, 0, 0);
             KernelAccess bpf = new KernelAccess(w.machine, arena);
             Process u = w.processes.spawn();
-            long x = map(u, arena);
+            long x = mapArena(u, arena);
             long p = arena.allocPages(x, 1, -1, 0);
             assertTrue(bpf.write(p, 99));
             assertEquals(new UserResult.Value(99), u.user().load(x, 8));
@@ -202,7 +197,7 @@ class ArenaUserFaultTest {
         try (UserWorld w = new UserWorld()) {
             Arena arena = w.arena(4, 0, 0);
             Process u = w.processes.spawn();
-            long x = map(u, arena);
+            long x = mapArena(u, arena);
             Process u2 = w.processes.spawn();
             u2.mmap(x, K16, Prot.RW, SHARED | MapFlag.FIXED.bit, u2.installFd(arena), 0);
             for (Process p : new Process[] {u, u2}) {
@@ -223,7 +218,7 @@ class ArenaUserFaultTest {
         try (UserWorld w = new UserWorld()) {
             Arena arena = w.arena(4, 0, 0);
             Process u = w.processes.spawn();
-            long x = map(u, arena);
+            long x = mapArena(u, arena);
             byte[] data = new byte[10000];
             for (int i = 0; i < data.length; i++) data[i] = (byte) (i * 7);
             assertEquals(new UserResult.Value(data.length), u.user().writeBytes(x + 100, data));

@@ -12,6 +12,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import static dev.arenaemu.user.UserWorld.K16;
+import static dev.arenaemu.user.UserWorld.SHARED;
+import static dev.arenaemu.user.UserWorld.mapArena;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -20,15 +23,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Catalogue 19, 20, fork (65-style for E2–E4: v6.13 and v7.0; 66 for the latest era): spec §4.2, §4.4. */
 class ArenaVmaLifecycleTest {
-    static final long SHARED = MapFlag.SHARED.bit;
-    static final long K16 = 16 * 1024;
 
     @Test
     void scenario19_readOnlyMappingFaultsReadsInButWritesAreAccerrAndMayBitsForbidUpgrades() {
         try (UserWorld w = new UserWorld()) {
             Arena arena = w.arena(4, 0, 0);
             Process u = w.processes.spawn();
-            long x = u.mmap(0, K16, Prot.READ.bit, SHARED, u.installFd(arena), 0);
+            long x = mapArena(u, arena, Prot.READ.bit);
             assertEquals(new UserResult.Value(0), u.user().load(x, 8));
             assertEquals(1, arena.populatedPages(), "the read allocated a zero page");
             assertEquals(new UserResult.Signaled(Signal.segvAccerr(x + 4096)), u.user().store(x + 4096, 8, 1));
@@ -45,7 +46,7 @@ class ArenaVmaLifecycleTest {
         try (UserWorld w = new UserWorld(era)) {
             Arena arena = w.arena(4, 0, 0);
             Process u = w.processes.spawn();
-            long x = u.mmap(0, K16, Prot.RW, SHARED, u.installFd(arena), 0);
+            long x = mapArena(u, arena);
             assertEquals(Errno.EFAULT.neg(), u.mremap(x, K16, 2 * K16, MremapFlag.MAYMOVE.bit, 0), "VM_DONTEXPAND");
             assertEquals(x, u.mremap(x, K16, K16, MremapFlag.MAYMOVE.bit, 0), "same size without MREMAP_FIXED: nothing to do");
             // mremap_to asks the file's get_unmapped_area for the target: arena_get_unmapped_area
@@ -70,7 +71,7 @@ class ArenaVmaLifecycleTest {
         try (UserWorld w = new UserWorld(era)) {
             Arena arena = w.arena(4, 0, 0);
             Process u = w.processes.spawn();
-            long x = u.mmap(0, K16, Prot.RW, SHARED, u.installFd(arena), 0);
+            long x = mapArena(u, arena);
             u.user().store(x + 3 * 4096, 8, 31);
             assertEquals(0, u.munmap(x + 4096, 4096));
 
@@ -88,7 +89,7 @@ class ArenaVmaLifecycleTest {
         try (UserWorld w = new UserWorld(KernelEra.LATEST)) {
             Arena arena = w.arena(4, 0, 0);
             Process u = w.processes.spawn();
-            long x = u.mmap(0, K16, Prot.RW, SHARED, u.installFd(arena), 0);
+            long x = mapArena(u, arena);
             Vma vma = u.mm().find(x);
             assertEquals(Errno.EFAULT.neg(), u.mremap(x, K16, 2 * K16, MremapFlag.MAYMOVE.bit, 0));
             assertEquals(Errno.EINVAL.neg(), u.mremap(x, K16, K16, MremapFlag.MAYMOVE.bit | MremapFlag.FIXED.bit, x - 0x10_0000));
@@ -108,7 +109,7 @@ class ArenaVmaLifecycleTest {
         try (UserWorld w = new UserWorld(era)) {
             Arena arena = w.arena(4, 0, 0);
             Process parent = w.processes.spawn();
-            long x = parent.mmap(0, K16, Prot.RW, SHARED, parent.installFd(arena), 0);
+            long x = mapArena(parent, arena);
             parent.user().store(x, 8, 9);
             Process child = parent.fork();
             assertEquals(2, arena.vmaList().getFirst().mmapCount(), "dup_mmap called open on the child's copy");
@@ -154,7 +155,7 @@ class ArenaVmaLifecycleTest {
         try (UserWorld w = new UserWorld()) {
             Arena arena = w.arena(4, 0, 0);
             Process u = w.processes.spawn();
-            long x = u.mmap(0, K16, Prot.RW, SHARED, u.installFd(arena), 0);
+            long x = mapArena(u, arena);
             u.user().store(x, 8, 1);
             u.exit();
             assertTrue(arena.vmaList().isEmpty());

@@ -2,15 +2,22 @@ package dev.arenaemu.user;
 
 import dev.arenaemu.emulator.cpu.Machine;
 import dev.arenaemu.kernel.Capability;
+import dev.arenaemu.kernel.Errno;
 import dev.arenaemu.kernel.Kernel;
 import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.arena.Arena;
 import dev.arenaemu.kernel.arena.ArenaAttr;
+import dev.arenaemu.user.mm.MapFlag;
+import dev.arenaemu.user.mm.Prot;
 
 import java.util.EnumSet;
 
 /** A machine, a kernel of one era and its processes, closed after each test. */
 final class UserWorld implements AutoCloseable {
+    static final long SHARED = MapFlag.SHARED.bit;
+    /** The size of the arena mapping most tests make: 4 pages. */
+    static final long K16 = 16 * 1024;
+
     final Machine machine = new Machine();
     final Kernel kernel;
     final Processes processes;
@@ -26,6 +33,17 @@ final class UserWorld implements AutoCloseable {
 
     Arena arena(long pages, int flags, long mapExtra) {
         return Arena.create(kernel, ArenaAttr.of(pages, flags, mapExtra)).orThrow();
+    }
+
+    /** mmap(NULL, 16 KiB, prot, MAP_SHARED, fd, 0) of {@code arena} through a new fd of {@code u}; must succeed. */
+    static long mapArena(Process u, Arena arena, int prot) {
+        long x = u.mmap(0, K16, prot, SHARED, u.installFd(arena), 0);
+        if (Errno.isErrValue(x)) throw new AssertionError("mmap of the arena: " + Errno.describe(x));
+        return x;
+    }
+
+    static long mapArena(Process u, Arena arena) {
+        return mapArena(u, arena, Prot.RW);
     }
 
     @Override

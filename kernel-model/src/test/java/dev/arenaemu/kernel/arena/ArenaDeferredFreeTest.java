@@ -3,7 +3,6 @@ package dev.arenaemu.kernel.arena;
 import dev.arenaemu.kernel.KernelBug;
 import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.inject.InjectionSite;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -18,22 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** E4+ non-sleepable kfuncs and the deferred free worker (§6.2; catalogue 50, 51, 69). */
-class ArenaDeferredFreeTest {
-    private static final long X = 0x1000_0000_0000L;
-    private ArenaFixture fx;
-
-    @AfterEach
-    void close() {
-        if (fx != null) fx.close();
-    }
-
-    private Arena mapped(KernelEra era, long pages) {
-        fx = new ArenaFixture(era);
-        Arena arena = fx.create(ArenaAttr.of(pages, 0, 0));
-        fx.mmap(arena, X, pages * Arena.PAGE_SIZE);
-        return arena;
-    }
-
+class ArenaDeferredFreeTest extends MappedArenaTest {
     @ParameterizedTest
     @EnumSource(value = KernelEra.class, names = {"V7_0", "LATEST"})
     void scenario50_useAfterNonSleepableFreeSeesTheOldValueUntilTheWorkerRuns(KernelEra era) {

@@ -3,7 +3,6 @@ package dev.arenaemu.kernel.arena;
 import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.inject.InjectionSite;
 import dev.arenaemu.kernel.mm.VmFaultResult;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -16,30 +15,11 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** arena_vm_fault (§5.1 E3, §5.3 E5; catalogue 28, 29, 30, 31, 32, 34). */
-class ArenaFaultTest {
-    private static final long X = 0x1000_0000_0000L;
-    private ArenaFixture fx;
-
-    @AfterEach
-    void close() {
-        if (fx != null) fx.close();
-    }
-
-    private Arena mapped(KernelEra era, int flags) {
-        fx = new ArenaFixture(era);
-        Arena arena = fx.create(ArenaAttr.of(4, flags, 0));
-        fx.mmap(arena, X, 4 * Arena.PAGE_SIZE);
-        return arena;
-    }
-
-    private static RecordingVma vmaOf(Arena arena) {
-        return (RecordingVma) arena.vmaList().getLast().vma();
-    }
-
+class ArenaFaultTest extends MappedArenaTest {
     @ParameterizedTest
     @EnumSource(KernelEra.class)
     void scenario28_userFaultAllocatesAZeroPageSharedWithBpf(KernelEra era) {
-        Arena arena = mapped(era, 0);
+        Arena arena = mapped(era, 4);
         RecordingVma vma = vmaOf(arena);
         VmFaultResult.Page page = assertInstanceOf(VmFaultResult.Page.class, vma.touch(arena, X + 0x2000, false));
         assertEquals(arena.kernVm().pageAt(arena.kernelAddress(X + 0x2000)), page.phys(), "installed in the kernel range");
@@ -56,7 +36,7 @@ class ArenaFaultTest {
     @ParameterizedTest
     @EnumSource(KernelEra.class)
     void scenario29_segvOnFaultRefusesUnpopulatedPages(KernelEra era) {
-        Arena arena = mapped(era, ArenaAttr.BPF_F_SEGV_ON_FAULT);
+        Arena arena = mapped(era, 4, ArenaAttr.BPF_F_SEGV_ON_FAULT);
         long used = fx.kernel.frames().used();
         assertEquals(VmFaultResult.SIGSEGV, vmaOf(arena).touch(arena, X + 0x2000, false));
         assertEquals(used, fx.kernel.frames().used(), "no page left behind");
@@ -66,7 +46,7 @@ class ArenaFaultTest {
     @ParameterizedTest
     @EnumSource(KernelEra.class)
     void scenario30_segvOnFaultStillMapsBpfPages(KernelEra era) {
-        Arena arena = mapped(era, ArenaAttr.BPF_F_SEGV_ON_FAULT);
+        Arena arena = mapped(era, 4, ArenaAttr.BPF_F_SEGV_ON_FAULT);
         long p = arena.allocPages(0, 1, -1, 0);
         fx.kernelStore(arena.kernelAddress(p), 42);
         VmFaultResult.Page page = assertInstanceOf(VmFaultResult.Page.class, vmaOf(arena).touch(arena, p, false));
@@ -75,7 +55,7 @@ class ArenaFaultTest {
 
     @Test
     void scenario31_v613PageAllocationFailureIsSigsegvAndRestoresTheFreeSet() {
-        Arena arena = mapped(KernelEra.V6_13, 0);
+        Arena arena = mapped(KernelEra.V6_13, 4);
         fx.kernel.faultInjection().failNth(InjectionSite.PAGE_ALLOC, 1);
         assertEquals(VmFaultResult.SIGSEGV, vmaOf(arena).touch(arena, X + 0x2000, false));
         assertTrue(arena.isFree(2));
@@ -84,7 +64,7 @@ class ArenaFaultTest {
 
     @Test
     void scenario31_latestPageAllocationFailureIsOomAndTheRetrySucceeds() {
-        Arena arena = mapped(KernelEra.LATEST, 0);
+        Arena arena = mapped(KernelEra.LATEST, 4);
         fx.kernel.faultInjection().failNth(InjectionSite.PAGE_ALLOC, 1);
         assertEquals(VmFaultResult.OOM, vmaOf(arena).touch(arena, X + 0x2000, false));
         assertTrue(arena.isFree(2));
@@ -93,7 +73,7 @@ class ArenaFaultTest {
 
     @Test
     void scenario31_latestPreallocatesEvenWithSegvOnFault() {
-        Arena arena = mapped(KernelEra.LATEST, ArenaAttr.BPF_F_SEGV_ON_FAULT);
+        Arena arena = mapped(KernelEra.LATEST, 4, ArenaAttr.BPF_F_SEGV_ON_FAULT);
         fx.kernel.faultInjection().failNth(InjectionSite.PAGE_ALLOC, 1);
         assertEquals(VmFaultResult.OOM, vmaOf(arena).touch(arena, X + 0x2000, false), "allocation comes before the flag test in E5");
     }
@@ -101,7 +81,7 @@ class ArenaFaultTest {
     @ParameterizedTest
     @EnumSource(KernelEra.class)
     void scenario32_kernelMapFailureIsSigsegvPageReleasedFreeSetRestored(KernelEra era) {
-        Arena arena = mapped(era, 0);
+        Arena arena = mapped(era, 4);
         long used = fx.kernel.frames().used();
         fx.kernel.faultInjection().failNth(InjectionSite.KERNEL_PTE_INSTALL, 1);
         assertEquals(VmFaultResult.SIGSEGV, vmaOf(arena).touch(arena, X + 0x2000, false));
@@ -112,11 +92,11 @@ class ArenaFaultTest {
 
     @Test
     void rangeTreeSplitFailureInFaultIsSigsegvInV613AndOomInLatest() {
-        Arena old = mapped(KernelEra.V6_13, 0);
+        Arena old = mapped(KernelEra.V6_13, 4);
         fx.kernel.faultInjection().failNth(InjectionSite.RANGE_TREE_NODE, 1);
         assertEquals(VmFaultResult.SIGSEGV, vmaOf(old).touch(old, X + 0x1000, false));
         fx.close();
-        Arena latest = mapped(KernelEra.LATEST, 0);
+        Arena latest = mapped(KernelEra.LATEST, 4);
         fx.kernel.faultInjection().failNth(InjectionSite.RANGE_TREE_NODE, 1);
         assertEquals(VmFaultResult.OOM, vmaOf(latest).touch(latest, X + 0x1000, false));
         assertEquals(1, fx.kernel.frames().used(), "only the scratch page: the preallocated page was given back");
@@ -125,7 +105,7 @@ class ArenaFaultTest {
     @ParameterizedTest
     @EnumSource(KernelEra.class)
     void scenario34_twoVmasFaultTheSamePage(KernelEra era) {
-        Arena arena = mapped(era, 0);
+        Arena arena = mapped(era, 4);
         RecordingVma u = vmaOf(arena);
         RecordingVma u2 = fx.mmap(arena, X, 4 * Arena.PAGE_SIZE);
         VmFaultResult.Page a = assertInstanceOf(VmFaultResult.Page.class, u.touch(arena, X + 0x1000, true));
@@ -139,7 +119,7 @@ class ArenaFaultTest {
 
     @Test
     void latestScratchPageMakesTheUserFaultSigsegvAndIsReplacedByAlloc() {
-        Arena arena = mapped(KernelEra.LATEST, 0);
+        Arena arena = mapped(KernelEra.LATEST, 4);
         long k = arena.kernelAddress(X + 0x1000);
         assertTrue(arena.handleKernelFault(k + 16));
         assertEquals(arena.scratchPage(), arena.kernVm().pageAt(k));
@@ -154,12 +134,12 @@ class ArenaFaultTest {
 
     @Test
     void scratchPageOnlyExistsInLatestAndOnlyInsideTheWindow() {
-        Arena latest = mapped(KernelEra.LATEST, 0);
+        Arena latest = mapped(KernelEra.LATEST, 4);
         assertFalse(latest.handleKernelFault(latest.kernVmStart() - 8), "lower guard is not recovered");
         assertTrue(latest.handleKernelFault(latest.kernVmStart() + Arena.SZ_4G + 8), "upper half-guard is");
         latest.freePages(X, 4);
         fx.close();
-        Arena old = mapped(KernelEra.V6_13, 0);
+        Arena old = mapped(KernelEra.V6_13, 4);
         assertFalse(old.handleKernelFault(old.kernVmStart()));
     }
 }

@@ -4,7 +4,6 @@ import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.KernelEvent;
 import dev.arenaemu.kernel.mm.Frames;
 import dev.arenaemu.kernel.mm.VmFaultResult;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -19,26 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** bpf_arena_free_pages (arena-semantics.md §6.2; catalogue 45, 46, 49, 52). */
-class ArenaFreeTest {
-    private static final long X = 0x1000_0000_0000L;
-    private ArenaFixture fx;
-
-    @AfterEach
-    void close() {
-        if (fx != null) fx.close();
-    }
-
-    private Arena mapped(KernelEra era, long pages, int flags) {
-        fx = new ArenaFixture(era);
-        Arena arena = fx.create(ArenaAttr.of(pages, flags, 0));
-        fx.mmap(arena, X, pages * Arena.PAGE_SIZE);
-        return arena;
-    }
-
-    private static RecordingVma vmaOf(Arena arena) {
-        return (RecordingVma) arena.vmaList().getLast().vma();
-    }
-
+class ArenaFreeTest extends MappedArenaTest {
     @ParameterizedTest
     @EnumSource(KernelEra.class)
     void scenario45_freeingAUserMappedSinglePageZapsEveryVmaAndFreesIt(KernelEra era) {

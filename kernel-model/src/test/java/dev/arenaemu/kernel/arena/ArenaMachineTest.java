@@ -4,7 +4,6 @@ import dev.arenaemu.emulator.paging.Pte;
 import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.inject.InjectionSite;
 import dev.arenaemu.kernel.mm.MappableFile;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -19,22 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The arena against the real machine: kernel PTEs in the kernel page table, CPL0 instructions on
  * the kernel CPU through kern_vm_start, TLB flushes on removal.
  */
-class ArenaMachineTest {
-    private static final long X = 0x1000_0000_0000L;
-    private ArenaFixture fx;
-
-    @AfterEach
-    void close() {
-        if (fx != null) fx.close();
-    }
-
-    private Arena mapped(KernelEra era, long pages) {
-        fx = new ArenaFixture(era);
-        Arena arena = fx.create(ArenaAttr.of(pages, 0, 0));
-        fx.mmap(arena, X, pages * Arena.PAGE_SIZE);
-        return arena;
-    }
-
+class ArenaMachineTest extends MappedArenaTest {
     @ParameterizedTest
     @EnumSource(KernelEra.class)
     void allocatedPageIsAKernelPteWhoseBytesCpl0Reads(KernelEra era) {

@@ -4,7 +4,6 @@ import dev.arenaemu.kernel.Errno;
 import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.inject.InjectionSite;
 import dev.arenaemu.kernel.mm.VmFaultResult;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -16,22 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** bpf_arena_reserve_pages (arena-semantics.md §6.3; catalogue 33, 53, 55). */
-class ArenaReserveTest {
-    private static final long X = 0x1000_0000_0000L;
-    private ArenaFixture fx;
-
-    @AfterEach
-    void close() {
-        if (fx != null) fx.close();
-    }
-
-    private Arena mapped(KernelEra era, long pages, int flags) {
-        fx = new ArenaFixture(era);
-        Arena arena = fx.create(ArenaAttr.of(pages, flags, 0));
-        fx.mmap(arena, X, pages * Arena.PAGE_SIZE);
-        return arena;
-    }
-
+class ArenaReserveTest extends MappedArenaTest {
     @ParameterizedTest
     @EnumSource(KernelEra.class)
     void scenario53_reserveBasics(KernelEra era) {

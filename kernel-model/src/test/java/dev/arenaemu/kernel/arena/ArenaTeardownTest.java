@@ -2,7 +2,6 @@ package dev.arenaemu.kernel.arena;
 
 import dev.arenaemu.kernel.KernelBug;
 import dev.arenaemu.kernel.KernelEra;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -12,15 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** arena_map_free and mem_usage (§7, §3; catalogue 68, 70). */
-class ArenaTeardownTest {
-    private static final long X = 0x1000_0000_0000L;
-    private ArenaFixture fx;
-
-    @AfterEach
-    void close() {
-        if (fx != null) fx.close();
-    }
-
+class ArenaTeardownTest extends MappedArenaTest {
     @ParameterizedTest
     @EnumSource(KernelEra.class)
     void scenario68_teardownFreesEveryPopulatedPageExactlyOnce(KernelEra era) {

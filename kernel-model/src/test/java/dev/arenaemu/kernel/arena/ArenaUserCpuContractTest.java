@@ -12,7 +12,6 @@ import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.mm.MappableFile;
 import dev.arenaemu.kernel.mm.VmArea;
 import dev.arenaemu.kernel.mm.VmFaultResult;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -29,15 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
  * model owns the real version of this; here it is the smallest core mm that shows the kernel
  * side is right: catalogue 28 and 45 at CPL3.)
  */
-class ArenaUserCpuContractTest {
-    private static final long X = 0x1000_0000_0000L;
-    private ArenaFixture fx;
-
-    @AfterEach
-    void close() {
-        if (fx != null) fx.close();
-    }
-
+class ArenaUserCpuContractTest extends MappedArenaTest {
     /** A VMA whose PTEs live in a real user page table of a real user CPU. */
     private static final class CpuVma implements VmArea {
         final PageTable table;
