@@ -321,24 +321,27 @@ public final class Cpu implements AutoCloseable {
      */
     public void flushTlbPage(long va) {
         if (running) { flushInsideRun(); return; }
-        runPrivileged(machine.stubs().invlpg(), X86Reg.RDI, va);
+        runPrivileged(machine.stubs().invlpg(), va, 0);
     }
 
     /** Drops every cached translation of this CPU (guest {@code mov cr3, cr3}). */
     public void flushTlbAll() {
         if (running) { flushInsideRun(); return; }
-        runPrivileged(machine.stubs().reloadCr3(), X86Reg.RAX, 0);
+        runPrivileged(machine.stubs().reloadCr3(), 0, 0);
     }
 
     /**
      * Drops the translations of [start, end): page by page up to {@link #SINGLE_PAGE_FLUSH_CEILING}
      * pages, the whole TLB beyond that (the kernel's tlb_single_page_flush_ceiling trade-off).
+     * The per-page {@code invlpg}s run as one loop in one run: each run costs a few µs of
+     * uc_emu_start overhead, an {@code invlpg} inside a run much less (emulator/README.md).
      */
     public void flushTlbRange(long start, long end) {
-        long pages = (end - start + 4095) >>> 12;
-        if (pages <= 0) return;
+        long first = start & ~0xFFFL;
+        long pages = (end - first + 4095) >>> 12;
+        if (end <= start || pages <= 0) return;
         if (running || pages > SINGLE_PAGE_FLUSH_CEILING) { flushTlbAll(); return; }
-        for (long va = start & ~0xFFFL; va < end; va += 4096) flushTlbPage(va);
+        runPrivileged(machine.stubs().invlpgRange(), first, pages);
     }
 
     /** Same value as arch/x86/mm/tlb.c's tlb_single_page_flush_ceiling. */
@@ -350,11 +353,12 @@ public final class Cpu implements AutoCloseable {
         uc.memUnmap(DUMMY_PAGE, 0x1000);
     }
 
-    /** Runs a CPL0 stub (ending in a {@code hlt} we stop at) without disturbing guest registers. */
-    private void runPrivileged(Stubs.Stub stub, X86Reg argReg, long arg) {
+    /** Runs a CPL0 stub with RDI, RSI = the arguments, without disturbing guest registers. */
+    private void runPrivileged(Stubs.Stub stub, long rdi, long rsi) {
         uc.contextSave(stubContext);
         if (cpl() != 0) uc.contextRestore(kernelContext);
-        uc.regWrite(argReg, arg);
+        uc.regWrite(X86Reg.RDI, rdi);
+        uc.regWrite(X86Reg.RSI, rsi);
         try {
             RunResult r = run(stub.address(), stub.end(), Budget.SHORT);
             if (!(r instanceof RunResult.Returned)) throw new IllegalStateException("TLB flush stub failed: " + r);

@@ -15,6 +15,11 @@ public final class Stubs {
     public record Stub(long address, long end) {}
 
     private static final byte[] INVLPG_RDI = {0x0F, 0x01, 0x3F};                                      // invlpg [rdi]
+    private static final byte[] INVLPG_RANGE = {                                                       // rdi = first page, rsi = pages (> 0)
+        0x0F, 0x01, 0x3F,                   // loop: invlpg [rdi]
+        0x48, (byte) 0x81, (byte) 0xC7, 0x00, 0x10, 0x00, 0x00,   // add rdi, 0x1000
+        0x48, (byte) 0xFF, (byte) 0xCE,     //       dec rsi
+        0x75, (byte) 0xF1};                 //       jnz loop
     private static final byte[] RELOAD_CR3 = {0x0F, 0x20, (byte) 0xD8, 0x0F, 0x22, (byte) 0xD8};       // mov rax,cr3; mov cr3,rax
     private static final byte[] IRETQ_ENTRY = {
         0x6A, 0x1B,                         // push 0x1b        (user SS)
@@ -34,7 +39,7 @@ public final class Stubs {
     private long kernelNext;
     private long userNext;
 
-    private final Stub invlpg, reloadCr3, iretqEntry, kernelReturn, userPark;
+    private final Stub invlpg, invlpgRange, reloadCr3, iretqEntry, kernelReturn, userPark;
 
     Stubs(HostBuffer kernelText, long kernelTextVa, long kernelTextSize, HostBuffer userText, long userTextVa) {
         this.kernelText = kernelText;
@@ -43,6 +48,7 @@ public final class Stubs {
         this.userText = userText;
         this.userTextVa = userTextVa;
         invlpg = kernel(INVLPG_RDI);
+        invlpgRange = kernel(INVLPG_RANGE);
         reloadCr3 = kernel(RELOAD_CR3);
         iretqEntry = kernel(IRETQ_ENTRY);
         kernelReturn = kernel(HLT);
@@ -70,6 +76,8 @@ public final class Stubs {
     }
 
     public Stub invlpg() { return invlpg; }
+    /** {@code invlpg} of RSI pages from RDI on, in one run. */
+    public Stub invlpgRange() { return invlpgRange; }
     public Stub reloadCr3() { return reloadCr3; }
     public Stub iretqEntry() { return iretqEntry; }
     /** A {@code hlt} at a kernel address: push it as the return address and run until it. */

@@ -79,6 +79,18 @@ class TlbFlushTest {
     }
 
     @Test
+    void userCpuReadsStaleUntilARangeFlushThatCoversThePageAndKeepsItsRegisters() {
+        try (Guest g = new Guest(4)) {
+            g.mapUser(0, Guest.RW_USER);
+            g.user.reg(X86Reg.RSI, 0x5151);
+            staleUntilFlushed(g.user, g.userCode(LOAD), g.uva(0),
+                () -> g.userTable.unmap(g.uva(0)), () -> g.poke(0, 0, 0xBBBB), va -> g.user.flushTlbRange(va - 4096, va + 4096));
+            assertEquals(3, g.user.cpl());
+            assertEquals(0x5151, g.user.reg(X86Reg.RSI), "the invlpg loop's RDI/RSI belong to the saved CPL0 context");
+        }
+    }
+
+    @Test
     void flushTlbRangeDropsEveryPageOfASmallAndALargeRange() {
         for (int pages : new int[] {3, Cpu.SINGLE_PAGE_FLUSH_CEILING + 7}) {
             try (Guest g = new Guest(pages)) {

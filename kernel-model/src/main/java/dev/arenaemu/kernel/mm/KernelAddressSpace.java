@@ -117,13 +117,9 @@ public final class KernelAddressSpace {
             flushTlbAll();
             return;
         }
-        for (Cpu cpu : machine.cpus()) {
-            if (cpu.running()) {
-                cpu.flushTlbAll();   // inside a run (a kfunc called by JIT'd code) any flush is a full one: do it once
-                continue;
-            }
-            for (long i = 0; i < pages; i++) cpu.flushTlbPage(start + (i << Frames.PAGE_SHIFT));
-        }
+        // One run per CPU (its invlpg loop); inside a run (a kfunc called by JIT'd code) any
+        // flush is a full one, done once.
+        for (Cpu cpu : machine.cpus()) cpu.flushTlbRange(start, start + (pages << Frames.PAGE_SHIFT));
     }
 
     void flushTlbAll() {
