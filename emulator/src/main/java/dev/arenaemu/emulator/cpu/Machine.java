@@ -49,9 +49,27 @@ public final class Machine implements AutoCloseable {
     private final Stubs stubs;
     private final List<Cpu> cpus = new ArrayList<>();
     private final Cpu kernelCpu;
+    private final boolean countsInstructions;
     private boolean closed;
 
     public Machine() {
+        this(true);
+    }
+
+    /**
+     * A machine whose engines never pass an instruction count to Unicorn: no per-instruction
+     * hook, so guest code runs several times faster, but {@link Budget#instructions()} is not
+     * enforced and only the wall clock bounds a run (deterministic budgets are lost). For
+     * baselines of code known to terminate, e.g. the JIT benchmark. The engines must never
+     * count at all: Unicorn 2.0.1 cannot stop an uncounted run from another thread once the
+     * engine has counted (README, "Budgets").
+     */
+    public static Machine uncounted() {
+        return new Machine(false);
+    }
+
+    private Machine(boolean countsInstructions) {
+        this.countsInstructions = countsInstructions;
         layout = ContextLayout.discover();
         kernelTable = PageTable.create(physical.pageTablePool());
         kernelTable.preallocateUpperHalf();
@@ -68,6 +86,9 @@ public final class Machine implements AutoCloseable {
     }
 
     public PhysicalMemory physical() { return physical; }
+
+    /** False for {@link #uncounted()} machines. */
+    public boolean countsInstructions() { return countsInstructions; }
     public PageTable kernelPageTable() { return kernelTable; }
     public Cpu kernelCpu() { return kernelCpu; }
     public Stubs stubs() { return stubs; }

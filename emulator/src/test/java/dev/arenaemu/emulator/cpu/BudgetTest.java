@@ -23,6 +23,22 @@ class BudgetTest {
     }
 
     @Test
+    void anUncountedMachineRunsPastTheInstructionBudgetAndOnlyTheWallClockStopsIt() {
+        try (Machine m = Machine.uncounted()) {
+            Stubs.Stub count = m.stubs().kernel(Guest.x86(
+                0x48, 0xFF, 0xC9,                      // loop: dec rcx
+                0x75, 0xFB));                          //       jnz loop
+            m.kernelCpu().reg(X86Reg.RCX, 100_000);
+            assertInstanceOf(RunResult.Returned.class, m.kernelCpu().run(count.address(), count.end(), new Budget(1_000, 0, 10)),
+                "200,000 instructions under a 1,000-instruction budget: no count, no limit");
+            Stubs.Stub spin = m.stubs().kernel(SPIN);
+            RunResult.BudgetExhausted b = assertInstanceOf(RunResult.BudgetExhausted.class,
+                m.kernelCpu().run(spin.address(), spin.end(), new Budget(1_000, 50_000, 10)));
+            assertEquals(RunResult.Limit.WALL_CLOCK, b.limit(), "an engine that never counted can be stopped from the watchdog");
+        }
+    }
+
+    @Test
     void infiniteLoopAtCpl3ExhaustsTheWallClockBudget() {
         try (Guest g = new Guest(1)) {
             Stubs.Stub spin = g.userCode(SPIN);

@@ -528,18 +528,27 @@ public final class Arena implements MappableFile {
         else freeZapThenUnmap(kaddr, full, pageCnt);
     }
 
-    /** E1–E3 order: bulk zap first, then page by page (single-page zap, unmap + flush, free). */
+    /**
+     * E1–E3 order: bulk zap first, then page by page (single-page zap, unmap, free). The kernel
+     * flushes the kernel TLB after each page's unmap (vm_area_unmap_pages); here the flushes are
+     * gathered into one range flush after the loop. No guest instruction runs inside this kfunc
+     * call, so no CPU can use a stale entry in between, and one flush costs one run per CPU instead
+     * of one per page and CPU (emulator/README.md, "TLB flush cost").
+     */
     private void freeZapThenUnmap(long kaddr, long full, long pageCnt) {
         if (pageCnt > 1) zapPages(full, pageCnt);
+        boolean unmapped = false;
         for (long i = 0; i < pageCnt; i++) {
             long va = kaddr + (i << PAGE_SHIFT);
             long page = kernVm.pageAt(va);
             if (page == Frames.NO_PAGE) continue;
             if (pageCnt == 1 && frames.mapcount(page) > 0) zapPages(full + (i << PAGE_SHIFT), 1);
-            kernVm.unmapPages(va, 1);
+            kernVm.clearPte(va);
+            unmapped = true;
             nrPages--;
             frames.putPage(page);
         }
+        if (unmapped) kernVm.flushTlb(kaddr, pageCnt);
     }
 
     /** E4+ order: clear every kernel PTE and collect the pages, flush once, zap, then free. */

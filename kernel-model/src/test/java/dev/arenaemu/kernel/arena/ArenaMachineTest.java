@@ -45,6 +45,18 @@ class ArenaMachineTest extends MappedArenaTest {
 
     @ParameterizedTest
     @EnumSource(KernelEra.class)
+    void freeUnderTheSinglePageFlushCeilingDropsEachPagesCachedTranslation(KernelEra era) {
+        Arena arena = mapped(era, 8);
+        long p = arena.allocPages(0, 3, -1, 0);
+        for (int i = 0; i < 3; i++) fx.kernelStore(arena.kernelAddress(p + i * 4096L), i + 1);
+        for (int i = 0; i < 3; i++) assertEquals(i + 1, fx.kernelLoad(arena.kernelAddress(p + i * 4096L)), "cached: page " + i);
+        arena.freePages(p, 3);
+        for (int i = 0; i < 3; i++) assertEquals(0, fx.kernelLoad(arena.kernelAddress(p + i * 4096L)), "page " + i);
+        assertEquals(3, fx.kernelFaults.size(), "every freed page faults: no stale translation survived");
+    }
+
+    @ParameterizedTest
+    @EnumSource(KernelEra.class)
     void bulkFreeFlushesEveryCachedTranslation(KernelEra era) {
         Arena arena = mapped(era, 64);
         long p = arena.allocPages(0, 40, -1, 0);   // more pages than the single-page flush ceiling
