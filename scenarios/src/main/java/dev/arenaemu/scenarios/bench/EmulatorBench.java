@@ -218,6 +218,60 @@ public class EmulatorBench {
         e.uc.start(0x1010, 0x1015, 0, 1L << 40);
     }
 
+    /** TLB flushes outside a run: each is a CPL0 stub run (invlpg, its loop, or mov cr3). */
+    @State(Scope.Thread)
+    public static class Flushes {
+        Machine machine;
+        Cpu kernel, user;
+        Stubs.Stub nop;
+        int next;
+
+        @Setup(Level.Trial)
+        public void boot() {
+            machine = new Machine();
+            kernel = machine.kernelCpu();
+            user = machine.newUserCpu(machine.newUserPageTable());
+            nop = machine.stubs().kernel(code(0x90));
+        }
+
+        long page() {
+            return KERNEL_VA + 4096L * (next++ & 63);
+        }
+
+        @TearDown(Level.Trial)
+        public void shutdown() {
+            machine.close();
+        }
+    }
+
+    /** One Cpu.run of a nop: the floor every stub run pays. */
+    @Benchmark
+    public RunResult flushBaselineRunNop(Flushes f) {
+        return f.kernel.run(f.nop.address(), f.nop.end(), Budget.SHORT);
+    }
+
+    @Benchmark
+    public void flushTlbPageKernel(Flushes f) {
+        f.kernel.flushTlbPage(f.page());
+    }
+
+    /** A user Cpu runs the stub in its saved CPL0 context (two context swaps more). */
+    @Benchmark
+    public void flushTlbPageUser(Flushes f) {
+        f.user.flushTlbPage(f.page());
+    }
+
+    /** 33 pages (tlb_single_page_flush_ceiling): one run of the invlpg loop. */
+    @Benchmark
+    public void flushTlbRange33Kernel(Flushes f) {
+        f.kernel.flushTlbRange(KERNEL_VA, KERNEL_VA + 33 * 4096L);
+    }
+
+    @Benchmark
+    public void flushTlbAllKernel(Flushes f) {
+        f.kernel.flushTlbAll();
+    }
+
     static byte[] code(int... bytes) {
         byte[] out = new byte[bytes.length];
         for (int i = 0; i < bytes.length; i++) out[i] = (byte) bytes[i];
