@@ -30,6 +30,7 @@ public final class Stubs {
         0x48, (byte) 0xCF};                 // iretq
     private static final byte[] HLT = {(byte) 0xF4};
     private static final byte[] NOP = {(byte) 0x90};
+    private static final byte[] UD2 = {0x0F, 0x0B};
 
     private final HostBuffer kernelText;
     private final long kernelTextVa;
@@ -39,7 +40,7 @@ public final class Stubs {
     private long kernelNext;
     private long userNext;
 
-    private final Stub invlpg, invlpgRange, reloadCr3, iretqEntry, kernelReturn, userPark;
+    private final Stub invlpg, invlpgRange, reloadCr3, iretqEntry, kernelReturn, userPark, userExit;
 
     Stubs(HostBuffer kernelText, long kernelTextVa, long kernelTextSize, HostBuffer userText, long userTextVa) {
         this.kernelText = kernelText;
@@ -48,13 +49,14 @@ public final class Stubs {
         this.userText = userText;
         this.userTextVa = userTextVa;
         kernelReturn = kernel(HLT);
-        invlpg = kernelJumpingToReturn(INVLPG_RDI);
-        invlpgRange = kernelJumpingToReturn(INVLPG_RANGE);
-        reloadCr3 = kernelJumpingToReturn(RELOAD_CR3);
+        invlpg = kernelThenExit(INVLPG_RDI);
+        invlpgRange = kernelThenExit(INVLPG_RANGE);
+        reloadCr3 = kernelThenExit(RELOAD_CR3);
         iretqEntry = kernel(IRETQ_ENTRY);
         // The park stub is iretq's target and the `until` of that run, at a page start on
         // purpose: Cpu absorbs Unicorn's probe of the page before a page-aligned `until`.
         userPark = user(NOP);
+        userExit = user(UD2);   // only ever an `until`: never executed
     }
 
     /** Places supervisor code in kernel text. */
@@ -67,21 +69,34 @@ public final class Stubs {
     }
 
     /**
-     * Places {@code code} followed by {@code jmp kernelReturn}; the stub's {@code end} is
-     * {@link #kernelReturn()}, the run's {@code until}. Unicorn 2.0.1 translates the block that
-     * falls through into `until` again on every run; one that jumps there stays cached, which
-     * saves about 2 µs per counted run of these often-run stubs (emulator/README.md).
+     * Places supervisor {@code code} followed by {@code jmp} {@link #kernelReturn()}; the stub's
+     * {@code end} is that {@code hlt} address, the run's {@code until}. Unicorn 2.0.1 translates
+     * a block that falls through into {@code until} again on every run, while one that jumps there
+     * stays cached: about 2 µs less per counted run of a short stub (emulator/README.md). Code
+     * inside may jump to its own end (the appended {@code jmp}).
      */
-    private Stub kernelJumpingToReturn(byte[] code) {
-        byte[] withJump = java.util.Arrays.copyOf(code, code.length + 5);
-        Stub placed = kernel(withJump);
-        long jmpEnd = placed.end();
-        int rel = (int) (kernelReturn.address() - jmpEnd);
-        withJump[code.length] = (byte) 0xE9;                                            // jmp rel32
-        for (int i = 0; i < 4; i++) withJump[code.length + 1 + i] = (byte) (rel >>> (8 * i));
-        kernelText.memory().asSlice(placed.address() - kernelTextVa, withJump.length)
-            .copyFrom(java.lang.foreign.MemorySegment.ofArray(withJump));
-        return new Stub(placed.address(), kernelReturn.address());
+    public synchronized Stub kernelThenExit(byte[] code) {
+        Stub placed = kernel(withJumpSlot(code));
+        return new Stub(placed.address(), linkJump(kernelText, kernelTextVa, placed, code.length, kernelReturn.address()));
+    }
+
+    /** {@link #kernelThenExit} for code that CPL3 runs: the jump goes to a user-executable exit address. */
+    public synchronized Stub userThenExit(byte[] code) {
+        Stub placed = user(withJumpSlot(code));
+        return new Stub(placed.address(), linkJump(userText, userTextVa, placed, code.length, userExit.address()));
+    }
+
+    private static byte[] withJumpSlot(byte[] code) {
+        return java.util.Arrays.copyOf(code, code.length + 5);
+    }
+
+    /** Writes {@code jmp target} (rel32) after the first {@code codeLength} bytes of {@code placed}; returns the target. */
+    private static long linkJump(HostBuffer text, long textVa, Stub placed, int codeLength, long target) {
+        int rel = (int) (target - placed.end());
+        long at = placed.address() - textVa + codeLength;
+        text.memory().set(java.lang.foreign.ValueLayout.JAVA_BYTE, at, (byte) 0xE9);
+        text.memory().set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, at + 1, rel);
+        return target;
     }
 
     /** Places code that CPL3 may execute. */

@@ -41,15 +41,17 @@ public final class UserStubs {
 
     public UserStubs(Machine machine) {
         Stubs s = machine.stubs();
-        load8 = s.user(LOAD8);
-        load16 = s.user(LOAD16);
-        load32 = s.user(LOAD32);
-        load64 = s.user(LOAD64);
-        store8 = s.user(STORE8);
-        store16 = s.user(STORE16);
-        store32 = s.user(STORE32);
-        store64 = s.user(STORE64);
-        copy = s.user(COPY);
+        // Each access is followed by a jmp to the shared user exit (its `end`): a block that
+        // falls through into `until` is translated again on every run (emulator/README.md).
+        load8 = s.userThenExit(LOAD8);
+        load16 = s.userThenExit(LOAD16);
+        load32 = s.userThenExit(LOAD32);
+        load64 = s.userThenExit(LOAD64);
+        store8 = s.userThenExit(STORE8);
+        store16 = s.userThenExit(STORE16);
+        store32 = s.userThenExit(STORE32);
+        store64 = s.userThenExit(STORE64);
+        copy = s.userThenExit(COPY);
         callThenExit = s.user(CALL_THEN_EXIT);
         uaccessCopy = s.kernel(UACCESS_COPY);
         uaccessFixup = uaccessCopy.address() + UACCESS_FIXUP_OFFSET;
