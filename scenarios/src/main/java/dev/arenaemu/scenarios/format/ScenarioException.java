@@ -1,0 +1,16 @@
+package dev.arenaemu.scenarios.format;
+
+/**
+ * Bad input: a scenario that cannot be read or cannot be replayed as written. The message always
+ * starts with the place (file:line:column, or file plus step index) so a user can jump to it.
+ * The CLI turns it into exit status 2.
+ */
+public final class ScenarioException extends Exception {
+    public ScenarioException(Where where, String message) {
+        super(where + ": " + message);
+    }
+
+    public ScenarioException(String place, String message) {
+        super(place + ": " + message);
+    }
+}
