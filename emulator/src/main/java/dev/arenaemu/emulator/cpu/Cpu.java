@@ -37,8 +37,10 @@ public final class Cpu implements AutoCloseable {
     private final ContextLayout layout;
     private final Unicorn.Context scratchContext;
     private final Unicorn.Context kernelContext;     // USER mode only: CPL0 state for privileged stubs
-    private final Unicorn.Context userContext;
+    private final Unicorn.Context userContext;       // USER mode only: CPL3 state while in kernel mode
+    private final Unicorn.Context stubContext;       // the interrupted state around a privileged stub
 
+    private boolean inKernelMode;
     private FaultHandler faultHandler = FaultHandler.DELIVER_ALL;
     private SyscallHandler syscallHandler = SyscallHandler.EXIT_ALL;
 
@@ -46,6 +48,8 @@ public final class Cpu implements AutoCloseable {
     private boolean running;
     private RunResult stopResult;
     private long faultsLeft;
+    private long runUntil;
+    private boolean interrupted;
     private int unmappedType;
     private long unmappedAddress;
     private long faultCount;
@@ -58,6 +62,7 @@ public final class Cpu implements AutoCloseable {
         this.uc = new Unicorn();
         this.scratchContext = uc.contextAlloc();
         this.userContext = uc.contextAlloc();
+        this.stubContext = uc.contextAlloc();
         this.kernelContext = mode == Mode.USER ? uc.contextAlloc() : null;
         uc.hookInterrupt(this::onInterrupt);
         uc.hookUnmapped(this::onUnmapped);
@@ -124,26 +129,43 @@ public final class Cpu implements AutoCloseable {
     /** Hooks execution of [begin, end] (inclusive); used for trampolines into Java. */
     public long hookCode(long begin, long end, Unicorn.CodeHook hook) { return uc.hookCode(begin, end, hook); }
 
+    /** Removes a hook added with {@link #hookCode}. */
+    public void unhook(long hookId) { uc.hookDelete(hookId); }
+
     // ---- execution ----------------------------------------------------------------------
 
-    /** Runs from {@code begin} until RIP reaches {@code until}, a handler stops it, or a budget runs out. */
+    /**
+     * Runs from {@code begin} until RIP reaches {@code until}, a handler stops it, or a budget runs
+     * out. A throwable from a fault, syscall or code hook ends the run and is rethrown here; the
+     * CPU stays usable (RIP is where the guest stopped).
+     *
+     * <p>Reaching {@code until} never faults, even when Unicorn's translation of the zero-length
+     * "exit" block probes the page of {@code until} or, when {@code until} starts a page, the
+     * page before it (see emulator/README.md, "until at a page start").
+     */
     public RunResult run(long begin, long until, Budget budget) {
         if (running) throw new IllegalStateException("nested run on one CPU");
         running = true;
         stopResult = null;
+        interrupted = false;
+        runUntil = until;
         faultsLeft = budget.faults();
-        long started = System.nanoTime();
+        long wallNanos = budget.wallMicros() * 1000L;
+        boolean watched = wallNanos > 0;
+        if (watched) armWallClock(System.nanoTime() + wallNanos);
         try {
             long rip = begin;
             while (true) {
-                int err = uc.startRaw(rip, until, budget.wallMicros(), budget.instructions());
+                if (watched && wallExpired) return new RunResult.BudgetExhausted(RunResult.Limit.WALL_CLOCK, rip);
+                int err = uc.startRaw(rip, until, 0, budget.instructions());
                 if (stopResult != null) return stopResult;
                 switch (err) {
                     case 0 -> {
                         long now = uc.regRead(X86Reg.RIP);
                         if (now == until) return new RunResult.Returned(now);
-                        boolean wall = budget.wallMicros() > 0 && (System.nanoTime() - started) / 1000 >= budget.wallMicros();
-                        return new RunResult.BudgetExhausted(wall ? RunResult.Limit.WALL_CLOCK : RunResult.Limit.INSTRUCTIONS, now);
+                        // Neither the count nor our watchdog is reported by uc_emu_start; the
+                        // watchdog leaves a mark. (A CPL0 hlt also lands here, see README.)
+                        return new RunResult.BudgetExhausted(wallExpired ? RunResult.Limit.WALL_CLOCK : RunResult.Limit.INSTRUCTIONS, now);
                     }
                     case UC_ERR_READ_UNMAPPED, UC_ERR_WRITE_UNMAPPED, UC_ERR_FETCH_UNMAPPED -> {
                         RunResult stop = dispatchNoRegion(err);
@@ -156,19 +178,60 @@ public final class Cpu implements AutoCloseable {
                 }
             }
         } finally {
+            if (watched) disarmWallClock();
+            // A run stopped from inside the interrupt hook can leave old_exception set again
+            // (seen when the exception was raised while translating a block): clear it so the
+            // next run's first #PF is not turned into #DF.
+            if (interrupted) resetOldException();
             running = false;
         }
     }
 
     public boolean running() { return running; }
 
+    // ---- wall-clock budget (see WallClockWatchdog) ----------------------------------------
+
+    private final Object wallLock = new Object();
+    private long wallDeadline;            // guarded by wallLock; 0 = none
+    private volatile boolean wallExpired;
+
+    private void armWallClock(long deadline) {
+        synchronized (wallLock) {
+            wallDeadline = deadline;
+            wallExpired = false;
+        }
+        WallClockWatchdog.watch(this);
+    }
+
+    private void disarmWallClock() {
+        WallClockWatchdog.unwatch(this);
+        synchronized (wallLock) {
+            wallDeadline = 0;
+        }
+    }
+
+    /** Called by the watchdog thread: stop this run if its deadline has passed. */
+    void expireIfLate(long now) {
+        synchronized (wallLock) {
+            if (wallDeadline == 0 || now - wallDeadline < 0 || wallExpired) return;
+            wallExpired = true;
+            uc.stopFromAnotherThread();
+        }
+    }
+
     private void onInterrupt(int intno) {
+        interrupted = true;
         long rip = uc.regRead(X86Reg.RIP);
         uc.contextSave(scratchContext);
         MemorySegment blob = scratchContext.bytes();
         int errorCode = blob.get(ValueLayout.JAVA_INT_UNALIGNED, layout.errorCodeOffset());
         blob.set(ValueLayout.JAVA_INT_UNALIGNED, layout.oldExceptionOffset(), -1);
         uc.contextRestore(scratchContext);
+        if (rip == runUntil) {
+            // Translating the exit block at `until` probed a page the guest never executes.
+            stop(new RunResult.Returned(rip));
+            return;
+        }
         if (intno != 14) {
             stop(new RunResult.Trapped(intno, rip));
             return;
@@ -187,11 +250,13 @@ public final class Cpu implements AutoCloseable {
     }
 
     private RunResult dispatchNoRegion(int err) {
+        long rip = uc.regRead(X86Reg.RIP);
+        if (rip == runUntil) return new RunResult.Returned(rip);   // the exit block's probe, as above
         int cpl = cpl();
         int code = (cpl == 3 ? PageFault.PF_USER : 0)
             | (err == UC_ERR_WRITE_UNMAPPED ? PageFault.PF_WRITE : 0)
             | (err == UC_ERR_FETCH_UNMAPPED ? PageFault.PF_INSTR : 0);
-        PageFault fault = new PageFault(unmappedAddress, code, uc.regRead(X86Reg.RIP), cpl, true);
+        PageFault fault = new PageFault(unmappedAddress, code, rip, cpl, true);
         FaultResolution resolution = dispatch(fault);
         if (resolution == null) return stopResult;
         if (resolution instanceof FaultResolution.Deliver) return new RunResult.Delivered(fault);
@@ -231,6 +296,12 @@ public final class Cpu implements AutoCloseable {
         uc.stop();
     }
 
+    private void resetOldException() {
+        uc.contextSave(scratchContext);
+        scratchContext.bytes().set(ValueLayout.JAVA_INT_UNALIGNED, layout.oldExceptionOffset(), -1);
+        uc.contextRestore(scratchContext);
+    }
+
     // ---- TLB ----------------------------------------------------------------------------
 
     /**
@@ -257,28 +328,32 @@ public final class Cpu implements AutoCloseable {
 
     /** Runs a CPL0 stub (ending in a {@code hlt} we stop at) without disturbing guest registers. */
     private void runPrivileged(Stubs.Stub stub, X86Reg argReg, long arg) {
-        uc.contextSave(userContext);
-        if (mode == Mode.USER) uc.contextRestore(kernelContext);
+        uc.contextSave(stubContext);
+        if (cpl() != 0) uc.contextRestore(kernelContext);
         uc.regWrite(argReg, arg);
         try {
             RunResult r = run(stub.address(), stub.end(), Budget.SHORT);
             if (!(r instanceof RunResult.Returned)) throw new IllegalStateException("TLB flush stub failed: " + r);
         } finally {
-            uc.contextRestore(userContext);
+            uc.contextRestore(stubContext);
         }
     }
 
     /** USER mode only: switch to the CPL0 state saved at entry (the kernel side of this process). */
     public void enterKernelMode() {
         if (mode != Mode.USER) throw new IllegalStateException("already a kernel CPU");
+        if (inKernelMode) throw new IllegalStateException("already in kernel mode");
         uc.contextSave(userContext);
         uc.contextRestore(kernelContext);
+        inKernelMode = true;
     }
 
     /** USER mode only: back to the CPL3 state saved by {@link #enterKernelMode}. */
     public void returnToUserMode() {
         if (mode != Mode.USER) throw new IllegalStateException("a kernel CPU has no user mode");
+        if (!inKernelMode) throw new IllegalStateException("not in kernel mode");
         uc.contextRestore(userContext);
+        inKernelMode = false;
     }
 
     @Override

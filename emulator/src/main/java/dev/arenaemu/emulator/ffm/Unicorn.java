@@ -224,6 +224,15 @@ public final class Unicorn implements AutoCloseable {
         check("uc_emu_stop", emuStop0());
     }
 
+    /**
+     * uc_emu_stop from a thread other than the one running the engine, as Unicorn's own timeout
+     * thread does it (it only sets a stop request and kicks the vCPU out of its loop). Errors are
+     * ignored: the run may have ended meanwhile.
+     */
+    public void stopFromAnotherThread() {
+        emuStop0();
+    }
+
     /** Records a throwable from a hook and stops emulation; start() rethrows it. */
     public void fail(Throwable t) {
         if (pending == null) pending = t;
