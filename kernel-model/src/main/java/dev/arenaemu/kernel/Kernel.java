@@ -1,0 +1,106 @@
+package dev.arenaemu.kernel;
+
+import dev.arenaemu.emulator.cpu.Machine;
+import dev.arenaemu.emulator.memory.HostBuffer;
+import dev.arenaemu.kernel.inject.FaultInjection;
+import dev.arenaemu.kernel.mm.Frames;
+import dev.arenaemu.kernel.mm.KernelAddressSpace;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The modelled kernel: one per {@link Machine}. Owns the page allocator ({@link Frames}), the
+ * vmalloc space ({@link KernelAddressSpace}), the fault-injection controls and the log of
+ * {@link KernelEvent}s; knows its {@link KernelEra} and the capabilities of the (single) caller.
+ * Arenas and other kernel objects are created against it.
+ */
+public final class Kernel {
+    /** NUMA_NO_NODE. */
+    public static final int NUMA_NO_NODE = -1;
+
+    private final Machine machine;
+    private final KernelEra era;
+    private final Set<Capability> capabilities;
+    private final FaultInjection injection = new FaultInjection();
+    private final List<KernelEvent> events = new ArrayList<>();
+    private final Frames frames;
+    private final KernelAddressSpace addressSpace;
+    private final int onlineNodes;
+    private static final int LOWMEM_PAGES = 64;
+    private HostBuffer lowmem;
+
+    /** A kernel with page poisoning on, one online NUMA node. */
+    public Kernel(Machine machine, KernelEra era, long ramBytes, Set<Capability> capabilities) {
+        this(machine, era, ramBytes, capabilities, Frames.FreePolicy.POISON);
+    }
+
+    /**
+     * @param ramBytes how much RAM the page allocator may hand out (bounds the frames in use)
+     * @param freePolicy what freed pages become (poison pattern, or discarded host memory for
+     *                   benchmarks that free gigabytes)
+     */
+    public Kernel(Machine machine, KernelEra era, long ramBytes, Set<Capability> capabilities, Frames.FreePolicy freePolicy) {
+        this.machine = machine;
+        this.era = era;
+        this.capabilities = capabilities.isEmpty() ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(capabilities);
+        this.frames = new Frames(ramBytes, freePolicy, injection, events::add);
+        this.addressSpace = new KernelAddressSpace(machine, injection, frames);
+        this.onlineNodes = 1;
+    }
+
+    public Machine machine() { return machine; }
+    public KernelEra era() { return era; }
+    public Frames frames() { return frames; }
+    public KernelAddressSpace addressSpace() { return addressSpace; }
+    public FaultInjection faultInjection() { return injection; }
+
+    /** capable(cap) for the caller. */
+    public boolean capable(Capability cap) {
+        return capabilities.contains(cap);
+    }
+
+    public Set<Capability> capabilities() {
+        return Collections.unmodifiableSet(capabilities);
+    }
+
+    /** nr_node_ids; node 0 is the only node and it is online. */
+    public int nodeCount() {
+        return onlineNodes;
+    }
+
+    /** node_online(node). */
+    public boolean nodeOnline(int node) {
+        return node >= 0 && node < onlineNodes;
+    }
+
+    /** Everything the kernel reported (use-after-free, WARN_ON, dangling VMAs), in order. */
+    public List<KernelEvent> events() {
+        return Collections.unmodifiableList(events);
+    }
+
+    /**
+     * A page for the kernel's own use (alloc_page without a fixed home), such as an arena's
+     * scratch page: taken from a small section of low memory. {@link Frames#NO_PAGE} when
+     * allocation fails (including {@link dev.arenaemu.kernel.inject.InjectionSite#PAGE_ALLOC}).
+     */
+    public long allocKernelPage(String where) {
+        if (lowmem == null) {
+            lowmem = machine.allocate("kernel lowmem", LOWMEM_PAGES * (long) Frames.PAGE_SIZE);
+            frames.addSection(lowmem);
+        }
+        for (int i = 0; i < LOWMEM_PAGES; i++) {
+            long phys = lowmem.phys((long) i * Frames.PAGE_SIZE);
+            if (!frames.inUse(phys)) return frames.allocPage(phys, where);
+        }
+        return Frames.NO_PAGE;
+    }
+
+    /** Adds a report to {@link #events()}. */
+    public void report(KernelEvent event) {
+        events.add(event);
+    }
+}

@@ -1,0 +1,103 @@
+package dev.arenaemu.kernel;
+
+import dev.arenaemu.kernel.mm.VmFaultResult;
+
+/**
+ * Which kernel's arena semantics the model follows (arena-semantics.md §0, §11). Every
+ * difference is a behaviour switch method, so another era (v6.9's maple tree, v7.0's spinlock
+ * and deferred free) is a new constant overriding a few methods, not a new code path per call site.
+ *
+ * <ul>
+ *   <li>{@link #V6_13}: era E3 (v6.13–v6.18): range tree, one mutex, synchronous free, zap of the
+ *       VMA recorded in each vma_list entry. Includes {@code bpf_arena_reserve_pages} (v6.17).</li>
+ *   <li>{@link #LATEST}: era E5 (kernel-patches/bpf-rc @90a84015): scratch page, fault
+ *       preallocation and VM_FAULT_OOM, NUMA node validation, free-below-start guard,
+ *       mem_usage, VM_DONTCOPY + may_split/mremap -EINVAL, direct_value_addr {@code >=},
+ *       generation-marked zap that re-finds the VMA.</li>
+ * </ul>
+ */
+public enum KernelEra {
+    V6_13 {
+        @Override public boolean usesScratchPage() { return false; }
+        @Override public VmFaultResult faultAllocFailure() { return VmFaultResult.SIGSEGV; }
+        @Override public boolean faultPreallocatesPage() { return false; }
+        @Override public boolean validatesNumaNode() { return false; }
+        @Override public boolean freeGuardsBelowStart() { return false; }
+        @Override public boolean reportsMemUsage() { return false; }
+        @Override public boolean setsDontCopy() { return false; }
+        @Override public boolean rejectsSplitAndMremap() { return false; }
+        @Override public boolean directValueRejectsEnd() { return false; }
+        @Override public boolean zapRefindsVma() { return false; }
+        @Override public boolean singlePageZapByRefcount() { return false; }
+        @Override public boolean allocatesInBatches() { return false; }
+        @Override public boolean freeClearsPtesBeforeZap() { return false; }
+    },
+    LATEST {
+        @Override public boolean usesScratchPage() { return true; }
+        @Override public VmFaultResult faultAllocFailure() { return VmFaultResult.OOM; }
+        @Override public boolean faultPreallocatesPage() { return true; }
+        @Override public boolean validatesNumaNode() { return true; }
+        @Override public boolean freeGuardsBelowStart() { return true; }
+        @Override public boolean reportsMemUsage() { return true; }
+        @Override public boolean setsDontCopy() { return true; }
+        @Override public boolean rejectsSplitAndMremap() { return true; }
+        @Override public boolean directValueRejectsEnd() { return true; }
+        @Override public boolean zapRefindsVma() { return true; }
+        @Override public boolean singlePageZapByRefcount() { return true; }
+        @Override public boolean allocatesInBatches() { return true; }
+        @Override public boolean freeClearsPtesBeforeZap() { return true; }
+    };
+
+    public static final KernelEra DEFAULT = LATEST;
+
+    /** E5: a scratch page is allocated at creation and parked on kernel-side faults (§6.5). */
+    public abstract boolean usesScratchPage();
+
+    /** What a user fault returns when its page allocation fails: E1–E4 SIGSEGV, E5 OOM (§5.1, §5.3). */
+    public abstract VmFaultResult faultAllocFailure();
+
+    /** E5: arena_vm_fault allocates the page before taking the lock (§5.3). */
+    public abstract boolean faultPreallocatesPage();
+
+    /** E5: bpf_arena_alloc_pages rejects node ids other than NUMA_NO_NODE that are not online (§6.1). */
+    public abstract boolean validatesNumaNode();
+
+    /** E5: bpf_arena_free_pages returns early when the address lies below user_vm_start (§6.2). */
+    public abstract boolean freeGuardsBelowStart();
+
+    /** E5: map_mem_usage reports nr_pages << PAGE_SHIFT; earlier eras report 0 (§3). */
+    public abstract boolean reportsMemUsage();
+
+    /** E5: arena_map_mmap sets VM_DONTCOPY, so fork gives the child no arena VMA (§4.3, §4.4). */
+    public abstract boolean setsDontCopy();
+
+    /** E5: arena_vm_ops has may_split and mremap callbacks returning -EINVAL (§4.4). */
+    public abstract boolean rejectsSplitAndMremap();
+
+    /** E5: map_direct_value_addr rejects {@code off >= size}; earlier {@code off > size} (§3.1). */
+    public abstract boolean directValueRejectsEnd();
+
+    /**
+     * E5: zap_pages checks that the VMA recorded in each vma_list entry still exists and still
+     * belongs to this arena before zapping it; E1–E4 zap the recorded VMA blindly (§6.2).
+     */
+    public abstract boolean zapRefindsVma();
+
+    /**
+     * The single-page free's "is it user-mapped?" test: E5 {@code page_ref_count > 1}, E1–E4
+     * {@code page_mapped()} (mapcount) (§6.2).
+     */
+    public abstract boolean singlePageZapByRefcount();
+
+    /**
+     * E4+: bpf_arena_alloc_pages allocates and maps in batches of 1024 pages and rolls back
+     * exactly the PTEs written; E1–E3 allocate all pages, then map them all (§6.1).
+     */
+    public abstract boolean allocatesInBatches();
+
+    /**
+     * E4+: free clears all kernel PTEs of the range first, flushes once, then zaps user PTEs;
+     * E1–E3 zap first and unmap page by page (§6.2).
+     */
+    public abstract boolean freeClearsPtesBeforeZap();
+}

@@ -1,0 +1,31 @@
+package dev.arenaemu.kernel;
+
+/**
+ * Something the kernel would report in its log (KASAN, page poisoning, WARN_ON): recorded on
+ * {@link Kernel#events()} so tests and the invariant checker see it instead of it being absorbed.
+ */
+public sealed interface KernelEvent {
+    /**
+     * A freed page's bytes changed between its free and its reuse: someone wrote through a stale
+     * mapping (a TLB entry that outlived its PTE, or a kernel bug). {@code offset} is the first
+     * changed byte in the page (mm/page_poison.c reports it the same way).
+     */
+    record UseAfterFree(long phys, int offset, String where) implements KernelEvent {}
+
+    /** A WARN_ON_ONCE that fired, with the kernel function it is in. */
+    record Warning(String function, String condition) implements KernelEvent {}
+
+    /**
+     * A VMA recorded in an arena's vma_list was already gone when the arena used it (E2–E4 fork /
+     * split / mremap UAF, kernel-patches/bpf PR #12074). The model skips the access.
+     */
+    record DanglingVma(long vmaStart, String where) implements KernelEvent {}
+
+    /**
+     * A frame still referenced (e.g. by a stale user PTE of an unrecorded VMA) was handed out
+     * again at the same physical address. On real hardware the new page would be a different
+     * frame; here, with Unicorn 2.0.1 reading the region at the virtual address, both users share
+     * the bytes. Reported so no scenario silently depends on it.
+     */
+    record FrameAliased(long phys, int refcount, String where) implements KernelEvent {}
+}

@@ -1,0 +1,260 @@
+package dev.arenaemu.kernel.mm;
+
+import dev.arenaemu.emulator.ffm.HostMemory;
+import dev.arenaemu.emulator.memory.HostBuffer;
+import dev.arenaemu.kernel.KernelBug;
+import dev.arenaemu.kernel.KernelEvent;
+import dev.arenaemu.kernel.inject.FaultInjection;
+import dev.arenaemu.kernel.inject.InjectionSite;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * The page allocator and struct page: which physical frames are in use, with their reference
+ * count (page_ref_count) and map count (page_mapcount), over a bounded amount of RAM.
+ *
+ * <p>Frames have fixed homes. Unicorn 2.0.1 reads the bytes of the region at a virtual address,
+ * not those of the PTE's frame, so an arena page at kernel offset {@code o} can only ever be the
+ * bytes at offset {@code o} of the arena's {@link HostBuffer}; its physical address, which every
+ * PTE names, is {@code buffer.phys(o)}. Allocation therefore takes the physical address the page
+ * will have ({@link #allocPage}); the RAM bound, the counts, zeroing and fault injection are the
+ * allocator's. Buffers are registered as sections (the sparse memmap) before use.
+ *
+ * <p>Freed pages are checked on reuse, as page poisoning does: in {@link FreePolicy#POISON} a
+ * freed page is filled with {@link #PAGE_POISON}; in {@link FreePolicy#DISCARD} its host memory is
+ * returned (it reads as zeros, costing no RSS). Either way, a page whose bytes changed while it
+ * was free — a write through a stale TLB entry — is reported as
+ * {@link KernelEvent.UseAfterFree} when it is allocated again.
+ */
+public final class Frames {
+    public static final int PAGE_SIZE = 4096;
+    public static final int PAGE_SHIFT = 12;
+    /** include/linux/poison.h PAGE_POISON. */
+    public static final byte PAGE_POISON = (byte) 0xaa;
+    /** The "NULL struct page *": no frame has physical address 0 in this machine. */
+    public static final long NO_PAGE = 0;
+
+    /** What happens to a page's bytes when its last reference goes. */
+    public enum FreePolicy { POISON, DISCARD }
+
+    private static final byte FRESH = 0, IN_USE = 1, POISONED = 2, DISCARDED = 3;
+    private static final MemorySegment POISON_PAGE = MemorySegment.ofArray(filled(PAGE_POISON));
+    private static final MemorySegment ZERO_PAGE = MemorySegment.ofArray(new byte[PAGE_SIZE]);
+
+    /** The memmap of one buffer. */
+    private static final class Section {
+        final HostBuffer buffer;
+        final int[] refcount;
+        final int[] mapcount;
+        final byte[] state;
+
+        Section(HostBuffer buffer) {
+            this.buffer = buffer;
+            int pages = Math.toIntExact(buffer.size() >>> PAGE_SHIFT);
+            refcount = new int[pages];
+            mapcount = new int[pages];
+            state = new byte[pages];
+        }
+
+        int index(long phys) {
+            return (int) ((phys - buffer.physBase()) >>> PAGE_SHIFT);
+        }
+
+        MemorySegment page(int index) {
+            return buffer.memory().asSlice((long) index << PAGE_SHIFT, PAGE_SIZE);
+        }
+    }
+
+    /** One in-use frame as the invariant checker sees it. */
+    public record FrameInfo(long phys, int refcount, int mapcount) {}
+
+    private final long capacity;
+    private final FreePolicy policy;
+    private final FaultInjection injection;
+    private final Consumer<KernelEvent> events;
+    private final TreeMap<Long, Section> sections = new TreeMap<>();
+    private Section last;
+    private long inUse;
+
+    public Frames(long ramBytes, FreePolicy policy, FaultInjection injection, Consumer<KernelEvent> events) {
+        if (ramBytes < PAGE_SIZE) throw new IllegalArgumentException("RAM smaller than a page: " + ramBytes);
+        this.capacity = ramBytes >>> PAGE_SHIFT;
+        this.policy = policy;
+        this.injection = injection;
+        this.events = events;
+    }
+
+    /** Makes the pages of {@code buffer} allocatable (memmap for a new memory section). */
+    public void addSection(HostBuffer buffer) {
+        if ((buffer.physBase() & (PAGE_SIZE - 1)) != 0) throw new IllegalArgumentException("section not page aligned: " + buffer);
+        sections.put(buffer.physBase(), new Section(buffer));
+    }
+
+    /** Removes a section; every page in it must be free. */
+    public void removeSection(HostBuffer buffer) {
+        Section s = sections.get(buffer.physBase());
+        if (s == null) return;
+        for (int i = 0; i < s.state.length; i++) {
+            if (s.state[i] == IN_USE) throw new KernelBug("section " + buffer.name() + " removed with frame 0x" + Long.toHexString(buffer.phys((long) i << PAGE_SHIFT)) + " still in use");
+        }
+        sections.remove(buffer.physBase());
+        if (last == s) last = null;
+    }
+
+    /**
+     * alloc_page(GFP_KERNEL | __GFP_ZERO) for the frame at {@code phys}: a zeroed page with
+     * refcount 1 and mapcount 0, or {@link #NO_PAGE} when RAM is exhausted or
+     * {@link InjectionSite#PAGE_ALLOC} fails this attempt. {@code where} names the caller for
+     * reports.
+     */
+    public long allocPage(long phys, String where) {
+        Section s = section(phys);
+        if (injection.shouldFail(InjectionSite.PAGE_ALLOC)) return NO_PAGE;
+        int i = s.index(phys);
+        if (s.state[i] == IN_USE) {
+            // Only possible when a stale user PTE still holds the page (see KernelEvent.FrameAliased).
+            events.accept(new KernelEvent.FrameAliased(phys, s.refcount[i], where));
+            s.page(i).fill((byte) 0);
+            s.refcount[i]++;
+            return phys;
+        }
+        if (inUse >= capacity) return NO_PAGE;
+        checkFreePage(s, i, phys, where);
+        s.state[i] = IN_USE;
+        s.refcount[i] = 1;
+        s.mapcount[i] = 0;
+        inUse++;
+        return phys;
+    }
+
+    /** get_page(): one more reference to an in-use frame. */
+    public void getPage(long phys) {
+        Section s = section(phys);
+        int i = s.index(phys);
+        if (s.state[i] != IN_USE || s.refcount[i] <= 0) throw new KernelBug("get_page on free frame 0x" + Long.toHexString(phys));
+        s.refcount[i]++;
+    }
+
+    /** put_page() / __free_page(): drops a reference; frees (and poisons) the frame at zero. True if freed. */
+    public boolean putPage(long phys) {
+        Section s = section(phys);
+        int i = s.index(phys);
+        if (s.state[i] != IN_USE || s.refcount[i] <= 0) throw new KernelBug("put_page on free frame 0x" + Long.toHexString(phys) + " (double free)");
+        if (--s.refcount[i] > 0) return false;
+        if (s.mapcount[i] != 0) throw new KernelBug("frame 0x" + Long.toHexString(phys) + " freed while mapped " + s.mapcount[i] + " times");
+        MemorySegment page = s.page(i);
+        if (policy == FreePolicy.POISON) {
+            page.fill(PAGE_POISON);
+            s.state[i] = POISONED;
+        } else {
+            HostMemory.discard(page);
+            s.state[i] = DISCARDED;
+        }
+        inUse--;
+        return true;
+    }
+
+    /** page_add/remove_*_rmap's counting: a user PTE now maps ({@code +1}) or no longer maps ({@code -1}) the frame. */
+    public void addMapcount(long phys, int delta) {
+        Section s = section(phys);
+        int i = s.index(phys);
+        if (s.state[i] != IN_USE) throw new KernelBug("mapcount change on free frame 0x" + Long.toHexString(phys));
+        int now = s.mapcount[i] + delta;
+        if (now < 0) throw new KernelBug("negative mapcount on frame 0x" + Long.toHexString(phys));
+        s.mapcount[i] = now;
+    }
+
+    /**
+     * Forgets what a free frame held, zeroing it: for bytes changed legitimately while it was not
+     * allocated (E5 scratch-page parking writes through the arena's region at that offset).
+     */
+    public void scrub(long phys) {
+        Section s = section(phys);
+        int i = s.index(phys);
+        if (s.state[i] == IN_USE) throw new KernelBug("scrub of in-use frame 0x" + Long.toHexString(phys));
+        s.page(i).fill((byte) 0);
+        s.state[i] = FRESH;
+    }
+
+    public int refcount(long phys) {
+        Section s = section(phys);
+        return s.refcount[s.index(phys)];
+    }
+
+    public int mapcount(long phys) {
+        Section s = section(phys);
+        return s.mapcount[s.index(phys)];
+    }
+
+    public boolean inUse(long phys) {
+        Section s = section(phys);
+        return s.state[s.index(phys)] == IN_USE;
+    }
+
+    /** The bytes of a frame (for tests and the invariant checker). */
+    public MemorySegment bytes(long phys) {
+        Section s = section(phys);
+        return s.page(s.index(phys));
+    }
+
+    /** Frames in use now. */
+    public long used() {
+        return inUse;
+    }
+
+    /** Frames the RAM bound allows. */
+    public long capacity() {
+        return capacity;
+    }
+
+    public FreePolicy policy() {
+        return policy;
+    }
+
+    /** Every in-use frame with its counts, by physical address. */
+    public List<FrameInfo> snapshot() {
+        List<FrameInfo> out = new ArrayList<>();
+        for (Map.Entry<Long, Section> e : sections.entrySet()) {
+            Section s = e.getValue();
+            for (int i = 0; i < s.state.length; i++) {
+                if (s.state[i] == IN_USE) out.add(new FrameInfo(e.getKey() + ((long) i << PAGE_SHIFT), s.refcount[i], s.mapcount[i]));
+            }
+        }
+        return out;
+    }
+
+    private void checkFreePage(Section s, int i, long phys, String where) {
+        MemorySegment expected = switch (s.state[i]) {
+            case POISONED -> POISON_PAGE;
+            case DISCARDED -> ZERO_PAGE;
+            default -> null;   // FRESH: host memory that was never handed out reads as zero
+        };
+        if (expected == null) return;
+        MemorySegment page = s.page(i);
+        long diff = page.mismatch(expected);
+        if (diff >= 0) events.accept(new KernelEvent.UseAfterFree(phys, (int) diff, where));
+        if (s.state[i] == POISONED || diff >= 0) page.fill((byte) 0);
+    }
+
+    private Section section(long phys) {
+        Section s = last;
+        if (s != null && s.buffer.containsPhys(phys)) return s;
+        Map.Entry<Long, Section> e = sections.floorEntry(phys);
+        if (e == null || !e.getValue().buffer.containsPhys(phys) || (phys & (PAGE_SIZE - 1)) != 0) {
+            throw new KernelBug("no page frame at physical address 0x" + Long.toHexString(phys));
+        }
+        last = e.getValue();
+        return last;
+    }
+
+    private static byte[] filled(byte b) {
+        byte[] a = new byte[PAGE_SIZE];
+        java.util.Arrays.fill(a, b);
+        return a;
+    }
+}
