@@ -46,7 +46,8 @@ public final class Stubs {
         reloadCr3 = kernel(RELOAD_CR3);
         iretqEntry = kernel(IRETQ_ENTRY);
         kernelReturn = kernel(HLT);
-        userNext = 0x40;   // see notes: never let a user stub start a page (a CPL3 fetch at a page start also probes the page before it)
+        // The park stub is iretq's target and the `until` of that run, at a page start on
+        // purpose: Cpu absorbs Unicorn's probe of the page before a page-aligned `until`.
         userPark = user(NOP);
     }
 

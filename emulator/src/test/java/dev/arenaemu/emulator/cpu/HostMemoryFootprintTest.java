@@ -1,0 +1,87 @@
+package dev.arenaemu.emulator.cpu;
+
+import dev.arenaemu.emulator.ffm.X86Reg;
+import dev.arenaemu.emulator.memory.HostBuffer;
+import dev.arenaemu.emulator.paging.PteFlag;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * An arena reserves 4 GiB of address space (spec: the arena's kernel VA is a 4 GiB range plus
+ * guard pages); the host must pay only for the pages the guest touches (MAP_NORESERVE, notes §4).
+ */
+class HostMemoryFootprintTest {
+    private static final long MIB = 1L << 20;
+    private static final long KERNEL_ARENA_VA = 0xFFFF_C900_0000_0000L;
+    private static final long USER_ARENA_VA = 0x0000_0200_0000_0000L;
+
+    private static long rssBytes() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+        }
+        throw new IllegalStateException("no VmRSS in /proc/self/status");
+    }
+
+    private static final Pattern SMAPS_HEADER = Pattern.compile("^([0-9a-f]+)-([0-9a-f]+) ");
+
+    /** Rss of the host mapping (VMA) that holds {@code address}, from /proc/self/smaps. */
+    private static long mappingRssBytes(long address) throws IOException {
+        boolean inside = false;
+        for (String line : Files.readAllLines(Path.of("/proc/self/smaps"))) {
+            Matcher header = SMAPS_HEADER.matcher(line);
+            if (header.find()) {
+                inside = Long.compareUnsigned(Long.parseUnsignedLong(header.group(1), 16), address) <= 0
+                    && Long.compareUnsigned(address, Long.parseUnsignedLong(header.group(2), 16)) < 0;
+            } else if (inside && line.startsWith("Rss:")) {
+                return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+            }
+        }
+        throw new IllegalStateException("no mapping holds 0x" + Long.toHexString(address));
+    }
+
+    @Test
+    void fourGibReservationMappedAtTwoVasCostsOnlyTheTouchedPages() throws IOException {
+        int touched = 1000;
+        try (Machine m = new Machine()) {
+            Cpu k = m.kernelCpu();
+            Cpu u = m.newUserCpu(m.newUserPageTable());
+            Stubs.Stub loop = m.stubs().kernel(Guest.x86(
+                0x48, 0x89, 0x07,                      // loop: mov [rdi], rax
+                0x48, 0x81, 0xC7, 0x00, 0x10, 0, 0,    //       add rdi, 0x1000
+                0x48, 0xFF, 0xC9,                      //       dec rcx
+                0x75, 0xF1));                          //       jnz loop
+            for (int p = 0; p < touched; p++) m.kernelPageTable().map(KERNEL_ARENA_VA + 4096L * p, 0, PteFlag.RW);  // table pages now, not in the measured window
+            System.gc();
+
+            long before = rssBytes();
+            HostBuffer arena = m.allocate("arena", 4L << 30);
+            k.mapRegion(KERNEL_ARENA_VA, arena.size(), arena, 0);
+            u.mapRegion(USER_ARENA_VA, arena.size(), arena, 0);
+            long reserved = rssBytes();
+            // The host may merge the reservation with a neighbouring one into one VMA: count from here.
+            long arenaVmaBefore = mappingRssBytes(arena.memory().address());
+            assertTrue(reserved - before < 8 * MIB, "4 GiB reserved and mapped three times (phys, kernel, user) cost "
+                + (reserved - before) / MIB + " MiB of RSS");
+
+            for (int p = 0; p < touched; p++) m.kernelPageTable().map(KERNEL_ARENA_VA + 4096L * p, arena.phys(4096L * p), PteFlag.RW);
+            k.reg(X86Reg.RDI, KERNEL_ARENA_VA);
+            k.reg(X86Reg.RCX, touched);
+            k.reg(X86Reg.RAX, 1);
+            assertInstanceOf(RunResult.Returned.class, k.run(loop.address(), loop.end(), Budget.DEFAULT));
+            long grown = rssBytes() - reserved;
+            assertTrue(grown < touched * 4096L + 8 * MIB, "touching " + touched + " pages grew RSS by " + grown / MIB + " MiB");
+            // The process-wide figure moves with the JVM's own heap; the arena's mapping is exact.
+            assertEquals(touched * 4096L, mappingRssBytes(arena.memory().address()) - arenaVmaBefore,
+                "resident bytes the guest's stores added to the 4 GiB reservation");
+        }
+    }
+}
