@@ -1,0 +1,70 @@
+package dev.arenaemu.user.exec;
+
+import dev.arenaemu.emulator.cpu.Budget;
+import dev.arenaemu.emulator.cpu.Cpu;
+import dev.arenaemu.emulator.cpu.Machine;
+import dev.arenaemu.emulator.cpu.RunResult;
+import dev.arenaemu.emulator.ffm.X86Reg;
+
+/**
+ * copy_from_user / copy_to_user, as a syscall does them on behalf of a process: a CPL0
+ * {@code rep movsb} on the process's CPU between the user address and a kernel bounce buffer
+ * (the bottom of the kernel stack). A fault on the user address goes through the process's
+ * fault path; if it cannot be resolved, the exception-table fixup makes the copy return -EFAULT
+ * and no signal is sent (the difference scenario 29 checks).
+ */
+public final class UserCopy {
+    private static final long BOUNCE = Machine.KERNEL_STACK_BOTTOM;
+    private static final int CHUNK = 32 * 1024;
+
+    private final Cpu cpu;
+    private final UserStubs stubs;
+
+    public UserCopy(Cpu cpu, UserStubs stubs) {
+        this.cpu = cpu;
+        this.stubs = stubs;
+    }
+
+    /** The bytes read, or null with the errno. */
+    public record Read(byte[] data, int errno) {}
+
+    /** copy_from_user of {@code length} bytes at {@code src}. */
+    public Read fromUser(long src, int length) {
+        byte[] out = new byte[length];
+        for (int done = 0; done < length; ) {
+            int n = Math.min(CHUNK, length - done);
+            long rc = copy(BOUNCE, src + done, n);
+            if (rc != 0) return new Read(null, (int) rc);
+            System.arraycopy(cpu.read(BOUNCE, n), 0, out, done, n);
+            done += n;
+        }
+        return new Read(out, 0);
+    }
+
+    /** copy_to_user of {@code data} at {@code dst}: 0 or -EFAULT (Errno.EFAULT.neg()). */
+    public int toUser(long dst, byte[] data) {
+        for (int done = 0; done < data.length; ) {
+            int n = Math.min(CHUNK, data.length - done);
+            cpu.write(BOUNCE, java.util.Arrays.copyOfRange(data, done, done + n));
+            long rc = copy(dst + done, BOUNCE, n);
+            if (rc != 0) return (int) rc;
+            done += n;
+        }
+        return 0;
+    }
+
+    private long copy(long dst, long src, int n) {
+        cpu.enterKernelMode();
+        try {
+            cpu.reg(X86Reg.RDI, dst);
+            cpu.reg(X86Reg.RSI, src);
+            cpu.reg(X86Reg.RCX, n);
+            RunResult r = cpu.run(stubs.uaccessCopy.address(), stubs.uaccessCopy.end(), new Budget(n + 64L, 0, 64 + n / 1024));
+            // Anything but a return is a kernel oops: a fault the fault path and the fixup did not cover.
+            if (!(r instanceof RunResult.Returned)) throw new IllegalStateException("uaccess oops: " + r);
+            return cpu.reg(X86Reg.RAX);
+        } finally {
+            cpu.returnToUserMode();
+        }
+    }
+}

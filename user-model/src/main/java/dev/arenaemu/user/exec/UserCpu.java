@@ -1,0 +1,119 @@
+package dev.arenaemu.user.exec;
+
+import dev.arenaemu.emulator.cpu.Budget;
+import dev.arenaemu.emulator.cpu.Cpu;
+import dev.arenaemu.emulator.cpu.RunResult;
+import dev.arenaemu.emulator.cpu.Stubs;
+import dev.arenaemu.emulator.ffm.X86Reg;
+import dev.arenaemu.user.Signal;
+
+import java.util.function.Supplier;
+
+/**
+ * User-mode execution on a process's CPU at CPL3: single loads and stores, block copies and
+ * calls into user machine code. Everything is a real x86-64 instruction run by Unicorn, so every
+ * access goes through the process's page table and its fault path.
+ */
+public final class UserCpu {
+    private static final X86Reg[] ARG_REGS = {X86Reg.RDI, X86Reg.RSI, X86Reg.RDX, X86Reg.RCX, X86Reg.R8, X86Reg.R9};
+    /** Single accesses cannot loop; a copy runs one iteration per byte. */
+    private static final Budget ACCESS = new Budget(100, 0, 64);
+    private static final int COPY_CHUNK = 64 * 1024;
+
+    private final Cpu cpu;
+    private final UserStubs stubs;
+    private final Supplier<Signal> lastSignal;
+    private final long stackTop;
+    private final long scratch;
+
+    /**
+     * {@code stackTop}: the initial RSP for calls; {@code scratch}: {@value #COPY_CHUNK} bytes of
+     * the process's own memory that byte-array transfers stage through.
+     */
+    public UserCpu(Cpu cpu, UserStubs stubs, Supplier<Signal> lastSignal, long stackTop, long scratch) {
+        this.cpu = cpu;
+        this.stubs = stubs;
+        this.lastSignal = lastSignal;
+        this.stackTop = stackTop;
+        this.scratch = scratch;
+    }
+
+    /** A load of {@code size} (1, 2, 4, 8) bytes at {@code address}, zero-extended. */
+    public UserResult load(long address, int size) {
+        cpu.reg(X86Reg.RDI, address);
+        return run(stubs.load(size), ACCESS);
+    }
+
+    /** A store of the low {@code size} bytes of {@code value} at {@code address}. */
+    public UserResult store(long address, int size, long value) {
+        cpu.reg(X86Reg.RDI, address);
+        cpu.reg(X86Reg.RSI, value);
+        UserResult r = run(stubs.store(size), ACCESS);
+        return r instanceof UserResult.Value ? new UserResult.Value(0) : r;
+    }
+
+    /** {@code rep movsb}: copies {@code length} bytes from {@code src} to {@code dst} in user space. */
+    public UserResult copy(long dst, long src, long length) {
+        cpu.reg(X86Reg.RDI, dst);
+        cpu.reg(X86Reg.RSI, src);
+        cpu.reg(X86Reg.RCX, length);
+        UserResult r = run(stubs.copy, new Budget(length + 16, 0, 64 + length / 4096 * 4));
+        return r instanceof UserResult.Value ? new UserResult.Value(length) : r;
+    }
+
+    /** Reads {@code length} bytes at CPL3 (copied into the scratch area, then taken from there). */
+    public Bytes readBytes(long address, int length) {
+        byte[] out = new byte[length];
+        for (int done = 0; done < length; ) {
+            int n = Math.min(COPY_CHUNK, length - done);
+            UserResult r = copy(scratch, address + done, n);
+            if (!(r instanceof UserResult.Value)) return new Bytes(null, r);
+            System.arraycopy(cpu.read(scratch, n), 0, out, done, n);
+            done += n;
+        }
+        return new Bytes(out, new UserResult.Value(length));
+    }
+
+    /** Writes {@code data} at CPL3 (staged in the scratch area, then copied there by the CPU). */
+    public UserResult writeBytes(long address, byte[] data) {
+        for (int done = 0; done < data.length; ) {
+            int n = Math.min(COPY_CHUNK, data.length - done);
+            byte[] chunk = java.util.Arrays.copyOfRange(data, done, done + n);
+            cpu.write(scratch, chunk);
+            UserResult r = copy(address + done, scratch, n);
+            if (!(r instanceof UserResult.Value)) return r;
+            done += n;
+        }
+        return new UserResult.Value(data.length);
+    }
+
+    /** The outcome of a {@link #readBytes}: the bytes, or null with how the read stopped. */
+    public record Bytes(byte[] data, UserResult result) {}
+
+    /**
+     * Calls user machine code at {@code entry} with up to six arguments in the SysV registers
+     * (rdi, rsi, rdx, rcx, r8, r9) on a fresh stack. A {@code ret} ends in exit(rax) via the
+     * trampoline; the code may also exit itself ({@code syscall} with rax = 60).
+     */
+    public UserResult call(long entry, Budget budget, long... args) {
+        if (args.length > ARG_REGS.length) throw new IllegalArgumentException("at most 6 register arguments");
+        for (int i = 0; i < args.length; i++) cpu.reg(ARG_REGS[i], args[i]);
+        cpu.reg(X86Reg.R11, entry);
+        cpu.reg(X86Reg.RSP, stackTop);
+        return run(stubs.callThenExit, budget);
+    }
+
+    private UserResult run(Stubs.Stub stub, Budget budget) {
+        RunResult r = cpu.run(stub.address(), stub.end(), budget);
+        return switch (r) {
+            case RunResult.Returned ret -> new UserResult.Value(cpu.reg(X86Reg.RAX));
+            case RunResult.Exited e -> new UserResult.Exited(e.status());
+            case RunResult.Delivered d -> {
+                Signal s = lastSignal.get();
+                yield s != null ? new UserResult.Signaled(s) : new UserResult.Trapped(14, d.fault().rip());
+            }
+            case RunResult.Trapped t -> new UserResult.Trapped(t.vector(), t.rip());
+            case RunResult.BudgetExhausted b -> new UserResult.OutOfBudget(b.limit(), b.rip());
+        };
+    }
+}

@@ -1,0 +1,28 @@
+package dev.arenaemu.user.exec;
+
+import dev.arenaemu.emulator.cpu.RunResult;
+import dev.arenaemu.user.Signal;
+
+/** How a piece of user execution (one access, a copy, a program) ended. */
+public sealed interface UserResult {
+    /** It completed; {@code value} is RAX (the loaded value for a load). */
+    record Value(long value) implements UserResult {}
+
+    /** The program called exit(status). */
+    record Exited(long status) implements UserResult {}
+
+    /** The kernel sent a signal and the faulting access did not complete. */
+    record Signaled(Signal signal) implements UserResult {}
+
+    /** Another CPU exception (#UD, #GP, #DE ...) at {@code rip}. */
+    record Trapped(int vector, long rip) implements UserResult {}
+
+    /** The instruction, time or fault budget ran out at {@code rip}. */
+    record OutOfBudget(RunResult.Limit limit, long rip) implements UserResult {}
+
+    /** The value, or an exception naming how the run ended instead (for tests and tools). */
+    default long value() {
+        if (this instanceof Value v) return v.value();
+        throw new IllegalStateException("no value: " + this);
+    }
+}

@@ -1,0 +1,83 @@
+package dev.arenaemu.user.mm;
+
+import com.google.common.collect.Range;
+import com.google.common.collect.RangeSet;
+import com.google.common.collect.TreeRangeSet;
+import dev.arenaemu.emulator.cpu.Machine;
+import dev.arenaemu.emulator.ffm.HostMemory;
+import dev.arenaemu.emulator.memory.HostBuffer;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The RAM behind one process's anonymous private mappings. Unicorn 2.0.1 reads a region's own
+ * bytes at a virtual address, so each anonymous VMA needs a contiguous slice of host memory;
+ * slices come from a few large chunks (each a {@link HostBuffer} with a physical address, which is
+ * what the PTEs name) rather than one buffer per mmap, because every buffer takes a 4 GiB slot
+ * of the machine's physical window.
+ *
+ * <p>A slice's bytes are the pages' contents: zero when handed out (fresh host memory, or discarded
+ * on release), so installing a PTE on first touch is the zero-fill.
+ */
+final class AnonMemory {
+    static final long CHUNK = 1L << 30;
+
+    /** A slice of a chunk. */
+    record Slice(HostBuffer buffer, long offset) {}
+
+    private final Machine machine;
+    private final String owner;
+    private final List<HostBuffer> chunks = new ArrayList<>();
+    private final List<RangeSet<Long>> free = new ArrayList<>();
+
+    AnonMemory(Machine machine, String owner) {
+        this.machine = machine;
+        this.owner = owner;
+    }
+
+    /** First fit in the existing chunks, else a new chunk; {@code length} is page aligned. */
+    Slice allocate(long length) {
+        for (int i = 0; i < chunks.size(); i++) {
+            for (Range<Long> r : free.get(i).asRanges()) {
+                if (r.upperEndpoint() - r.lowerEndpoint() >= length) {
+                    long at = r.lowerEndpoint();
+                    free.get(i).remove(Range.closedOpen(at, at + length));
+                    return new Slice(chunks.get(i), at);
+                }
+            }
+        }
+        HostBuffer chunk = machine.allocate(owner + " anon#" + chunks.size(), Math.max(CHUNK, length));
+        RangeSet<Long> set = TreeRangeSet.create();
+        set.add(Range.closedOpen(length, chunk.size()));
+        chunks.add(chunk);
+        free.add(set);
+        return new Slice(chunk, 0);
+    }
+
+    /** Zeroes [offset, offset+length) of {@code buffer} and makes it allocatable again. */
+    void release(HostBuffer buffer, long offset, long length) {
+        int i = chunks.indexOf(buffer);
+        if (i < 0) throw new IllegalArgumentException("not an anonymous chunk of " + owner + ": " + buffer.name());
+        HostMemory.discard(buffer.memory().asSlice(offset, length));   // reads as zero, leaves the RSS
+        free.get(i).add(Range.closedOpen(offset, offset + length));
+    }
+
+    /** Bytes handed out and not released (for tests and invariants). */
+    long inUse() {
+        long total = 0;
+        for (int i = 0; i < chunks.size(); i++) {
+            long freeBytes = 0;
+            for (Range<Long> r : free.get(i).asRanges()) freeBytes += r.upperEndpoint() - r.lowerEndpoint();
+            total += chunks.get(i).size() - freeBytes;
+        }
+        return total;
+    }
+
+    /** Returns every chunk to the machine (exit_mmap). */
+    void destroy() {
+        for (HostBuffer chunk : chunks) machine.release(chunk);
+        chunks.clear();
+        free.clear();
+    }
+}

@@ -1,0 +1,335 @@
+package dev.arenaemu.user.mm;
+
+import dev.arenaemu.emulator.cpu.Cpu;
+import dev.arenaemu.emulator.cpu.Machine;
+import dev.arenaemu.emulator.memory.PhysicalMemory;
+import dev.arenaemu.emulator.paging.PageTable;
+import dev.arenaemu.emulator.paging.PteFlag;
+import dev.arenaemu.kernel.Errno;
+import dev.arenaemu.kernel.mm.Frames;
+import dev.arenaemu.kernel.mm.MappableFile;
+import dev.arenaemu.kernel.mm.VmFlag;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * mm_struct: one user address space. The VMA set, the user page-table root (with the kernel's
+ * upper half) and the CPU that runs this address space (one Unicorn engine per address space,
+ * because Unicorn regions are per engine and two processes may map different bytes at one VA).
+ *
+ * <p>Every VMA is also a Unicorn region covering exactly its range (Unicorn 2.0.1 reads the
+ * region's bytes, ignoring PTE frames), while the PTEs, installed lazily by the fault path, carry
+ * the real frame and decide presence and permission. The syscalls that change the VMA set live
+ * in {@link Mmap}, {@link Mprotect}, {@link Mremap} and {@link Fork}, named after their kernel files.
+ */
+public final class Mm {
+    public static final long PAGE_SIZE = 4096;
+    /** TASK_SIZE_MAX on x86-64 with 4-level paging: the end of user space. */
+    public static final long TASK_SIZE = 0x7FFF_FFFF_F000L;
+    /** mmap_base without randomisation: TASK_SIZE minus the minimum 128 MiB stack gap (mm/util.c mmap_base). */
+    public static final long MMAP_BASE = TASK_SIZE - (128L << 20);
+    /** TASK_UNMAPPED_BASE: where the bottom-up fallback search starts. */
+    public static final long UNMAPPED_BASE = (TASK_SIZE / 3) & ~(PAGE_SIZE - 1);
+    /** vm.mmap_min_addr default. */
+    public static final long MMAP_MIN_ADDR = 0x1_0000;
+
+    private final Machine machine;
+    private final Frames frames;
+    private final PageTable table;
+    private final Cpu cpu;
+    private final AnonMemory anon;
+    private final String name;
+    private final TreeMap<Long, Vma> vmas = new TreeMap<>();
+    private boolean dead;
+
+    public Mm(Machine machine, Frames frames, String name) {
+        this.machine = machine;
+        this.frames = frames;
+        this.name = name;
+        this.table = machine.newUserPageTable();
+        this.cpu = machine.newUserCpu(table);
+        this.anon = new AnonMemory(machine, name);
+    }
+
+    public Machine machine() { return machine; }
+    public Frames frames() { return frames; }
+    public PageTable pageTable() { return table; }
+    public Cpu cpu() { return cpu; }
+    public String name() { return name; }
+    public boolean dead() { return dead; }
+
+    // ---- the VMA set ------------------------------------------------------------------------
+
+    /** find_vma_intersection for one address: the VMA containing it, or null. */
+    public Vma find(long address) {
+        Map.Entry<Long, Vma> e = vmas.floorEntry(address);
+        return e != null && e.getValue().contains(address) ? e.getValue() : null;
+    }
+
+    /** The VMAs overlapping [start, end), in address order. */
+    public List<Vma> intersecting(long start, long end) {
+        List<Vma> out = new ArrayList<>();
+        Map.Entry<Long, Vma> first = vmas.lowerEntry(start);
+        if (first != null && first.getValue().end() > start) out.add(first.getValue());
+        out.addAll(vmas.subMap(start, true, end, false).values());
+        return out;
+    }
+
+    /** Every VMA in address order (a copy). */
+    public List<Vma> vmas() {
+        return List.copyOf(vmas.values());
+    }
+
+    // ---- get_unmapped_area --------------------------------------------------------------------
+
+    /**
+     * arch_get_unmapped_area_topdown: a free range of {@code length} bytes. MAP_FIXED returns the
+     * hint unchecked (the caller validates); a usable hint is taken as is; otherwise the highest
+     * gap below {@link #MMAP_BASE}, then bottom-up from {@link #UNMAPPED_BASE} (the kernel's
+     * fallback), else -ENOMEM. The machine's physical window [1 GiB, 1 TiB) counts as occupied:
+     * every engine has regions there.
+     */
+    public long getUnmappedArea(long hint, long length, long mapFlags) {
+        if (length > TASK_SIZE - MMAP_MIN_ADDR) return Errno.ENOMEM.neg();
+        if (MapFlag.has(mapFlags, MapFlag.FIXED)) return hint;
+        if (hint != 0) {
+            hint = pageAlign(hint);
+            if (hint >= MMAP_MIN_ADDR && TASK_SIZE - length >= hint && isFree(hint, hint + length)) return hint;
+        }
+        long top = topDown(length);
+        if (top >= 0) return top;
+        long bottom = bottomUp(length);
+        return bottom >= 0 ? bottom : Errno.ENOMEM.neg();
+    }
+
+    /** No VMA and no part of the physical window in [start, end). */
+    public boolean isFree(long start, long end) {
+        return intersecting(start, end).isEmpty() && !PhysicalMemory.inWindow(start, end - start);
+    }
+
+    private long topDown(long length) {
+        long high = MMAP_BASE;
+        for (long[] used : occupiedDescending()) {
+            if (used[1] <= high && high - used[1] >= length) return high - length;
+            high = Math.min(high, used[0]);
+        }
+        return high - MMAP_MIN_ADDR >= length ? high - length : -1;
+    }
+
+    private long bottomUp(long length) {
+        long low = UNMAPPED_BASE;
+        for (long[] used : occupiedAscending()) {
+            if (used[1] <= low) continue;
+            if (used[0] >= low && used[0] - low >= length) return low;
+            low = Math.max(low, used[1]);
+        }
+        return TASK_SIZE - low >= length ? low : -1;
+    }
+
+    private List<long[]> occupiedAscending() {
+        List<long[]> out = new ArrayList<>();
+        boolean windowAdded = false;
+        for (Vma v : vmas.values()) {
+            if (!windowAdded && v.start() >= PhysicalMemory.WINDOW_START) {
+                out.add(new long[] {PhysicalMemory.WINDOW_START, PhysicalMemory.WINDOW_END});
+                windowAdded = true;
+            }
+            out.add(new long[] {v.start(), v.end()});
+        }
+        if (!windowAdded) out.add(new long[] {PhysicalMemory.WINDOW_START, PhysicalMemory.WINDOW_END});
+        return out;
+    }
+
+    private List<long[]> occupiedDescending() {
+        List<long[]> out = occupiedAscending();
+        java.util.Collections.reverse(out);
+        return out;
+    }
+
+    // ---- building blocks for the syscalls ----------------------------------------------------
+
+    /** A new VMA, not yet in the set (mmap_region's vm_area_alloc). */
+    Vma newVma(long start, long end, long flags, long pgoff, MappableFile file) {
+        return new Vma(this, start, end, flags, pgoff, file);
+    }
+
+    /** Gives an anonymous VMA fresh zeroed bytes. */
+    void attachAnon(Vma vma) {
+        AnonMemory.Slice slice = anon.allocate(vma.length());
+        vma.setAnon(slice.buffer(), slice.offset());
+    }
+
+    /** Links {@code vma} into the set and backs its range with a region. */
+    void insert(Vma vma) {
+        vmas.put(vma.start(), vma);
+        mapRegion(vma);
+    }
+
+    /**
+     * __split_vma: {@code vma} is cut at {@code addr}; the new object takes the lower piece when
+     * {@code newBelow}, else the upper one, and vm_ops->open is called on it. vm_ops->may_split
+     * may refuse first. Returns the new piece, or null with the errno in {@code err[0]}.
+     */
+    Vma split(Vma vma, long addr, boolean newBelow, int[] err) {
+        if (vma.ops() != null) {
+            int e = vma.ops().maySplit(vma, addr);
+            if (e != 0) { err[0] = e; return null; }
+        }
+        Vma piece = vma.duplicate(this);
+        long pgoffAtAddr = vma.pgoff() + ((addr - vma.start()) >>> 12);
+        unmapRegion(vma.start(), vma.end());
+        vmas.remove(vma.start());
+        if (newBelow) {
+            piece.setRange(vma.start(), addr, vma.pgoff());
+            vma.setRange(addr, vma.end(), pgoffAtAddr);
+        } else {
+            piece.setRange(addr, vma.end(), pgoffAtAddr);
+            vma.setRange(vma.start(), addr, vma.pgoff());
+        }
+        insert(vma);
+        insert(piece);
+        if (piece.ops() != null) piece.ops().open(piece);
+        return piece;
+    }
+
+    /**
+     * Unmaps one whole VMA (unmap_region + remove_vma): its PTEs are zapped, then vm_ops->close
+     * runs, then the VMA dies and its region and anonymous bytes go.
+     */
+    void remove(Vma vma) {
+        zapPtes(vma, vma.start(), vma.end());
+        if (vma.ops() != null) vma.ops().close(vma);
+        detach(vma);
+    }
+
+    /** Takes {@code vma} out of the set without callbacks (its PTEs must be gone). */
+    void detach(Vma vma) {
+        vmas.remove(vma.start());
+        unmapRegion(vma.start(), vma.end());
+        if (vma.anonymous() && vma.anonBuffer() != null) anon.release(vma.anonBuffer(), vma.anonOffsetOf(vma.start()), vma.length());
+        vma.kill();
+    }
+
+    /** Moves {@code vma} to a new range without callbacks (PTEs are the caller's business). */
+    void rekey(Vma vma, long start, long end, long pgoff) {
+        vmas.remove(vma.start());
+        unmapRegion(vma.start(), vma.end());
+        vma.setRange(start, end, pgoff);
+        insert(vma);
+    }
+
+    private void mapRegion(Vma vma) {
+        if (vma.anonymous()) {
+            cpu.mapRegion(vma.start(), vma.length(), vma.anonBuffer(), vma.anonOffsetOf(vma.start()));
+        } else {
+            MappableFile.Backing b = vma.file().backing(vma.start(), vma.end());
+            cpu.mapRegion(vma.start(), vma.length(), b.buffer(), b.offset());
+        }
+    }
+
+    private void unmapRegion(long start, long end) {
+        cpu.unmapRegion(start, end - start);
+    }
+
+    // ---- PTEs ----------------------------------------------------------------------------------
+
+    /**
+     * The leaf permission bits for a VMA's flags: US, and RW iff VM_WRITE. An inaccessible
+     * (PROT_NONE) VMA has no present PTEs at all: the fault path refuses to install them and
+     * mprotect zaps them, so a present user PTE always means an accessible page, for CPL3 and
+     * for kernel uaccess alike (no SMAP here to tell them apart).
+     */
+    static long pteFlags(long vmFlags) {
+        return PteFlag.US | (VmFlag.has(vmFlags, VmFlag.WRITE) ? PteFlag.RW : 0);
+    }
+
+    static boolean accessible(long vmFlags) {
+        return (vmFlags & (VmFlag.READ.bit | VmFlag.WRITE.bit | VmFlag.EXEC.bit)) != 0;
+    }
+
+    /** Installs the user PTE of the page at {@code va} to frame {@code phys} (the fault path's set_pte_at). */
+    void installPte(Vma vma, long va, long phys) {
+        table.map(va, phys, pteFlags(vma.flags()));
+    }
+
+    /** The frame of the anonymous page at {@code va}. */
+    long anonPhys(Vma vma, long va) {
+        return vma.anonBuffer().phys(vma.anonOffsetOf(va));
+    }
+
+    /**
+     * zap_page_range_single: clears the present PTEs of [from, to) in {@code vma}. File pages drop
+     * the mapping's page reference and map count (the fault handler's get_page is balanced here);
+     * anonymous pages stay in their slice. This address space's TLB is flushed.
+     */
+    void zapPtes(Vma vma, long from, long to) {
+        long[] count = {0};
+        long[] lastVa = {0};
+        table.forEachPresent(from, to, va -> {
+            long old = table.unmap(va);
+            if (!vma.anonymous()) {
+                long phys = old & PteFlag.FRAME_MASK;
+                frames.addMapcount(phys, -1);
+                frames.putPage(phys);
+            }
+            count[0]++;
+            lastVa[0] = va;
+        });
+        flushTlb(count[0], lastVa[0]);
+    }
+
+    /** Rewrites the permission bits of the present PTEs in [from, to) of {@code vma} (change_protection). */
+    void reprotect(Vma vma, long from, long to) {
+        if (!accessible(vma.flags())) {
+            zapPtes(vma, from, to);
+            return;
+        }
+        long flags = pteFlags(vma.flags());
+        long[] count = {0};
+        long[] lastVa = {0};
+        table.forEachPresent(from, to, va -> {
+            table.protect(va, flags);
+            count[0]++;
+            lastVa[0] = va;
+        });
+        flushTlb(count[0], lastVa[0]);
+    }
+
+    /** Moves present PTEs of [from, from+len) to [to, to+len) (move_page_tables). */
+    void movePtes(long from, long to, long length) {
+        List<long[]> moved = new ArrayList<>();
+        table.forEachPresent(from, from + length, va -> moved.add(new long[] {va, table.unmap(va)}));
+        for (long[] m : moved) table.map(m[0] - from + to, m[1] & PteFlag.FRAME_MASK, m[1] & (PteFlag.US | PteFlag.RW));
+        flushTlb(moved.size(), moved.isEmpty() ? 0 : moved.getLast()[0]);
+    }
+
+    private void flushTlb(long pages, long va) {
+        if (pages == 0) return;
+        if (pages == 1) cpu.flushTlbPage(va);
+        else cpu.flushTlbAll();
+    }
+
+    // ---- exit ----------------------------------------------------------------------------------
+
+    /** exit_mmap: unmaps every VMA (close called on each), then frees the tables and the CPU. */
+    public void exit() {
+        if (dead) return;
+        for (Vma v : List.copyOf(vmas.values())) remove(v);
+        dead = true;
+        machine.destroyCpu(cpu);
+        table.destroy(machine.kernelPageTable());
+        anon.destroy();
+    }
+
+    /** Anonymous bytes in use (for invariants). */
+    public long anonBytesInUse() {
+        return anon.inUse();
+    }
+
+    static long pageAlign(long v) {
+        return (v + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+    }
+}

@@ -1,0 +1,99 @@
+package dev.arenaemu.user.mm;
+
+import dev.arenaemu.emulator.memory.HostBuffer;
+import dev.arenaemu.kernel.mm.MappableFile;
+import dev.arenaemu.kernel.mm.VmArea;
+import dev.arenaemu.kernel.mm.VmFlag;
+import dev.arenaemu.kernel.mm.VmOperations;
+
+/**
+ * vm_area_struct: one mapping of a process. Mutable on purpose, like the kernel object: a split
+ * keeps this object for one piece and makes a new one for the other (__split_vma), so kernel
+ * code that recorded this object (the arena's vma_list) sees the kernel's identity semantics,
+ * including a recorded VMA that dies while its sibling lives ({@link #alive()} false).
+ *
+ * <p>An anonymous VMA owns a slice of its process's anonymous memory ({@link AnonMemory}), which holds the page
+ * contents whether or not a PTE maps them; a file
+ * VMA shows the file's bytes ({@link MappableFile#backing}) and faults through its
+ * {@link VmOperations}.
+ */
+public final class Vma implements VmArea {
+    private final Mm mm;
+    private final MappableFile file;      // null: anonymous
+    private VmOperations ops;             // null until f_op->mmap succeeded, or anonymous
+    private long start, end, flags, pgoff;
+    private HostBuffer anonBuffer;        // anonymous: the bytes, at anonOffset for start
+    private long anonOffset;
+    private Object privateData;
+    private boolean alive = true;
+
+    Vma(Mm mm, long start, long end, long flags, long pgoff, MappableFile file) {
+        this.mm = mm;
+        this.start = start;
+        this.end = end;
+        this.flags = flags;
+        this.pgoff = pgoff;
+        this.file = file;
+    }
+
+    /** A copy for split, fork or move (vm_area_dup): same flags, file, ops and private data. */
+    Vma duplicate(Mm into) {
+        Vma copy = new Vma(into, start, end, flags, pgoff, file);
+        copy.ops = ops;
+        copy.privateData = privateData;
+        copy.anonBuffer = anonBuffer;
+        copy.anonOffset = anonOffset;
+        return copy;
+    }
+
+    @Override public long start() { return start; }
+    @Override public long end() { return end; }
+    @Override public long flags() { return flags; }
+    @Override public void setFlags(long flags) { this.flags = flags; }
+    @Override public Object privateData() { return privateData; }
+    @Override public void setPrivateData(Object data) { this.privateData = data; }
+    @Override public Mm mm() { return mm; }
+    @Override public boolean alive() { return alive; }
+
+    @Override
+    public void zapRange(long start, long length) {
+        long from = Math.max(start, this.start);
+        long to = Math.min(start + length, this.end);
+        if (!alive || from >= to) return;
+        mm.zapPtes(this, from, to);
+    }
+
+    public long length() { return end - start; }
+    public long pgoff() { return pgoff; }
+    public boolean anonymous() { return file == null; }
+    public MappableFile file() { return file; }
+    public VmOperations ops() { return ops; }
+    public boolean has(VmFlag f) { return VmFlag.has(flags, f); }
+    public boolean contains(long address) { return address >= start && address < end; }
+
+    void setOps(VmOperations ops) { this.ops = ops; }
+    /** New bounds; an anonymous VMA keeps showing the same bytes at the same addresses. */
+    void setRange(long start, long end, long pgoff) {
+        if (anonBuffer != null) anonOffset += start - this.start;
+        this.start = start;
+        this.end = end;
+        this.pgoff = pgoff;
+    }
+    void kill() { alive = false; }
+
+    /** Anonymous: the bytes this VMA shows, starting at {@code offset} for {@link #start()}. */
+    void setAnon(HostBuffer buffer, long offset) {
+        this.anonBuffer = buffer;
+        this.anonOffset = offset;
+    }
+    HostBuffer anonBuffer() { return anonBuffer; }
+    /** Anonymous: where the byte at {@code address} lives in {@link #anonBuffer()}. */
+    long anonOffsetOf(long address) { return anonOffset + (address - start); }
+
+    @Override
+    public String toString() {
+        return String.format("Vma[0x%x-0x%x %s%s%s%s %s]", start, end,
+            has(VmFlag.READ) ? "r" : "-", has(VmFlag.WRITE) ? "w" : "-", has(VmFlag.EXEC) ? "x" : "-",
+            has(VmFlag.SHARED) ? "s" : "p", file == null ? "anon" : "file", alive ? "" : " dead");
+    }
+}
