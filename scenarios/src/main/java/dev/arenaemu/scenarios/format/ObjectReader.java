@@ -40,8 +40,31 @@ final class ObjectReader {
 
     Node req(String name) throws ScenarioException {
         Optional<Node> n = opt(name);
-        if (n.isEmpty()) throw new ScenarioException(obj.where(), what + " is missing the required field \"" + name + "\"");
+        if (n.isEmpty()) {
+            // A misspelt required field is better reported as the misspelling, where it was written.
+            for (Node.Field f : obj.fields().values()) {
+                if (!known.contains(f.name()) && close(f.name(), name)) {
+                    throw new ScenarioException(f.keyWhere(), "unknown field \"" + f.name() + "\" in " + what + " (did you mean \"" + name + "\"?)");
+                }
+            }
+            throw new ScenarioException(obj.where(), what + " is missing the required field \"" + name + "\"");
+        }
         return n.get();
+    }
+
+    /** Edit distance at most 2 (Levenshtein), for "did you mean". */
+    private static boolean close(String a, String b) {
+        if (Math.abs(a.length() - b.length()) > 2) return false;
+        int[] prev = new int[b.length() + 1], cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) prev[j] = j;
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+            }
+            int[] t = prev; prev = cur; cur = t;
+        }
+        return prev[b.length()] <= 2;
     }
 
     String string(String name) throws ScenarioException {

@@ -13,4 +13,9 @@ public final class ScenarioException extends Exception {
     public ScenarioException(String place, String message) {
         super(place + ": " + message);
     }
+
+    /** The same error, with the step it happened in appended (for errors found inside a step object). */
+    public ScenarioException(ScenarioException inner, int step, String op) {
+        super(inner.getMessage() + " (in step " + step + (op == null ? "" : ", op " + op) + ")");
+    }
 }

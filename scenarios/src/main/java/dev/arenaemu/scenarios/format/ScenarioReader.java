@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -32,6 +33,7 @@ public final class ScenarioReader {
     /** Symbols usable at the current point: builtins plus every earlier step's "as". */
     private final Set<String> symbols = new LinkedHashSet<>(Expr.BUILTINS);
     private final Set<String> processes = new LinkedHashSet<>();
+    private final Set<String> exited = new HashSet<>();
     private Map<String, ProgramSpec> programs = Map.of();
 
     private ScenarioReader(Path file) {
@@ -174,6 +176,15 @@ public final class ScenarioReader {
     }
 
     private Step step(Node n, int index) throws ScenarioException {
+        try {
+            return stepUnchecked(n, index);
+        } catch (ScenarioException e) {
+            String op = n instanceof Node.Obj o && o.fields().get("op") != null && o.fields().get("op").value() instanceof Node.Str str ? str.value() : null;
+            throw new ScenarioException(e, index, op);
+        }
+    }
+
+    private Step stepUnchecked(Node n, int index) throws ScenarioException {
         ObjectReader s = new ObjectReader(n, "step " + index);
         String op = s.string("op");
         String what = "step " + index + " (" + op + ")";
@@ -222,7 +233,11 @@ public final class ScenarioReader {
                 if (!processes.add(child)) throw new ScenarioException(childNode.where(), "process \"" + child + "\" already exists");
                 yield new Step.Fork(c, parent, child);
             }
-            case "exit" -> new Step.Exit(c, process(s));
+            case "exit" -> {
+                String p = process(s);
+                exited.add(p);
+                yield new Step.Exit(c, p);
+            }
             case "read" -> new Step.Read(c, process(s), arg(s.req("addr"), "addr"), size(s));
             case "write" -> new Step.Write(c, process(s), arg(s.req("addr"), "addr"), size(s), arg(s.req("value"), "value"));
             case "copy" -> new Step.Copy(c, process(s), arg(s.req("src"), "src"), arg(s.req("dst"), "dst"), arg(s.req("length"), "length"));
@@ -256,7 +271,7 @@ public final class ScenarioReader {
                 for (Step.Kfunc kf : Step.Kfunc.values()) if (kf.label.equals(fname)) k = kf;
                 if (k == null) throw new ScenarioException(fn.where(), "unknown kfunc \"" + fname + "\" (known: alloc_pages, free_pages, reserve_pages)");
                 yield new Step.KfuncCall(c, k, optArg(s, "addr", 0), arg(s.req("page_cnt"), "page_cnt"), optArg(s, "node_id", -1),
-                    optArg(s, "flags", 0), s.bool("sleepable", true));
+                    optArg(s, "flags", 0));
             }
             case "flush_tlb" -> new Step.FlushTlb(c, s.has("process") ? Optional.of(process(s)) : Optional.empty());
             case "checkpoint" -> new Step.Checkpoint(c, s.optString("label").orElse("checkpoint " + index));
@@ -269,13 +284,12 @@ public final class ScenarioReader {
     }
 
     private String process(ObjectReader s) throws ScenarioException {
-        if (!s.has("process")) {
-            s.opt("process");
-            return processes.iterator().next();
-        }
-        Node n = s.req("process");
-        String p = ObjectReader.asString(n, "process");
-        if (!processes.contains(p)) throw new ScenarioException(n.where(), "unknown process \"" + p + "\" (declared: " + String.join(", ", processes) + ")");
+        Node n = s.has("process") ? s.req("process") : null;
+        s.opt("process");
+        String p = n == null ? processes.iterator().next() : ObjectReader.asString(n, "process");
+        Where at = n == null ? s.where() : n.where();
+        if (!processes.contains(p)) throw new ScenarioException(at, "unknown process \"" + p + "\" (declared: " + String.join(", ", processes) + ")");
+        if (exited.contains(p)) throw new ScenarioException(at, "process \"" + p + "\" is used after its exit step");
         return p;
     }
 

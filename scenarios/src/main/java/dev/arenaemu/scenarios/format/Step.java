@@ -66,8 +66,11 @@ public sealed interface Step {
         }
     }
 
-    /** (kfunc) a direct call of an arena kfunc, as from a sleepable program unless {@code sleepable} is false. */
-    record KfuncCall(Common common, Kfunc kfunc, Arg addr, Arg pageCount, Arg nodeId, Arg flags, boolean sleepable) implements Step {}
+    /**
+     * (kfunc) a direct call of an arena kfunc with the map argument bound to the arena, as a
+     * sleepable program makes it (v6.13 and latest both free synchronously there).
+     */
+    record KfuncCall(Common common, Kfunc kfunc, Arg addr, Arg pageCount, Arg nodeId, Arg flags) implements Step {}
 
     /** (flush_tlb) flush one process's TLB, or every CPU's when no process is named. */
     record FlushTlb(Common common, Optional<String> process) implements Step {}

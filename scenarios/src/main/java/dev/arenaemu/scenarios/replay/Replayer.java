@@ -1,0 +1,165 @@
+package dev.arenaemu.scenarios.replay;
+
+import dev.arenaemu.kernel.KernelBug;
+import dev.arenaemu.kernel.KernelEvent;
+import dev.arenaemu.kernel.inject.FaultAttr;
+import dev.arenaemu.kernel.inject.FaultInjection;
+import dev.arenaemu.kernel.inject.InjectionSite;
+import dev.arenaemu.scenarios.check.InvariantChecker;
+import dev.arenaemu.scenarios.check.Violation;
+import dev.arenaemu.scenarios.check.WorldState;
+import dev.arenaemu.scenarios.format.Era;
+import dev.arenaemu.scenarios.format.Expect;
+import dev.arenaemu.scenarios.format.Inject;
+import dev.arenaemu.scenarios.format.Scenario;
+import dev.arenaemu.scenarios.format.Step;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Replays a scenario on a fresh {@link World}: for each step, apply it, snapshot the state,
+ * trace what happened and which PTEs changed, compare with the expectations, and check the
+ * invariants; then the final expectations, teardown and the leak check. Deterministic: the
+ * trace holds no host addresses or times, so the same scenario and seed give the same trace.
+ */
+public final class Replayer implements ScenarioRunner {
+    /** Stop comparing after this many mismatches: the rest would be consequences. */
+    private static final int MAX_MISMATCHES = 50;
+
+    @Override
+    public Outcome run(Scenario scenario, Era era, List<Inject> extraInject, String run) {
+        long t0 = System.nanoTime();
+        List<String> trace = new ArrayList<>();
+        List<Mismatch> mismatches = new ArrayList<>();
+        List<Violation> violations = new ArrayList<>();
+        List<String> reports = new ArrayList<>();
+        Map<String, Long> hits = new TreeMap<>();
+        String error = null;
+        boolean badInput = false;
+        int done = 0, injected = 0;
+        trace.add("scenario " + scenario.name() + " era " + era.label + " seed " + scenario.seed() + (run.equals("replay") ? "" : " run " + run));
+        try (World world = new World(era, scenario.processes())) {
+            FaultInjection fi = world.kernel().faultInjection();
+            long baseline = world.framesInUse();
+            WorldState before = world.state();
+            int[] events = {0};
+            try {
+                for (Inject i : scenario.inject()) arm(fi, i, scenario.seed());
+                for (Inject i : extraInject) arm(fi, i, scenario.seed());
+                StepRunner runner = new StepRunner(world, scenario);
+                for (Step step : scenario.steps()) {
+                    Step.Common c = step.common();
+                    for (Inject i : c.inject()) arm(fi, i, scenario.seed() + c.index());
+                    int injectedBefore = fi.injected().size();
+                    Effect effect = runner.apply(step);
+                    for (Inject i : c.inject()) fi.clear(site(i));
+                    done++;
+                    WorldState after = world.state();
+                    if (!effect.faultIn() && gainedUserPte(before, after)) effect = effect.withFaultIn();
+                    trace.add(String.format("[%d] %s", c.index(), effect.summary()));
+                    for (int k = injectedBefore; k < fi.injected().size(); k++) {
+                        FaultInjection.Injected inj = fi.injected().get(k);
+                        trace.add("    injected failure: " + inj.site().name().toLowerCase(Locale.ROOT) + " hit #" + inj.hit());
+                    }
+                    for (String p : StateDiff.lines(before, after)) trace.add("    " + p);
+                    drainEvents(world, events, trace, reports);
+                    if (c.bind().isPresent()) {
+                        long v = effect.ret().orElse(0);
+                        world.bind(c.bind().get(), v);
+                        trace.add("    " + c.bind().get() + " = 0x" + Long.toHexString(v));
+                    }
+                    if (step instanceof Step.Checkpoint) trace.addAll(checkpointDump(after));
+                    if (mismatches.size() < MAX_MISMATCHES) {
+                        boolean userAccess = step instanceof Step.Read || step instanceof Step.Write || step instanceof Step.Copy || step instanceof Step.RunCode;
+                        mismatches.addAll(Expectations.check(c.index(), c.place(), c.expect(), effect, world, after, userAccess));
+                    }
+                    List<Violation> v = InvariantChecker.check(after, c.index());
+                    violations.addAll(v);
+                    for (Violation x : v) trace.add("    " + x.describe());
+                    before = after;
+                }
+                Expect fin = scenario.finalState();
+                mismatches.addAll(Expectations.state(Integer.MAX_VALUE, "final state", fin, world, before));
+            } catch (ReplayError e) {
+                error = e.getMessage();
+                badInput = true;
+                trace.add("    stopped: " + error);
+            }
+            injected = fi.injected().size();
+            for (var h : fi.hitCounts().entrySet()) hits.put(h.getKey().name().toLowerCase(Locale.ROOT), h.getValue());
+            world.teardown();
+            trace.add("[end] teardown: processes exited, arena freed");
+            drainEvents(world, events, trace, reports);
+            List<Violation> leak = InvariantChecker.checkTeardown(baseline, world.framesInUse(), world.framesInUseList());
+            violations.addAll(leak);
+            for (Violation x : leak) trace.add("    " + x.describe());
+        } catch (KernelBug e) {
+            error = "model inconsistency (KernelBug): " + e.getMessage();
+            badInput = false;
+        } catch (RuntimeException e) {
+            error = "internal error: " + e;
+            badInput = false;
+        }
+        Outcome.Status status = badInput ? Outcome.Status.ERROR
+            : error != null || !mismatches.isEmpty() || !violations.isEmpty() || !reports.isEmpty() ? Outcome.Status.FAIL : Outcome.Status.PASS;
+        return new Outcome(scenario.name(), scenario.file().toString(), era, run, status, List.copyOf(mismatches), List.copyOf(violations),
+            List.copyOf(reports), error, List.copyOf(trace), done, hits, injected, System.nanoTime() - t0);
+    }
+
+    private static void drainEvents(World world, int[] seen, List<String> trace, List<String> reports) {
+        List<KernelEvent> events = world.kernel().events();
+        for (; seen[0] < events.size(); seen[0]++) {
+            trace.add("    kernel: " + events.get(seen[0]));
+            reports.add(events.get(seen[0]).toString());
+        }
+    }
+
+    /** Installs one injection: fail_nth, or a seeded fault_attr (the step index perturbs step-local seeds). */
+    private static void arm(FaultInjection fi, Inject i, long seed) throws ReplayError {
+        InjectionSite site = site(i);
+        if (i.nthMode()) {
+            fi.failNth(site, i.nth());
+        } else {
+            FaultAttr attr = FaultAttr.probability(i.probability(), i.seed() != 0 ? i.seed() : seed)
+                .withTimes(i.times() == 0 ? -1 : i.times()).withInterval(i.interval());
+            fi.configure(site, attr);
+        }
+    }
+
+    static InjectionSite site(Inject i) throws ReplayError {
+        try {
+            return InjectionSite.valueOf(i.site().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            List<String> known = new ArrayList<>();
+            for (InjectionSite s : InjectionSite.values()) known.add(s.name().toLowerCase(Locale.ROOT));
+            throw new ReplayError(i.where() + ": unknown fault-injection site \"" + i.site() + "\" (known: " + String.join(", ", known) + ")");
+        }
+    }
+
+    private static boolean gainedUserPte(WorldState before, WorldState after) {
+        for (WorldState.SpaceState a : after.spaces()) {
+            WorldState.SpaceState b = before.spaces().stream().filter(x -> x.process().equals(a.process())).findFirst().orElse(null);
+            for (Long va : a.ptes().keySet()) if (b == null || !b.ptes().containsKey(va)) return true;
+        }
+        return false;
+    }
+
+    private static List<String> checkpointDump(WorldState s) {
+        List<String> out = new ArrayList<>();
+        s.arena().ifPresent(a -> {
+            out.add(String.format("    arena user [0x%x, 0x%x) kern_vm_start 0x%x, %d kernel PTE(s), free runs %s, vma_list %d",
+                a.userVmStart(), a.userVmEnd(), a.kernVmStart(), a.kernelPtes().size(),
+                a.freeRuns().stream().map(r -> "[" + r.start() + "+" + r.length() + "]").toList(), a.vmaList().size()));
+            a.kernelPtes().forEach((k, v) -> out.add(String.format("      kernel 0x%x %s", k, StateDiff.pte(v))));
+        });
+        for (WorldState.SpaceState sp : s.spaces()) {
+            out.add("    " + sp.process() + ": " + sp.arenaVmas().size() + " arena VMA(s), " + sp.ptes().size() + " PTE(s)");
+            sp.ptes().forEach((k, v) -> out.add(String.format("      %s 0x%x %s", sp.process(), k, StateDiff.pte(v))));
+        }
+        return out;
+    }
+}
