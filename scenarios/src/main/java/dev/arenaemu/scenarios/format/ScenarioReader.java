@@ -98,9 +98,21 @@ public final class ScenarioReader {
         if (steps.isEmpty()) throw new ScenarioException(arr.where(), "a scenario needs at least one step (or an \"arena\")");
 
         Expect fin = o.opt("final").isPresent() ? expect(o.req("final"), "\"final\"", true) : Expect.none(o.where());
+        Set<String> violations = names(o.array("expect_violations"), "expect_violations", Scenario.INVARIANTS);
+        Set<String> reports = names(o.array("expect_kernel_reports"), "expect_kernel_reports", Scenario.KERNEL_REPORTS);
         o.finish();
         List<String> initial = procNodes.isEmpty() ? List.of("U") : procNodes.stream().map(n -> ((Node.Str) n).value()).toList();
-        return new Scenario(file, name, description, eras, seed, initial, programs, inject, List.copyOf(steps), fin, maxInstructions);
+        return new Scenario(file, name, description, eras, seed, initial, programs, inject, List.copyOf(steps), fin, maxInstructions, violations, reports);
+    }
+
+    private static Set<String> names(List<Node> nodes, String field, List<String> allowed) throws ScenarioException {
+        Set<String> out = new LinkedHashSet<>();
+        for (Node n : nodes) {
+            String v = ObjectReader.asString(n, field);
+            if (!allowed.contains(v)) throw new ScenarioException(n.where(), "unknown name \"" + v + "\" in \"" + field + "\" (known: " + String.join(", ", allowed) + ")");
+            out.add(v);
+        }
+        return out;
     }
 
     private Set<Era> eras(Node n) throws ScenarioException {

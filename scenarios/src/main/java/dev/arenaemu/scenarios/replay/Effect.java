@@ -10,13 +10,22 @@ import java.util.OptionalLong;
  * and a one-line description for the trace.
  */
 public record Effect(String summary, OptionalLong ret, Optional<SignalInfo> signal, OptionalLong value,
-                     Map<String, Long> regs, boolean faultIn) {
+                     Map<String, Long> regs, boolean faultIn, OptionalLong focus) {
+
+    public Effect(String summary, OptionalLong ret, Optional<SignalInfo> signal, OptionalLong value, Map<String, Long> regs, boolean faultIn) {
+        this(summary, ret, signal, value, regs, faultIn, OptionalLong.empty());
+    }
+
+    /** The same effect with the arena address a mismatch excerpt should centre on. */
+    public Effect focusedOn(long address) {
+        return new Effect(summary, ret, signal, value, regs, faultIn, OptionalLong.of(address));
+    }
 
     /** A delivered signal: si_signo, si_code, si_addr. */
     public record SignalInfo(int signo, int code, long addr) {}
 
     public Effect withFaultIn() {
-        return new Effect(summary, ret, signal, value, regs, true);
+        return new Effect(summary, ret, signal, value, regs, true, focus);
     }
 
     public static Effect returned(String summary, long ret) {

@@ -59,6 +59,10 @@ final class Expectations {
         e.faultIn().ifPresent(f -> {
             if (f != effect.faultIn()) out.add(new Mismatch(step, place, "arena fault-in", f ? "a fault-in" : "no fault-in", effect.faultIn() ? "a fault-in" : "no fault-in", null));
         });
+        if (effect.focus().isPresent()) {
+            String excerpt = PageMap.excerpt(state, effect.focus().getAsLong());
+            out.replaceAll(m -> m.excerpt() == null ? new Mismatch(m.step(), m.place(), m.what(), m.expected(), m.actual(), excerpt) : m);
+        }
         out.addAll(state(step, place, e, world, state));
         return out;
     }

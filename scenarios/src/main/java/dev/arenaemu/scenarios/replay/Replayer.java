@@ -60,7 +60,7 @@ public final class Replayer implements ScenarioRunner {
                     done++;
                     WorldState after = world.state();
                     if (!effect.faultIn() && gainedUserPte(before, after)) effect = effect.withFaultIn();
-                    trace.add(String.format("[%d] %s", c.index(), effect.summary()));
+                    trace.add(String.format("[%s] %s", c.index() < 0 ? "setup" : Integer.toString(c.index()), effect.summary()));
                     for (int k = injectedBefore; k < fi.injected().size(); k++) {
                         FaultInjection.Injected inj = fi.injected().get(k);
                         trace.add("    injected failure: " + inj.site().name().toLowerCase(Locale.ROOT) + " hit #" + inj.hit());
@@ -104,10 +104,36 @@ public final class Replayer implements ScenarioRunner {
             error = "internal error: " + e;
             badInput = false;
         }
+        expectedFindings(scenario, violations, reports, mismatches);
         Outcome.Status status = badInput ? Outcome.Status.ERROR
             : error != null || !mismatches.isEmpty() || !violations.isEmpty() || !reports.isEmpty() ? Outcome.Status.FAIL : Outcome.Status.PASS;
         return new Outcome(scenario.name(), scenario.file().toString(), era, run, status, List.copyOf(mismatches), List.copyOf(violations),
             List.copyOf(reports), error, List.copyOf(trace), done, hits, injected, System.nanoTime() - t0);
+    }
+
+    /**
+     * A scenario that reproduces a kernel bug declares the invariants it breaks and the reports
+     * it provokes: those are expected (and must happen), so they move out of the failure lists.
+     */
+    private static void expectedFindings(Scenario scenario, List<Violation> violations, List<String> reports,
+                                         List<Mismatch> mismatches) {
+        for (String inv : scenario.expectViolations()) {
+            boolean seen = violations.removeIf(v -> v.invariant().label.equals(inv));
+            if (!seen) mismatches.add(new Mismatch(Integer.MAX_VALUE, "expect_violations", "invariant " + inv,
+                "broken (the kernel bug this scenario reproduces)", "held after every step", null));
+        }
+        for (String kind : scenario.expectKernelReports()) {
+            boolean seen = reports.removeIf(r -> reportKind(r).equals(kind));
+            if (!seen) mismatches.add(new Mismatch(Integer.MAX_VALUE, "expect_kernel_reports", "kernel report " + kind,
+                "reported", "not reported", null));
+        }
+    }
+
+    /** "DanglingVma[...]" -> "dangling_vma". */
+    static String reportKind(String report) {
+        int bracket = report.indexOf('[');
+        String name = bracket < 0 ? report : report.substring(0, bracket);
+        return name.replaceAll("([a-z])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
     }
 
     private static void drainEvents(World world, int[] seen, List<String> trace, List<String> reports) {

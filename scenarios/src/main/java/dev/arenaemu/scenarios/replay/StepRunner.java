@@ -27,6 +27,19 @@ final class StepRunner {
     }
 
     Effect apply(Step step) throws ReplayError {
+        Effect e = dispatch(step);
+        long focus = switch (step) {
+            case Step.Read s -> eval(s.addr());
+            case Step.Write s -> eval(s.addr());
+            case Step.Copy s -> eval(s.dst());
+            case Step.KfuncCall s -> e.ret().isPresent() && e.ret().getAsLong() > 0 ? e.ret().getAsLong() : eval(s.addr());
+            case Step.Mmap s -> e.ret().isPresent() && e.ret().getAsLong() > 0 ? e.ret().getAsLong() : -1;
+            default -> -1;
+        };
+        return focus == -1 ? e : e.focusedOn(focus);
+    }
+
+    private Effect dispatch(Step step) throws ReplayError {
         String place = step.common().place();
         try {
             return switch (step) {
