@@ -58,6 +58,8 @@ public sealed interface Expr {
                 case '*' -> a * b;
                 case '&' -> a & b;
                 case '|' -> a | b;
+                case '<' -> b < 0 || b > 63 ? 0 : a << b;
+                case '>' -> b < 0 || b > 63 ? 0 : a >>> b;
                 default -> throw new IllegalStateException("operator " + op);
             };
         }

@@ -3,7 +3,9 @@ package dev.arenaemu.scenarios.format;
 /**
  * Recursive-descent parser for {@link Expr}:
  * <pre>
- *   expr    := term (('+' | '-' | '&' | '|') term)*        left to right, + - & | share one level
+ *   expr    := shift (('&' | '|') shift)*
+ *   shift   := sum (('<<' | '>>') sum)*                     '>>' is a logical (unsigned) shift
+ *   sum     := term (('+' | '-') term)*
  *   term    := unary ('*' unary)*
  *   unary   := '-' unary | primary
  *   primary := number | name | name '(' expr ')' | '(' expr ')'
@@ -40,12 +42,40 @@ public final class ExprParser {
     }
 
     private Expr expr() throws SyntaxError {
+        Expr left = shift();
+        while (true) {
+            skipSpace();
+            if (pos >= text.length()) return left;
+            char c = text.charAt(pos);
+            if (c != '&' && c != '|') return left;
+            pos++;
+            left = new Expr.Binary(c, left, shift());
+        }
+    }
+
+    private Expr shift() throws SyntaxError {
+        Expr left = sum();
+        while (true) {
+            skipSpace();
+            if (text.startsWith("<<", pos)) {
+                pos += 2;
+                left = new Expr.Binary('<', left, sum());
+            } else if (text.startsWith(">>", pos)) {
+                pos += 2;
+                left = new Expr.Binary('>', left, sum());
+            } else {
+                return left;
+            }
+        }
+    }
+
+    private Expr sum() throws SyntaxError {
         Expr left = term();
         while (true) {
             skipSpace();
             if (pos >= text.length()) return left;
             char c = text.charAt(pos);
-            if (c != '+' && c != '-' && c != '&' && c != '|') return left;
+            if (c != '+' && c != '-') return left;
             pos++;
             left = new Expr.Binary(c, left, term());
         }
