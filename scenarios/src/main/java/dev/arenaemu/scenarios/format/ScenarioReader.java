@@ -202,8 +202,6 @@ public final class ScenarioReader {
         String what = "step " + index + " (" + op + ")";
         s.optString("comment");
         List<Inject> inject = injects(s.array("inject"));
-        // Expectations may mention the step's own binding (e.g. "ret": "X" where "as": "X" is wrong), so parse them first.
-        Expect expect = s.has("expect") ? expect(s.req("expect"), what + " expect", false) : Expect.none(s.where());
         Optional<String> bind = Optional.empty();
         if (s.has("as")) {
             Node asNode = s.req("as");
@@ -211,6 +209,11 @@ public final class ScenarioReader {
             if (Expr.BUILTINS.contains(b) || Expr.FUNCTIONS.contains(b)) throw new ScenarioException(asNode.where(), "\"as\" cannot rebind the built-in name " + b);
             bind = Optional.of(b);
         }
+        // The step's own expectations may use its binding (checked after the step bound it); its arguments may not.
+        Set<String> before = new LinkedHashSet<>(symbols);
+        bind.ifPresent(symbols::add);
+        Expect expect = s.has("expect") ? expect(s.req("expect"), what + " expect", false) : Expect.none(s.where());
+        symbols.retainAll(before);
         Step.Common c = new Step.Common(index, s.where(), op, expect, inject, bind);
         Step step = switch (op) {
             case "create_arena" -> {

@@ -28,7 +28,7 @@ import java.util.TreeMap;
  */
 public final class Replayer implements ScenarioRunner {
     /** Stop comparing after this many mismatches: the rest would be consequences. */
-    private static final int MAX_MISMATCHES = 50;
+    private static final int MAX_MISMATCHES = 20;
 
     @Override
     public Outcome run(Scenario scenario, Era era, List<Inject> extraInject, String run) {

@@ -25,7 +25,7 @@ class DeterminismTest {
 
     @Test
     void randomFaultInjectionIsReproducibleFromItsSeed() throws Exception {
-        Scenario s = ScenarioReader.read(Path.of("corpus/12-1-big-alloc2-best-fit.json"));
+        Scenario s = ScenarioReader.read(Path.of("corpus/12-2-big-alloc2-best-fit.json"));
         var inject = List.of(new dev.arenaemu.scenarios.format.Inject(new dev.arenaemu.scenarios.format.Where("test", 1, 1),
             "page_alloc", 0, 20, 7, 0, 1));
         Outcome a = new Replayer().run(s, Era.LATEST, inject, "random");
