@@ -4,6 +4,7 @@ import dev.arenaemu.emulator.cpu.Machine;
 import dev.arenaemu.kernel.Kernel;
 import dev.arenaemu.kernel.mm.Frames;
 import dev.arenaemu.user.exec.UserStubs;
+import dev.arenaemu.user.mm.AnonMemory;
 import dev.arenaemu.user.mm.Fork;
 import dev.arenaemu.user.mm.Mm;
 
@@ -15,12 +16,14 @@ import java.util.TreeMap;
 /**
  * The processes of one machine: pid allocation, creation (an exec'd process with a stack) and
  * fork. Owns what all processes share: the user access stubs, placed once in the machine's
- * user-executable page.
+ * user-executable page, and the pool of anonymous memory (one pool, not one buffer per process,
+ * because each buffer takes a 4 GiB slot of the machine's physical window).
  */
 public final class Processes {
     private final Machine machine;
     private final Frames frames;
     private final UserStubs stubs;
+    private final AnonMemory anon;
     private final List<Process> live = new ArrayList<>();
     private int nextPid = 1;
 
@@ -33,12 +36,13 @@ public final class Processes {
         this.machine = machine;
         this.frames = frames;
         this.stubs = new UserStubs(machine);
+        this.anon = new AnonMemory(machine);
     }
 
     /** A new process with an empty address space except its stack (what exec leaves). */
     public Process spawn() {
         int pid = nextPid++;
-        Process p = new Process(this, pid, new Mm(machine, frames, "pid " + pid), new TreeMap<>());
+        Process p = new Process(this, pid, new Mm(machine, frames, anon, "pid " + pid), new TreeMap<>());
         p.mapStack();
         live.add(p);
         return p;
@@ -54,6 +58,11 @@ public final class Processes {
 
     void exited(Process p) {
         live.remove(p);
+    }
+
+    /** Anonymous bytes mapped by all processes (for invariants: 0 once every process exited). */
+    public long anonBytesInUse() {
+        return anon.inUse();
     }
 
     public List<Process> live() {

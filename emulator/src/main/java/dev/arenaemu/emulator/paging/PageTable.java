@@ -119,7 +119,8 @@ public final class PageTable {
         for (int i = 0; i < 512; i++) {
             long e = pool.read(root, i);
             if ((e & PteFlag.P) == 0) continue;
-            if (kernel != null && i >= 256 && e == pool.read(kernel.root, i)) continue;
+            // Compare frames only: the MMU sets A in either copy of a shared slot as it walks it.
+            if (kernel != null && i >= 256 && (e & ADDR_MASK) == (pool.read(kernel.root, i) & ADDR_MASK)) continue;
             freeSubtree(e & ADDR_MASK, 2);
         }
         pool.free(root);

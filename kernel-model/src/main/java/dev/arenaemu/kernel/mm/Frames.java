@@ -25,11 +25,12 @@ import java.util.function.Consumer;
  * will have ({@link #allocPage}); the RAM bound, the counts, zeroing and fault injection are the
  * allocator's. Buffers are registered as sections (the sparse memmap) before use.
  *
- * <p>Freed pages are checked on reuse, as page poisoning does: in {@link FreePolicy#POISON} a
- * freed page is filled with {@link #PAGE_POISON}; in {@link FreePolicy#DISCARD} its host memory is
- * returned (it reads as zeros, costing no RSS). Either way, a page whose bytes changed while it
- * was free — a write through a stale TLB entry — is reported as
- * {@link KernelEvent.UseAfterFree} when it is allocated again.
+ * <p>{@link FreePolicy#POISON} (the default) is page poisoning: a freed page is filled with
+ * {@link #PAGE_POISON} and checked when allocated again; a page whose bytes changed while it was
+ * free — a write through a stale TLB entry — is reported as {@link KernelEvent.UseAfterFree}.
+ * {@link FreePolicy#DISCARD} is a kernel without page poisoning, for workloads that free
+ * gigabytes: freed pages go back to the host in coalesced batches (they read as zeros and cost
+ * no RSS) and are not checked.
  */
 public final class Frames {
     public static final int PAGE_SIZE = 4096;
@@ -42,9 +43,10 @@ public final class Frames {
     /** What happens to a page's bytes when its last reference goes. */
     public enum FreePolicy { POISON, DISCARD }
 
-    private static final byte FRESH = 0, IN_USE = 1, POISONED = 2, DISCARDED = 3;
+    private static final byte FRESH = 0, IN_USE = 1, POISONED = 2, DISCARD_PENDING = 3;
+    /** DISCARD: freed pages waiting to be returned to the host, per section, flushed at this count. */
+    private static final int DISCARD_BATCH = 16384;
     private static final MemorySegment POISON_PAGE = MemorySegment.ofArray(filled(PAGE_POISON));
-    private static final MemorySegment ZERO_PAGE = MemorySegment.ofArray(new byte[PAGE_SIZE]);
 
     /** The memmap of one buffer. */
     private static final class Section {
@@ -52,6 +54,8 @@ public final class Frames {
         final int[] refcount;
         final int[] mapcount;
         final byte[] state;
+        int[] pending = new int[64];
+        int pendingCount;
 
         Section(HostBuffer buffer) {
             this.buffer = buffer;
@@ -152,8 +156,10 @@ public final class Frames {
             page.fill(PAGE_POISON);
             s.state[i] = POISONED;
         } else {
-            HostMemory.discard(page);
-            s.state[i] = DISCARDED;
+            s.state[i] = DISCARD_PENDING;
+            if (s.pendingCount == s.pending.length) s.pending = java.util.Arrays.copyOf(s.pending, s.pending.length * 2);
+            s.pending[s.pendingCount++] = i;
+            if (s.pendingCount >= DISCARD_BATCH) flushDiscards(s);
         }
         inUse--;
         return true;
@@ -228,17 +234,44 @@ public final class Frames {
         return out;
     }
 
+    /** Returns every pending page of the section to the host, one madvise per contiguous run. */
+    public void flushDiscards() {
+        for (Section s : sections.values()) flushDiscards(s);
+    }
+
+    private void flushDiscards(Section s) {
+        int[] idx = java.util.Arrays.copyOf(s.pending, s.pendingCount);
+        s.pendingCount = 0;
+        java.util.Arrays.sort(idx);
+        int k = 0;
+        while (k < idx.length) {
+            if (s.state[idx[k]] != DISCARD_PENDING) { k++; continue; }   // reallocated meanwhile
+            int first = idx[k];
+            int last = first;
+            s.state[first] = FRESH;
+            k++;
+            while (k < idx.length && (idx[k] == last || (idx[k] == last + 1 && s.state[idx[k]] == DISCARD_PENDING))) {
+                if (idx[k] == last + 1) {
+                    last++;
+                    s.state[last] = FRESH;
+                }
+                k++;
+            }
+            HostMemory.discard(s.buffer.memory().asSlice((long) first << PAGE_SHIFT, (long) (last - first + 1) << PAGE_SHIFT));
+        }
+    }
+
     private void checkFreePage(Section s, int i, long phys, String where) {
-        MemorySegment expected = switch (s.state[i]) {
-            case POISONED -> POISON_PAGE;
-            case DISCARDED -> ZERO_PAGE;
-            default -> null;   // FRESH: host memory that was never handed out reads as zero
-        };
-        if (expected == null) return;
-        MemorySegment page = s.page(i);
-        long diff = page.mismatch(expected);
-        if (diff >= 0) events.accept(new KernelEvent.UseAfterFree(phys, (int) diff, where));
-        if (s.state[i] == POISONED || diff >= 0) page.fill((byte) 0);
+        switch (s.state[i]) {
+            case POISONED -> {
+                MemorySegment page = s.page(i);
+                long diff = page.mismatch(POISON_PAGE);
+                if (diff >= 0) events.accept(new KernelEvent.UseAfterFree(phys, (int) diff, where));
+                page.fill((byte) 0);
+            }
+            case DISCARD_PENDING -> s.page(i).fill((byte) 0);   // still holds its old bytes; its pending entry goes stale
+            default -> { }                                      // FRESH: never used, or returned to the host: reads as zero
+        }
     }
 
     private Section section(long phys) {

@@ -40,6 +40,11 @@ public final class KernelAddressSpace {
         this.frames = frames;
     }
 
+    /** {@link #reserve(String, long)} with a generic name. */
+    public KernelVmArea reserve(long size) {
+        return reserve("vm area", size);
+    }
+
     /**
      * get_vm_area(size, VM_SPARSE | VM_USERMAP): a kernel range of {@code size} bytes (rounded up
      * to pages) with no PTEs, or null when the space is exhausted or

@@ -188,4 +188,50 @@ class ArenaAllocationTest {
         assertEquals(0, fx.kernel.frames().used());
         assertEquals(List.of(new RangeTree.Run(0, 1 << 20)), arena.freeRuns());
     }
+
+    /** progs/verifier_arena_large.c big_alloc2, step for step, on a 4 GiB arena whose page 0 holds the globals. */
+    @ParameterizedTest
+    @EnumSource(KernelEra.class)
+    void selftestBigAlloc2_rangeTreeFillsGapsBestFit(KernelEra era) {
+        fx = new ArenaFixture(era);
+        Arena arena = fx.create(ArenaAttr.of(1 << 20, 0, 0));
+        RecordingVma vma = fx.mmap(arena, 0, Arena.SZ_4G);
+        vma.touch(arena, vma.start(), true);                  // libbpf copies the globals into page 0
+        final int n = 100;
+        long base = arena.allocPages(0, 1, -1, 0);
+        assertEquals(vma.start() + 4096, base);
+        arena.freePages(base, 1);
+        long[] page = new long[n];
+        for (int i = 0; i < n; i++) {                          // first pass: sequential
+            long pg = arena.allocPages(0, 1, -1, 0);
+            assertEquals(i, (pg - base) / 4096);
+            fx.kernelStore(arena.kernelAddress(pg), i);
+            page[i] = pg;
+        }
+        for (int i = 0; i < n; i += 2) {                        // free all even pages
+            assertEquals(i, fx.kernelLoad(arena.kernelAddress(page[i])));
+            arena.freePages(page[i], 1);
+        }
+        for (int k = 0; k < n / 2; k++) {                       // refill: even gaps below n
+            long pg = arena.allocPages(0, 1, -1, 0);
+            long idx = (pg - base) / 4096;
+            assertTrue(idx < n && (idx & 1) == 0, "gap " + idx);
+            fx.kernelStore(arena.kernelAddress(pg), idx);
+            page[(int) idx] = pg;
+        }
+        for (int i = 0; i < n; i += 4) {                        // free pairs
+            assertEquals(i, fx.kernelLoad(arena.kernelAddress(page[i])));
+            arena.freePages(page[i], 2);
+        }
+        for (int k = 0; k < n / 4; k++) {                       // two pages at a time into the pair gaps
+            long pg = arena.allocPages(0, 2, -1, 0);
+            long idx = (pg - base) / 4096;
+            assertTrue(idx < n && (idx & 1) == 0, "pair gap " + idx);
+            fx.kernelStore(arena.kernelAddress(pg), idx);
+            page[(int) idx] = pg;
+        }
+        for (int i = 0; i < n; i += 2) assertEquals(i, fx.kernelLoad(arena.kernelAddress(page[i])));
+        long pg = arena.allocPages(0, 1, -1, 0);
+        assertTrue((pg - base) / 4096 >= n, "the first 100 pages are occupied");
+    }
 }

@@ -223,4 +223,16 @@ class ArenaFreeTest {
         assertEquals(0, arena.populatedPages());
         assertEquals(0, fx.kernel.frames().used(), Frames.class.getSimpleName() + " all returned");
     }
+
+    @Test
+    void latestZapSkipsAVanishedVmaSilently() {
+        Arena arena = mapped(KernelEra.LATEST, 4, 0);
+        RecordingVma vma = vmaOf(arena);
+        arena.allocPages(X, 2, -1, 0);
+        vma.kill();   // E5 re-finds the VMA under mmap_read_lock and zaps only if it is still this arena's
+        arena.freePages(X, 2);
+        assertTrue(fx.kernel.events().isEmpty());
+        assertTrue(vma.zaps.isEmpty());
+        assertEquals(0, arena.populatedPages());
+    }
 }

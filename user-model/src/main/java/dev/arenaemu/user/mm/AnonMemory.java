@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The RAM behind one process's anonymous private mappings. Unicorn 2.0.1 reads a region's own
+ * The RAM behind the anonymous private mappings of a machine's processes. Unicorn 2.0.1 reads a region's own
  * bytes at a virtual address, so each anonymous VMA needs a contiguous slice of host memory;
  * slices come from a few large chunks (each a {@link HostBuffer} with a physical address, which is
  * what the PTEs name) rather than one buffer per mmap, because every buffer takes a 4 GiB slot
@@ -20,20 +20,18 @@ import java.util.List;
  * <p>A slice's bytes are the pages' contents: zero when handed out (fresh host memory, or discarded
  * on release), so installing a PTE on first touch is the zero-fill.
  */
-final class AnonMemory {
+public final class AnonMemory {
     static final long CHUNK = 1L << 30;
 
     /** A slice of a chunk. */
     record Slice(HostBuffer buffer, long offset) {}
 
     private final Machine machine;
-    private final String owner;
     private final List<HostBuffer> chunks = new ArrayList<>();
     private final List<RangeSet<Long>> free = new ArrayList<>();
 
-    AnonMemory(Machine machine, String owner) {
+    public AnonMemory(Machine machine) {
         this.machine = machine;
-        this.owner = owner;
     }
 
     /** First fit in the existing chunks, else a new chunk; {@code length} is page aligned. */
@@ -47,7 +45,7 @@ final class AnonMemory {
                 }
             }
         }
-        HostBuffer chunk = machine.allocate(owner + " anon#" + chunks.size(), Math.max(CHUNK, length));
+        HostBuffer chunk = machine.allocate("anonymous memory #" + chunks.size(), Math.max(CHUNK, length));
         RangeSet<Long> set = TreeRangeSet.create();
         set.add(Range.closedOpen(length, chunk.size()));
         chunks.add(chunk);
@@ -58,13 +56,13 @@ final class AnonMemory {
     /** Zeroes [offset, offset+length) of {@code buffer} and makes it allocatable again. */
     void release(HostBuffer buffer, long offset, long length) {
         int i = chunks.indexOf(buffer);
-        if (i < 0) throw new IllegalArgumentException("not an anonymous chunk of " + owner + ": " + buffer.name());
+        if (i < 0) throw new IllegalArgumentException("not an anonymous memory chunk: " + buffer.name());
         HostMemory.discard(buffer.memory().asSlice(offset, length));   // reads as zero, leaves the RSS
         free.get(i).add(Range.closedOpen(offset, offset + length));
     }
 
     /** Bytes handed out and not released (for tests and invariants). */
-    long inUse() {
+    public long inUse() {
         long total = 0;
         for (int i = 0; i < chunks.size(); i++) {
             long freeBytes = 0;
@@ -74,8 +72,8 @@ final class AnonMemory {
         return total;
     }
 
-    /** Returns every chunk to the machine (exit_mmap). */
-    void destroy() {
+    /** Returns every chunk to the machine; no mapping may use them any more. */
+    public void destroy() {
         for (HostBuffer chunk : chunks) machine.release(chunk);
         chunks.clear();
         free.clear();

@@ -17,17 +17,17 @@ public final class Fork {
     private Fork() {}
 
     public static Mm dupMmap(Mm parent, String childName) {
-        Mm child = new Mm(parent.machine(), parent.frames(), childName);
+        Mm child = new Mm(parent.machine(), parent.frames(), parent.anonMemory(), childName);
         for (Vma vma : parent.vmas()) {
             if (vma.has(VmFlag.DONTCOPY)) continue;
             Vma copy = vma.duplicate(child);
             if (vma.anonymous()) {
                 child.attachAnon(copy);
-                copy.anonBuffer().memory().asSlice(copy.anonOffsetOf(copy.start()), copy.length())
-                    .copyFrom(vma.anonBuffer().memory().asSlice(vma.anonOffsetOf(vma.start()), vma.length()));
+                copy.bytes().memory().asSlice(copy.bytesOffsetOf(copy.start()), copy.length())
+                    .copyFrom(vma.bytes().memory().asSlice(vma.bytesOffsetOf(vma.start()), vma.length()));
             }
-            if (copy.ops() != null) copy.ops().open(copy);
             child.insert(copy);
+            if (copy.ops() != null) copy.ops().open(copy);
         }
         return child;
     }

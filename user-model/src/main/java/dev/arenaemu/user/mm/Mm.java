@@ -45,17 +45,19 @@ public final class Mm {
     private final TreeMap<Long, Vma> vmas = new TreeMap<>();
     private boolean dead;
 
-    public Mm(Machine machine, Frames frames, String name) {
+    /** A new, empty address space whose anonymous mappings take their bytes from {@code anon}. */
+    public Mm(Machine machine, Frames frames, AnonMemory anon, String name) {
         this.machine = machine;
         this.frames = frames;
+        this.anon = anon;
         this.name = name;
         this.table = machine.newUserPageTable();
         this.cpu = machine.newUserCpu(table);
-        this.anon = new AnonMemory(machine, name);
     }
 
     public Machine machine() { return machine; }
     public Frames frames() { return frames; }
+    public AnonMemory anonMemory() { return anon; }
     public PageTable pageTable() { return table; }
     public Cpu cpu() { return cpu; }
     public String name() { return name; }
@@ -93,7 +95,7 @@ public final class Mm {
      * every engine has regions there.
      */
     public long getUnmappedArea(long hint, long length, long mapFlags) {
-        if (length > TASK_SIZE - MMAP_MIN_ADDR) return Errno.ENOMEM.neg();
+        if (Long.compareUnsigned(length, TASK_SIZE - MMAP_MIN_ADDR) > 0) return Errno.ENOMEM.neg();
         if (MapFlag.has(mapFlags, MapFlag.FIXED)) return hint;
         if (hint != 0) {
             hint = pageAlign(hint);
@@ -159,7 +161,7 @@ public final class Mm {
     /** Gives an anonymous VMA fresh zeroed bytes. */
     void attachAnon(Vma vma) {
         AnonMemory.Slice slice = anon.allocate(vma.length());
-        vma.setAnon(slice.buffer(), slice.offset());
+        vma.setBytes(slice.buffer(), slice.offset());
     }
 
     /** Links {@code vma} into the set and backs its range with a region. */
@@ -171,12 +173,12 @@ public final class Mm {
     /**
      * __split_vma: {@code vma} is cut at {@code addr}; the new object takes the lower piece when
      * {@code newBelow}, else the upper one, and vm_ops->open is called on it. vm_ops->may_split
-     * may refuse first. Returns the new piece, or null with the errno in {@code err[0]}.
+     * may refuse first. Returns 0 or that refusal's negative errno.
      */
-    Vma split(Vma vma, long addr, boolean newBelow, int[] err) {
+    int split(Vma vma, long addr, boolean newBelow) {
         if (vma.ops() != null) {
-            int e = vma.ops().maySplit(vma, addr);
-            if (e != 0) { err[0] = e; return null; }
+            int err = vma.ops().maySplit(vma, addr);
+            if (err != 0) return err;
         }
         Vma piece = vma.duplicate(this);
         long pgoffAtAddr = vma.pgoff() + ((addr - vma.start()) >>> 12);
@@ -192,7 +194,7 @@ public final class Mm {
         insert(vma);
         insert(piece);
         if (piece.ops() != null) piece.ops().open(piece);
-        return piece;
+        return 0;
     }
 
     /**
@@ -209,25 +211,20 @@ public final class Mm {
     void detach(Vma vma) {
         vmas.remove(vma.start());
         unmapRegion(vma.start(), vma.end());
-        if (vma.anonymous() && vma.anonBuffer() != null) anon.release(vma.anonBuffer(), vma.anonOffsetOf(vma.start()), vma.length());
+        if (vma.anonymous() && vma.bytes() != null) anon.release(vma.bytes(), vma.bytesOffsetOf(vma.start()), vma.length());
         vma.kill();
     }
 
-    /** Moves {@code vma} to a new range without callbacks (PTEs are the caller's business). */
-    void rekey(Vma vma, long start, long end, long pgoff) {
+    /** Gives {@code vma} a new end without callbacks (mremap growing in place). */
+    void resize(Vma vma, long end) {
         vmas.remove(vma.start());
         unmapRegion(vma.start(), vma.end());
-        vma.setRange(start, end, pgoff);
+        vma.setRange(vma.start(), end, vma.pgoff());
         insert(vma);
     }
 
     private void mapRegion(Vma vma) {
-        if (vma.anonymous()) {
-            cpu.mapRegion(vma.start(), vma.length(), vma.anonBuffer(), vma.anonOffsetOf(vma.start()));
-        } else {
-            MappableFile.Backing b = vma.file().backing(vma.start(), vma.end());
-            cpu.mapRegion(vma.start(), vma.length(), b.buffer(), b.offset());
-        }
+        cpu.mapRegion(vma.start(), vma.length(), vma.bytes(), vma.bytesOffsetOf(vma.start()));
     }
 
     private void unmapRegion(long start, long end) {
@@ -257,7 +254,7 @@ public final class Mm {
 
     /** The frame of the anonymous page at {@code va}. */
     long anonPhys(Vma vma, long va) {
-        return vma.anonBuffer().phys(vma.anonOffsetOf(va));
+        return vma.bytes().phys(vma.bytesOffsetOf(va));
     }
 
     /**
@@ -306,6 +303,11 @@ public final class Mm {
         flushTlb(moved.size(), moved.isEmpty() ? 0 : moved.getLast()[0]);
     }
 
+    /**
+     * One page: invlpg. More: one full flush, because outside a run each flush is a whole
+     * uc_emu_start of a stub (and inside a run both are the same dummy map/unmap), so several
+     * invlpg never beat one mov cr3 here.
+     */
     private void flushTlb(long pages, long va) {
         if (pages == 0) return;
         if (pages == 1) cpu.flushTlbPage(va);
@@ -314,20 +316,29 @@ public final class Mm {
 
     // ---- exit ----------------------------------------------------------------------------------
 
-    /** exit_mmap: unmaps every VMA (close called on each), then frees the tables and the CPU. */
+    /** exit_mmap: unmaps every VMA (close called on each; anonymous bytes go back to the pool), then frees the tables and the CPU. */
     public void exit() {
         if (dead) return;
         for (Vma v : List.copyOf(vmas.values())) remove(v);
         dead = true;
         machine.destroyCpu(cpu);
         table.destroy(machine.kernelPageTable());
-        anon.destroy();
     }
 
-    /** Anonymous bytes in use (for invariants). */
-    public long anonBytesInUse() {
-        return anon.inUse();
+    /** The VMAs and the present user PTEs, for invariant checks and reports. */
+    public MmSnapshot snapshot() {
+        List<MmSnapshot.VmaView> v = new ArrayList<>();
+        for (Vma vma : vmas.values()) v.add(new MmSnapshot.VmaView(vma.start(), vma.end(), vma.flags(), vma.pgoff(), vma.file()));
+        List<MmSnapshot.PteView> p = new ArrayList<>();
+        if (!dead) {
+            table.forEachPresent(0, TASK_SIZE, va -> {
+                long e = table.entry(va);
+                p.add(new MmSnapshot.PteView(va, e & PteFlag.FRAME_MASK, (e & PteFlag.RW) != 0));
+            });
+        }
+        return new MmSnapshot(List.copyOf(v), List.copyOf(p));
     }
+
 
     static long pageAlign(long v) {
         return (v + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);

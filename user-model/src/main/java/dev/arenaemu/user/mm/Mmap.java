@@ -23,6 +23,7 @@ public final class Mmap {
     public static long mmap(Mm mm, long addr, long len, int prot, long flags, MappableFile file, long offset) {
         if ((offset & (Mm.PAGE_SIZE - 1)) != 0) return Errno.EINVAL.neg();           // sys_mmap
         flags &= ~(MapFlag.EXECUTABLE.bit | MapFlag.DENYWRITE.bit);                  // ksys_mmap_pgoff
+        if (MapFlag.has(flags, MapFlag.FIXED_NOREPLACE)) flags |= MapFlag.FIXED.bit;  // do_mmap: NOREPLACE is a MAP_FIXED
         if (MapFlag.has(flags, MapFlag.ANONYMOUS)) file = null;
         long pgoff = offset >>> 12;
 
@@ -69,12 +70,12 @@ public final class Mmap {
      * not user address space here (-ENOMEM).
      */
     static long getUnmappedArea(Mm mm, MappableFile file, long addr, long len, long pgoff, long flags) {
-        if (len > Mm.TASK_SIZE) return Errno.ENOMEM.neg();
+        if (Long.compareUnsigned(len, Mm.TASK_SIZE) > 0) return Errno.ENOMEM.neg();
         long got = file != null
             ? file.getUnmappedArea(addr, len, pgoff, flags, mm::getUnmappedArea)
             : mm.getUnmappedArea(addr, len, flags);
         if (Errno.isErrValue(got)) return got;
-        if (got > Mm.TASK_SIZE - len) return Errno.ENOMEM.neg();
+        if (Long.compareUnsigned(got, Mm.TASK_SIZE - len) > 0) return Errno.ENOMEM.neg();
         if ((got & (Mm.PAGE_SIZE - 1)) != 0) return Errno.EINVAL.neg();
         if (got < Mm.MMAP_MIN_ADDR) return Errno.EPERM.neg();                          // cap_mmap_addr
         if (PhysicalMemory.inWindow(got, len)) return Errno.ENOMEM.neg();
@@ -94,6 +95,8 @@ public final class Mmap {
             err = file.mmap(vma);
             if (err != 0) return err;
             vma.setOps(file.vmOperations());
+            MappableFile.Backing b = file.backing(vma.start(), vma.end());
+            vma.setBytes(b.buffer(), b.offset());
         } else {
             mm.attachAnon(vma);
         }
@@ -120,11 +123,16 @@ public final class Mmap {
     static int unmapRange(Mm mm, long start, long end) {
         List<Vma> hit = mm.intersecting(start, end);
         if (hit.isEmpty()) return 0;
-        int[] err = new int[1];
         Vma first = hit.getFirst();
-        if (first.start() < start && mm.split(first, start, true, err) == null) return err[0];
+        if (first.start() < start) {
+            int err = mm.split(first, start, true);
+            if (err != 0) return err;
+        }
         Vma last = hit.getLast();
-        if (last.end() > end && mm.split(last, end, false, err) == null) return err[0];
+        if (last.end() > end) {
+            int err = mm.split(last, end, false);
+            if (err != 0) return err;
+        }
         for (Vma v : mm.intersecting(start, end)) mm.remove(v);
         return 0;
     }

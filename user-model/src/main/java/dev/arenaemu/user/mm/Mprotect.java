@@ -45,9 +45,14 @@ public final class Mprotect {
     /** mprotect_fixup: split off what lies outside [start, end), then change flags and PTEs. */
     static int fixup(Mm mm, Vma vma, long start, long end, long newFlags) {
         if (newFlags == vma.flags()) return 0;
-        int[] err = new int[1];
-        if (start != vma.start() && mm.split(vma, start, true, err) == null) return err[0];
-        if (end != vma.end() && mm.split(vma, end, false, err) == null) return err[0];
+        if (start != vma.start()) {
+            int err = mm.split(vma, start, true);
+            if (err != 0) return err;
+        }
+        if (end != vma.end()) {
+            int err = mm.split(vma, end, false);
+            if (err != 0) return err;
+        }
         vma.setFlags(newFlags);
         mm.reprotect(vma, start, end);
         return 0;

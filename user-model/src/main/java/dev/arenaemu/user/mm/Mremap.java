@@ -60,7 +60,7 @@ public final class Mremap {
     private static long mremapTo(Mm mm, long addr, long oldLen, long newAddr, long newLen, int flags) {
         boolean fixed = MremapFlag.has(flags, MremapFlag.FIXED);
         if ((newAddr & (Mm.PAGE_SIZE - 1)) != 0) return Errno.EINVAL.neg();
-        if (newLen > Mm.TASK_SIZE || Long.compareUnsigned(newAddr, Mm.TASK_SIZE - newLen) > 0) return Errno.EINVAL.neg();
+        if (Long.compareUnsigned(newLen, Mm.TASK_SIZE) > 0 || Long.compareUnsigned(newAddr, Mm.TASK_SIZE - newLen) > 0) return Errno.EINVAL.neg();
         if (addr + oldLen > newAddr && newAddr + newLen > addr) return Errno.EINVAL.neg();   // overlap
         if (fixed) {
             int ret = Mmap.unmapRange(mm, newAddr, newAddr + newLen);
@@ -107,7 +107,7 @@ public final class Mremap {
             mm.detach(vma);
             mm.insert(grown);
         } else {
-            mm.rekey(vma, vma.start(), newEnd, vma.pgoff());
+            mm.resize(vma, newEnd);
         }
     }
 
@@ -128,7 +128,7 @@ public final class Mremap {
             copyAnon(copy, fresh, oldLen);
             copy = fresh;
         } else {
-            copy.setRange(newAddr, newAddr + newLen, copy.pgoff());
+            copy.moveTo(newAddr, newAddr + newLen);
         }
         mm.insert(copy);
         if (copy.ops() != null) copy.ops().open(copy);
@@ -148,7 +148,7 @@ public final class Mremap {
         }
         if (MremapFlag.has(flags, MremapFlag.DONTUNMAP) && ret == newAddr) {
             // The old VMA stays, empty: its pages moved, so it faults in zero pages from now on.
-            if (vma.anonymous()) HostMemory.discard(vma.anonBuffer().memory().asSlice(vma.anonOffsetOf(oldAddr), oldLen));
+            if (vma.anonymous()) HostMemory.discard(vma.bytes().memory().asSlice(vma.bytesOffsetOf(oldAddr), oldLen));
             return ret;
         }
         int unmapped = Mmap.unmapRange(mm, oldAddr, oldAddr + oldLen);
@@ -156,8 +156,8 @@ public final class Mremap {
     }
 
     private static void copyAnon(Vma from, Vma to, long length) {
-        to.anonBuffer().memory().asSlice(to.anonOffsetOf(to.start()), length)
-            .copyFrom(from.anonBuffer().memory().asSlice(from.anonOffsetOf(from.start()), length));
+        to.bytes().memory().asSlice(to.bytesOffsetOf(to.start()), length)
+            .copyFrom(from.bytes().memory().asSlice(from.bytesOffsetOf(from.start()), length));
     }
 
     private static long pgoffAt(Vma vma, long addr) {

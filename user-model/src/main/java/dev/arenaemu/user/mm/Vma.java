@@ -22,8 +22,8 @@ public final class Vma implements VmArea {
     private final MappableFile file;      // null: anonymous
     private VmOperations ops;             // null until f_op->mmap succeeded, or anonymous
     private long start, end, flags, pgoff;
-    private HostBuffer anonBuffer;        // anonymous: the bytes, at anonOffset for start
-    private long anonOffset;
+    private HostBuffer bytes;             // what the region shows: bytes at bytesOffset for start
+    private long bytesOffset;
     private Object privateData;
     private boolean alive = true;
 
@@ -41,8 +41,8 @@ public final class Vma implements VmArea {
         Vma copy = new Vma(into, start, end, flags, pgoff, file);
         copy.ops = ops;
         copy.privateData = privateData;
-        copy.anonBuffer = anonBuffer;
-        copy.anonOffset = anonOffset;
+        copy.bytes = bytes;
+        copy.bytesOffset = bytesOffset;
         return copy;
     }
 
@@ -72,23 +72,33 @@ public final class Vma implements VmArea {
     public boolean contains(long address) { return address >= start && address < end; }
 
     void setOps(VmOperations ops) { this.ops = ops; }
-    /** New bounds; an anonymous VMA keeps showing the same bytes at the same addresses. */
+    /** New bounds over the same addresses (split, shrink): each address keeps showing the same bytes. */
     void setRange(long start, long end, long pgoff) {
-        if (anonBuffer != null) anonOffset += start - this.start;
+        bytesOffset += start - this.start;
         this.start = start;
         this.end = end;
         this.pgoff = pgoff;
     }
+
+    /** New addresses for the same contents (mremap move): the bytes follow the VMA. */
+    void moveTo(long start, long end) {
+        this.start = start;
+        this.end = end;
+    }
     void kill() { alive = false; }
 
-    /** Anonymous: the bytes this VMA shows, starting at {@code offset} for {@link #start()}. */
-    void setAnon(HostBuffer buffer, long offset) {
-        this.anonBuffer = buffer;
-        this.anonOffset = offset;
+    /**
+     * The host bytes this VMA shows (its Unicorn region), from {@code offset} for {@link #start()}:
+     * an anonymous slice, or the file's {@link MappableFile#backing} taken at mmap time, which
+     * then follows the VMA through splits and moves as file offsets (vm_pgoff) do.
+     */
+    void setBytes(HostBuffer buffer, long offset) {
+        this.bytes = buffer;
+        this.bytesOffset = offset;
     }
-    HostBuffer anonBuffer() { return anonBuffer; }
-    /** Anonymous: where the byte at {@code address} lives in {@link #anonBuffer()}. */
-    long anonOffsetOf(long address) { return anonOffset + (address - start); }
+    HostBuffer bytes() { return bytes; }
+    /** Where the byte at {@code address} lives in {@link #bytes()}. */
+    long bytesOffsetOf(long address) { return bytesOffset + (address - start); }
 
     @Override
     public String toString() {

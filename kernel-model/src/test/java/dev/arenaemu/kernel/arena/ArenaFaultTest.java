@@ -1,0 +1,165 @@
+package dev.arenaemu.kernel.arena;
+
+import dev.arenaemu.kernel.KernelEra;
+import dev.arenaemu.kernel.inject.InjectionSite;
+import dev.arenaemu.kernel.mm.VmFaultResult;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.lang.foreign.ValueLayout;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** arena_vm_fault (§5.1 E3, §5.3 E5; catalogue 28, 29, 30, 31, 32, 34). */
+class ArenaFaultTest {
+    private static final long X = 0x1000_0000_0000L;
+    private ArenaFixture fx;
+
+    @AfterEach
+    void close() {
+        if (fx != null) fx.close();
+    }
+
+    private Arena mapped(KernelEra era, int flags) {
+        fx = new ArenaFixture(era);
+        Arena arena = fx.create(ArenaAttr.of(4, flags, 0));
+        fx.mmap(arena, X, 4 * Arena.PAGE_SIZE);
+        return arena;
+    }
+
+    private static RecordingVma vmaOf(Arena arena) {
+        return (RecordingVma) arena.vmaList().getLast().vma();
+    }
+
+    @ParameterizedTest
+    @EnumSource(KernelEra.class)
+    void scenario28_userFaultAllocatesAZeroPageSharedWithBpf(KernelEra era) {
+        Arena arena = mapped(era, 0);
+        RecordingVma vma = vmaOf(arena);
+        VmFaultResult.Page page = assertInstanceOf(VmFaultResult.Page.class, vma.touch(arena, X + 0x2000, false));
+        assertEquals(arena.kernVm().pageAt(arena.kernelAddress(X + 0x2000)), page.phys(), "installed in the kernel range");
+        assertEquals(0, fx.kernel.frames().bytes(page.phys()).get(ValueLayout.JAVA_LONG, 0));
+        assertFalse(arena.isFree(2));
+        assertEquals(2, fx.kernel.frames().refcount(page.phys()));
+        fx.kernel.frames().bytes(page.phys()).set(ValueLayout.JAVA_LONG, 0, 77);
+        assertEquals(77, fx.kernelLoad(arena.kernelAddress(X + 0x2000)), "BPF sees the user's write");
+        fx.kernelStore(arena.kernelAddress(X + 0x2000), 78);
+        assertEquals(78, fx.kernel.frames().bytes(page.phys()).get(ValueLayout.JAVA_LONG, 0), "and the user sees BPF's");
+        assertEquals(era == KernelEra.LATEST ? 4096 : 0, arena.memUsage());
+    }
+
+    @ParameterizedTest
+    @EnumSource(KernelEra.class)
+    void scenario29_segvOnFaultRefusesUnpopulatedPages(KernelEra era) {
+        Arena arena = mapped(era, ArenaAttr.BPF_F_SEGV_ON_FAULT);
+        long used = fx.kernel.frames().used();
+        assertEquals(VmFaultResult.SIGSEGV, vmaOf(arena).touch(arena, X + 0x2000, false));
+        assertEquals(used, fx.kernel.frames().used(), "no page left behind");
+        assertTrue(arena.isFree(2));
+    }
+
+    @ParameterizedTest
+    @EnumSource(KernelEra.class)
+    void scenario30_segvOnFaultStillMapsBpfPages(KernelEra era) {
+        Arena arena = mapped(era, ArenaAttr.BPF_F_SEGV_ON_FAULT);
+        long p = arena.allocPages(0, 1, -1, 0);
+        fx.kernelStore(arena.kernelAddress(p), 42);
+        VmFaultResult.Page page = assertInstanceOf(VmFaultResult.Page.class, vmaOf(arena).touch(arena, p, false));
+        assertEquals(42, fx.kernel.frames().bytes(page.phys()).get(ValueLayout.JAVA_LONG, 0));
+    }
+
+    @Test
+    void scenario31_v613PageAllocationFailureIsSigsegvAndRestoresTheFreeSet() {
+        Arena arena = mapped(KernelEra.V6_13, 0);
+        fx.kernel.faultInjection().failNth(InjectionSite.PAGE_ALLOC, 1);
+        assertEquals(VmFaultResult.SIGSEGV, vmaOf(arena).touch(arena, X + 0x2000, false));
+        assertTrue(arena.isFree(2));
+        assertEquals(0, fx.kernel.frames().used());
+    }
+
+    @Test
+    void scenario31_latestPageAllocationFailureIsOomAndTheRetrySucceeds() {
+        Arena arena = mapped(KernelEra.LATEST, 0);
+        fx.kernel.faultInjection().failNth(InjectionSite.PAGE_ALLOC, 1);
+        assertEquals(VmFaultResult.OOM, vmaOf(arena).touch(arena, X + 0x2000, false));
+        assertTrue(arena.isFree(2));
+        assertInstanceOf(VmFaultResult.Page.class, vmaOf(arena).touch(arena, X + 0x2000, false));
+    }
+
+    @Test
+    void scenario31_latestPreallocatesEvenWithSegvOnFault() {
+        Arena arena = mapped(KernelEra.LATEST, ArenaAttr.BPF_F_SEGV_ON_FAULT);
+        fx.kernel.faultInjection().failNth(InjectionSite.PAGE_ALLOC, 1);
+        assertEquals(VmFaultResult.OOM, vmaOf(arena).touch(arena, X + 0x2000, false), "allocation comes before the flag test in E5");
+    }
+
+    @ParameterizedTest
+    @EnumSource(KernelEra.class)
+    void scenario32_kernelMapFailureIsSigsegvPageReleasedFreeSetRestored(KernelEra era) {
+        Arena arena = mapped(era, 0);
+        long used = fx.kernel.frames().used();
+        fx.kernel.faultInjection().failNth(InjectionSite.KERNEL_PTE_INSTALL, 1);
+        assertEquals(VmFaultResult.SIGSEGV, vmaOf(arena).touch(arena, X + 0x2000, false));
+        assertEquals(used, fx.kernel.frames().used());
+        assertTrue(arena.isFree(2));
+        assertTrue(arena.snapshot().kernelPages().isEmpty());
+    }
+
+    @Test
+    void rangeTreeSplitFailureInFaultIsSigsegvInV613AndOomInLatest() {
+        Arena old = mapped(KernelEra.V6_13, 0);
+        fx.kernel.faultInjection().failNth(InjectionSite.RANGE_TREE_NODE, 1);
+        assertEquals(VmFaultResult.SIGSEGV, vmaOf(old).touch(old, X + 0x1000, false));
+        fx.close();
+        Arena latest = mapped(KernelEra.LATEST, 0);
+        fx.kernel.faultInjection().failNth(InjectionSite.RANGE_TREE_NODE, 1);
+        assertEquals(VmFaultResult.OOM, vmaOf(latest).touch(latest, X + 0x1000, false));
+        assertEquals(1, fx.kernel.frames().used(), "only the scratch page: the preallocated page was given back");
+    }
+
+    @ParameterizedTest
+    @EnumSource(KernelEra.class)
+    void scenario34_twoVmasFaultTheSamePage(KernelEra era) {
+        Arena arena = mapped(era, 0);
+        RecordingVma u = vmaOf(arena);
+        RecordingVma u2 = fx.mmap(arena, X, 4 * Arena.PAGE_SIZE);
+        VmFaultResult.Page a = assertInstanceOf(VmFaultResult.Page.class, u.touch(arena, X + 0x1000, true));
+        fx.kernel.frames().bytes(a.phys()).set(ValueLayout.JAVA_LONG, 0, 7);
+        VmFaultResult.Page b = assertInstanceOf(VmFaultResult.Page.class, u2.touch(arena, X + 0x1000, false));
+        assertEquals(a.phys(), b.phys());
+        assertEquals(3, fx.kernel.frames().refcount(a.phys()));
+        assertEquals(2, fx.kernel.frames().mapcount(a.phys()));
+        assertEquals(7, fx.kernelLoad(arena.kernelAddress(X + 0x1000)));
+    }
+
+    @Test
+    void latestScratchPageMakesTheUserFaultSigsegvAndIsReplacedByAlloc() {
+        Arena arena = mapped(KernelEra.LATEST, 0);
+        long k = arena.kernelAddress(X + 0x1000);
+        assertTrue(arena.handleKernelFault(k + 16));
+        assertEquals(arena.scratchPage(), arena.kernVm().pageAt(k));
+        fx.kernelStore(k, 99);   // lands in the arena buffer at that offset (Unicorn 2.0.1), not in the scratch frame
+        assertEquals(VmFaultResult.SIGSEGV, vmaOf(arena).touch(arena, X + 0x1000, false));
+        assertEquals(0, arena.memUsage(), "scratch is never counted");
+        assertEquals(X + 0x1000, arena.allocPages(X + 0x1000, 1, -1, 0), "alloc replaces the scratch PTE");
+        assertEquals(0, fx.kernelLoad(k), "fresh zero page, old scratch bytes scrubbed");
+        assertTrue(fx.kernel.events().isEmpty(), "scrubbing is not a use-after-free");
+        assertEquals(4096, arena.memUsage());
+    }
+
+    @Test
+    void scratchPageOnlyExistsInLatestAndOnlyInsideTheWindow() {
+        Arena latest = mapped(KernelEra.LATEST, 0);
+        assertFalse(latest.handleKernelFault(latest.kernVmStart() - 8), "lower guard is not recovered");
+        assertTrue(latest.handleKernelFault(latest.kernVmStart() + Arena.SZ_4G + 8), "upper half-guard is");
+        latest.freePages(X, 4);
+        fx.close();
+        Arena old = mapped(KernelEra.V6_13, 0);
+        assertFalse(old.handleKernelFault(old.kernVmStart()));
+    }
+}

@@ -1,0 +1,103 @@
+package dev.arenaemu.kernel.arena;
+
+import dev.arenaemu.emulator.paging.Pte;
+import dev.arenaemu.kernel.KernelEra;
+import dev.arenaemu.kernel.inject.InjectionSite;
+import dev.arenaemu.kernel.mm.MappableFile;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The arena against the real machine: kernel PTEs in the kernel page table, CPL0 instructions on
+ * the kernel CPU through kern_vm_start, TLB flushes on removal.
+ */
+class ArenaMachineTest {
+    private static final long X = 0x1000_0000_0000L;
+    private ArenaFixture fx;
+
+    @AfterEach
+    void close() {
+        if (fx != null) fx.close();
+    }
+
+    private Arena mapped(KernelEra era, long pages) {
+        fx = new ArenaFixture(era);
+        Arena arena = fx.create(ArenaAttr.of(pages, 0, 0));
+        fx.mmap(arena, X, pages * Arena.PAGE_SIZE);
+        return arena;
+    }
+
+    @ParameterizedTest
+    @EnumSource(KernelEra.class)
+    void allocatedPageIsAKernelPteWhoseBytesCpl0Reads(KernelEra era) {
+        Arena arena = mapped(era, 8);
+        long p = arena.allocPages(X + 0x3000, 1, -1, 0);
+        long k = arena.kernVmStart() + 0x3000;
+        Pte pte = fx.machine.kernelPageTable().walk(k);
+        assertTrue(pte.present() && pte.writable() && !pte.user(), "supervisor RW kernel PTE: " + pte);
+        assertEquals(arena.kernVm().frameFor(k), pte.frame());
+        fx.kernel.frames().bytes(pte.frame()).set(ValueLayout.JAVA_LONG, 8, 0x1122_3344_5566_7788L);
+        assertEquals(0x1122_3344_5566_7788L, fx.kernelLoad(arena.kernelAddress(p) + 8));
+        assertTrue(fx.kernelFaults.isEmpty());
+    }
+
+    @ParameterizedTest
+    @EnumSource(KernelEra.class)
+    void userBackingShowsTheSameFrameAsTheKernelPte(KernelEra era) {
+        Arena arena = mapped(era, 8);
+        arena.allocPages(X + 0x5000, 1, -1, 0);
+        MappableFile.Backing backing = arena.backing(X, X + 8 * Arena.PAGE_SIZE);
+        long frame = arena.kernVm().pageAt(arena.kernelAddress(X + 0x5000));
+        assertEquals(frame, backing.buffer().phys(backing.offset() + 0x5000));
+    }
+
+    @ParameterizedTest
+    @EnumSource(KernelEra.class)
+    void bulkFreeFlushesEveryCachedTranslation(KernelEra era) {
+        Arena arena = mapped(era, 64);
+        long p = arena.allocPages(0, 40, -1, 0);   // more pages than the single-page flush ceiling
+        for (int i = 0; i < 40; i++) fx.kernelStore(arena.kernelAddress(p + i * 4096L), i + 1);
+        for (int i = 0; i < 40; i++) assertEquals(i + 1, fx.kernelLoad(arena.kernelAddress(p + i * 4096L)));
+        arena.freePages(p, 40);
+        for (int i = 0; i < 40; i++) assertEquals(0, fx.kernelLoad(arena.kernelAddress(p + i * 4096L)), "page " + i);
+        assertEquals(40, fx.kernelFaults.size());
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = InjectionSite.class, names = {"PAGE_ALLOC", "KERNEL_PTE_INSTALL", "PAGE_ARRAY_ALLOC"})
+    void injectedAllocationFailureLeavesNoPteNoFrameNoFreeSetChange(InjectionSite site) {
+        for (KernelEra era : KernelEra.values()) {
+            Arena arena = mapped(era, 8);
+            long framesBefore = fx.kernel.frames().used();
+            List<RangeTree.Run> freeBefore = arena.freeRuns();
+            fx.kernel.faultInjection().failNth(site, site == InjectionSite.PAGE_ARRAY_ALLOC ? 1 : 2);   // one array per call, one page/PTE per page
+            assertEquals(0, arena.allocPages(0, 3, -1, 0), era + " " + site);
+            List<Long> kernelPtes = new java.util.ArrayList<>();
+            fx.machine.kernelPageTable().forEachPresent(arena.kernVm().addr(), arena.kernVm().addr() + arena.kernVm().size(), kernelPtes::add);
+            assertTrue(kernelPtes.isEmpty(), "kernel page table has no arena PTE: " + kernelPtes);
+            assertEquals(framesBefore, fx.kernel.frames().used());
+            assertEquals(freeBefore, arena.freeRuns());
+            assertEquals(0, fx.kernelLoad(arena.kernVmStart()));
+            fx.close();
+            fx = null;
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(KernelEra.class)
+    void guardHalvesAreRegionsWithoutPtes(KernelEra era) {
+        Arena arena = mapped(era, 8);
+        assertEquals(0, fx.kernelLoad(arena.kernVmStart() - 8), "lower guard faults (no #UNMAPPED)");
+        assertEquals(0, fx.kernelLoad(arena.kernVmStart() + Arena.SZ_4G + 8), "upper guard faults");
+        assertEquals(2, fx.kernelFaults.size());
+        assertFalse(fx.kernelFaults.getFirst().noRegion(), "a real #PF from the page walk");
+    }
+}

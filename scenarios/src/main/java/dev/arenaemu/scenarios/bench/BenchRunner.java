@@ -1,0 +1,108 @@
+package dev.arenaemu.scenarios.bench;
+
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.BenchmarkList;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.format.OutputFormat;
+import org.openjdk.jmh.runner.format.OutputFormatFactory;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
+import org.openjdk.jmh.util.Statistics;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * {@code ./arena-emu bench [NAME...]}: runs the JMH benchmarks of this package and prints one
+ * line per benchmark. A NAME is a regular expression found in the benchmark's name
+ * ({@code EmulatorBench}, {@code faultFixup}, {@code Emulator.*Retry}); none means all.
+ *
+ * <p>Settings keep the whole set within minutes on two cores: one fork (the JVM is started again
+ * from the same class path, the shaded jar included), 3 warm-up and 5 measured iterations of
+ * one second each.
+ */
+public final class BenchRunner {
+    private static final String PACKAGE = BenchRunner.class.getPackageName();
+
+    private BenchRunner() {}
+
+    /** Runs the selected benchmarks; returns a process exit status (0 ok, 1 a benchmark failed, 2 none matched). */
+    public static int run(List<String> names, PrintStream out) {
+        return run(names, out, defaults());
+    }
+
+    /** For tests: the same with other iteration settings. */
+    static int run(List<String> names, PrintStream out, ChainedOptionsBuilder settings) {
+        for (String name : names) {
+            if (name.startsWith("-")) {
+                out.println("bench: unknown option " + name + " (usage: bench [NAME...], NAME a regular expression)");
+                return 2;
+            }
+        }
+        List<String> includes = (names.isEmpty() ? List.of(".*") : names).stream()
+            .map(p -> Pattern.quote(PACKAGE + ".") + ".*(?:" + p + ")").toList();
+        OutputFormat silent = OutputFormatFactory.createFormatInstance(out, VerboseMode.SILENT);
+        if (BenchmarkList.defaultList().find(silent, includes, List.of()).isEmpty()) {
+            out.println("bench: no benchmark matches " + names);
+            return 2;
+        }
+        includes.forEach(settings::include);
+        Collection<RunResult> results;
+        try {
+            results = new Runner(settings.build()).run();
+        } catch (RunnerException e) {
+            out.println("bench: failed: " + e + (e.getCause() != null ? " caused by " + e.getCause() : ""));
+            return 1;
+        }
+        if (results.isEmpty()) {
+            out.println("bench: no benchmark matches " + names);
+            return 2;
+        }
+        printTable(results, out);
+        return 0;
+    }
+
+    static ChainedOptionsBuilder defaults() {
+        return new OptionsBuilder()
+            .forks(1)
+            .jvmArgsAppend("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xss4m")
+            .warmupIterations(3).warmupTime(TimeValue.seconds(1))
+            .measurementIterations(5).measurementTime(TimeValue.seconds(1))
+            .shouldFailOnError(true)
+            .verbosity(VerboseMode.SILENT);
+    }
+
+    private static void printTable(Collection<RunResult> results, PrintStream out) {
+        List<RunResult> sorted = new ArrayList<>(results);
+        sorted.sort(Comparator.comparing(r -> r.getParams().getBenchmark()));
+        out.printf("%-42s %-6s %10s %10s %10s %10s %9s  %s%n", "benchmark", "mode", "score", "p50", "p90", "p99", "samples", "unit");
+        for (RunResult r : sorted) {
+            Result<?> primary = r.getPrimaryResult();
+            Statistics st = primary.getStatistics();
+            String name = r.getParams().getBenchmark().substring(PACKAGE.length() + 1);
+            String mode = r.getParams().getMode().shortLabel();
+            out.printf("%-42s %-6s %10s %10s %10s %10s %9d  %s%n", name, mode, fmt(primary.getScore()),
+                fmt(st.getPercentile(50)), fmt(st.getPercentile(90)), fmt(st.getPercentile(99)), st.getN(), primary.getScoreUnit());
+        }
+    }
+
+    private static String fmt(double v) {
+        if (Double.isNaN(v)) return "-";
+        if (v >= 100) return String.format("%.0f", v);
+        if (v >= 1) return String.format("%.2f", v);
+        return String.format("%.3f", v);
+    }
+
+    /** Until the CLI's {@code bench} command calls {@link #run}, this runs it directly. */
+    public static void main(String[] args) {
+        System.exit(run(List.of(args), System.out));
+    }
+}

@@ -1,0 +1,181 @@
+package dev.arenaemu.scenarios.bench;
+
+import dev.arenaemu.emulator.cpu.Budget;
+import dev.arenaemu.emulator.cpu.Cpu;
+import dev.arenaemu.emulator.cpu.Machine;
+import dev.arenaemu.emulator.cpu.RunResult;
+import dev.arenaemu.emulator.cpu.Stubs;
+import dev.arenaemu.emulator.ffm.Unicorn;
+import dev.arenaemu.emulator.ffm.X86Reg;
+import dev.arenaemu.emulator.memory.HostBuffer;
+import dev.arenaemu.emulator.paging.PageTable;
+import dev.arenaemu.emulator.paging.PteFlag;
+import dev.arenaemu.emulator.trap.FaultResolution;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The emulator's fault path, one #PF per operation: a guest loop on the kernel CPU touches
+ * {@link #PAGES} absent pages per invocation and the Java handler answers every fault. Figures
+ * compare with unicorn-2.0.1-notes.md §0 (FFM: ~2.5 µs install-and-retry, ~0.85 µs fixup).
+ * The last two measure a whole Cpu.run and raw uc_emu_start with and without a timeout.
+ */
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+public class EmulatorBench {
+    static final int PAGES = 1024;
+    static final long KERNEL_VA = 0xFFFF_C900_0000_0000L;
+
+    @State(Scope.Thread)
+    public static class KernelFaults {
+        Machine machine;
+        Cpu cpu;
+        PageTable table;
+        HostBuffer data;
+        Stubs.Stub readLoop, writeLoop, fixupLoop;
+
+        @Setup(Level.Trial)
+        public void boot() {
+            machine = new Machine();
+            cpu = machine.kernelCpu();
+            table = machine.kernelPageTable();
+            data = machine.allocate("bench data", PAGES * 4096L);
+            cpu.mapRegion(KERNEL_VA, data.size(), data, 0);
+            readLoop = machine.stubs().kernel(code(
+                0x48, 0x8B, 0x07,                      // loop: mov rax, [rdi]
+                0x48, 0x81, 0xC7, 0x00, 0x10, 0, 0,    //       add rdi, 0x1000
+                0x48, 0xFF, 0xC9,                      //       dec rcx
+                0x75, 0xF1));                          //       jnz loop
+            writeLoop = machine.stubs().kernel(code(
+                0x48, 0x89, 0x07,                      // loop: mov [rdi], rax
+                0x48, 0x81, 0xC7, 0x00, 0x10, 0, 0,    //       add rdi, 0x1000
+                0x48, 0xFF, 0xC9,                      //       dec rcx
+                0x75, 0xF1));                          //       jnz loop
+            fixupLoop = machine.stubs().kernel(code(
+                0x48, 0x8B, 0x07,                      // loop: mov rax, [rdi]   (always faults: fixed up)
+                0x48, 0xFF, 0xC9,                      //       dec rcx
+                0x75, 0xF8));                          //       jnz loop
+        }
+
+        /** Every page absent again, and no stale translation left. */
+        @Setup(Level.Invocation)
+        public void unmapAll() {
+            for (int p = 0; p < PAGES; p++) table.unmap(KERNEL_VA + 4096L * p);
+            cpu.flushTlbAll();
+        }
+
+        @TearDown(Level.Trial)
+        public void shutdown() {
+            machine.close();
+        }
+
+        RunResult runLoop(Stubs.Stub loop) {
+            cpu.reg(X86Reg.RDI, KERNEL_VA);
+            cpu.reg(X86Reg.RCX, PAGES);
+            RunResult r = cpu.run(loop.address(), loop.end(), Budget.DEFAULT);
+            if (!(r instanceof RunResult.Returned)) throw new IllegalStateException("benchmark loop ended with " + r);
+            return r;
+        }
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(PAGES)
+    public RunResult readFaultInstallRetry(KernelFaults s) {
+        s.cpu.setFaultHandler((fault, cpu) -> {
+            s.table.map(fault.address(), s.data.phys(fault.address() - KERNEL_VA), PteFlag.RW);
+            return FaultResolution.RETRY;
+        });
+        return s.runLoop(s.readLoop);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(PAGES)
+    public RunResult writeFaultInstallRetry(KernelFaults s) {
+        s.cpu.setFaultHandler((fault, cpu) -> {
+            s.table.map(fault.address(), s.data.phys(fault.address() - KERNEL_VA), PteFlag.RW);
+            return FaultResolution.RETRY;
+        });
+        return s.runLoop(s.writeLoop);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(PAGES)
+    public RunResult faultFixup(KernelFaults s) {
+        s.cpu.setFaultHandler((fault, cpu) -> new FaultResolution.Fixup(fault.rip() + 3, X86Reg.RAX));
+        return s.runLoop(s.fixupLoop);
+    }
+
+    /** A kernel CPU with a one-nop stub, for the fixed cost of a run. */
+    @State(Scope.Thread)
+    public static class NopRun {
+        Machine machine;
+        Stubs.Stub nop;
+
+        @Setup(Level.Trial)
+        public void boot() {
+            machine = new Machine();
+            nop = machine.stubs().kernel(code(0x90));
+        }
+
+        @TearDown(Level.Trial)
+        public void shutdown() {
+            machine.close();
+        }
+    }
+
+    /** One Cpu.run of a single nop with no wall budget: the fixed cost every guest call pays. */
+    @Benchmark
+    public RunResult runNopShortBudget(NopRun s) {
+        return s.machine.kernelCpu().run(s.nop.address(), s.nop.end(), Budget.SHORT);
+    }
+
+    /** The same with the default budget, whose wall-clock limit the JVM-wide watchdog enforces. */
+    @Benchmark
+    public RunResult runNopDefaultBudget(NopRun s) {
+        return s.machine.kernelCpu().run(s.nop.address(), s.nop.end(), Budget.DEFAULT);
+    }
+
+    /** Raw uc_emu_start of one nop, no timeout and a 1 s timeout (2.0.1 starts a timer thread per call). */
+    @State(Scope.Thread)
+    public static class RawEngine {
+        Unicorn uc;
+
+        @Setup(Level.Trial)
+        public void open() {
+            uc = new Unicorn();
+            uc.memMap(0x1000, 0x1000, Unicorn.PROT_ALL);
+            uc.memWrite(0x1000, new byte[] {(byte) 0x90});
+        }
+
+        @TearDown(Level.Trial)
+        public void close() {
+            uc.close();
+        }
+    }
+
+    @Benchmark
+    public void ucEmuStartNoTimeout(RawEngine e) {
+        e.uc.start(0x1000, 0x1001, 0, 0);
+    }
+
+    @Benchmark
+    public void ucEmuStartWithTimeout(RawEngine e) {
+        e.uc.start(0x1000, 0x1001, 1_000_000, 0);
+    }
+
+    static byte[] code(int... bytes) {
+        byte[] out = new byte[bytes.length];
+        for (int i = 0; i < bytes.length; i++) out[i] = (byte) bytes[i];
+        return out;
+    }
+}
