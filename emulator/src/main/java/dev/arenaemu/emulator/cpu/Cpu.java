@@ -157,6 +157,8 @@ public final class Cpu implements AutoCloseable {
             long rip = begin;
             while (true) {
                 if (watched && wallExpired) return new RunResult.BudgetExhausted(RunResult.Limit.WALL_CLOCK, rip);
+                // Always a count: once an engine has counted, Unicorn 2.0.1 cannot stop a later
+                // uncounted run from another thread (its own timeout included), see README.
                 int err = uc.startRaw(rip, until, 0, budget.instructions());
                 if (stopResult != null) return stopResult;
                 switch (err) {

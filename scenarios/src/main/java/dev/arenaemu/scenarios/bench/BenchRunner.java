@@ -83,13 +83,13 @@ public final class BenchRunner {
     private static void printTable(Collection<RunResult> results, PrintStream out) {
         List<RunResult> sorted = new ArrayList<>(results);
         sorted.sort(Comparator.comparing(r -> r.getParams().getBenchmark()));
-        out.printf("%-42s %-6s %10s %10s %10s %10s %9s  %s%n", "benchmark", "mode", "score", "p50", "p90", "p99", "samples", "unit");
+        out.printf("%-50s %-6s %10s %10s %10s %10s %9s  %s%n", "benchmark", "mode", "score", "p50", "p90", "p99", "samples", "unit");
         for (RunResult r : sorted) {
             Result<?> primary = r.getPrimaryResult();
             Statistics st = primary.getStatistics();
             String name = r.getParams().getBenchmark().substring(PACKAGE.length() + 1);
             String mode = r.getParams().getMode().shortLabel();
-            out.printf("%-42s %-6s %10s %10s %10s %10s %9d  %s%n", name, mode, fmt(primary.getScore()),
+            out.printf("%-50s %-6s %10s %10s %10s %10s %9d  %s%n", name, mode, fmt(primary.getScore()),
                 fmt(st.getPercentile(50)), fmt(st.getPercentile(90)), fmt(st.getPercentile(99)), st.getN(), primary.getScoreUnit());
         }
     }

@@ -5,6 +5,7 @@ import dev.arenaemu.emulator.cpu.Cpu;
 import dev.arenaemu.emulator.cpu.Machine;
 import dev.arenaemu.emulator.cpu.RunResult;
 import dev.arenaemu.emulator.cpu.Stubs;
+import dev.arenaemu.emulator.ffm.HostMemory;
 import dev.arenaemu.emulator.ffm.Unicorn;
 import dev.arenaemu.emulator.ffm.X86Reg;
 import dev.arenaemu.emulator.memory.HostBuffer;
@@ -27,8 +28,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * The emulator's fault path, one #PF per operation: a guest loop on the kernel CPU touches
  * {@link #PAGES} absent pages per invocation and the Java handler answers every fault. Figures
- * compare with unicorn-2.0.1-notes.md §0 (FFM: ~2.5 µs install-and-retry, ~0.85 µs fixup).
- * The last two measure a whole Cpu.run and raw uc_emu_start with and without a timeout.
+ * compare with unicorn-2.0.1-notes.md §0 (FFM: ~2.5 µs install-and-retry, ~0.85 µs fixup), whose
+ * install-and-retry figure includes the host's first touch of each page (the FreshHostPage variant).
+ * The others measure a whole Cpu.run, raw uc_emu_start with and without a timeout, and what
+ * an instruction count costs a register loop (per iteration: dec + jnz).
  */
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -82,9 +85,24 @@ public class EmulatorBench {
         RunResult runLoop(Stubs.Stub loop) {
             cpu.reg(X86Reg.RDI, KERNEL_VA);
             cpu.reg(X86Reg.RCX, PAGES);
+            long before = cpu.faultCount();
             RunResult r = cpu.run(loop.address(), loop.end(), Budget.DEFAULT);
             if (!(r instanceof RunResult.Returned)) throw new IllegalStateException("benchmark loop ended with " + r);
+            long faults = cpu.faultCount() - before;
+            if (faults != PAGES) throw new IllegalStateException("expected " + PAGES + " faults per loop, saw " + faults);
             return r;
+        }
+    }
+
+    /**
+     * Like {@link KernelFaults}, but the host also drops the data pages before each loop, so each
+     * fault includes the host's first touch of a zeroed page, as a fresh arena page does.
+     */
+    @State(Scope.Thread)
+    public static class FreshHostPages extends KernelFaults {
+        @Setup(Level.Invocation)
+        public void discardHostPages() {
+            HostMemory.discard(data.memory());
         }
     }
 
@@ -96,6 +114,12 @@ public class EmulatorBench {
             return FaultResolution.RETRY;
         });
         return s.runLoop(s.readLoop);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(PAGES)
+    public RunResult readFaultInstallRetryFreshHostPage(FreshHostPages s) {
+        return readFaultInstallRetry(s);
     }
 
     @Benchmark
@@ -155,6 +179,9 @@ public class EmulatorBench {
             uc = new Unicorn();
             uc.memMap(0x1000, 0x1000, Unicorn.PROT_ALL);
             uc.memWrite(0x1000, new byte[] {(byte) 0x90});
+            uc.memWrite(0x1010, code(
+                0x48, 0xFF, 0xC9,                      // loop: dec rcx
+                0x75, 0xFB));                          //       jnz loop
         }
 
         @TearDown(Level.Trial)
@@ -171,6 +198,24 @@ public class EmulatorBench {
     @Benchmark
     public void ucEmuStartWithTimeout(RawEngine e) {
         e.uc.start(0x1000, 0x1001, 1_000_000, 0);
+    }
+
+    static final int LOOP_ITERATIONS = 1_000_000;
+
+    /** A million-iteration register loop (2 M instructions) without an instruction count. */
+    @Benchmark
+    @OperationsPerInvocation(LOOP_ITERATIONS)
+    public void ucLoopNoCount(RawEngine e) {
+        e.uc.regWrite(X86Reg.RCX, LOOP_ITERATIONS);
+        e.uc.start(0x1010, 0x1015, 0, 0);
+    }
+
+    /** The same loop with a count (what every Cpu.run passes for its instruction budget). */
+    @Benchmark
+    @OperationsPerInvocation(LOOP_ITERATIONS)
+    public void ucLoopWithCount(RawEngine e) {
+        e.uc.regWrite(X86Reg.RCX, LOOP_ITERATIONS);
+        e.uc.start(0x1010, 0x1015, 0, 1L << 40);
     }
 
     static byte[] code(int... bytes) {
