@@ -100,9 +100,11 @@ public final class ScenarioReader {
         Expect fin = o.opt("final").isPresent() ? expect(o.req("final"), "\"final\"", true) : Expect.none(o.where());
         Set<String> violations = names(o.array("expect_violations"), "expect_violations", Scenario.INVARIANTS);
         Set<String> reports = names(o.array("expect_kernel_reports"), "expect_kernel_reports", Scenario.KERNEL_REPORTS);
+        Set<String> caps = o.has("capabilities") ? names(o.array("capabilities"), "capabilities", Scenario.CAPABILITIES)
+            : new LinkedHashSet<>(Scenario.CAPABILITIES);
         o.finish();
         List<String> initial = procNodes.isEmpty() ? List.of("U") : procNodes.stream().map(n -> ((Node.Str) n).value()).toList();
-        return new Scenario(file, name, description, eras, seed, initial, programs, inject, List.copyOf(steps), fin, maxInstructions, violations, reports);
+        return new Scenario(file, name, description, eras, seed, initial, programs, inject, List.copyOf(steps), fin, maxInstructions, violations, reports, caps);
     }
 
     private static Set<String> names(List<Node> nodes, String field, List<String> allowed) throws ScenarioException {
@@ -288,10 +290,21 @@ public final class ScenarioReader {
                 yield new Step.KfuncCall(c, k, optArg(s, "addr", 0), arg(s.req("page_cnt"), "page_cnt"), optArg(s, "node_id", -1),
                     optArg(s, "flags", 0));
             }
+            case "map_op" -> {
+                Node on = s.req("name");
+                String name = ObjectReader.asString(on, "name");
+                Step.MapOp mapOp = null;
+                for (Step.MapOp m : Step.MapOp.values()) if (m.label.equals(name)) mapOp = m;
+                if (mapOp == null) {
+                    throw new ScenarioException(on.where(), "unknown map operation \"" + name
+                        + "\" (known: lookup, update, delete, get_next_key, push, pop, peek, freeze, direct_value_addr)");
+                }
+                yield new Step.MapOperation(c, mapOp, optArg(s, "offset", 0));
+            }
             case "flush_tlb" -> new Step.FlushTlb(c, s.has("process") ? Optional.of(process(s)) : Optional.empty());
             case "checkpoint" -> new Step.Checkpoint(c, s.optString("label").orElse("checkpoint " + index));
             default -> throw new ScenarioException(s.req("op").where(), "unknown step op \"" + op
-                + "\" (known: create_arena, mmap, munmap, mprotect, mremap, fork, exit, read, write, copy, run_code, run_program, kfunc, flush_tlb, checkpoint)");
+                + "\" (known: create_arena, mmap, munmap, mprotect, mremap, fork, exit, read, write, copy, run_code, run_program, kfunc, map_op, flush_tlb, checkpoint)");
         };
         s.finish();
         bind.ifPresent(symbols::add);

@@ -72,6 +72,23 @@ public sealed interface Step {
      */
     record KfuncCall(Common common, Kfunc kfunc, Arg addr, Arg pageCount, Arg nodeId, Arg flags) implements Step {}
 
+    enum MapOp {
+        LOOKUP("lookup"), UPDATE("update"), DELETE("delete"), GET_NEXT_KEY("get_next_key"), PUSH("push"), POP("pop"),
+        PEEK("peek"), FREEZE("freeze"), DIRECT_VALUE_ADDR("direct_value_addr");
+
+        public final String label;
+
+        MapOp(String label) {
+            this.label = label;
+        }
+    }
+
+    /**
+     * (map_op) a generic BPF map operation on the arena (spec §3.1): the element operations,
+     * BPF_MAP_FREEZE, or map_direct_value_addr(offset) as the verifier calls it for globals.
+     */
+    record MapOperation(Common common, MapOp operation, Arg offset) implements Step {}
+
     /** (flush_tlb) flush one process's TLB, or every CPU's when no process is named. */
     record FlushTlb(Common common, Optional<String> process) implements Step {}
 

@@ -42,7 +42,7 @@ public final class Replayer implements ScenarioRunner {
         boolean badInput = false;
         int done = 0, injected = 0;
         trace.add("scenario " + scenario.name() + " era " + era.label + " seed " + scenario.seed() + (run.equals("replay") ? "" : " run " + run));
-        try (World world = new World(era, scenario.processes())) {
+        try (World world = new World(era, scenario.processes(), World.capabilities(scenario.capabilities()))) {
             FaultInjection fi = world.kernel().faultInjection();
             long baseline = world.framesInUse();
             WorldState before = world.state();

@@ -58,6 +58,7 @@ final class StepRunner {
                 case Step.Copy s -> world.processes().copy(s.process(), eval(s.src()), eval(s.dst()), eval(s.length()));
                 case Step.RunCode s -> world.processes().runCode(s.process(), java.util.HexFormat.of().parseHex(s.hex()), evalRegs(s.regs()), budget());
                 case Step.RunProgram s -> throw new ReplayError(place + ": running BPF programs needs the JIT and loader, which this build does not include yet");
+                case Step.MapOperation s -> mapOp(s, place);
                 case Step.FlushTlb s -> flush(s);
                 case Step.Checkpoint s -> Effect.done("checkpoint " + s.label());
             };
@@ -114,6 +115,23 @@ final class StepRunner {
                 yield Effect.returned(String.format("bpf_arena_reserve_pages(0x%x, %d) -> %d", addr, Integer.toUnsignedLong(cnt), r), r);
             }
         };
+    }
+
+    private Effect mapOp(Step.MapOperation s, String place) throws ReplayError {
+        Arena arena = world.requireArena(place);
+        long r = switch (s.operation()) {
+            case LOOKUP -> arena.lookupElem();
+            case UPDATE -> arena.updateElem();
+            case DELETE -> arena.deleteElem();
+            case GET_NEXT_KEY -> arena.getNextKey();
+            case PUSH -> arena.pushElem();
+            case POP -> arena.popElem();
+            case PEEK -> arena.peekElem();
+            case FREEZE -> arena.freeze();
+            case DIRECT_VALUE_ADDR -> arena.mapDirectValueAddr((int) eval(s.offset()));
+        };
+        return Effect.returned("map " + s.operation().label + (s.operation() == Step.MapOp.DIRECT_VALUE_ADDR ? "(" + s.offset() + ")" : "")
+            + " -> " + Expectations.ret(java.util.OptionalLong.of(r)), r);
     }
 
     private Effect flush(Step.FlushTlb s) throws ReplayError {

@@ -40,12 +40,22 @@ public final class World implements AutoCloseable, Expr.Symbols {
     private Arena arena;
 
     public World(Era era, List<String> initialProcesses) {
+        this(era, initialProcesses, EnumSet.allOf(Capability.class));
+    }
+
+    public World(Era era, List<String> initialProcesses, java.util.Set<Capability> capabilities) {
         this.era = era;
         this.machine = new Machine();
-        this.kernel = new Kernel(machine, kernelEra(era), RAM_BYTES,
-            EnumSet.of(Capability.CAP_BPF, Capability.CAP_PERFMON, Capability.CAP_SYS_ADMIN));
+        this.kernel = new Kernel(machine, kernelEra(era), RAM_BYTES, capabilities);
         this.processes = new ProcessTable(kernel);
         for (String p : initialProcesses) processes.spawn(p);
+    }
+
+    /** The scenario's capability names as the kernel model's enum. */
+    public static java.util.Set<Capability> capabilities(java.util.Collection<String> names) {
+        java.util.Set<Capability> out = EnumSet.noneOf(Capability.class);
+        for (String n : names) out.add(Capability.valueOf(n));
+        return out;
     }
 
     public static KernelEra kernelEra(Era era) {
