@@ -134,8 +134,8 @@ public final class ProcessTable {
                 yield new Effect(name + ": " + what + " -> " + sig, OptionalLong.empty(),
                     Optional.of(new Effect.SignalInfo(sig.signo(), sig.siCode(), sig.address())), OptionalLong.empty(), Map.of(), false);
             }
-            case UserResult.Trapped t -> throw new ReplayError(name + ": " + what + " raised CPU exception " + t.vector() + " at 0x" + Long.toHexString(t.rip()));
-            case UserResult.OutOfBudget b -> throw new ReplayError(name + ": " + what + " ran out of its " + b.limit() + " budget at 0x" + Long.toHexString(b.rip()));
+            case UserResult.Trapped t -> throw new ReplayError(name + ": " + what + " raised CPU exception " + t.vector() + " at 0x" + Long.toHexString(t.rip()), false);
+            case UserResult.OutOfBudget b -> throw new ReplayError(name + ": " + what + " ran out of its " + b.limit() + " budget at 0x" + Long.toHexString(b.rip()), false);
         };
     }
 

@@ -86,7 +86,7 @@ public final class Replayer implements ScenarioRunner {
                 mismatches.addAll(Expectations.state(Integer.MAX_VALUE, "final state", fin, world, before));
             } catch (ReplayError e) {
                 error = e.getMessage();
-                badInput = true;
+                badInput = e.badInput();
                 trace.add("    stopped: " + error);
             }
             injected = fi.injected().size();

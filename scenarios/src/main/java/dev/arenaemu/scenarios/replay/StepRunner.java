@@ -64,6 +64,8 @@ final class StepRunner {
             };
         } catch (Expr.Unbound e) {
             throw new ReplayError(place + ": " + e.getMessage());
+        } catch (ReplayError e) {
+            throw e.getMessage().startsWith(place) ? e : new ReplayError(place + ": " + e.getMessage(), e.badInput());
         }
     }
 

@@ -94,6 +94,25 @@ class MainTest {
     }
 
     @Test
+    void userCodeThatNeverEndsIsStoppedByTheBudgetAndFailsTheScenario(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("loop.json"), """
+            {"name": "loop", "era": "v6.13", "max_instructions": 100000, "arena": {"max_entries": 1},
+             "steps": [{"op": "run_code", "code": "eb fe", "comment": "jmp $"}]}""");
+        Run r = run("replay", dir.resolve("loop.json").toString());
+        assertEquals(1, r.status(), r.out() + r.err());
+        assertTrue(r.out().contains("step 0 (run_code)") && r.out().contains("ran out of its INSTRUCTIONS budget"), r.out());
+    }
+
+    @Test
+    void aStepThatCannotRunAsWrittenIsBadInputNamingTheStep(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("noarena.json"), """
+            {"name": "noarena", "era": "v6.13", "steps": [{"op": "kfunc", "name": "alloc_pages", "page_cnt": 1}]}""");
+        Run r = run("replay", dir.resolve("noarena.json").toString());
+        assertEquals(2, r.status(), r.out() + r.err());
+        assertTrue(r.out().contains("step 0 (kfunc) at ") && r.out().contains("no arena has been created yet"), r.out());
+    }
+
+    @Test
     void sweepFailsEachHitOnceAndReportsEverySweepRun(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("p.json"), PASSING.replace("[\"v6.13\", \"latest\"]", "\"v6.13\""));
         Path junit = dir.resolve("s.xml");
