@@ -36,6 +36,12 @@ class CorpusTest {
         }
     }
 
+    @Test
+    void corpusIndexListsEveryScenarioFile() throws Exception {
+        String index = Files.readString(CORPUS.resolve("README.md"));
+        for (Path p : corpus()) assertTrue(index.contains("`" + p.getFileName() + "`"), p.getFileName() + " is missing from corpus/README.md");
+    }
+
     @TestFactory
     Stream<DynamicTest> everyCorpusScenarioPassesInEachOfItsEras() throws Exception {
         List<DynamicTest> tests = new ArrayList<>();
