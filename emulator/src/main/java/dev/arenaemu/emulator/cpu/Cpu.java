@@ -122,8 +122,17 @@ public final class Cpu implements AutoCloseable {
     public long reg(X86Reg reg) { return uc.regRead(reg); }
     public void reg(X86Reg reg, long value) { uc.regWrite(reg, value); }
 
-    /** Writes code or data through the engine (drops stale translations of those bytes). */
+    /**
+     * Writes through the engine (uc_mem_write; bypasses page permissions). Code that already ran
+     * from these bytes keeps its translation: call {@link #flushTranslations} before running it.
+     */
     public void write(long va, byte[] bytes) { uc.memWrite(va, bytes); }
+
+    /** Drops all translated code of this CPU (not the TLB): required after rewriting code in place. */
+    public void flushTranslations() {
+        if (running) throw new IllegalStateException("translations cannot be flushed during a run");
+        uc.flushTranslations();
+    }
     public byte[] read(long va, int length) { return uc.memRead(va, length); }
 
     /** Hooks execution of [begin, end] (inclusive); used for trampolines into Java. */

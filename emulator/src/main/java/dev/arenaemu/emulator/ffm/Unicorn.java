@@ -78,6 +78,9 @@ public final class Unicorn implements AutoCloseable {
         FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_INT),
         Linker.Option.firstVariadicArg(7));
     private static final MethodHandle UC_HOOK_DEL = h("uc_hook_del", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+    /** uc_ctl(uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0)): variadic after the control word, no further arguments. */
+    private static final MethodHandle UC_CTL_0 = h("uc_ctl", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), Linker.Option.firstVariadicArg(2));
+    private static final int UC_CTL_TB_FLUSH = 10, UC_CTL_IO_WRITE = 1;
 
     /** struct uc_x86_mmr { u16 selector; u64 base; u32 limit; u32 flags; } */
     private static final MemoryLayout MMR = MemoryLayout.structLayout(
@@ -190,6 +193,16 @@ public final class Unicorn implements AutoCloseable {
         scratch.set(JAVA_INT, 0, msr);
         check("uc_reg_read", regRead0(X86Reg.MSR.id));
         return scratch.get(JAVA_LONG, 8);
+    }
+
+    /**
+     * Drops every translated block (uc_ctl(UC_CTL_TB_FLUSH), what 2.0.1's uc_ctl_flush_tlb
+     * expands to). Needed before running code rewritten in place: measured on 2.0.1, uc_mem_write
+     * into a map_ptr region that already ran keeps its old translations, and range invalidation
+     * (uc_ctl_remove_cache) crashed in tb_set_jmp_target after thousands of reloads.
+     */
+    public void flushTranslations() {
+        check("uc_ctl(UC_CTL_TB_FLUSH)", (int) call(UC_CTL_0, handle, UC_CTL_TB_FLUSH | UC_CTL_IO_WRITE << 30));
     }
 
     // ---- execution -----------------------------------------------------------------------

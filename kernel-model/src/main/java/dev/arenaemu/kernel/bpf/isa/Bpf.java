@@ -11,7 +11,7 @@ public final class Bpf {
     // mode (load/store)
     public static final int IMM = 0x00, ABS = 0x20, IND = 0x40, MEM = 0x60, MEMSX = 0x80, ATOMIC = 0xC0;
     /** Kernel-internal modes the verifier rewrites arena accesses to (include/linux/filter.h). */
-    public static final int PROBE_MEM = 0x20, PROBE_MEMSX = 0x40, PROBE_MEM32 = 0xA0, PROBE_MEM32SX = 0x80, PROBE_ATOMIC = 0xE0;
+    public static final int PROBE_MEM = 0x20, PROBE_MEMSX = 0x40, PROBE_MEM32 = 0xA0, PROBE_MEM32SX = 0xC0, PROBE_ATOMIC = 0xE0;
     // source
     public static final int K = 0x00, X = 0x08;
     // ALU ops

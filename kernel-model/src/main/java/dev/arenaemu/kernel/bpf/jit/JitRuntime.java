@@ -1,0 +1,214 @@
+package dev.arenaemu.kernel.bpf.jit;
+
+import dev.arenaemu.emulator.cpu.Budget;
+import dev.arenaemu.emulator.cpu.Cpu;
+import dev.arenaemu.emulator.cpu.Machine;
+import dev.arenaemu.emulator.cpu.RunResult;
+import dev.arenaemu.emulator.ffm.X86Reg;
+import dev.arenaemu.emulator.memory.HostBuffer;
+import dev.arenaemu.emulator.paging.PteFlag;
+import dev.arenaemu.emulator.trap.FaultHandler;
+import dev.arenaemu.emulator.x86.X86Assembler;
+import dev.arenaemu.kernel.bpf.isa.Insn;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Loads JIT images into kernel memory and runs them on the machine's kernel CPU, the role of
+ * {@code bpf_jit_binary_pack_alloc} plus {@code bpf_prog_run}.
+ *
+ * <p>Module area at {@link #MODULE_VA} (one host buffer, supervisor PTEs): the first page holds
+ * call trampolines, then program images; a data area at the end is writable kernel memory for
+ * callers that need to hand a program a buffer ({@link #kernelData}).
+ *
+ * <p>Each helper/kfunc gets a 16-byte trampoline slot; a code hook on the slot's first byte
+ * reads rdi, rsi, rdx, rcx, r8, asks the {@link CallDispatcher}, writes rax and sets r11 when the
+ * callee removed kernel PTEs, in which case the slot reloads CR3 (a guest TLB flush) before
+ * {@code ret}: r11 is scratch for JIT code across calls.
+ */
+public final class JitRuntime {
+    public static final long MODULE_VA = 0xFFFF_FFFF_A000_0000L;
+    private static final long TEXT_SIZE = 4L << 20;
+    private static final long DATA_SIZE = 1L << 20;
+    private static final int TRAMPOLINE_AREA = 4096;
+    private static final int SLOT = 16;
+    /** Kernel stack used for a run: return address just below the top, 16-byte aligned frame. */
+    private static final long RUN_STACK_TOP = Machine.KERNEL_STACK_TOP - 0x100;
+
+    private final Machine machine;
+    private final Cpu cpu;
+    private final HostBuffer area;
+    private final CallDispatcher dispatcher;
+    private final Map<CallTarget, Integer> slots = new HashMap<>();
+    private final List<CallTarget> slotTargets = new ArrayList<>();
+    private final List<LoadedProgram> programs = new ArrayList<>();
+    private final long textSize;
+    private long textNext = TRAMPOLINE_AREA;
+    private long reclaims;
+    private long dataNext;
+    private long calls;
+
+    public JitRuntime(Machine machine, CallDispatcher dispatcher) {
+        this(machine, dispatcher, TEXT_SIZE);
+    }
+
+    /** With a text area of {@code textSize} bytes (a multiple of 4 KiB, trampoline page included). */
+    JitRuntime(Machine machine, CallDispatcher dispatcher, long textSize) {
+        if (textSize % 4096 != 0 || textSize <= TRAMPOLINE_AREA) throw new IllegalArgumentException("text size " + textSize);
+        this.textSize = textSize;
+        this.machine = machine;
+        this.cpu = machine.kernelCpu();
+        this.dispatcher = dispatcher;
+        this.area = machine.allocate("bpf module area", textSize + DATA_SIZE);
+        cpu.mapRegion(MODULE_VA, area.size(), area, 0);
+        for (long off = 0; off < textSize; off += 4096) machine.kernelPageTable().map(MODULE_VA + off, area.phys(off), 0);
+        for (long off = textSize; off < area.size(); off += 4096) machine.kernelPageTable().map(MODULE_VA + off, area.phys(off), PteFlag.RW);
+        cpu.hookCode(MODULE_VA, MODULE_VA + TRAMPOLINE_AREA - 1, this::onTrampoline);
+    }
+
+    public Machine machine() { return machine; }
+    public Cpu cpu() { return cpu; }
+    /** Helper/kfunc calls made through trampolines since creation. */
+    public long callCount() { return calls; }
+
+    /** Installs {@link JitFaultHandler} on the kernel CPU; faults it does not own go to {@code fallback}. */
+    public JitFaultHandler installFaultHandler(FaultHandler fallback) {
+        JitFaultHandler handler = new JitFaultHandler(this, fallback);
+        cpu.setFaultHandler(handler);
+        return handler;
+    }
+
+    // ---- loading ----------------------------------------------------------------------------
+
+    /** JITs {@code insns} and places the image; the program's name appears in fault reports. */
+    public LoadedProgram load(String name, List<Insn> insns, JitOptions options) {
+        return place(name, BpfJit.compile(insns, options));
+    }
+
+    public synchronized LoadedProgram place(String name, JitImage image) {
+        int reserved = (image.code().length + 63) & ~63;
+        if (textNext + reserved > textSize) reclaim();
+        if (textNext + reserved > textSize) throw new IllegalStateException("module area full");
+        long address = MODULE_VA + textNext;
+        textNext += reserved;
+        byte[] code = image.linkAt(address, this::trampoline);
+        cpu.write(address, code);
+        LoadedProgram program = new LoadedProgram(name, image, address, reserved);
+        programs.add(program);
+        return program;
+    }
+
+    /**
+     * Forgets a program. Its bytes are not reused right away: placing new code where translated
+     * code ran needs a translation flush, so space is only reclaimed when the area fills up.
+     */
+    public synchronized void unload(LoadedProgram program) {
+        programs.remove(program);
+    }
+
+    /** Space after the last loaded program becomes free again; every stale translation is dropped. */
+    private void reclaim() {
+        long end = TRAMPOLINE_AREA;
+        for (LoadedProgram p : programs) end = Math.max(end, p.address() + p.reservedSize() - MODULE_VA);
+        textNext = end;
+        cpu.flushTranslations();
+        reclaims++;
+    }
+
+    /** How often the text area was reclaimed (each time all translations were flushed). */
+    public synchronized long reclaimCount() { return reclaims; }
+
+    /** The loaded program whose image contains {@code rip}, or null. */
+    public synchronized LoadedProgram programAt(long rip) {
+        for (LoadedProgram p : programs) if (p.contains(rip)) return p;
+        return null;
+    }
+
+    /** Writable kernel memory of {@code size} bytes (8-byte aligned), filled with {@code bytes}. */
+    public synchronized long kernelData(byte[] bytes) {
+        long at = (dataNext + 7) & ~7L;
+        if (at + bytes.length > DATA_SIZE) throw new IllegalStateException("kernel data area full");
+        dataNext = at + bytes.length;
+        long va = MODULE_VA + textSize + at;
+        cpu.write(va, bytes);
+        return va;
+    }
+
+    public byte[] readKernel(long va, int length) {
+        return cpu.read(va, length);
+    }
+
+    // ---- running ------------------------------------------------------------------------------
+
+    /** How a run ended: R0 on return, or the machine-level result otherwise (oops, budget). */
+    public sealed interface Outcome {
+        record Returned(long r0) implements Outcome {}
+        record Failed(RunResult result) implements Outcome {}
+    }
+
+    /** Calls the program with R1..R5 = {@code args} (missing ones are 0) as bpf_prog_run does. */
+    public Outcome run(LoadedProgram program, Budget budget, long... args) {
+        if (args.length > 5) throw new IllegalArgumentException("at most 5 arguments");
+        X86Reg[] argRegs = {X86Reg.RDI, X86Reg.RSI, X86Reg.RDX, X86Reg.RCX, X86Reg.R8};
+        for (int i = 0; i < 5; i++) cpu.reg(argRegs[i], i < args.length ? args[i] : 0);
+        long ret = machine.stubs().kernelReturn().address();
+        long rsp = RUN_STACK_TOP - 8;
+        cpu.write(rsp, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(ret).array());
+        cpu.reg(X86Reg.RSP, rsp);
+        RunResult r = cpu.run(program.address(), ret, budget);
+        if (r instanceof RunResult.Returned) return new Outcome.Returned(cpu.reg(X86Reg.RAX));
+        return new Outcome.Failed(r);
+    }
+
+    /** The frame pointer (BPF R10) the main function of a run gets: the stack bytes are [fp-512, fp). */
+    public static long mainFramePointer() {
+        return RUN_STACK_TOP - 8 - 8;   // return address, then push rbp
+    }
+
+    // ---- trampolines --------------------------------------------------------------------------
+
+    private synchronized long trampoline(CallTarget target) {
+        Integer slot = slots.get(target);
+        if (slot == null) {
+            slot = slotTargets.size();
+            if ((slot + 1) * SLOT > TRAMPOLINE_AREA) throw new IllegalStateException("too many call targets");
+            slots.put(target, slot);
+            slotTargets.add(target);
+            cpu.write(MODULE_VA + (long) slot * SLOT, trampolineCode());   // these bytes never ran
+        }
+        return MODULE_VA + (long) slot * SLOT;
+    }
+
+    /** nop (hooked) ; test r11, r11 ; jz ret ; mov r11, cr3 ; mov cr3, r11 ; ret */
+    private static byte[] trampolineCode() {
+        X86Assembler a = new X86Assembler();
+        a.emit8(0x90);
+        a.test(true, X86Assembler.R11, X86Assembler.R11);
+        X86Assembler.Label ret = a.newLabel();
+        a.jccShort(X86Assembler.Cond.E, ret);
+        a.movFromCr(X86Assembler.R11, 3);
+        a.movToCr(3, X86Assembler.R11);
+        a.bind(ret);
+        a.ret();
+        return a.toByteArray();
+    }
+
+    private void onTrampoline(long address, int size) {
+        long offset = address - MODULE_VA;
+        if (offset % SLOT != 0) return;
+        CallTarget target;
+        synchronized (this) {
+            target = slotTargets.get((int) (offset / SLOT));
+        }
+        calls++;
+        CallResult result = dispatcher.call(target, cpu.reg(X86Reg.RDI), cpu.reg(X86Reg.RSI), cpu.reg(X86Reg.RDX),
+            cpu.reg(X86Reg.RCX), cpu.reg(X86Reg.R8));
+        cpu.reg(X86Reg.RAX, result.r0());
+        cpu.reg(X86Reg.R11, result.flushKernelTlb() ? 1 : 0);
+    }
+}
