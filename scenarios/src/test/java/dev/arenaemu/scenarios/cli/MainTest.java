@@ -113,6 +113,14 @@ class MainTest {
     }
 
     @Test
+    void conformancePluginPassesBpfConformanceArgumentsThroughAndPrintsR0() {
+        // r0 = *(u32 *)(r1 + 0); exit — with the memory 11 22 33 44 in R1.
+        Run r = run("conformance-plugin", "--program", "61 10 00 00 00 00 00 00 95 00 00 00 00 00 00 00", "11 22 33 44");
+        assertEquals(0, r.status(), r.err());
+        assertEquals("44332211", r.out().strip());
+    }
+
+    @Test
     void sweepFailsEachHitOnceAndReportsEverySweepRun(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("p.json"), PASSING.replace("[\"v6.13\", \"latest\"]", "\"v6.13\""));
         Path junit = dir.resolve("s.xml");
