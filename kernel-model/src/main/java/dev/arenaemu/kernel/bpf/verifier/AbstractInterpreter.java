@@ -1,0 +1,495 @@
+package dev.arenaemu.kernel.bpf.verifier;
+
+import static dev.arenaemu.kernel.bpf.isa.Bpf.*;
+
+import dev.arenaemu.kernel.bpf.isa.Insn;
+import dev.arenaemu.kernel.bpf.isa.Kfunc;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * do_check, as a worklist abstract interpretation: every reachable instruction gets the join of
+ * the register/stack states of all paths reaching it (no path splitting, no scalar ranges, only
+ * known constants), iterated to a fixpoint. Subprograms are analysed once for the join of their
+ * call sites; r0 at their exits is joined into a summary returned to every caller. The checks are
+ * the kernel's (register initialised, r10 read-only, stack bounds, map value bounds, pointer
+ * arithmetic rules, spec §9.2/§9.3 arena rules) with the kernel's messages; what it learns about
+ * each instruction (arena access, cast kind, ALU64 narrowing) lands in {@link #aux}.
+ */
+final class AbstractInterpreter {
+    private static final int MAX_PROCESSED = COMPLEXITY_LIMIT_INSNS;
+
+    private final List<Insn> insns;
+    private final LdImm64Resolver maps;
+    private final ControlFlow cfg;
+    private final VerifierConfig config;
+    private final boolean sleepable;
+    private final FrameState[] states;
+    private final RegState[] summaries;
+    private final List<Set<Integer>> callSites = new ArrayList<>();
+    private final Set<Integer> passesStackPointer = new HashSet<>();
+    final InsnAux[] aux;
+    /** Pointer kind an instruction's memory access used (save_aux_ptr_type): null, "arena", "ctx" or "other". */
+    private final String[] accessKind;
+    final int[] stackDepth;
+    private final Deque<Integer> work = new ArrayDeque<>();
+    private final boolean[] queued;
+    private int processed;
+
+    AbstractInterpreter(List<Insn> insns, LdImm64Resolver maps, ControlFlow cfg, VerifierConfig config, boolean sleepable) {
+        this.insns = insns;
+        this.maps = maps;
+        this.cfg = cfg;
+        this.config = config;
+        this.sleepable = sleepable;
+        int n = insns.size();
+        states = new FrameState[n];
+        queued = new boolean[n];
+        aux = new InsnAux[n];
+        accessKind = new String[n];
+        java.util.Arrays.fill(aux, InsnAux.NONE);
+        summaries = new RegState[cfg.subprogStarts.size()];
+        for (int k = 0; k < summaries.length; k++) callSites.add(new HashSet<>());
+        stackDepth = new int[summaries.length];
+    }
+
+    void run() {
+        FrameState entry = new FrameState();
+        entry.regs[R1] = RegState.CTX;
+        entry.regs[R10] = RegState.FP;
+        merge(0, entry);
+        while (!work.isEmpty()) {
+            int i = work.pop();
+            queued[i] = false;
+            if (++processed > MAX_PROCESSED) {
+                throw new VerifierException(Errno.E2BIG, i, "BPF program is too large. Processed " + processed + " insn");
+            }
+            aux[i] = aux[i].withReachable();
+            step(i, states[i].copy());
+        }
+    }
+
+    private void merge(int i, FrameState s) {
+        if (states[i] == null) {
+            states[i] = s;
+        } else if (!states[i].joinFrom(s)) {
+            return;
+        }
+        enqueue(i);
+    }
+
+    private void enqueue(int i) {
+        if (!queued[i]) {
+            queued[i] = true;
+            work.push(i);
+        }
+    }
+
+    private void step(int i, FrameState s) {
+        Insn insn = insns.get(i);
+        switch (insn.cls()) {
+            case ALU, ALU64 -> {
+                alu(i, insn, s);
+                merge(i + 1, s);
+            }
+            case LD -> {
+                if (!insn.isLdImm64()) {
+                    // check_ld_abs: no program type modelled here may access an skb
+                    throw new VerifierException(Errno.EINVAL, i, "BPF_LD_[ABS|IND] instructions not allowed for this program type");
+                }
+                ldImm64(i, insn, s);
+                merge(i + 2, s);
+            }
+            case LDX -> {
+                RegState loaded = access(i, insn.src(), insn.off(), sizeBytes(insn.size()), false, null, -1, s);
+                writeReg(i, s, insn.dst(), loaded);
+                merge(i + 1, s);
+            }
+            case ST -> {
+                access(i, insn.dst(), insn.off(), sizeBytes(insn.size()), true, RegState.UNKNOWN, -1, s);
+                merge(i + 1, s);
+            }
+            case STX -> {
+                if (insn.mode() == ATOMIC) atomic(i, insn, s);
+                else access(i, insn.dst(), insn.off(), sizeBytes(insn.size()), true, read(i, s, insn.src()), insn.src(), s);
+                merge(i + 1, s);
+            }
+            default -> jmp(i, insn, s);
+        }
+    }
+
+    // ---- registers ------------------------------------------------------------------------
+
+    private RegState read(int i, FrameState s, int r) {
+        RegState v = s.regs[r];
+        if (v.type() == RegType.NOT_INIT) throw new VerifierException(Errno.EACCES, i, "R" + r + " !read_ok");
+        return v;
+    }
+
+    private void writeReg(int i, FrameState s, int r, RegState v) {
+        if (r == R10) throw new VerifierException(Errno.EACCES, i, "frame pointer is read only");
+        s.regs[r] = v;
+    }
+
+    // ---- ALU ------------------------------------------------------------------------------
+
+    private void alu(int i, Insn insn, FrameState s) {
+        boolean is64 = insn.cls() == ALU64;
+        int op = insn.op();
+        if (insn.dst() == R10) throw new VerifierException(Errno.EACCES, i, "frame pointer is read only");
+        if (op == MOV) {
+            mov(i, insn, s, is64);
+            return;
+        }
+        RegState dst = read(i, s, insn.dst());
+        if (op == NEG || op == END) {
+            writeReg(i, s, insn.dst(), RegState.UNKNOWN);
+            return;
+        }
+        RegState src = insn.source() == X ? read(i, s, insn.src())
+            : RegState.constant(is64 ? insn.imm() : insn.imm() & 0xFFFF_FFFFL);
+        RegState result;
+        if (dst.type() == RegType.PTR_TO_ARENA || (op == ADD && dst.type() == RegType.SCALAR && src.type() == RegType.PTR_TO_ARENA)) {
+            // spec §9.3: no bounds tracking; ALU64 is narrowed to 32 bits so the upper half stays zero
+            result = RegState.ARENA;
+            if (is64) aux[i] = aux[i].withNarrowed();
+        } else if (dst.type().isPointer()) {
+            result = pointerArithmetic(i, insn, dst, src, is64, insn.dst());
+        } else if (src.type().isPointer() && dst.type() == RegType.SCALAR) {
+            if (op == SUB) throw new VerifierException(Errno.EACCES, i, "R" + insn.dst() + " tried to subtract pointer from scalar");
+            result = pointerArithmetic(i, insn, src, dst, is64, insn.dst());
+        } else {
+            result = scalarOp(op, dst, src, is64);
+        }
+        writeReg(i, s, insn.dst(), result);
+    }
+
+    private void mov(int i, Insn insn, FrameState s, boolean is64) {
+        if (insn.isAddrSpaceCast()) {
+            cast(i, insn, s);
+            return;
+        }
+        RegState v;
+        if (insn.source() == K) {
+            v = RegState.constant(is64 ? insn.imm() : insn.imm() & 0xFFFF_FFFFL);
+        } else {
+            RegState src = read(i, s, insn.src());
+            if (insn.off() != 0) v = RegState.UNKNOWN; // movsx
+            else if (is64) v = src;
+            else if (src.type() == RegType.PTR_TO_ARENA) v = RegState.ARENA; // wX = wY keeps the arena pointer
+            else if (src.constant().isPresent()) v = RegState.constant(src.off() & 0xFFFF_FFFFL);
+            else if (src.type().isPointer() && !config.perfmonCapable()) {
+                throw new VerifierException(Errno.EACCES, i, "R" + insn.src() + " partial copy of pointer");
+            } else v = RegState.UNKNOWN;
+        }
+        writeReg(i, s, insn.dst(), v);
+    }
+
+    /** check_alu_op for BPF_ADDR_SPACE_CAST (spec §9.2). */
+    private void cast(int i, Insn insn, FrameState s) {
+        if (insn.imm() != CAST_KERN && insn.imm() != CAST_USER) {
+            throw new VerifierException(Errno.EINVAL, i, "addr_space_cast insn can only convert between address space 1 and 0");
+        }
+        if (maps.arena.isEmpty()) {
+            throw new VerifierException(Errno.EINVAL, i, "addr_space_cast insn can only be used in a program that has an associated arena");
+        }
+        read(i, s, insn.src());
+        boolean kern = insn.imm() == CAST_KERN;
+        aux[i] = aux[i].withCast(kern ? CastKind.KERN : CastKind.USER);
+        writeReg(i, s, insn.dst(), kern ? RegState.ARENA : RegState.UNKNOWN);
+    }
+
+    /** adjust_ptr_min_max_vals for the pointer kinds tracked here. */
+    private RegState pointerArithmetic(int i, Insn insn, RegState ptr, RegState scalar, boolean is64, int dstReg) {
+        int op = insn.op();
+        if (ptr.type() == RegType.CONST_PTR_TO_MAP) {
+            throw new VerifierException(Errno.EACCES, i, "R" + dstReg + " pointer arithmetic on map_ptr prohibited");
+        }
+        if (!is64) {
+            if (op == SUB && config.perfmonCapable()) return RegState.UNKNOWN;
+            throw new VerifierException(Errno.EACCES, i, "R" + dstReg + " 32-bit pointer arithmetic prohibited");
+        }
+        if (scalar.type().isPointer()) {
+            if (op == SUB && config.perfmonCapable()) return RegState.UNKNOWN; // ptr - ptr
+            throw new VerifierException(Errno.EACCES, i, "R" + dstReg + " pointer " + opName(op) + "= pointer prohibited");
+        }
+        if (op == AND || op == OR || op == XOR) {
+            throw new VerifierException(Errno.EACCES, i, "R" + dstReg + " bitwise operator " + opName(op) + "= on pointer prohibited");
+        }
+        if (op != ADD && op != SUB) {
+            throw new VerifierException(Errno.EACCES, i, "R" + dstReg + " pointer arithmetic with " + opName(op) + "= operator prohibited");
+        }
+        if (!ptr.known() || scalar.constant().isEmpty()) return ptr.withOffset(false, 0);
+        long delta = scalar.off();
+        return ptr.withOffset(true, op == ADD ? ptr.off() + delta : ptr.off() - delta);
+    }
+
+    private static String opName(int op) {
+        return switch (op) {
+            case ADD -> "+";
+            case SUB -> "-";
+            case MUL -> "*";
+            case DIV -> "/";
+            case OR -> "|";
+            case AND -> "&";
+            case LSH -> "<<";
+            case RSH -> ">>";
+            case MOD -> "%";
+            case XOR -> "^";
+            case ARSH -> "s>>";
+            default -> "?";
+        };
+    }
+
+    private static RegState scalarOp(int op, RegState a, RegState b, boolean is64) {
+        if (a.constant().isEmpty() || b.constant().isEmpty()) return RegState.UNKNOWN;
+        long x = a.off(), y = b.off();
+        int shift = (int) (y & (is64 ? 63 : 31));
+        long r;
+        switch (op) {
+            case ADD -> r = x + y;
+            case SUB -> r = x - y;
+            case MUL -> r = x * y;
+            case AND -> r = x & y;
+            case OR -> r = x | y;
+            case XOR -> r = x ^ y;
+            case LSH -> r = x << shift;
+            case RSH -> r = is64 ? x >>> shift : (x & 0xFFFF_FFFFL) >>> shift;
+            case ARSH -> r = is64 ? x >> shift : (long) ((int) x >> shift);
+            default -> {
+                return RegState.UNKNOWN;
+            }
+        }
+        return RegState.constant(is64 ? r : r & 0xFFFF_FFFFL);
+    }
+
+    // ---- loads of 64-bit immediates -------------------------------------------------------
+
+    /** check_ld_imm: arena direct values are unknown scalars, array ones map value pointers. */
+    private void ldImm64(int i, Insn insn, FrameState s) {
+        LdImm64Resolver.Resolved r = maps.byInsn.get(i);
+        RegState v;
+        if (r == null) v = RegState.constant(Insn.imm64(insn, insns.get(i + 1)));
+        else if (!r.directValue()) v = RegState.mapPtr(r.map().name());
+        else if (r.map().isArena()) v = RegState.UNKNOWN;
+        else v = RegState.mapValue(r.map().name(), r.offset());
+        if (r != null) aux[i] = aux[i].withMap(r.map().name());
+        writeReg(i, s, insn.dst(), v);
+    }
+
+    // ---- memory ---------------------------------------------------------------------------
+
+    /** check_mem_access: returns what a load produces; updates stack slots for stores. */
+    private RegState access(int i, int ptrReg, int off, int size, boolean write, RegState value, int valueReg, FrameState s) {
+        RegState ptr = read(i, s, ptrReg);
+        // convert_ctx_accesses rewrites per pointer kind, so one instruction must see one kind
+        String kind = switch (ptr.type()) {
+            case PTR_TO_ARENA -> "arena";
+            case PTR_TO_CTX -> "ctx";
+            default -> "other";
+        };
+        if (accessKind[i] != null && !accessKind[i].equals(kind)) {
+            throw new VerifierException(Errno.EINVAL, i, "same insn cannot be used with different pointers");
+        }
+        String rw = write ? " write to" : " read from";
+        return switch (ptr.type()) {
+            case PTR_TO_ARENA -> {
+                accessKind[i] = kind;
+                aux[i] = aux[i].withArenaAccess();
+                yield RegState.UNKNOWN; // no bounds or alignment checks (spec §9.3)
+            }
+            case PTR_TO_STACK -> {
+                accessKind[i] = kind;
+                if (!ptr.known()) throw new VerifierException(Errno.EACCES, i, "invalid unbounded variable-offset" + rw + " stack R" + ptrReg);
+                long total = ptr.off() + off;
+                if (total < -MAX_BPF_STACK || total + size > 0) {
+                    throw new VerifierException(Errno.EACCES, i, "invalid" + rw + " stack R" + ptrReg + " off=" + total + " size=" + size);
+                }
+                yield ptr.callerFrame() ? RegState.UNKNOWN : stackAccess(i, (int) total, size, write, value, s);
+            }
+            case PTR_TO_MAP_VALUE -> {
+                accessKind[i] = kind;
+                MapDescriptor map = maps.used.get(ptr.map());
+                if (!ptr.known()) {
+                    throw new VerifierException(Errno.EACCES, i, "R" + ptrReg + " unbounded memory access, make sure to bounds check any such access");
+                }
+                long total = ptr.off() + off;
+                if (total < 0 || total + size > map.valueSize()) {
+                    throw new VerifierException(Errno.EACCES, i, "invalid access to map value, value_size=" + map.valueSize() + " off=" + total + " size=" + size);
+                }
+                if (write && (map.flags() & (1L << 7 | 1L << 8)) != 0) { // BPF_F_RDONLY, BPF_F_RDONLY_PROG
+                    throw new VerifierException(Errno.EACCES, i, "write into map forbidden, value_size=" + map.valueSize() + " off=" + total + " size=" + size);
+                }
+                leakCheck(i, write, value, valueReg, "map");
+                yield RegState.UNKNOWN;
+            }
+            case PTR_TO_CTX -> {
+                accessKind[i] = kind;
+                if (ptr.off() + off < 0) throw new VerifierException(Errno.EACCES, i, "invalid bpf_context access off=" + (ptr.off() + off) + " size=" + size);
+                leakCheck(i, write, value, valueReg, "ctx");
+                yield RegState.UNKNOWN;
+            }
+            default -> throw new VerifierException(Errno.EACCES, i, "R" + ptrReg + " invalid mem access '"
+                + (ptr.type() == RegType.MIXED ? "scalar" : ptr.type().logName) + "'");
+        };
+    }
+
+    /** Without CAP_PERFMON (allow_ptr_leaks) a pointer may not be stored where user space can read it. */
+    private void leakCheck(int i, boolean write, RegState value, int valueReg, String where) {
+        if (write && valueReg >= 0 && value.type().isPointer() && !config.perfmonCapable()) {
+            throw new VerifierException(Errno.EACCES, i, "R" + valueReg + " leaks addr into " + where);
+        }
+    }
+
+    /** Spill/fill of 8-byte aligned registers; anything else is plain data. */
+    private RegState stackAccess(int i, int fpOff, int size, boolean write, RegState value, FrameState s) {
+        int k = cfg.subprogOf(i);
+        stackDepth[k] = Math.max(stackDepth[k], -fpOff);
+        int first = (-fpOff - 1) / 8, last = (-(fpOff + size - 1) - 1) / 8;
+        boolean wholeSlot = size == 8 && fpOff % 8 == 0;
+        if (write) {
+            for (int slot = last; slot <= first; slot++) s.stack[slot] = wholeSlot ? value : RegState.UNKNOWN;
+            return null;
+        }
+        if (wholeSlot && s.stack[first].type() != RegType.NOT_INIT && s.stack[first].type() != RegType.MIXED) return s.stack[first];
+        return RegState.UNKNOWN;
+    }
+
+    /** check_atomic (+ check_atomic_load/store for load-acquire/store-release). */
+    private void atomic(int i, Insn insn, FrameState s) {
+        int imm = insn.imm();
+        int size = sizeBytes(insn.size());
+        if (imm == LOAD_ACQ) {
+            // check_atomic_load: atomic_ptr_type_ok refuses ctx, and arena unless the JIT supports it
+            RegState ptr = read(i, s, insn.src());
+            if (ptr.type() == RegType.PTR_TO_CTX) {
+                throw new VerifierException(Errno.EACCES, i, "BPF_ATOMIC loads from R" + insn.src() + " ctx is not allowed");
+            }
+            arenaAtomicAllowed(i, insn, ptr, insn.src(), "loads from");
+            RegState loaded = access(i, insn.src(), insn.off(), size, false, null, -1, s);
+            writeReg(i, s, insn.dst(), loaded);
+            return;
+        }
+        RegState value = read(i, s, insn.src());
+        if (imm == CMPXCHG) read(i, s, R0);
+        RegState ptr = read(i, s, insn.dst());
+        if (ptr.type() == RegType.PTR_TO_CTX) {
+            throw new VerifierException(Errno.EACCES, i, "BPF_ATOMIC stores into R" + insn.dst() + " ctx is not allowed");
+        }
+        arenaAtomicAllowed(i, insn, ptr, insn.dst(), "stores into");
+        if (value.type().isPointer() && !config.perfmonCapable()) {
+            throw new VerifierException(Errno.EACCES, i, "R" + insn.src() + " leaks addr into mem");
+        }
+        // what lands in memory is old <op> value, i.e. unknown, except for a store-release
+        access(i, insn.dst(), insn.off(), size, true, imm == STORE_REL ? value : RegState.UNKNOWN, -1, s);
+        if (imm == CMPXCHG) writeReg(i, s, R0, RegState.UNKNOWN);
+        else if ((imm & FETCH) != 0) writeReg(i, s, insn.src(), RegState.UNKNOWN);
+    }
+
+    /** bpf_jit_supports_insn(insn, true) of the x86-64 JIT, and no arena atomics at all in E1. */
+    private void arenaAtomicAllowed(int i, Insn insn, RegState ptr, int ptrReg, String direction) {
+        if (ptr.type() != RegType.PTR_TO_ARENA) return;
+        int imm = insn.imm();
+        boolean x86Supports = imm != (AND | FETCH) && imm != (OR | FETCH) && imm != (XOR | FETCH);
+        if (!config.era().atomicsOnArena() || !x86Supports) {
+            throw new VerifierException(Errno.EACCES, i, "BPF_ATOMIC " + direction + " R" + ptrReg + " arena is not allowed");
+        }
+    }
+
+    // ---- jumps, calls, exit ---------------------------------------------------------------
+
+    private void jmp(int i, Insn insn, FrameState s) {
+        switch (insn.op()) {
+            case EXIT -> exit(i, s);
+            case CALL -> call(i, insn, s);
+            case JA -> merge((int) ControlFlow.jumpTarget(insn, i), s);
+            default -> {
+                read(i, s, insn.dst());
+                if (insn.source() == X) read(i, s, insn.src());
+                merge((int) ControlFlow.jumpTarget(insn, i), s.copy());
+                merge(i + 1, s);
+            }
+        }
+    }
+
+    private void exit(int i, FrameState s) {
+        RegState r0 = read(i, s, R0);
+        int k = cfg.subprogOf(i);
+        if (k == 0) {
+            if (r0.type().isPointer() && !config.perfmonCapable()) throw new VerifierException(Errno.EACCES, i, "R0 leaks addr as return value");
+            return;
+        }
+        RegState summary = r0.type() == RegType.PTR_TO_STACK ? RegState.UNKNOWN : r0;
+        RegState joined = summaries[k] == null ? summary : summaries[k].join(summary);
+        if (!joined.equals(summaries[k])) {
+            summaries[k] = joined;
+            for (int site : callSites.get(k)) enqueue(site);
+        }
+    }
+
+    private void call(int i, Insn insn, FrameState s) {
+        switch (insn.src()) {
+            case PSEUDO_CALL -> bpfToBpfCall(i, insn, s);
+            case PSEUDO_KFUNC_CALL -> kfuncCall(i, insn, s);
+            default -> throw new VerifierException(Errno.EINVAL, i, "invalid func unknown#" + insn.imm());
+        }
+    }
+
+    private void bpfToBpfCall(int i, Insn insn, FrameState s) {
+        int target = i + insn.imm() + 1;
+        int k = cfg.subprogStarts.indexOf(target);
+        callSites.get(k).add(i);
+        FrameState callee = new FrameState();
+        boolean stackArg = false;
+        for (int r = R1; r <= R5; r++) {
+            callee.regs[r] = s.regs[r].asArgument();
+            stackArg |= s.regs[r].type() == RegType.PTR_TO_STACK;
+        }
+        if (stackArg) passesStackPointer.add(i);
+        callee.regs[R10] = RegState.FP;
+        merge(target, callee);
+        if (summaries[k] == null) return; // the callee has not returned yet; its exit re-queues this call
+        FrameState after = s.copy();
+        clobberCallerSaved(after);
+        after.regs[R0] = summaries[k];
+        if (passesStackPointer.contains(i)) {
+            // the callee may have written anything through the pointer it got
+            for (int slot = 0; slot < FrameState.SLOTS; slot++) {
+                if (after.stack[slot].type() != RegType.NOT_INIT) after.stack[slot] = RegState.UNKNOWN;
+            }
+        }
+        merge(i + 1, after);
+    }
+
+    private void kfuncCall(int i, Insn insn, FrameState s) {
+        Optional<Kfunc> kf = Kfunc.byId(insn.imm());
+        if (kf.isEmpty()) throw new VerifierException(Errno.EINVAL, i, "kernel btf_id " + insn.imm() + " is not a function");
+        Kfunc kfunc = kf.get();
+        // the arena kfuncs are KF_SLEEPABLE until E4 ("remove KF_SLEEPABLE from arena kfuncs")
+        if (!sleepable && config.era().compareTo(VerifierEra.E4) < 0) {
+            throw new VerifierException(Errno.EACCES, i, "program must be sleepable to call sleepable kfunc " + kfunc.symbol);
+        }
+        for (int r = R1; r <= kfunc.argCount; r++) read(i, s, r);
+        // "void *p__map": any map pointer passes (the kfunc itself returns NULL/does nothing for a
+        // non-arena map at run time); anything else fails the BTF struct match
+        RegState map = s.regs[R1];
+        if (map.type() != RegType.CONST_PTR_TO_MAP) {
+            throw new VerifierException(Errno.EINVAL, i, "kernel function " + kfunc.symbol
+                + " args#0 expected pointer to STRUCT bpf_map but R1 has a pointer to " + map.type().logName);
+        }
+        FrameState after = s;
+        clobberCallerSaved(after);
+        // void * arena returns are unknown scalars (spec §9.3); bpf_arena_free_pages returns void
+        after.regs[R0] = kfunc == Kfunc.BPF_ARENA_FREE_PAGES ? RegState.NOT_INIT : RegState.UNKNOWN;
+        merge(i + 1, after);
+    }
+
+    private static void clobberCallerSaved(FrameState s) {
+        for (int r = R1; r <= R5; r++) s.regs[r] = RegState.NOT_INIT;
+    }
+}

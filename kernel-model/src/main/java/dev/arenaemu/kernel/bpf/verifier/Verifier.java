@@ -1,0 +1,134 @@
+package dev.arenaemu.kernel.bpf.verifier;
+
+import static dev.arenaemu.kernel.bpf.isa.Bpf.*;
+
+import dev.arenaemu.kernel.bpf.isa.BpfProgram;
+import dev.arenaemu.kernel.bpf.isa.Insn;
+import dev.arenaemu.kernel.bpf.isa.InsnValidity;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * bpf_check() for the arena-relevant part of the kernel verifier, in the kernel's order:
+ * program size, opcode validity, resolve_pseudo_ldimm64 (map binding, spec §9.1),
+ * check_subprogs + check_cfg, do_check ({@link AbstractInterpreter}), check_max_stack_depth,
+ * then the rewrites of convert_ctx_accesses / do_misc_fixups for arena (PROBE_MEM32,
+ * PROBE_MEM32SX, PROBE_ATOMIC, cast_kern → 32-bit mov, ALU64 → ALU32 on arena pointers) and
+ * convert_pseudo_ld_imm64 (map references become plain 64-bit constants).
+ *
+ * <p>Not modelled: helper calls (every helper is "unknown"), scalar range tracking and branch
+ * pruning, nullable pointers, BTF-typed subprogram arguments ({@code __arg_arena}).
+ */
+public final class Verifier {
+    private Verifier() {}
+
+    public static VerifiedProgram verify(BpfProgram program, Map<String, MapDescriptor> maps, VerifierConfig config) {
+        List<Insn> insns = program.insns();
+        int limit = config.bpfCapable() ? COMPLEXITY_LIMIT_INSNS : MAXINSNS;
+        if (insns.isEmpty() || insns.size() > limit) {
+            throw new VerifierException(Errno.E2BIG, -1, "program of " + insns.size() + " insns is outside [1, " + limit + "]");
+        }
+        for (int i = 0; i < insns.size(); i++) {
+            int index = i;
+            InsnValidity.problem(insns, i, false).ifPresent(p -> {
+                throw new VerifierException(Errno.EINVAL, index, p);
+            });
+            if (insns.get(i).isLdImm64()) i++;
+        }
+        LdImm64Resolver resolved = new LdImm64Resolver(program, maps, config);
+        ControlFlow cfg = new ControlFlow(insns, config.bpfCapable());
+        AbstractInterpreter check = new AbstractInterpreter(insns, resolved, cfg, config, isSleepable(program.section()));
+        check.run();
+        List<Integer> depths = stackDepths(cfg, check, insns);
+        return rewrite(program, resolved, cfg, check, depths, config);
+    }
+
+    /** SEC("syscall") and the ".s" program types are sleepable (BPF_F_SLEEPABLE). */
+    static boolean isSleepable(String section) {
+        return section.equals("syscall") || section.endsWith(".s") || section.contains(".s/");
+    }
+
+    /** check_max_stack_depth: each frame rounded up to 32 bytes, every call chain within MAX_BPF_STACK. */
+    private static List<Integer> stackDepths(ControlFlow cfg, AbstractInterpreter check, List<Insn> insns) {
+        int n = cfg.subprogStarts.size();
+        List<Integer> depths = new ArrayList<>();
+        for (int k = 0; k < n; k++) depths.add(Math.max(check.stackDepth[k], 1) + 31 & ~31);
+        int[] deepest = new int[n];
+        Arrays.fill(deepest, -1);
+        int total = chain(0, cfg, insns, depths, deepest, new boolean[n]);
+        if (total > MAX_BPF_STACK) {
+            throw new VerifierException(Errno.EACCES, -1, "combined stack size of " + callDepth(0, cfg, insns, new boolean[n]) + " calls is " + total + ". Too large");
+        }
+        return depths;
+    }
+
+    private static int chain(int k, ControlFlow cfg, List<Insn> insns, List<Integer> depths, int[] memo, boolean[] onPath) {
+        if (memo[k] >= 0) return memo[k];
+        if (onPath[k]) return 0; // recursion: the kernel rejects it elsewhere; not modelled here
+        onPath[k] = true;
+        int worst = 0;
+        for (int callee : callees(k, cfg, insns)) worst = Math.max(worst, chain(callee, cfg, insns, depths, memo, onPath));
+        onPath[k] = false;
+        return memo[k] = depths.get(k) + worst;
+    }
+
+    private static int callDepth(int k, ControlFlow cfg, List<Insn> insns, boolean[] onPath) {
+        if (onPath[k]) return 0;
+        onPath[k] = true;
+        int worst = 0;
+        for (int callee : callees(k, cfg, insns)) worst = Math.max(worst, callDepth(callee, cfg, insns, onPath));
+        onPath[k] = false;
+        return 1 + worst;
+    }
+
+    private static List<Integer> callees(int k, ControlFlow cfg, List<Insn> insns) {
+        List<Integer> out = new ArrayList<>();
+        for (int i = cfg.subprogStarts.get(k); i < cfg.subprogEnd(k); i++) {
+            Insn insn = insns.get(i);
+            if (insn.isCall() && insn.src() == PSEUDO_CALL) out.add(cfg.subprogStarts.indexOf(i + insn.imm() + 1));
+            if (insn.isLdImm64()) i++;
+        }
+        return out;
+    }
+
+    private static VerifiedProgram rewrite(BpfProgram program, LdImm64Resolver resolved, ControlFlow cfg, AbstractInterpreter check,
+                                           List<Integer> depths, VerifierConfig config) {
+        List<Insn> out = new ArrayList<>(program.insns());
+        InsnAux[] aux = check.aux;
+        boolean noUserConv = resolved.arena.map(a -> (a.flags() & MapDescriptor.BPF_F_NO_USER_CONV) != 0).orElse(false);
+        int exentries = 0;
+        for (int i = 0; i < out.size(); i++) {
+            Insn insn = out.get(i);
+            if (aux[i].arenaAccess()) {
+                out.set(i, probeMode(i, insn, config));
+                exentries++;
+            } else if (aux[i].cast() == CastKind.KERN || (aux[i].cast() == CastKind.USER && noUserConv)) {
+                // convert to a 32-bit mov that clears the upper half; off and imm cleared for the JIT
+                out.set(i, new Insn(ALU | MOV | X, insn.dst(), insn.src(), 0, 0));
+            } else if (aux[i].narrowedToAlu32()) {
+                out.set(i, insn.withOpcode(ALU | insn.op() | insn.source()));
+            } else if (insn.isLdImm64() && resolved.byInsn.containsKey(i)) {
+                long address = resolved.byInsn.get(i).address();
+                out.set(i, new Insn(insn.opcode(), insn.dst(), 0, 0, (int) address));
+                out.set(i + 1, out.get(i + 1).withImm((int) (address >>> 32)));
+            }
+            if (insn.isLdImm64()) i++;
+        }
+        return new VerifiedProgram(program.withInsns(out), Arrays.asList(aux), resolved.arena, exentries, cfg.subprogStarts, depths,
+            resolved.usedMaps());
+    }
+
+    /** convert_ctx_accesses, case PTR_TO_ARENA. */
+    private static Insn probeMode(int i, Insn insn, VerifierConfig config) {
+        if (insn.cls() == STX && insn.mode() == ATOMIC) return insn.withOpcode(STX | PROBE_ATOMIC | insn.size());
+        if (insn.mode() == MEMSX) {
+            if (!config.era().signExtendingArenaLoads()) {
+                throw new VerifierException(Errno.EOPNOTSUPP, i, "sign extending loads from arena are not supported yet");
+            }
+            return insn.withOpcode(insn.cls() | PROBE_MEM32SX | insn.size());
+        }
+        return insn.withOpcode(insn.cls() | PROBE_MEM32 | insn.size());
+    }
+}

@@ -1,0 +1,42 @@
+/* Self-written minimal replacement for bpf_helpers.h + bpf_arena_common.h (no libbpf headers
+ * are installed). The map-definition macros follow the BTF encoding libbpf expects:
+ * __uint(name, N) is a pointer to an array of N ints, __ulong(name, N) an anonymous enum whose
+ * single enumerator is N (clang emits ENUM64 when N needs more than 32 bits). */
+#ifndef BPF_ARENA_COMMON_H
+#define BPF_ARENA_COMMON_H
+
+#define SEC(name) __attribute__((section(name), used))
+#define __uint(name, val) int (*name)[val]
+#define __type(name, val) typeof(val) *name
+#define ___concat(a, b) a##b
+#define __concat(a, b) ___concat(a, b)
+#define __ulong(name, val) enum { __concat(__unique_value, __COUNTER__) = val } name
+#define __ksym __attribute__((section(".ksyms")))
+#define __weak __attribute__((weak))
+#define __noinline __attribute__((noinline))
+
+#define BPF_MAP_TYPE_ARENA 33
+#define BPF_F_MMAPABLE (1U << 10)
+#define BPF_F_NO_USER_CONV (1U << 18)
+#define NUMA_NO_NODE (-1)
+#define PAGE_SIZE 4096
+#define __PAGE_SIZE PAGE_SIZE
+
+/* clang with __BPF_FEATURE_ADDR_SPACE_CAST inserts addr_space_cast itself */
+#define __arena __attribute__((address_space(1)))
+#define __arena_global __attribute__((address_space(1)))
+#define cast_kern(ptr) /* emitted by LLVM */
+#define cast_user(ptr) /* emitted by LLVM */
+
+typedef unsigned long long __u64;
+typedef unsigned int __u32;
+typedef unsigned short __u16;
+typedef unsigned char __u8;
+typedef long long __s64;
+typedef int __s32;
+
+void __arena *bpf_arena_alloc_pages(void *map, void __arena *addr, __u32 page_cnt, int node_id, __u64 flags) __ksym __weak;
+void bpf_arena_free_pages(void *map, void __arena *ptr, __u32 page_cnt) __ksym __weak;
+int bpf_arena_reserve_pages(void *map, void __arena *addr, __u32 page_cnt) __ksym __weak;
+
+#endif

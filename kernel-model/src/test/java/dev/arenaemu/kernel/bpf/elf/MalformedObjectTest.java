@@ -1,0 +1,98 @@
+package dev.arenaemu.kernel.bpf.elf;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.arenaemu.kernel.bpf.BpfTestPrograms;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+
+/** Bad input is an ElfException with a byte offset, never an unchecked crash. */
+class MalformedObjectTest {
+    private static final byte[] GOOD = BpfTestPrograms.read(BpfTestPrograms.compile("arena_list.bpf.c"));
+
+    @Test
+    void truncationAtManyOffsetsIsACleanError() {
+        for (int len = 0; len < GOOD.length; len += 13) {
+            byte[] cut = Arrays.copyOf(GOOD, len);
+            int n = len;
+            ElfException e = assertThrows(ElfException.class, () -> BpfObjectLoader.load(cut), () -> "truncated to " + n);
+            assertTrue(e.offset() >= 0 && e.offset() <= GOOD.length, e.getMessage());
+        }
+    }
+
+    @Test
+    void notAnElfFile() {
+        ElfException e = assertThrows(ElfException.class, () -> BpfObjectLoader.load(new byte[100]));
+        assertEquals(0, e.offset());
+    }
+
+    @Test
+    void unknownRelocationTypeNamesTheEntry() {
+        byte[] bad = GOOD.clone();
+        long relOff = sectionOffset(bad, ".relsyscall");
+        bad[(int) relOff + 8] = 7; // r_info type of the first entry
+        ElfException e = assertThrows(ElfException.class, () -> BpfObjectLoader.load(bad));
+        assertEquals(relOff + 8, e.offset());
+        assertTrue(e.getMessage().contains("unknown relocation type 7"), e.getMessage());
+    }
+
+    @Test
+    void invalidOpcodeNamesTheInstruction() {
+        byte[] bad = GOOD.clone();
+        long code = sectionOffset(bad, "syscall");
+        int insn = 0;
+        while (insn < 3 * 8 || (bad[(int) code + insn] & 0xFF) == 0x18) {
+            insn += (bad[(int) code + insn] & 0xFF) == 0x18 ? 16 : 8; // walk whole instructions to a one-slot one
+        }
+        bad[(int) code + insn] = (byte) 0xFE;
+        ElfException e = assertThrows(ElfException.class, () -> BpfObjectLoader.load(bad));
+        assertEquals(code + insn, e.offset());
+        assertTrue(e.getMessage().contains("unknown opcode fe"), e.getMessage());
+    }
+
+    @Test
+    void sectionOffsetBeyondTheFile() {
+        byte[] bad = GOOD.clone();
+        ByteBuffer b = ByteBuffer.wrap(bad).order(ByteOrder.LITTLE_ENDIAN);
+        long shoff = b.getLong(0x28);
+        int index = sectionIndex(bad, "syscall");
+        b.putLong((int) (shoff + 64L * index + 24), 1L << 40);
+        assertThrows(ElfException.class, () -> BpfObjectLoader.load(bad));
+    }
+
+    @Property(tries = 300)
+    void anySingleByteCorruptionLoadsOrFailsCleanly(@ForAll @IntRange(min = 0, max = Integer.MAX_VALUE) int where, @ForAll byte value) {
+        byte[] bad = GOOD.clone();
+        bad[where % bad.length] = value;
+        try {
+            BpfObjectLoader.load(bad);
+        } catch (ElfException expected) {
+            assertTrue(expected.offset() >= 0);
+        }
+    }
+
+    private static int sectionIndex(byte[] elf, String name) {
+        ByteBuffer b = ByteBuffer.wrap(elf).order(ByteOrder.LITTLE_ENDIAN);
+        long shoff = b.getLong(0x28);
+        int shnum = b.getShort(0x3C), shstrndx = b.getShort(0x3E);
+        long strOff = b.getLong((int) (shoff + 64L * shstrndx + 24));
+        for (int i = 0; i < shnum; i++) {
+            int nameOff = b.getInt((int) (shoff + 64L * i));
+            int p = (int) (strOff + nameOff);
+            int end = p;
+            while (elf[end] != 0) end++;
+            if (new String(elf, p, end - p).equals(name)) return i;
+        }
+        throw new AssertionError("no section " + name);
+    }
+
+    private static long sectionOffset(byte[] elf, String name) {
+        ByteBuffer b = ByteBuffer.wrap(elf).order(ByteOrder.LITTLE_ENDIAN);
+        return b.getLong((int) (b.getLong(0x28) + 64L * sectionIndex(elf, name) + 24));
+    }
+}

@@ -1,0 +1,373 @@
+package dev.arenaemu.kernel.bpf.verifier;
+
+import static dev.arenaemu.kernel.bpf.isa.Bpf.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.arenaemu.kernel.bpf.asm.Assembler;
+import dev.arenaemu.kernel.bpf.asm.Disassembler;
+import java.util.List;
+import dev.arenaemu.kernel.bpf.isa.BpfProgram;
+import dev.arenaemu.kernel.bpf.isa.Insn;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Verifier checks and rewrites of spec §9 on hand-written programs (catalogue 22-27, 57). */
+class VerifierTest {
+    static final long USER_BASE = 1L << 44;
+    static final MapDescriptor ARENA = MapDescriptor.arena("arena", 0, 0xFFFF_8880_0100_0000L, USER_BASE, USER_BASE + 100 * 4096);
+    static final MapDescriptor BSS = MapDescriptor.array(".bss", 16, 0xFFFF_8880_0200_0000L, 0xFFFF_8880_0200_0100L);
+    static final Map<String, MapDescriptor> MAPS = Map.of("arena", ARENA, ".bss", BSS);
+    static final VerifierConfig ROOT = VerifierConfig.privileged(VerifierEra.E3);
+
+    static VerifiedProgram verify(String asm) {
+        return verify(asm, MAPS, ROOT);
+    }
+
+    static VerifiedProgram verify(String asm, Map<String, MapDescriptor> maps, VerifierConfig config) {
+        return Verifier.verify(Assembler.assemble("p", "syscall", asm), maps, config);
+    }
+
+    static VerifierException reject(String asm, Map<String, MapDescriptor> maps, VerifierConfig config) {
+        return assertThrows(VerifierException.class, () -> verify(asm, maps, config));
+    }
+
+    static VerifierException reject(String asm) {
+        return reject(asm, MAPS, ROOT);
+    }
+
+    private static void assertRejected(VerifierException e, Errno errno, int insn, String message) {
+        assertEquals(message, e.kernelMessage());
+        assertEquals(errno, e.errno());
+        assertEquals(insn, e.insnIndex());
+    }
+
+    /** Allocates one arena page into r0 and casts it into r1 (what clang emits). */
+    private static final String ALLOC = """
+        r1 = map[arena] ll
+        r2 = 0
+        r3 = 1
+        r4 = -1
+        r5 = 0
+        call bpf_arena_alloc_pages
+        r1 = addr_space_cast(r0, 0x0, 0x1)
+        """;
+
+    // ---- §9.1 program <-> arena binding -----------------------------------------------
+
+    @Test
+    void scenario22_arenaWithoutUserAddressIsRejected() {
+        MapDescriptor unplaced = MapDescriptor.arena("arena", 0, 0xFFFF_8880_0100_0000L, 0, 0);
+        VerifierException e = reject("r0 = 0\nr1 = map[arena] ll\nexit", Map.of("arena", unplaced), ROOT);
+        assertRejected(e, Errno.EINVAL, 1, "arena's user address must be set via map_extra or mmap()");
+    }
+
+    @Test
+    void scenario23_twoArenasInOneProgram() {
+        MapDescriptor other = MapDescriptor.arena("arena2", 0, 0xFFFF_8880_0300_0000L, 2 * USER_BASE, 2 * USER_BASE + 4096);
+        VerifierException e = reject("r0 = 0\nr1 = map[arena] ll\nr2 = map[arena2] ll\nexit", Map.of("arena", ARENA, "arena2", other), ROOT);
+        assertRejected(e, Errno.EBUSY, 3, "Only one arena per program");
+    }
+
+    @Test
+    void referencingTheSameArenaTwiceIsFine() {
+        assertTrue(verify("r0 = 0\nr1 = map[arena] ll\nr2 = map[arena] ll\nexit").arena().isPresent());
+    }
+
+    @Test
+    void scenario24_arenaNeedsCapBpfAndCapPerfmon() {
+        VerifierException e = reject("r0 = 0\nr1 = map[arena] ll\nexit", MAPS, ROOT.withCaps(true, false));
+        assertRejected(e, Errno.EPERM, 1, "CAP_BPF and CAP_PERFMON are required to use arena");
+    }
+
+    @Test
+    void scenario26_arenaNeedsTheJit() {
+        assertRejected(reject("r0 = 0\nr1 = map[arena] ll\nexit", MAPS, ROOT.withJit(false, true)), Errno.EOPNOTSUPP, 1,
+            "JIT is required to use arena");
+        assertRejected(reject("r0 = 0\nr1 = map[arena] ll\nexit", MAPS, ROOT.withJit(true, false)), Errno.EOPNOTSUPP, 1,
+            "JIT doesn't support arena");
+    }
+
+    @Test
+    void directValueOffsetLimitHoldsUntilE4() {
+        MapDescriptor big = MapDescriptor.arena("arena", 0, 0xFFFF_8880_0100_0000L, USER_BASE, USER_BASE + (1L << 32));
+        String prog = "r0 = 0\nr1 = arena_global[0x20000000] ll\nexit";
+        assertRejected(reject(prog, Map.of("arena", big), ROOT), Errno.EINVAL, 1, "direct value offset of 536870912 is not allowed");
+        VerifiedProgram ok = verify(prog, Map.of("arena", big), VerifierConfig.privileged(VerifierEra.E4));
+        assertEquals(USER_BASE + 0x2000_0000L, Insn.imm64(ok.program().insns().get(1), ok.program().insns().get(2)));
+    }
+
+    @Test
+    void arenaDirectValueAtTheEndIsRefusedFromE5() {
+        // spec §12.7 arena_direct_value: map_value(arena) + size
+        String prog = "r0 = 0\nr1 = arena_global[0x64000] ll\nexit";
+        assertNotNull(verify(prog, MAPS, VerifierConfig.privileged(VerifierEra.E4)));
+        assertRejected(reject(prog, MAPS, VerifierConfig.privileged(VerifierEra.E5)), Errno.ERANGE, 1,
+            "invalid access to map value pointer, value_size=0 off=409600");
+    }
+
+    @Test
+    void mapReferencesArePatchedToAddressesAndLosePseudoSource() {
+        VerifiedProgram v = verify("r1 = map[arena] ll\nr2 = map_value[.bss + 0x8] ll\nr0 = *(u64 *)(r2 + 0)\nexit");
+        Insn ld = v.program().insns().get(0);
+        assertEquals(0, ld.src());
+        assertEquals(ARENA.objectAddress(), Insn.imm64(ld, v.program().insns().get(1)));
+        assertEquals(BSS.valueAddress() + 8, Insn.imm64(v.program().insns().get(2), v.program().insns().get(3)));
+    }
+
+    // ---- §9.2 casts ---------------------------------------------------------------------
+
+    @Test
+    void scenario25_castWithWrongAddressSpaces() {
+        VerifierException e = reject("r0 = 0\nr1 = map[arena] ll\nr1 = addr_space_cast(r0, 0x0, 0x2)\nexit");
+        assertRejected(e, Errno.EINVAL, 3, "addr_space_cast insn can only convert between address space 1 and 0");
+    }
+
+    @Test
+    void scenario25_castWithoutArena() {
+        VerifierException e = reject("r0 = 0\nr1 = addr_space_cast(r0, 0x0, 0x1)\nexit");
+        assertRejected(e, Errno.EINVAL, 1, "addr_space_cast insn can only be used in a program that has an associated arena");
+    }
+
+    @Test
+    void scenario57_castKernBecomesA32BitMove() {
+        VerifiedProgram v = verify(ALLOC + "r0 = 0\nexit");
+        assertEquals(new Insn(ALU | MOV | X, 1, 0, 0, 0), v.program().insns().get(7));
+        assertEquals(CastKind.KERN, v.aux().get(7).cast());
+    }
+
+    @Test
+    void castUserIsKeptForTheJit() {
+        VerifiedProgram v = verify(ALLOC + "r2 = addr_space_cast(r1, 0x1, 0x0)\nr0 = 0\nexit");
+        assertEquals(new Insn(ALU64 | MOV | X, 2, 1, ADDR_SPACE_CAST, CAST_USER), v.program().insns().get(8));
+        assertEquals(CastKind.USER, v.aux().get(8).cast());
+    }
+
+    @Test
+    void castUserWithNoUserConvBecomesA32BitMove() {
+        MapDescriptor noConv = MapDescriptor.arena("arena", MapDescriptor.BPF_F_NO_USER_CONV, ARENA.objectAddress(), USER_BASE, USER_BASE + 4096);
+        VerifiedProgram v = verify(ALLOC + "r2 = addr_space_cast(r1, 0x1, 0x0)\nr0 = 0\nexit", Map.of("arena", noConv), ROOT);
+        assertEquals(new Insn(ALU | MOV | X, 2, 1, 0, 0), v.program().insns().get(8));
+    }
+
+    // ---- §9.3 arena pointers ---------------------------------------------------------------
+
+    @Test
+    void arenaAccessesBecomeProbeMem32WithOneExtableEntryEach() {
+        VerifiedProgram v = verify(ALLOC + """
+            *(u64 *)(r1 + 8) = r1
+            *(u32 *)(r1 + 0) = 7
+            r2 = *(u64 *)(r1 + 8)
+            r0 = 0
+            exit
+            """);
+        assertEquals(STX | PROBE_MEM32 | DW, v.program().insns().get(8).opcode());
+        assertEquals(ST | PROBE_MEM32 | W, v.program().insns().get(9).opcode());
+        assertEquals(LDX | PROBE_MEM32 | DW, v.program().insns().get(10).opcode());
+        assertEquals(3, v.exceptionEntries());
+        assertTrue(v.aux().get(10).arenaAccess());
+    }
+
+    @Test
+    void alu64OnArenaPointerIsNarrowedTo32Bits() {
+        VerifiedProgram v = verify(ALLOC + "r1 += 4096\n*(u64 *)(r1 + 0) = 1\nr0 = 0\nexit");
+        assertEquals(new Insn(ALU | ADD | K, 1, 0, 0, 4096), v.program().insns().get(8));
+        assertTrue(v.aux().get(8).narrowedToAlu32());
+        assertEquals(ST | PROBE_MEM32 | DW, v.program().insns().get(9).opcode());
+    }
+
+    @Test
+    void arenaPointerSurvivesSpillAndFill() {
+        VerifiedProgram v = verify(ALLOC + "*(u64 *)(r10 - 8) = r1\nr3 = *(u64 *)(r10 - 8)\nr0 = *(u32 *)(r3 + 0)\nexit");
+        assertEquals(LDX | MEM | DW, v.program().insns().get(9).opcode());
+        assertEquals(LDX | PROBE_MEM32 | W, v.program().insns().get(10).opcode());
+    }
+
+    @Test
+    void scenario27_fetchAndOnArenaIsRejectedOnX86() {
+        VerifierException e = reject(ALLOC + "r2 = 1\nr2 = atomic_fetch_and((u64 *)(r1 + 0), r2)\nr0 = 0\nexit");
+        assertRejected(e, Errno.EACCES, 9, "BPF_ATOMIC stores into R1 arena is not allowed");
+    }
+
+    @Test
+    void scenario27_nonFetchAndOnArenaBecomesProbeAtomic() {
+        VerifiedProgram v = verify(ALLOC + "r2 = 1\nlock *(u64 *)(r1 + 0) &= r2\nr0 = 0\nexit");
+        assertEquals(STX | PROBE_ATOMIC | DW, v.program().insns().get(9).opcode());
+        assertEquals(AND, v.program().insns().get(9).imm());
+    }
+
+    @Test
+    void loadAcquireAndStoreReleaseOnArenaBecomeProbeAtomic() {
+        VerifiedProgram v = verify(ALLOC + "w2 = load_acquire((u8 *)(r1 + 0x0))\nstore_release((u64 *)(r1 + 0x8), r2)\nr0 = 0\nexit");
+        assertEquals(new Insn(STX | PROBE_ATOMIC | B, 2, 1, 0, LOAD_ACQ), v.program().insns().get(8));
+        assertEquals(new Insn(STX | PROBE_ATOMIC | DW, 1, 2, 8, STORE_REL), v.program().insns().get(9));
+        assertEquals(2, v.exceptionEntries());
+    }
+
+    @Test
+    void atomicsOnArenaAreRejectedInE1() {
+        VerifierException e = reject(ALLOC + "r2 = 1\nlock *(u64 *)(r1 + 0) += r2\nr0 = 0\nexit", MAPS, VerifierConfig.privileged(VerifierEra.E1));
+        assertRejected(e, Errno.EACCES, 9, "BPF_ATOMIC stores into R1 arena is not allowed");
+    }
+
+    @Test
+    void signExtendingArenaLoadDependsOnEra() {
+        String prog = ALLOC + "r2 = *(s8 *)(r1 + 0)\nr0 = 0\nexit";
+        assertRejected(reject(prog), Errno.EOPNOTSUPP, 8, "sign extending loads from arena are not supported yet");
+        VerifiedProgram v = verify(prog, MAPS, VerifierConfig.privileged(VerifierEra.E3_V6_18));
+        assertEquals(LDX | PROBE_MEM32SX | B, v.program().insns().get(8).opcode());
+    }
+
+    @Test
+    void arenaKfuncsNeedASleepableProgramBeforeE4() {
+        BpfProgram p = Assembler.assemble("p", "socket", ALLOC + "r0 = 0\nexit");
+        VerifierException e = assertThrows(VerifierException.class, () -> Verifier.verify(p, MAPS, ROOT));
+        assertRejected(e, Errno.EACCES, 6, "program must be sleepable to call sleepable kfunc bpf_arena_alloc_pages");
+        assertNotNull(Verifier.verify(p, MAPS, VerifierConfig.privileged(VerifierEra.E4)));
+    }
+
+    @Test
+    void rewrittenProgramDisassemblesWithProbeNotes() {
+        VerifiedProgram v = verify(ALLOC + "r2 = *(u64 *)(r1 + 8)\nr0 = 0\nexit");
+        List<String> text = Disassembler.program(v.program());
+        assertEquals("w1 = w0", text.get(6));
+        assertEquals("r2 = *(u64 *)(r1 + 0x8) ; probe_mem32", text.get(7));
+    }
+
+    @Test
+    void arenaKfuncNeedsAMapPointerFirst() {
+        VerifierException e = reject("r1 = r10\nr2 = 0\nr3 = 1\nr4 = -1\nr5 = 0\ncall bpf_arena_alloc_pages\nr0 = 0\nexit");
+        assertRejected(e, Errno.EINVAL, 5, "kernel function bpf_arena_alloc_pages args#0 expected pointer to STRUCT bpf_map but R1 has a pointer to fp");
+    }
+
+    // ---- basic safety ------------------------------------------------------------------
+
+    @Test
+    void uninitialisedRegisterCannotBeRead() {
+        assertRejected(reject("r0 = r2\nexit"), Errno.EACCES, 0, "R2 !read_ok");
+    }
+
+    @Test
+    void exitNeedsR0() {
+        assertRejected(reject("r1 = 0\nexit"), Errno.EACCES, 1, "R0 !read_ok");
+    }
+
+    @Test
+    void framePointerIsReadOnly() {
+        assertRejected(reject("r10 = 0\nr0 = 0\nexit"), Errno.EACCES, 0, "frame pointer is read only");
+    }
+
+    @Test
+    void stackAccessesStayInside512Bytes() {
+        assertRejected(reject("*(u64 *)(r10 - 520) = 1\nr0 = 0\nexit"), Errno.EACCES, 0, "invalid write to stack R10 off=-520 size=8");
+        assertRejected(reject("r0 = *(u32 *)(r10 + 0)\nexit"), Errno.EACCES, 0, "invalid read from stack R10 off=0 size=4");
+    }
+
+    @Test
+    void stackPointerArithmeticIsTracked() {
+        assertRejected(reject("r2 = r10\nr2 += -512\n*(u64 *)(r2 - 8) = 0\nr0 = 0\nexit"), Errno.EACCES, 2,
+            "invalid write to stack R2 off=-520 size=8");
+    }
+
+    @Test
+    void mapValueAccessesStayInsideTheValue() {
+        assertRejected(reject("r1 = map_value[.bss + 0x8] ll\nr0 = *(u64 *)(r1 + 8)\nexit"), Errno.EACCES, 2,
+            "invalid access to map value, value_size=16 off=16 size=8");
+    }
+
+    @Test
+    void rodataIsReadOnlyForPrograms() {
+        MapDescriptor rodata = new MapDescriptor(".rodata", MapDescriptor.BPF_MAP_TYPE_ARRAY, 1L << 8, 8, 0xFFFF_8880_0400_0000L,
+            0xFFFF_8880_0400_0100L, 0, 0);
+        VerifierException e = reject("r1 = map_value[.rodata + 0x0] ll\n*(u32 *)(r1 + 4) = 1\nr0 = 0\nexit", Map.of(".rodata", rodata), ROOT);
+        assertRejected(e, Errno.EACCES, 2, "write into map forbidden, value_size=8 off=4 size=4");
+    }
+
+    @Test
+    void pointersMayNotLeakIntoMapsWithoutCapPerfmon() {
+        String prog = "r1 = map_value[.bss + 0x0] ll\n*(u64 *)(r1 + 0) = r10\nr0 = 0\nexit";
+        assertNotNull(verify(prog));
+        assertRejected(reject(prog, MAPS, ROOT.withCaps(true, false)), Errno.EACCES, 2, "R10 leaks addr into map");
+    }
+
+    @Test
+    void scalarsAreNotPointers() {
+        assertRejected(reject("r1 = 5\nr0 = *(u64 *)(r1 + 0)\nexit"), Errno.EACCES, 1, "R1 invalid mem access 'scalar'");
+    }
+
+    @Test
+    void jumpsStayInsideTheProgram() {
+        assertRejected(reject("r0 = 0\ngoto +5\nexit"), Errno.EINVAL, 1, "jump out of range from insn 1 to 7");
+    }
+
+    @Test
+    void programMustNotFallOffTheEnd() {
+        assertRejected(reject("r0 = 0"), Errno.EINVAL, 0, "last insn is not an exit or jmp");
+    }
+
+    @Test
+    void unreachableInstructionsAreRejected() {
+        assertRejected(reject("r0 = 0\nexit\nr0 = 1\nexit"), Errno.EINVAL, 2, "unreachable insn 2");
+    }
+
+    @Test
+    void loopsNeedCapBpf() {
+        String loop = "r0 = 0\nloop:\nr0 += 1\nif r0 < 10 goto loop\nexit";
+        assertNotNull(verify(loop));
+        assertRejected(reject(loop, Map.of(), ROOT.withCaps(false, false)), Errno.EINVAL, 2, "back-edge from insn 2 to 1");
+    }
+
+    @Test
+    void legacyPacketAccessIsNotForThesePrograms() {
+        assertRejected(reject("r6 = r1\nr0 = *(u8 *)skb[0x10]\nexit"), Errno.EINVAL, 1,
+            "BPF_LD_[ABS|IND] instructions not allowed for this program type");
+    }
+
+    @Test
+    void loopWithoutAWayOutIsRejected() {
+        assertRejected(reject("r0 = 0\nloop:\nr0 += 1\ngoto loop"), Errno.EINVAL, 1, "infinite loop detected at insn 1");
+    }
+
+    @Test
+    void helpersAreUnknown() {
+        assertRejected(reject("call 1\nr0 = 0\nexit"), Errno.EINVAL, 0, "invalid func unknown#1");
+    }
+
+    @Test
+    void bpfToBpfCallsPassArgumentsAndReturnR0() {
+        VerifiedProgram v = verify(ALLOC + """
+            call sub
+            r0 = 0
+            exit
+            sub:
+            r2 = 3
+            *(u32 *)(r1 + 0) = r2
+            r0 = r2
+            exit
+            """);
+        assertEquals(java.util.List.of(0, 11), v.subprogStarts());
+        assertEquals(STX | PROBE_MEM32 | W, v.program().insns().get(12).opcode());
+    }
+
+    @Test
+    void calleeCannotReadArgumentsTheCallerDidNotSet() {
+        assertRejected(reject("call sub\nr0 = 0\nexit\nsub:\nr0 = r3\nexit"), Errno.EACCES, 3, "R3 !read_ok");
+    }
+
+    @Test
+    void sameInstructionCannotUseArenaAndStackPointers() {
+        VerifierException e = reject(ALLOC + """
+            r6 = r1
+            if r0 == 0 goto stack
+            goto use
+            stack:
+            r6 = r10
+            r6 += -8
+            use:
+            *(u64 *)(r6 + 0) = 0
+            r0 = 0
+            exit
+            """);
+        // save_aux_ptr_type: the arena path reaches the store first, the stack path then conflicts
+        assertRejected(e, Errno.EINVAL, 13, "same insn cannot be used with different pointers");
+    }
+}
