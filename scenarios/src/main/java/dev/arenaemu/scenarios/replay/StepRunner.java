@@ -21,9 +21,12 @@ final class StepRunner {
     private final World world;
     private final Scenario scenario;
 
+    private final Programs programs;
+
     StepRunner(World world, Scenario scenario) {
         this.world = world;
         this.scenario = scenario;
+        this.programs = new Programs(world, scenario.programs());
     }
 
     Effect apply(Step step) throws ReplayError {
@@ -57,7 +60,7 @@ final class StepRunner {
                 case Step.Write s -> world.processes().write(s.process(), eval(s.addr()), s.size(), eval(s.value()));
                 case Step.Copy s -> world.processes().copy(s.process(), eval(s.src()), eval(s.dst()), eval(s.length()));
                 case Step.RunCode s -> world.processes().runCode(s.process(), java.util.HexFormat.of().parseHex(s.hex()), evalRegs(s.regs()), budget());
-                case Step.RunProgram s -> throw new ReplayError(place + ": running BPF programs needs the JIT and loader, which this build does not include yet");
+                case Step.RunProgram s -> programs.run(s.program(), s.args().stream().mapToLong(this::eval).toArray(), budget(), place);
                 case Step.MapOperation s -> mapOp(s, place);
                 case Step.FlushTlb s -> flush(s);
                 case Step.Checkpoint s -> Effect.done("checkpoint " + s.label());

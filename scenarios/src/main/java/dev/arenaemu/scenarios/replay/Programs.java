@@ -1,0 +1,172 @@
+package dev.arenaemu.scenarios.replay;
+
+import dev.arenaemu.emulator.cpu.Budget;
+import dev.arenaemu.emulator.trap.FaultHandler;
+import dev.arenaemu.kernel.Errno;
+import dev.arenaemu.kernel.arena.Arena;
+import dev.arenaemu.kernel.bpf.asm.AsmException;
+import dev.arenaemu.kernel.bpf.asm.Assembler;
+import dev.arenaemu.kernel.bpf.elf.BpfObject;
+import dev.arenaemu.kernel.bpf.elf.BpfObjectLoader;
+import dev.arenaemu.kernel.bpf.isa.BpfProgram;
+import dev.arenaemu.kernel.bpf.isa.Reloc;
+import dev.arenaemu.kernel.bpf.jit.CallResult;
+import dev.arenaemu.kernel.bpf.jit.CallTarget;
+import dev.arenaemu.kernel.bpf.jit.JitOptions;
+import dev.arenaemu.kernel.bpf.jit.JitRuntime;
+import dev.arenaemu.kernel.bpf.jit.LoadedProgram;
+import dev.arenaemu.kernel.bpf.verifier.MapDescriptor;
+import dev.arenaemu.kernel.bpf.verifier.VerifiedProgram;
+import dev.arenaemu.kernel.bpf.verifier.Verifier;
+import dev.arenaemu.kernel.bpf.verifier.VerifierConfig;
+import dev.arenaemu.kernel.bpf.verifier.VerifierEra;
+import dev.arenaemu.kernel.bpf.verifier.VerifierException;
+import dev.arenaemu.scenarios.format.Era;
+import dev.arenaemu.scenarios.format.ProgramSpec;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * BPF programs of a scenario, the way BPF_PROG_LOAD and BPF_PROG_TEST_RUN treat them: the
+ * source (inline assembler, a .c compiled by clang-19, or a .bpf.o) goes through the ELF loader
+ * or assembler, the verifier (binding the arena, rewriting arena accesses to PROBE_MEM32) and the
+ * x86-64 JIT; the image runs on the kernel CPU with the arena's kern_vm_start in r12, and its
+ * kfunc calls reach the arena model. A verifier rejection is the load's -errno.
+ */
+final class Programs {
+    /** The struct bpf_map pointer the verifier bakes into ld_imm64 map[...]: kfuncs compare it. */
+    static final long ARENA_MAP_OBJECT = 0xFFFF_8880_0100_0000L;
+
+    private final World world;
+    private final Map<String, ProgramSpec> specs;
+    private final Map<String, LoadedProgram> loaded = new HashMap<>();
+    private JitRuntime runtime;
+
+    Programs(World world, Map<String, ProgramSpec> specs) {
+        this.world = world;
+        this.specs = specs;
+    }
+
+    Effect run(String name, long[] args, long maxInstructions, String place) throws ReplayError {
+        ProgramSpec spec = specs.get(name);
+        if (spec == null) throw new ReplayError(place + ": no program \"" + name + "\"");
+        Arena arena = world.requireArena(place);
+        LoadedProgram program = loaded.get(name);
+        if (program == null) {
+            BpfProgram source = source(spec, place);
+            VerifiedProgram verified;
+            try {
+                verified = Verifier.verify(source, maps(source, arena), VerifierConfig.privileged(verifierEra(world.era())));
+            } catch (VerifierException e) {
+                long r = -e.errno().value;
+                return Effect.returned(String.format("load %s: verifier rejects it at insn %d: %s -> %s", name, e.insnIndex(), e.kernelMessage(),
+                    Errno.describe(r)), r);
+            }
+            program = runtime().load(name, verified.program().insns(), JitOptions.arena(arena.kernVmStart(), arena.userVmStart()));
+            loaded.put(name, program);
+        }
+        int reportsBefore = program.stderr().size();
+        JitRuntime.Outcome outcome = runtime().run(program, new Budget(maxInstructions, 10_000_000L, Math.max(1000, maxInstructions / 10)), args);
+        StringBuilder summary = new StringBuilder(String.format("run %s(%s)", name, String.join(", ", java.util.Arrays.stream(args).mapToObj(a -> "0x" + Long.toHexString(a)).toList())));
+        List<String> reports = program.stderr();
+        for (int i = reportsBefore; i < reports.size(); i++) summary.append("\n    stderr: ").append(reports.get(i).lines().findFirst().orElse(""));
+        return switch (outcome) {
+            case JitRuntime.Outcome.Returned r -> new Effect(summary + " -> r0 = 0x" + Long.toHexString(r.r0()), OptionalLong.of(r.r0()),
+                java.util.Optional.empty(), OptionalLong.empty(), Map.of("r0", r.r0()), false);
+            case JitRuntime.Outcome.Failed f -> throw new ReplayError(place + ": program " + name + " did not return: " + f.result(), false);
+        };
+    }
+
+    private JitRuntime runtime() {
+        if (runtime == null) {
+            runtime = new JitRuntime(world.machine(), this::call);
+            runtime.installFaultHandler(FaultHandler.DELIVER_ALL);
+        }
+        return runtime;
+    }
+
+    /** The kfuncs as the kernel runs them: any map other than the arena makes them no-ops (spec §6). */
+    private CallResult call(CallTarget target, long a1, long a2, long a3, long a4, long a5) {
+        Arena arena = world.arena().orElseThrow();
+        if (!(target instanceof CallTarget.KfuncCall k)) throw new UnsupportedOperationException("helper " + target + " is not modelled");
+        boolean isArena = a1 == ARENA_MAP_OBJECT;
+        return switch (k.kfunc()) {
+            case BPF_ARENA_ALLOC_PAGES -> CallResult.of(isArena ? arena.allocPages(a2, (int) a3, (int) a4, a5) : 0);
+            case BPF_ARENA_FREE_PAGES -> {
+                if (isArena) arena.freePages(a2, (int) a3);
+                yield new CallResult(0, isArena);
+            }
+            case BPF_ARENA_RESERVE_PAGES -> CallResult.of(isArena ? arena.reservePages(a2, (int) a3) : Errno.EINVAL.neg());
+        };
+    }
+
+    /** Every map name the program references resolves to the scenario's arena. */
+    private static Map<String, MapDescriptor> maps(BpfProgram program, Arena arena) {
+        Map<String, MapDescriptor> out = new HashMap<>();
+        for (Reloc r : program.relocations()) {
+            String map = switch (r) {
+                case Reloc.MapFd m -> m.map();
+                case Reloc.MapValue m -> m.map();
+                default -> null;
+            };
+            if (map != null) out.put(map, MapDescriptor.arena(map, arena.mapFlags(), ARENA_MAP_OBJECT, arena.userVmStart(), arena.userVmEnd()));
+        }
+        return out;
+    }
+
+    static VerifierEra verifierEra(Era era) {
+        return switch (era) {
+            case V6_13 -> VerifierEra.E3;
+            case LATEST -> VerifierEra.E5;
+        };
+    }
+
+    private static BpfProgram source(ProgramSpec spec, String place) throws ReplayError {
+        String section = spec.sleepable() ? "syscall" : "socket";
+        if (spec.inline()) {
+            try {
+                return Assembler.assemble(spec.name(), section, spec.asm());
+            } catch (AsmException e) {
+                throw new ReplayError(spec.where() + ": program \"" + spec.name() + "\" asm line " + e.line() + ", column " + e.column() + ": " + e.reason());
+            }
+        }
+        BpfObject object;
+        try {
+            Path file = spec.file();
+            object = BpfObjectLoader.load(file.toString().endsWith(".c") ? compile(file) : Files.readAllBytes(file));
+        } catch (IOException | RuntimeException e) {
+            throw new ReplayError(spec.where() + ": program \"" + spec.name() + "\" from " + spec.file() + ": " + e.getMessage());
+        }
+        if (object.arenaGlobals().isPresent()) {
+            throw new ReplayError(spec.where() + ": program \"" + spec.name() + "\": __arena globals need libbpf's placement, which the replayer does not do yet");
+        }
+        String entry = spec.section() != null ? spec.section() : object.programs().size() == 1 ? object.programs().getFirst().name() : null;
+        if (entry == null) throw new ReplayError(spec.where() + ": program \"" + spec.name() + "\": the object has several programs; name one with \"section\"");
+        return object.program(entry).orElseThrow(() -> new ReplayError(spec.where() + ": no program \"" + entry + "\" in " + spec.file()));
+    }
+
+    /** clang-19 -target bpf -mcpu=v4 -O2 -g -c, with the scenario's folder on the include path. */
+    private static byte[] compile(Path source) throws IOException {
+        Path out = Files.createTempFile("arena-emu-", ".bpf.o");
+        try {
+            Process p = new ProcessBuilder("clang-19", "-target", "bpf", "-mcpu=v4", "-O2", "-g", "-I", source.getParent().toString(),
+                "-c", source.toString(), "-o", out.toString()).redirectErrorStream(true).start();
+            String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IOException("clang-19 failed:\n" + log);
+            return Files.readAllBytes(out);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while compiling " + source);
+        } finally {
+            Files.deleteIfExists(out);
+        }
+    }
+}
