@@ -2,6 +2,7 @@ package dev.arenaemu.scenarios.replay;
 
 import dev.arenaemu.emulator.cpu.Budget;
 import dev.arenaemu.emulator.trap.FaultHandler;
+import dev.arenaemu.kernel.Capability;
 import dev.arenaemu.kernel.Errno;
 import dev.arenaemu.kernel.arena.Arena;
 import dev.arenaemu.kernel.bpf.asm.AsmException;
@@ -64,7 +65,9 @@ final class Programs {
             BpfProgram source = source(spec, place);
             VerifiedProgram verified;
             try {
-                verified = Verifier.verify(source, maps(source, arena), VerifierConfig.privileged(verifierEra(world.era())));
+                VerifierConfig config = VerifierConfig.privileged(verifierEra(world.era()))
+                    .withCaps(world.kernel().capable(Capability.CAP_BPF), world.kernel().capable(Capability.CAP_PERFMON));
+                verified = Verifier.verify(source, maps(source, arena), config);
             } catch (VerifierException e) {
                 long r = -e.errno().value;
                 return Effect.returned(String.format("load %s: verifier rejects it at insn %d: %s -> %s", name, e.insnIndex(), e.kernelMessage(),
@@ -75,13 +78,14 @@ final class Programs {
         }
         int reportsBefore = program.stderr().size();
         JitRuntime.Outcome outcome = runtime().run(program, new Budget(maxInstructions, 10_000_000L, Math.max(1000, maxInstructions / 10)), args);
-        StringBuilder summary = new StringBuilder(String.format("run %s(%s)", name, String.join(", ", java.util.Arrays.stream(args).mapToObj(a -> "0x" + Long.toHexString(a)).toList())));
+        String call = String.format("run %s(%s)", name, String.join(", ", java.util.Arrays.stream(args).mapToObj(a -> "0x" + Long.toHexString(a)).toList()));
+        StringBuilder stderr = new StringBuilder();
         List<String> reports = program.stderr();
-        for (int i = reportsBefore; i < reports.size(); i++) summary.append("\n    stderr: ").append(reports.get(i).lines().findFirst().orElse(""));
+        for (int i = reportsBefore; i < reports.size(); i++) stderr.append("\nstderr: ").append(reports.get(i).lines().findFirst().orElse(""));
         return switch (outcome) {
-            case JitRuntime.Outcome.Returned r -> new Effect(summary + " -> r0 = 0x" + Long.toHexString(r.r0()), OptionalLong.of(r.r0()),
+            case JitRuntime.Outcome.Returned r -> new Effect(call + " -> r0 = 0x" + Long.toHexString(r.r0()) + stderr, OptionalLong.of(r.r0()),
                 java.util.Optional.empty(), OptionalLong.empty(), Map.of("r0", r.r0()), false);
-            case JitRuntime.Outcome.Failed f -> throw new ReplayError(place + ": program " + name + " did not return: " + f.result(), false);
+            case JitRuntime.Outcome.Failed f -> throw new ReplayError(place + ": program " + name + " did not return: " + f.result() + stderr, false);
         };
     }
 

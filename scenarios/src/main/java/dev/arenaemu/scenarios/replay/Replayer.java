@@ -60,7 +60,9 @@ public final class Replayer implements ScenarioRunner {
                     done++;
                     WorldState after = world.state();
                     if (!effect.faultIn() && gainedUserPte(before, after)) effect = effect.withFaultIn();
-                    trace.add(String.format("[%s] %s", c.index() < 0 ? "setup" : Integer.toString(c.index()), effect.summary()));
+                    List<String> lines = effect.summary().lines().toList();
+                    trace.add(String.format("[%s] %s", c.index() < 0 ? "setup" : Integer.toString(c.index()), lines.getFirst()));
+                    for (String more : lines.subList(1, lines.size())) trace.add("    " + more);
                     for (int k = injectedBefore; k < fi.injected().size(); k++) {
                         FaultInjection.Injected inj = fi.injected().get(k);
                         trace.add("    injected failure: " + inj.site().name().toLowerCase(Locale.ROOT) + " hit #" + inj.hit());
