@@ -17,6 +17,9 @@ import java.util.Set;
  * vmalloc space ({@link KernelAddressSpace}), the fault-injection controls and the log of
  * {@link KernelEvent}s; knows its {@link KernelEra} and the capabilities of the (single) caller.
  * Arenas and other kernel objects are created against it.
+ *
+ * <p>One kernel per machine: the kernel owns the machine's vmalloc range (and keeps released
+ * ranges mapped for reuse), so a second kernel on the same machine would collide with it.
  */
 public final class Kernel {
     /** NUMA_NO_NODE. */
@@ -27,6 +30,7 @@ public final class Kernel {
     private final Set<Capability> capabilities;
     private final FaultInjection injection = new FaultInjection();
     private final List<KernelEvent> events = new ArrayList<>();
+    private final java.util.ArrayDeque<Runnable> workqueue = new java.util.ArrayDeque<>();
     private final Frames frames;
     private final KernelAddressSpace addressSpace;
     private final int onlineNodes;
@@ -97,6 +101,30 @@ public final class Kernel {
             if (!frames.inUse(phys)) return frames.allocPage(phys, where);
         }
         return Frames.NO_PAGE;
+    }
+
+    /**
+     * schedule_work() on the system workqueue: {@code work} runs at the next
+     * {@link #runPendingWork()}, which the caller (scenario step, test) decides, as the kernel's
+     * scheduler would.
+     */
+    public void scheduleWork(Runnable work) {
+        workqueue.add(work);
+    }
+
+    /** Runs every queued work item (and any they queue) in order; returns how many ran. */
+    public int runPendingWork() {
+        int ran = 0;
+        while (!workqueue.isEmpty()) {
+            workqueue.removeFirst().run();
+            ran++;
+        }
+        return ran;
+    }
+
+    /** Work items queued and not yet run. */
+    public int pendingWork() {
+        return workqueue.size();
     }
 
     /** Adds a report to {@link #events()}. */

@@ -10,6 +10,10 @@ import dev.arenaemu.kernel.mm.VmFaultResult;
  * <ul>
  *   <li>{@link #V6_13}: era E3 (v6.13–v6.18): range tree, one mutex, synchronous free, zap of the
  *       VMA recorded in each vma_list entry. Includes {@code bpf_arena_reserve_pages} (v6.17).</li>
+ *   <li>{@link #V7_0}: era E4 (bpf-next Dec 2025): E3 plus batched allocation with exact
+ *       PTE rollback, the clear-PTEs-then-zap free order and the non-sleepable kfunc variants
+ *       whose frees are deferred to a worker. Its rqspinlock is uncontended here (it never
+ *       fails).</li>
  *   <li>{@link #LATEST}: era E5 (kernel-patches/bpf-rc @90a84015): scratch page, fault
  *       preallocation and VM_FAULT_OOM, NUMA node validation, free-below-start guard,
  *       mem_usage, VM_DONTCOPY + may_split/mremap -EINVAL, direct_value_addr {@code >=},
@@ -31,6 +35,25 @@ public enum KernelEra {
         @Override public boolean singlePageZapByRefcount() { return false; }
         @Override public boolean allocatesInBatches() { return false; }
         @Override public boolean freeClearsPtesBeforeZap() { return false; }
+        @Override public long prepopulatedBytes() { return 0; }
+        @Override public boolean hasNonSleepableKfuncs() { return false; }
+    },
+    V7_0 {
+        @Override public boolean usesScratchPage() { return false; }
+        @Override public VmFaultResult faultAllocFailure() { return VmFaultResult.SIGSEGV; }
+        @Override public boolean faultPreallocatesPage() { return false; }
+        @Override public boolean validatesNumaNode() { return false; }
+        @Override public boolean freeGuardsBelowStart() { return false; }
+        @Override public boolean reportsMemUsage() { return false; }
+        @Override public boolean setsDontCopy() { return false; }
+        @Override public boolean rejectsSplitAndMremap() { return false; }
+        @Override public boolean directValueRejectsEnd() { return false; }
+        @Override public boolean zapRefindsVma() { return false; }
+        @Override public boolean singlePageZapByRefcount() { return false; }
+        @Override public boolean allocatesInBatches() { return true; }
+        @Override public boolean freeClearsPtesBeforeZap() { return true; }
+        @Override public long prepopulatedBytes() { return 1L << 32; }
+        @Override public boolean hasNonSleepableKfuncs() { return true; }
     },
     LATEST {
         @Override public boolean usesScratchPage() { return true; }
@@ -46,9 +69,25 @@ public enum KernelEra {
         @Override public boolean singlePageZapByRefcount() { return true; }
         @Override public boolean allocatesInBatches() { return true; }
         @Override public boolean freeClearsPtesBeforeZap() { return true; }
+        @Override public long prepopulatedBytes() { return (1L << 32) + (1L << 15); }
+        @Override public boolean hasNonSleepableKfuncs() { return true; }
     };
 
     public static final KernelEra DEFAULT = LATEST;
+
+    /**
+     * The era a scenario names: the constant ("V6_13", "latest"), the kernel version ("v6.13",
+     * "6.13", "v7.0") or the spec's era tag ("E3", "E4", "E5"). Null when nothing matches.
+     */
+    public static KernelEra parse(String name) {
+        String n = name.trim().toUpperCase(java.util.Locale.ROOT);
+        return switch (n) {
+            case "V6_13", "V6.13", "6.13", "E3" -> V6_13;
+            case "V7_0", "V7.0", "7.0", "E4" -> V7_0;
+            case "LATEST", "E5" -> LATEST;
+            default -> null;
+        };
+    }
 
     /** E5: a scratch page is allocated at creation and parked on kernel-side faults (§6.5). */
     public abstract boolean usesScratchPage();
@@ -100,4 +139,18 @@ public enum KernelEra {
      * E1–E3 zap first and unmap page by page (§6.2).
      */
     public abstract boolean freeClearsPtesBeforeZap();
+
+    /**
+     * E4+: bytes from kern_vm_start whose page tables (all levels above the PTEs) arena_map_alloc
+     * creates up front so later PTE writes allocate nothing: 4 GiB in E4, 4 GiB + GUARD_SZ/2 in
+     * E5 (the scratch-page recovery window); 0 before (§3).
+     */
+    public abstract long prepopulatedBytes();
+
+    /**
+     * E4+: the verifier may call {@code bpf_arena_alloc_pages_non_sleepable} /
+     * {@code bpf_arena_free_pages_non_sleepable}, whose frees are deferred to a worker
+     * (irq_work → workqueue). Before E4 arena kfuncs are KF_SLEEPABLE only (§6, §6.2).
+     */
+    public abstract boolean hasNonSleepableKfuncs();
 }

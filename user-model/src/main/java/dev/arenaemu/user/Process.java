@@ -53,8 +53,8 @@ public final class Process {
         faults.setExtable(new UserFault.Extable(owner.stubs().uaccessCopy.address(), owner.stubs().uaccessCopy.end(), owner.stubs().uaccessFixup));
         mm.cpu().setFaultHandler(faults);
         mm.cpu().setSyscallHandler(this::onSyscall);
-        this.user = new UserCpu(mm.cpu(), owner.stubs(), this::lastSignal, STACK_TOP - 256, SCRATCH);
-        this.uaccess = new UserCopy(mm.cpu(), owner.stubs());
+        this.user = new UserCpu(mm, owner.stubs(), this::lastSignal, signals::add, STACK_TOP - 256, SCRATCH);
+        this.uaccess = new UserCopy(mm, owner.stubs());
     }
 
     void mapStack() {
@@ -98,6 +98,7 @@ public final class Process {
 
     /** mmap(2): the address or -errno. */
     public long mmap(long addr, long len, int prot, long flags, int fd, long offset) {
+        requireAlive();
         MappableFile file = null;
         if (!MapFlag.has(flags, MapFlag.ANONYMOUS)) {
             if ((offset & (Mm.PAGE_SIZE - 1)) != 0) return Errno.EINVAL.neg();      // sys_mmap checks first
@@ -107,16 +108,24 @@ public final class Process {
         return Mmap.mmap(mm, addr, len, prot, flags, file, offset);
     }
 
-    public int munmap(long addr, long len) { return Mmap.munmap(mm, addr, len); }
+    public int munmap(long addr, long len) {
+        requireAlive();
+        return Mmap.munmap(mm, addr, len);
+    }
 
-    public int mprotect(long addr, long len, int prot) { return Mprotect.mprotect(mm, addr, len, prot); }
+    public int mprotect(long addr, long len, int prot) {
+        requireAlive();
+        return Mprotect.mprotect(mm, addr, len, prot);
+    }
 
     public long mremap(long addr, long oldLen, long newLen, int flags, long newAddr) {
+        requireAlive();
         return Mremap.mremap(mm, addr, oldLen, newLen, flags, newAddr);
     }
 
     /** fork(2): the child process (dup_mmap's address space, a copy of the fd table). */
     public Process fork() {
+        requireAlive();
         return owner.fork(this);
     }
 
@@ -147,6 +156,11 @@ public final class Process {
     /** Calls the code at {@code entry} with register arguments; see {@link UserCpu#call}. */
     public UserResult call(long entry, Budget budget, long... args) {
         return user.call(entry, budget, args);
+    }
+
+    /** A dead process has no CPU left to run or map anything on. */
+    private void requireAlive() {
+        if (exited) throw new IllegalStateException(this + " has exited");
     }
 
     private SyscallHandler.Action onSyscall(Cpu cpu) {

@@ -64,6 +64,32 @@ class AnonymousMemoryTest {
     }
 
     @Test
+    void downgradesOfAWholeVmaReachTheTlb() {
+        try (UserWorld w = new UserWorld()) {
+            Process p = w.processes.spawn();
+            long a = p.mmap(0, 4096, Prot.RW, ANON, -1, 0);
+            assertEquals(new UserResult.Value(0), p.user().store(a, 8, 3));
+            assertEquals(new UserResult.Value(3), p.user().load(a, 8), "the translation is cached now");
+            assertEquals(0, p.mprotect(a, 4096, Prot.READ.bit));
+            assertEquals(new UserResult.Signaled(Signal.segvAccerr(a)), p.user().store(a, 8, 4));
+            assertEquals(new UserResult.Value(3), p.user().load(a, 8));
+            assertEquals(0, p.mprotect(a, 4096, Prot.NONE), "no split: no region change flushes for us");
+            assertEquals(new UserResult.Signaled(Signal.segvAccerr(a)), p.user().load(a, 8));
+        }
+    }
+
+    @Test
+    void anAccessStraddlingTheEndOfAMappingIsSegvMaperr() {
+        try (UserWorld w = new UserWorld()) {
+            Process p = w.processes.spawn();
+            long a = p.mmap(0, 4096, Prot.RW, ANON, -1, 0);
+            p.user().store(a, 8, 1);
+            assertEquals(new UserResult.Signaled(Signal.segvMaperr(a + 4096)), p.user().load(a + 4096 - 4, 8),
+                "si_addr is the first byte without a mapping, as CR2 would be");
+        }
+    }
+
+    @Test
     void userCodeRunsAtCpl3WithRegisterArgumentsAndExits() {
         try (UserWorld w = new UserWorld()) {
             Process p = w.processes.spawn();

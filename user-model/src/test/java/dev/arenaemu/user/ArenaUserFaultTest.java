@@ -232,4 +232,30 @@ class ArenaUserFaultTest {
             assertArrayEquals(data, u.uaccess().fromUser(x + 100, data.length).data());
         }
     }
+
+    @Test
+    void scenario44_aUserFaultOnPageZeroSteersTheFirstAllocation() {
+        try (UserWorld w = new UserWorld()) {
+            Arena arena = w.arena(100, 0, 0);
+            Process u = w.processes.spawn();
+            long base = u.mmap(0, 100 * 4096L, Prot.RW, SHARED, u.installFd(arena), 0);
+            assertEquals(new UserResult.Value(0), u.user().store(base, 2, 0x55aa));
+            assertEquals(base + 4096, arena.allocPages(0, 1, -1, 0));
+        }
+    }
+
+    @Test
+    void scenario70_latest_memUsageCountsUserFaultedPagesUntilBpfFreesThem() {
+        try (UserWorld w = new UserWorld(KernelEra.LATEST)) {
+            Arena arena = w.arena(1000, 0, 1L << 44);
+            Process u = w.processes.spawn();
+            long base = u.mmap(1L << 44, 1000 * 4096L, Prot.RW, SHARED | MapFlag.FIXED.bit, u.installFd(arena), 0);
+            assertEquals(1L << 44, base);
+            for (int i = 0; i < 8; i++) u.user().load(base + i * 4096L, 8);
+            assertEquals(8 * 4096L, arena.memUsage());
+            arena.freePages(base, 8);
+            assertEquals(0, arena.memUsage());
+            for (int i = 0; i < 8; i++) assertFalse(u.mm().pageTable().walk(base + i * 4096L).present());
+        }
+    }
 }

@@ -9,6 +9,8 @@ import dev.arenaemu.user.mm.MremapFlag;
 import dev.arenaemu.user.mm.Prot;
 import dev.arenaemu.user.mm.Vma;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -16,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Catalogue 19, 20, fork (65-style for v6.13, 66 for the latest era): spec §4.2, §4.4. */
+/** Catalogue 19, 20, fork (65-style for E2–E4: v6.13 and v7.0; 66 for the latest era): spec §4.2, §4.4. */
 class ArenaVmaLifecycleTest {
     static final long SHARED = MapFlag.SHARED.bit;
     static final long K16 = 16 * 1024;
@@ -37,9 +39,10 @@ class ArenaVmaLifecycleTest {
         }
     }
 
-    @Test
-    void scenario20_v6_13_growFailsMoveIsRefusedByGetUnmappedAreaAndPartialMunmapSplits() {
-        try (UserWorld w = new UserWorld(KernelEra.V6_13)) {
+    @ParameterizedTest
+    @EnumSource(value = KernelEra.class, names = {"V6_13", "V7_0"})
+    void scenario20_e2toE4_growFailsMoveIsRefusedByGetUnmappedAreaAndPartialMunmapSplits(KernelEra era) {
+        try (UserWorld w = new UserWorld(era)) {
             Arena arena = w.arena(4, 0, 0);
             Process u = w.processes.spawn();
             long x = u.mmap(0, K16, Prot.RW, SHARED, u.installFd(arena), 0);
@@ -61,9 +64,10 @@ class ArenaVmaLifecycleTest {
         }
     }
 
-    @Test
-    void scenario20_v6_13_afterThePartialMunmapTheRecordedVmaIsGoneSoAFreeMissesTheSurvivingPieces() {
-        try (UserWorld w = new UserWorld(KernelEra.V6_13)) {
+    @ParameterizedTest
+    @EnumSource(value = KernelEra.class, names = {"V6_13", "V7_0"})
+    void scenario20_e2toE4_afterThePartialMunmapTheRecordedVmaIsGoneSoAFreeMissesTheSurvivingPieces(KernelEra era) {
+        try (UserWorld w = new UserWorld(era)) {
             Arena arena = w.arena(4, 0, 0);
             Process u = w.processes.spawn();
             long x = u.mmap(0, K16, Prot.RW, SHARED, u.installFd(arena), 0);
@@ -98,9 +102,10 @@ class ArenaVmaLifecycleTest {
         }
     }
 
-    @Test
-    void scenario65_v6_13_forkSharesTheEntryAndTheChildKeepsAPageBpfFreed() {
-        try (UserWorld w = new UserWorld(KernelEra.V6_13)) {
+    @ParameterizedTest
+    @EnumSource(value = KernelEra.class, names = {"V6_13", "V7_0"})
+    void scenario65_e2toE4_forkSharesTheEntryAndTheChildKeepsAPageBpfFreed(KernelEra era) {
+        try (UserWorld w = new UserWorld(era)) {
             Arena arena = w.arena(4, 0, 0);
             Process parent = w.processes.spawn();
             long x = parent.mmap(0, K16, Prot.RW, SHARED, parent.installFd(arena), 0);

@@ -186,7 +186,10 @@ class CoreMmTest {
             UserResult r = p.call(loop, new Budget(100_000, 0, 100));
             assertTrue(r instanceof UserResult.OutOfBudget o && o.limit() == RunResult.Limit.INSTRUCTIONS, r.toString());
             long ud = p.loadCode(new byte[] {0x0F, 0x0B});                        // ud2
-            assertEquals(new UserResult.Trapped(6, ud), p.call(ud, Budget.DEFAULT));
+            assertEquals(new UserResult.Signaled(new Signal(Signal.SIGILL, Signal.ILL_ILLOPN, ud)), p.call(ud, Budget.DEFAULT));
+            long div = p.loadCode(new byte[] {0x31, (byte) 0xC9, (byte) 0xF7, (byte) 0xF1});   // xor ecx, ecx; div ecx
+            assertEquals(new UserResult.Signaled(new Signal(Signal.SIGFPE, Signal.FPE_INTDIV, div + 2)), p.call(div, Budget.DEFAULT));
+            assertEquals(2, p.signals().size());
             long a = p.mmap(0, 4096, Prot.RW, ANON, -1, 0);
             assertEquals(0, p.user().load(a, 8).value(), "the process still works");
         }
@@ -253,6 +256,44 @@ class CoreMmTest {
             assertEquals(a + 2 * 4096, vma.end());
             assertEquals(List.of(new dev.arenaemu.user.mm.MmSnapshot.PteView(a + 4096, f.buffer.phys(4096), false)),
                 snap.ptes().stream().filter(pte -> pte.va() >= a && pte.va() < a + 2 * 4096).toList());
+        }
+    }
+
+    @Test
+    void anExitedProcessRefusesFurtherWorkInsteadOfTouchingAClosedEngine() {
+        try (UserWorld w = new UserWorld()) {
+            Process p = w.processes.spawn();
+            long a = p.mmap(0, 4096, Prot.RW, ANON, -1, 0);
+            var user = p.user();
+            p.exit();
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> user.load(a, 8));
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> p.mmap(0, 4096, Prot.RW, ANON, -1, 0));
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> p.uaccess().fromUser(a, 8));
+            assertEquals(0, w.processes.anonBytesInUse(), "the stack and the mapping went back to the pool");
+        }
+    }
+
+    @Test
+    void sharedAnonymousMemoryStaysSharedAcrossForkSplitAndMoveUntilTheLastMappingGoes() {
+        try (UserWorld w = new UserWorld()) {
+            long shared = MapFlag.SHARED.bit | MapFlag.ANONYMOUS.bit;
+            Process parent = w.processes.spawn();
+            long before = w.processes.anonBytesInUse();
+            long a = parent.mmap(0, 4 * 4096, Prot.RW, shared, -1, 0);
+            Process child = parent.fork();
+            child.user().store(a + 3 * 4096, 8, 42);
+            assertEquals(42, parent.user().load(a + 3 * 4096, 8).value(), "one shmem object behind both");
+            assertEquals(0, parent.munmap(a, 4096), "a split piece keeps the object alive");
+            parent.user().store(a + 4096, 8, 7);
+            assertEquals(7, child.user().load(a + 4096, 8).value());
+            long to = a - 0x10_0000;
+            assertEquals(to, child.mremap(a + 4096, 3 * 4096, 3 * 4096, MremapFlag.MAYMOVE.bit | MremapFlag.FIXED.bit, to));
+            assertEquals(42, child.user().load(to + 2 * 4096, 8).value(), "moved with its pages");
+            child.user().store(to, 8, 9);
+            assertEquals(9, parent.user().load(a + 4096, 8).value(), "still the same object after the move");
+            child.exit();
+            parent.exit();
+            assertEquals(before - Process.STACK_SIZE, w.processes.anonBytesInUse(), "the object went with its last mapping");
         }
     }
 }

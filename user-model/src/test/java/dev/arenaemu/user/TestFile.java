@@ -36,10 +36,11 @@ final class TestFile implements MappableFile, VmOperations {
         return generic.find(addr, length, mapFlags);
     }
 
+    /** Like a driver with a fixed size: a mapping longer than the file is refused. */
     @Override
     public int mmap(VmArea vma) {
         calls.add("mmap");
-        return 0;
+        return vma.end() - vma.start() > buffer.size() ? dev.arenaemu.kernel.Errno.EINVAL.neg() : 0;
     }
 
     @Override

@@ -49,10 +49,14 @@ public final class Cpu implements AutoCloseable {
     private RunResult stopResult;
     private long faultsLeft;
     private long runUntil;
-    private boolean interrupted;
-    private int unmappedType;
+    private boolean interrupted;          // an interrupt hook ran during this run
     private long unmappedAddress;
     private long faultCount;
+
+    // Wall-clock budget, shared with the watchdog thread.
+    private final Object wallLock = new Object();
+    private long wallDeadline;            // guarded by wallLock; 0 = none
+    private volatile boolean wallExpired;
 
     Cpu(Machine machine, PageTable table, Mode mode, ContextLayout layout) {
         this.machine = machine;
@@ -159,7 +163,7 @@ public final class Cpu implements AutoCloseable {
         interrupted = false;
         runUntil = until;
         faultsLeft = budget.faults();
-        long wallNanos = budget.wallMicros() * 1000L;
+        long wallNanos = Math.min(budget.wallMicros(), Long.MAX_VALUE / 4000) * 1000L;   // no overflow in the deadline
         boolean watched = wallNanos > 0;
         if (watched) armWallClock(System.nanoTime() + wallNanos);
         try {
@@ -201,10 +205,6 @@ public final class Cpu implements AutoCloseable {
     public boolean running() { return running; }
 
     // ---- wall-clock budget (see WallClockWatchdog) ----------------------------------------
-
-    private final Object wallLock = new Object();
-    private long wallDeadline;            // guarded by wallLock; 0 = none
-    private volatile boolean wallExpired;
 
     private void armWallClock(long deadline) {
         synchronized (wallLock) {
@@ -255,7 +255,6 @@ public final class Cpu implements AutoCloseable {
     private boolean onUnmapped(int type, long address, int size, long value) {
         // No region: stop, and let run() dispatch outside the engine (restarting is cheap enough
         // for this rare path, and the engine's state is settled by then).
-        unmappedType = type;
         unmappedAddress = address;
         return false;
     }
@@ -331,6 +330,20 @@ public final class Cpu implements AutoCloseable {
         runPrivileged(machine.stubs().reloadCr3(), X86Reg.RAX, 0);
     }
 
+    /**
+     * Drops the translations of [start, end): page by page up to {@link #SINGLE_PAGE_FLUSH_CEILING}
+     * pages, the whole TLB beyond that (the kernel's tlb_single_page_flush_ceiling trade-off).
+     */
+    public void flushTlbRange(long start, long end) {
+        long pages = (end - start + 4095) >>> 12;
+        if (pages <= 0) return;
+        if (running || pages > SINGLE_PAGE_FLUSH_CEILING) { flushTlbAll(); return; }
+        for (long va = start & ~0xFFFL; va < end; va += 4096) flushTlbPage(va);
+    }
+
+    /** Same value as arch/x86/mm/tlb.c's tlb_single_page_flush_ceiling. */
+    public static final int SINGLE_PAGE_FLUSH_CEILING = 33;
+
     private void flushInsideRun() {
         // Mapping or unmapping any region makes QEMU flush the whole TLB of this engine.
         uc.memMap(DUMMY_PAGE, 0x1000, Unicorn.PROT_READ);
@@ -353,6 +366,7 @@ public final class Cpu implements AutoCloseable {
     /** USER mode only: switch to the CPL0 state saved at entry (the kernel side of this process). */
     public void enterKernelMode() {
         if (mode != Mode.USER) throw new IllegalStateException("already a kernel CPU");
+        if (running) throw new IllegalStateException("cannot switch modes inside a run");
         if (inKernelMode) throw new IllegalStateException("already in kernel mode");
         uc.contextSave(userContext);
         uc.contextRestore(kernelContext);
@@ -362,6 +376,7 @@ public final class Cpu implements AutoCloseable {
     /** USER mode only: back to the CPL3 state saved by {@link #enterKernelMode}. */
     public void returnToUserMode() {
         if (mode != Mode.USER) throw new IllegalStateException("a kernel CPU has no user mode");
+        if (running) throw new IllegalStateException("cannot switch modes inside a run");
         if (!inKernelMode) throw new IllegalStateException("not in kernel mode");
         uc.contextRestore(userContext);
         inKernelMode = false;

@@ -49,6 +49,7 @@ public final class Machine implements AutoCloseable {
     private final Stubs stubs;
     private final List<Cpu> cpus = new ArrayList<>();
     private final Cpu kernelCpu;
+    private boolean closed;
 
     public Machine() {
         layout = ContextLayout.discover();
@@ -140,9 +141,16 @@ public final class Machine implements AutoCloseable {
         }
     }
 
+    /**
+     * Closes every engine, then returns all guest memory to the host. Buffers and page tables of
+     * this machine must not be used afterwards (their segments throw IllegalStateException).
+     */
     @Override
     public void close() {
+        if (closed) return;
+        closed = true;
         for (Cpu cpu : cpus) cpu.close();
         cpus.clear();
+        physical.close();
     }
 }

@@ -47,6 +47,27 @@ public final class HostMemory {
         return p.reinterpret(size, Arena.global(), null);
     }
 
+    /**
+     * Like {@link #reserve(long)}, but owned by {@code owner}: closing the arena unmaps the
+     * memory, and any later access through the segment throws instead of crashing the JVM.
+     */
+    public static MemorySegment reserve(long size, Arena owner) {
+        MemorySegment global = reserve(size);
+        long address = global.address();
+        return MemorySegment.ofAddress(address).reinterpret(size, owner, ignored -> unmap(address, size));
+    }
+
+    private static void unmap(long address, long size) {
+        try {
+            int rc = (int) MUNMAP.invokeExact(MemorySegment.ofAddress(address), size);
+            if (rc != 0) throw new IllegalStateException("munmap failed at 0x" + Long.toHexString(address));
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
     /** Returns the pages of a range to the host: they read as zero afterwards and leave the RSS. */
     public static void discard(MemorySegment range) {
         try {

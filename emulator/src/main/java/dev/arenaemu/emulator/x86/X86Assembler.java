@@ -9,10 +9,10 @@ import java.util.List;
  * Registers are the 4-bit hardware encodings ({@link #RAX} … {@link #R15}).
  *
  * <p>Memory operands always carry a displacement (disp8 when it fits, else disp32), the form
- * the kernel's BPF JIT emits ({@code emit_insn_suffix}): it also sidesteps the two special
- * cases of ModRM (rbp/r13 base without displacement, rsp/r12 base needing a SIB byte is still
- * handled). REX is emitted when an extended register, a 64-bit operand size or a byte access
- * to sil/dil/spl/bpl needs it, or when the caller forces it.
+ * the kernel's BPF JIT emits ({@code emit_insn_suffix}); that also avoids ModRM's "no base"
+ * case for rbp/r13 bases. An rsp/r12 base or any index gets a SIB byte. REX is emitted when an
+ * extended register, a 64-bit operand size or a byte access to sil/dil/spl/bpl needs it, or
+ * when the caller forces it.
  */
 public final class X86Assembler {
     public static final int RAX = 0, RCX = 1, RDX = 2, RBX = 3, RSP = 4, RBP = 5, RSI = 6, RDI = 7,

@@ -6,6 +6,7 @@ import dev.arenaemu.emulator.paging.PteFlag;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
@@ -13,6 +14,7 @@ import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -83,5 +85,20 @@ class HostMemoryFootprintTest {
             assertEquals(touched * 4096L, mappingRssBytes(arena.memory().address()) - arenaVmaBefore,
                 "resident bytes the guest's stores added to the 4 GiB reservation");
         }
+    }
+
+    @Test
+    void closingTheMachineReturnsItsHostMemoryAndLaterAccessThrowsInsteadOfCrashing() {
+        HostBuffer data;
+        HostBuffer released;
+        try (Machine m = new Machine()) {
+            data = m.allocate("data", 1L << 20);
+            released = m.allocate("released early", 1L << 20);
+            released.memory().set(ValueLayout.JAVA_LONG, 0, 1);
+            m.release(released);
+            assertThrows(IllegalStateException.class, () -> released.memory().get(ValueLayout.JAVA_LONG, 0));
+            data.memory().set(ValueLayout.JAVA_LONG, 0, 2);
+        }
+        assertThrows(IllegalStateException.class, () -> data.memory().get(ValueLayout.JAVA_LONG, 0));
     }
 }

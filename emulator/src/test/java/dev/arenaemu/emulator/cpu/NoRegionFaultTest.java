@@ -79,6 +79,18 @@ class NoRegionFaultTest {
         }
     }
 
+    /** A fetch walks the tables before looking for a region, so with no PTE it is a plain #PF at the target. */
+    @Test
+    void jumpToAnUnmappedAddressIsAFetchFaultDeliveredAtTheTarget() {
+        try (Guest g = new Guest(1)) {
+            Stubs.Stub jump = g.userCode(Guest.x86(0xFF, 0xE1));           // jmp rcx
+            g.user.setFaultHandler((fault, c) -> FaultResolution.DELIVER);
+            g.user.reg(X86Reg.RCX, 0x40);
+            RunResult.Delivered d = assertInstanceOf(RunResult.Delivered.class, g.user.run(jump.address(), jump.end(), Budget.SHORT));
+            assertEquals(new PageFault(0x40, PageFault.PF_USER, 0x40, 3, false), d.fault(), "no I/D bit: NXE is off");
+        }
+    }
+
     /**
      * Deliver after the block has already run several times, with the faulting load in the
      * middle of it: Unicorn 2.0.1 leaves RIP exactly at the faulting instruction when

@@ -78,6 +78,31 @@ class TlbFlushTest {
         }
     }
 
+    @Test
+    void flushTlbRangeDropsEveryPageOfASmallAndALargeRange() {
+        for (int pages : new int[] {3, Cpu.SINGLE_PAGE_FLUSH_CEILING + 7}) {
+            try (Guest g = new Guest(pages)) {
+                Stubs.Stub loop = g.kernelCode(Guest.x86(
+                    0x48, 0x03, 0x1F,                  // loop: add rbx, [rdi]
+                    0x48, 0x81, 0xC7, 0x00, 0x10, 0, 0,//       add rdi, 0x1000
+                    0x48, 0xFF, 0xC9,                  //       dec rcx
+                    0x75, 0xF1));                      //       jnz loop
+                for (int p = 0; p < pages; p++) g.mapKernel(p, PteFlag.RW);
+                g.kernel.reg(X86Reg.RDI, g.kva(0));
+                g.kernel.reg(X86Reg.RCX, pages);
+                assertInstanceOf(RunResult.Returned.class, g.kernel.run(loop.address(), loop.end(), Budget.SHORT));
+                for (int p = 0; p < pages; p++) g.machine.kernelPageTable().unmap(g.kva(p));
+                g.kernel.flushTlbRange(g.kva(0), g.kva(pages));
+                int[] faults = {0};
+                g.kernel.setFaultHandler((fault, cpu) -> { faults[0]++; g.mapKernel((fault.address() - Guest.KERNEL_DATA_VA) >>> 12, PteFlag.RW); return FaultResolution.RETRY; });
+                g.kernel.reg(X86Reg.RDI, g.kva(0));
+                g.kernel.reg(X86Reg.RCX, pages);
+                assertInstanceOf(RunResult.Returned.class, g.kernel.run(loop.address(), loop.end(), Budget.SHORT));
+                assertEquals(pages, faults[0], "every page of the " + pages + "-page range faults again");
+            }
+        }
+    }
+
     /** Code that loads page 0, then page 1 (absent: the handler runs), then page 0 again. */
     private static final byte[] THREE_LOADS = Guest.x86(
         0x48, 0x8B, 0x07,                              // mov rax, [rdi]  (page 0)

@@ -60,6 +60,12 @@ public final class Arena implements MappableFile {
     private long userVmEnd;
     private long nrPages;
     private boolean freed;
+    /** E4+ free_spans: deferred frees, newest first (llist_add pushes at the head). */
+    private final List<FreeSpan> freeSpans = new ArrayList<>();
+    private boolean freeWorkQueued;
+
+    /** struct arena_free_span. */
+    private record FreeSpan(long uaddr, long pageCnt) {}
 
     private Arena(Kernel kernel, ArenaAttr attr, KernelVmArea kernVm, RangeTree rt, long scratchPage) {
         this.kernel = kernel;
@@ -113,6 +119,10 @@ public final class Arena implements MappableFile {
         }
         RangeTree rt = new RangeTree(kernel.faultInjection());
         int err = rt.set(0, maxEntries);
+        if (err == 0 && kernel.era().prepopulatedBytes() > 0) {
+            err = kernVm.populatePageTables(kernVm.addr() + GUARD_SZ / 2, kernel.era().prepopulatedBytes());
+            if (err != 0) rt.destroy();
+        }
         if (err != 0) {
             if (scratch != Frames.NO_PAGE) kernel.frames().putPage(scratch);
             kernel.addressSpace().release(kernVm);
@@ -244,8 +254,9 @@ public final class Arena implements MappableFile {
         @Override
         public VmFaultResult fault(VmArea vma, long address, boolean write) {
             checkLive();
-            long pgoff = (address - vma.start()) >>> PAGE_SHIFT;
-            return era.faultPreallocatesPage() ? faultPreallocating(address, pgoff) : faultLocked(address, pgoff);
+            long page = address & -PAGE_SIZE;
+            long pgoff = (page - vma.start()) >>> PAGE_SHIFT;   // vmf->pgoff (the VMA's vm_pgoff is always 0)
+            return era.faultPreallocatesPage() ? faultPreallocating(page, pgoff) : faultLocked(page, pgoff);
         }
 
         @Override
@@ -340,6 +351,20 @@ public final class Arena implements MappableFile {
      * No user PTE is created; users see the pages on their next fault.
      */
     public long allocPages(long addr, int pageCnt, int nodeId, long flags) {
+        return arenaAllocPages(addr, pageCnt, nodeId, flags, true);
+    }
+
+    /**
+     * bpf_arena_alloc_pages_non_sleepable() (E4+, chosen by the verifier for call sites in
+     * non-sleepable context): the same, except that the pages a failed call must give back go
+     * through the deferred free path.
+     */
+    public long allocPagesNonSleepable(long addr, int pageCnt, int nodeId, long flags) {
+        requireNonSleepableKfuncs("bpf_arena_alloc_pages_non_sleepable");
+        return arenaAllocPages(addr, pageCnt, nodeId, flags, false);
+    }
+
+    private long arenaAllocPages(long addr, int pageCnt, int nodeId, long flags, boolean sleepable) {
         checkLive();
         long cnt = Integer.toUnsignedLong(pageCnt);
         if (flags != 0 || cnt == 0) return 0;
@@ -367,7 +392,7 @@ public final class Arena implements MappableFile {
         }
         long uaddr32 = lo32(userVmStart + pgoff * PAGE_SIZE);
         long kaddr = kernVmStart + uaddr32;
-        boolean ok = era.allocatesInBatches() ? populateBatched(kaddr, pgoff, cnt, uaddr32) : populateAll(kaddr, pgoff, cnt);
+        boolean ok = era.allocatesInBatches() ? populateBatched(kaddr, pgoff, cnt, uaddr32, sleepable) : populateAll(kaddr, pgoff, cnt);
         return ok ? clearLo32(userVmStart) + uaddr32 : 0;
     }
 
@@ -403,7 +428,7 @@ public final class Arena implements MappableFile {
      * PTE by PTE (replacing a parked scratch page, E5). On failure the pages mapped so far go
      * through the free path and the rest of the range returns to the free set.
      */
-    private boolean populateBatched(long kaddr, long pgoff, long cnt, long uaddr32) {
+    private boolean populateBatched(long kaddr, long pgoff, long cnt, long uaddr32, boolean sleepable) {
         long mapped = 0;
         long remaining = cnt;
         long[] pages = new long[(int) Math.min(cnt, ALLOC_BATCH)];
@@ -433,7 +458,7 @@ public final class Arena implements MappableFile {
         }
         if (mapped == cnt) return true;
         rt.set(pgoff + mapped, cnt - mapped);
-        if (mapped > 0) arenaFreePages(uaddr32, mapped);
+        if (mapped > 0) arenaFreePages(uaddr32, mapped, sleepable);
         return false;
     }
 
@@ -455,7 +480,27 @@ public final class Arena implements MappableFile {
         checkLive();
         long cnt = Integer.toUnsignedLong(pageCnt);
         if (cnt == 0 || ptr == 0) return;
-        arenaFreePages(ptr, cnt);
+        arenaFreePages(ptr, cnt, true);
+    }
+
+    /**
+     * bpf_arena_free_pages_non_sleepable() (E4+): the range is only queued (an arena_free_span,
+     * {@link InjectionSite#DEFERRED_FREE_SPAN}; if that allocation fails the pages stay mapped and
+     * reserved until the arena dies, as in the kernel) and the worker is scheduled on the kernel's
+     * workqueue. Until {@link Kernel#runPendingWork()} runs it, the pages stay mapped (BPF still
+     * reads the old values) and the range stays reserved.
+     */
+    public void freePagesNonSleepable(long ptr, int pageCnt) {
+        checkLive();
+        requireNonSleepableKfuncs("bpf_arena_free_pages_non_sleepable");
+        long cnt = Integer.toUnsignedLong(pageCnt);
+        if (cnt == 0 || ptr == 0) return;
+        arenaFreePages(ptr, cnt, false);
+    }
+
+    /** Deferred frees queued and not yet done by the worker. */
+    public int pendingFreeSpans() {
+        return freeSpans.size();
     }
 
     /**
@@ -465,7 +510,7 @@ public final class Arena implements MappableFile {
      * user-mapped), removes the kernel PTEs with a kernel TLB flush and drops the arena's page
      * references.
      */
-    private void arenaFreePages(long ptr, long cnt) {
+    private void arenaFreePages(long ptr, long cnt, boolean sleepable) {
         long uaddr = lo32(ptr) & ~(PAGE_SIZE - 1);
         long full = clearLo32(userVmStart) + uaddr;
         if (era.freeGuardsBelowStart() && Long.compareUnsigned(full, userVmStart) < 0) return;
@@ -474,6 +519,10 @@ public final class Arena implements MappableFile {
         long pageCnt = (end - full) >>> PAGE_SHIFT;
         long pgoff = computePgoff(uaddr);
         long kaddr = kernVmStart + uaddr;
+        if (!sleepable) {
+            deferFree(uaddr, pageCnt);
+            return;
+        }
         rt.set(pgoff, pageCnt);
         if (era.freeClearsPtesBeforeZap()) freeCollectThenZap(kaddr, full, pageCnt);
         else freeZapThenUnmap(kaddr, full, pageCnt);
@@ -496,6 +545,18 @@ public final class Arena implements MappableFile {
     /** E4+ order: clear every kernel PTE and collect the pages, flush once, zap, then free. */
     private void freeCollectThenZap(long kaddr, long full, long pageCnt) {
         List<Long> collected = new ArrayList<>();
+        clearAndCollect(kaddr, pageCnt, collected);
+        kernVm.flushTlb(kaddr, pageCnt);
+        if (pageCnt > 1) zapPages(full, pageCnt);
+        for (long page : collected) {
+            boolean maybeMapped = era.singlePageZapByRefcount() ? frames.refcount(page) > 1 : frames.mapcount(page) > 0;
+            if (pageCnt == 1 && maybeMapped) zapPages(full, 1);
+            frames.putPage(page);
+        }
+    }
+
+    /** apply_range_clear_cb over a range: clears each present PTE, collects its page (never the scratch page). */
+    private void clearAndCollect(long kaddr, long pageCnt, List<Long> collected) {
         for (long i = 0; i < pageCnt; i++) {
             long va = kaddr + (i << PAGE_SHIFT);
             long page = kernVm.clearPte(va);
@@ -507,12 +568,43 @@ public final class Arena implements MappableFile {
             collected.add(page);
             nrPages--;
         }
-        kernVm.flushTlb(kaddr, pageCnt);
-        if (pageCnt > 1) zapPages(full, pageCnt);
-        for (long page : collected) {
-            boolean maybeMapped = era.singlePageZapByRefcount() ? frames.refcount(page) > 1 : frames.mapcount(page) > 0;
-            if (pageCnt == 1 && maybeMapped) zapPages(full, 1);
-            frames.putPage(page);
+    }
+
+    /** The defer: label of arena_free_pages: queue a span and raise the irq_work (→ schedule_work). */
+    private void deferFree(long uaddr, long pageCnt) {
+        if (injection.shouldFail(InjectionSite.DEFERRED_FREE_SPAN)) return;   // leaked until arena_map_free
+        freeSpans.addFirst(new FreeSpan(uaddr, pageCnt));
+        if (!freeWorkQueued) {
+            freeWorkQueued = true;
+            kernel.scheduleWork(this::freeWorker);
+        }
+    }
+
+    /**
+     * arena_free_worker(): for every queued span (newest first) clear its kernel PTEs, collect
+     * the pages and return the range to the free set; then per span flush the kernel TLB and zap
+     * every VMA (no single-page shortcut); then free the pages.
+     */
+    private void freeWorker() {
+        freeWorkQueued = false;
+        if (freed) return;
+        List<FreeSpan> spans = List.copyOf(freeSpans);
+        freeSpans.clear();
+        List<Long> collected = new ArrayList<>();
+        for (FreeSpan span : spans) {
+            clearAndCollect(kernVmStart + span.uaddr(), span.pageCnt(), collected);
+            rt.set(computePgoff(span.uaddr()), span.pageCnt());
+        }
+        for (FreeSpan span : spans) {
+            kernVm.flushTlb(kernVmStart + span.uaddr(), span.pageCnt());
+            zapPages(clearLo32(userVmStart) + span.uaddr(), span.pageCnt());
+        }
+        for (long page : collected) frames.putPage(page);
+    }
+
+    private void requireNonSleepableKfuncs(String kfunc) {
+        if (!era.hasNonSleepableKfuncs()) {
+            throw new KernelBug(kfunc + " does not exist in " + era + ": arena kfuncs are KF_SLEEPABLE and the verifier rejects them in non-sleepable programs");
         }
     }
 
@@ -585,6 +677,7 @@ public final class Arena implements MappableFile {
             kernel.report(new KernelEvent.Warning("arena_map_free", "vma_list not empty"));
             return;
         }
+        if (freeWorkQueued) freeWorker();   // irq_work_sync + flush_work
         long walkEnd = kernVmStart + SZ_4G + (era.usesScratchPage() ? GUARD_SZ / 2 : 0);
         List<Long> present = new ArrayList<>();
         kernVm.forEachPresent(kernVmStart, walkEnd, present::add);

@@ -21,5 +21,12 @@ public enum InjectionSite {
     /** The struct bpf_arena itself (bpf_map_area_alloc). */
     ARENA_STRUCT,
     /** E5: the arena's scratch page allocated at creation. */
-    SCRATCH_PAGE
+    SCRATCH_PAGE,
+    /**
+     * E4+: pre-populating the page tables of the arena's kernel range at creation
+     * (populate_pgtable_except_pte → apply_to_page_range); one hit per arena.
+     */
+    PAGE_TABLE_POPULATE,
+    /** E4+: the arena_free_span a non-sleepable free kmalloc_nolocks to defer its work. */
+    DEFERRED_FREE_SPAN
 }

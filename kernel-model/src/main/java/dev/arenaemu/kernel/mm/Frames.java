@@ -48,21 +48,28 @@ public final class Frames {
     private static final int DISCARD_BATCH = 16384;
     private static final MemorySegment POISON_PAGE = MemorySegment.ofArray(filled(PAGE_POISON));
 
-    /** The memmap of one buffer. */
+    /**
+     * The memmap of one buffer, sparse like the kernel's (SPARSEMEM): counts and states live in
+     * chunks of {@link #CHUNK} pages created on first use, so a 4 GiB arena with a few pages in use
+     * costs kilobytes of heap, not the 9 MiB a flat array would.
+     */
     private static final class Section {
+        static final int CHUNK = 512;
         final HostBuffer buffer;
-        final int[] refcount;
-        final int[] mapcount;
-        final byte[] state;
+        final int pages;
+        final int[][] refcount;
+        final int[][] mapcount;
+        final byte[][] state;
         int[] pending = new int[64];
         int pendingCount;
 
         Section(HostBuffer buffer) {
             this.buffer = buffer;
-            int pages = Math.toIntExact(buffer.size() >>> PAGE_SHIFT);
-            refcount = new int[pages];
-            mapcount = new int[pages];
-            state = new byte[pages];
+            this.pages = Math.toIntExact(buffer.size() >>> PAGE_SHIFT);
+            int chunks = (pages + CHUNK - 1) / CHUNK;
+            refcount = new int[chunks][];
+            mapcount = new int[chunks][];
+            state = new byte[chunks][];
         }
 
         int index(long phys) {
@@ -71,6 +78,52 @@ public final class Frames {
 
         MemorySegment page(int index) {
             return buffer.memory().asSlice((long) index << PAGE_SHIFT, PAGE_SIZE);
+        }
+
+        byte state(int i) {
+            byte[] c = state[i / CHUNK];
+            return c == null ? FRESH : c[i % CHUNK];
+        }
+
+        int ref(int i) {
+            int[] c = refcount[i / CHUNK];
+            return c == null ? 0 : c[i % CHUNK];
+        }
+
+        int map(int i) {
+            int[] c = mapcount[i / CHUNK];
+            return c == null ? 0 : c[i % CHUNK];
+        }
+
+        void setState(int i, byte v) {
+            chunk(i);
+            state[i / CHUNK][i % CHUNK] = v;
+        }
+
+        void setRef(int i, int v) {
+            chunk(i);
+            refcount[i / CHUNK][i % CHUNK] = v;
+        }
+
+        void setMap(int i, int v) {
+            chunk(i);
+            mapcount[i / CHUNK][i % CHUNK] = v;
+        }
+
+        /** Index of every in-use page, ascending. */
+        void forEachInUse(java.util.function.IntConsumer visitor) {
+            for (int c = 0; c < state.length; c++) {
+                if (state[c] == null) continue;
+                for (int j = 0; j < CHUNK; j++) if (state[c][j] == IN_USE) visitor.accept(c * CHUNK + j);
+            }
+        }
+
+        private void chunk(int i) {
+            int c = i / CHUNK;
+            if (state[c] != null) return;
+            state[c] = new byte[CHUNK];
+            refcount[c] = new int[CHUNK];
+            mapcount[c] = new int[CHUNK];
         }
     }
 
@@ -103,9 +156,9 @@ public final class Frames {
     public void removeSection(HostBuffer buffer) {
         Section s = sections.get(buffer.physBase());
         if (s == null) return;
-        for (int i = 0; i < s.state.length; i++) {
-            if (s.state[i] == IN_USE) throw new KernelBug("section " + buffer.name() + " removed with frame 0x" + Long.toHexString(buffer.phys((long) i << PAGE_SHIFT)) + " still in use");
-        }
+        s.forEachInUse(i -> {
+            throw new KernelBug("section " + buffer.name() + " removed with frame 0x" + Long.toHexString(buffer.phys((long) i << PAGE_SHIFT)) + " still in use");
+        });
         sections.remove(buffer.physBase());
         if (last == s) last = null;
     }
@@ -120,18 +173,18 @@ public final class Frames {
         Section s = section(phys);
         if (injection.shouldFail(InjectionSite.PAGE_ALLOC)) return NO_PAGE;
         int i = s.index(phys);
-        if (s.state[i] == IN_USE) {
+        if (s.state(i) == IN_USE) {
             // Only possible when a stale user PTE still holds the page (see KernelEvent.FrameAliased).
-            events.accept(new KernelEvent.FrameAliased(phys, s.refcount[i], where));
+            events.accept(new KernelEvent.FrameAliased(phys, s.ref(i), where));
             s.page(i).fill((byte) 0);
-            s.refcount[i]++;
+            s.setRef(i, s.ref(i) + 1);
             return phys;
         }
         if (inUse >= capacity) return NO_PAGE;
         checkFreePage(s, i, phys, where);
-        s.state[i] = IN_USE;
-        s.refcount[i] = 1;
-        s.mapcount[i] = 0;
+        s.setState(i, IN_USE);
+        s.setRef(i, 1);
+        s.setMap(i, 0);
         inUse++;
         return phys;
     }
@@ -140,23 +193,24 @@ public final class Frames {
     public void getPage(long phys) {
         Section s = section(phys);
         int i = s.index(phys);
-        if (s.state[i] != IN_USE || s.refcount[i] <= 0) throw new KernelBug("get_page on free frame 0x" + Long.toHexString(phys));
-        s.refcount[i]++;
+        if (s.state(i) != IN_USE || s.ref(i) <= 0) throw new KernelBug("get_page on free frame 0x" + Long.toHexString(phys));
+        s.setRef(i, s.ref(i) + 1);
     }
 
     /** put_page() / __free_page(): drops a reference; frees (and poisons) the frame at zero. True if freed. */
     public boolean putPage(long phys) {
         Section s = section(phys);
         int i = s.index(phys);
-        if (s.state[i] != IN_USE || s.refcount[i] <= 0) throw new KernelBug("put_page on free frame 0x" + Long.toHexString(phys) + " (double free)");
-        if (--s.refcount[i] > 0) return false;
-        if (s.mapcount[i] != 0) throw new KernelBug("frame 0x" + Long.toHexString(phys) + " freed while mapped " + s.mapcount[i] + " times");
+        if (s.state(i) != IN_USE || s.ref(i) <= 0) throw new KernelBug("put_page on free frame 0x" + Long.toHexString(phys) + " (double free)");
+        s.setRef(i, s.ref(i) - 1);
+        if (s.ref(i) > 0) return false;
+        if (s.map(i) != 0) throw new KernelBug("frame 0x" + Long.toHexString(phys) + " freed while mapped " + s.map(i) + " times");
         MemorySegment page = s.page(i);
         if (policy == FreePolicy.POISON) {
             page.fill(PAGE_POISON);
-            s.state[i] = POISONED;
+            s.setState(i, POISONED);
         } else {
-            s.state[i] = DISCARD_PENDING;
+            s.setState(i, DISCARD_PENDING);
             if (s.pendingCount == s.pending.length) s.pending = java.util.Arrays.copyOf(s.pending, s.pending.length * 2);
             s.pending[s.pendingCount++] = i;
             if (s.pendingCount >= DISCARD_BATCH) flushDiscards(s);
@@ -169,10 +223,10 @@ public final class Frames {
     public void addMapcount(long phys, int delta) {
         Section s = section(phys);
         int i = s.index(phys);
-        if (s.state[i] != IN_USE) throw new KernelBug("mapcount change on free frame 0x" + Long.toHexString(phys));
-        int now = s.mapcount[i] + delta;
+        if (s.state(i) != IN_USE) throw new KernelBug("mapcount change on free frame 0x" + Long.toHexString(phys));
+        int now = s.map(i) + delta;
         if (now < 0) throw new KernelBug("negative mapcount on frame 0x" + Long.toHexString(phys));
-        s.mapcount[i] = now;
+        s.setMap(i, now);
     }
 
     /**
@@ -182,24 +236,24 @@ public final class Frames {
     public void scrub(long phys) {
         Section s = section(phys);
         int i = s.index(phys);
-        if (s.state[i] == IN_USE) throw new KernelBug("scrub of in-use frame 0x" + Long.toHexString(phys));
+        if (s.state(i) == IN_USE) throw new KernelBug("scrub of in-use frame 0x" + Long.toHexString(phys));
         s.page(i).fill((byte) 0);
-        s.state[i] = FRESH;
+        s.setState(i, FRESH);
     }
 
     public int refcount(long phys) {
         Section s = section(phys);
-        return s.refcount[s.index(phys)];
+        return s.ref(s.index(phys));
     }
 
     public int mapcount(long phys) {
         Section s = section(phys);
-        return s.mapcount[s.index(phys)];
+        return s.map(s.index(phys));
     }
 
     public boolean inUse(long phys) {
         Section s = section(phys);
-        return s.state[s.index(phys)] == IN_USE;
+        return s.state(s.index(phys)) == IN_USE;
     }
 
     /** The bytes of a frame (for tests and the invariant checker). */
@@ -227,9 +281,7 @@ public final class Frames {
         List<FrameInfo> out = new ArrayList<>();
         for (Map.Entry<Long, Section> e : sections.entrySet()) {
             Section s = e.getValue();
-            for (int i = 0; i < s.state.length; i++) {
-                if (s.state[i] == IN_USE) out.add(new FrameInfo(e.getKey() + ((long) i << PAGE_SHIFT), s.refcount[i], s.mapcount[i]));
-            }
+            s.forEachInUse(i -> out.add(new FrameInfo(e.getKey() + ((long) i << PAGE_SHIFT), s.ref(i), s.map(i))));
         }
         return out;
     }
@@ -245,15 +297,15 @@ public final class Frames {
         java.util.Arrays.sort(idx);
         int k = 0;
         while (k < idx.length) {
-            if (s.state[idx[k]] != DISCARD_PENDING) { k++; continue; }   // reallocated meanwhile
+            if (s.state(idx[k]) != DISCARD_PENDING) { k++; continue; }   // reallocated meanwhile
             int first = idx[k];
             int last = first;
-            s.state[first] = FRESH;
+            s.setState(first, FRESH);
             k++;
-            while (k < idx.length && (idx[k] == last || (idx[k] == last + 1 && s.state[idx[k]] == DISCARD_PENDING))) {
+            while (k < idx.length && (idx[k] == last || (idx[k] == last + 1 && s.state(idx[k]) == DISCARD_PENDING))) {
                 if (idx[k] == last + 1) {
                     last++;
-                    s.state[last] = FRESH;
+                    s.setState(last, FRESH);
                 }
                 k++;
             }
@@ -262,7 +314,7 @@ public final class Frames {
     }
 
     private void checkFreePage(Section s, int i, long phys, String where) {
-        switch (s.state[i]) {
+        switch (s.state(i)) {
             case POISONED -> {
                 MemorySegment page = s.page(i);
                 long diff = page.mismatch(POISON_PAGE);

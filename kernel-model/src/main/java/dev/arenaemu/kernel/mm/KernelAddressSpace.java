@@ -2,6 +2,7 @@ package dev.arenaemu.kernel.mm;
 
 import dev.arenaemu.emulator.cpu.Cpu;
 import dev.arenaemu.emulator.cpu.Machine;
+import dev.arenaemu.emulator.ffm.HostMemory;
 import dev.arenaemu.emulator.memory.HostBuffer;
 import dev.arenaemu.kernel.inject.FaultInjection;
 import dev.arenaemu.kernel.inject.InjectionSite;
@@ -19,6 +20,10 @@ import java.util.List;
  * kernel CPU at the range's start (offset {@code o} shows virtual address {@code addr + o}); the
  * buffer's physical addresses are the frames the kernel PTEs name. The PTEs are written into the
  * machine's real kernel page table, so CPL0 code sees exactly the pages installed.
+ *
+ * <p>Like vmalloc, released ranges are reused: a released area keeps its Unicorn regions and its
+ * buffer (whose memory goes back to the host), and the next reservation of the same size takes
+ * it over. Unmapping a 4 GiB region costs Unicorn hundreds of milliseconds; reuse costs a madvise.
  */
 public final class KernelAddressSpace {
     /** x86-64 VMALLOC_START with 4-level paging (Documentation/arch/x86/x86_64/mm.rst). */
@@ -32,6 +37,8 @@ public final class KernelAddressSpace {
     private final FaultInjection injection;
     private final Frames frames;
     private final List<KernelVmArea> areas = new ArrayList<>();
+    /** Released ranges kept for reuse: still backed and mapped, no PTEs, memory returned to the host. */
+    private final List<KernelVmArea> purged = new ArrayList<>();
     private long next = VMALLOC_START;
 
     public KernelAddressSpace(Machine machine, FaultInjection injection, Frames frames) {
@@ -54,6 +61,15 @@ public final class KernelAddressSpace {
         long aligned = (size + Frames.PAGE_SIZE - 1) & -Frames.PAGE_SIZE;
         if (injection.shouldFail(InjectionSite.KERNEL_VA_RESERVE)) return null;
         if (next - VMALLOC_START + aligned + GUARD_PAGE > VMALLOC_SIZE) return null;
+        for (KernelVmArea old : purged) {
+            if (old.size() != aligned) continue;
+            purged.remove(old);
+            HostMemory.discard(old.buffer().memory());
+            frames.addSection(old.buffer());
+            KernelVmArea area = new KernelVmArea(this, name, old.addr(), aligned, old.buffer());
+            areas.add(area);
+            return area;
+        }
         long addr = next;
         HostBuffer buffer = machine.allocate(name, aligned);
         frames.addSection(buffer);
@@ -65,17 +81,16 @@ public final class KernelAddressSpace {
     }
 
     /**
-     * free_vm_area(): clears every PTE left in the range, flushes the kernel TLB, drops the
-     * region and the backing memory. Frames still in use there are the caller's bug.
+     * free_vm_area(): clears every PTE left in the range and flushes the kernel TLB; the range
+     * (with its regions and buffer) waits for reuse. Frames still in use there are the caller's bug.
      */
     public void release(KernelVmArea area) {
         if (!areas.remove(area)) return;
         area.clearAll();
         flushTlbAll();
-        machine.kernelCpu().unmapRegion(area.addr(), area.size());
         frames.removeSection(area.buffer());
-        machine.release(area.buffer());
         area.markReleased();
+        purged.add(area);
     }
 
     /** The live areas, in reservation order. */
@@ -103,6 +118,10 @@ public final class KernelAddressSpace {
             return;
         }
         for (Cpu cpu : machine.cpus()) {
+            if (cpu.running()) {
+                cpu.flushTlbAll();   // inside a run (a kfunc called by JIT'd code) any flush is a full one: do it once
+                continue;
+            }
             for (long i = 0; i < pages; i++) cpu.flushTlbPage(start + (i << Frames.PAGE_SHIFT));
         }
     }

@@ -79,6 +79,25 @@ public final class KernelVmArea {
         return count;
     }
 
+    /**
+     * apply_to_page_range() with no callback: creates every page-table level above the PTEs for
+     * [va, va + length) now, so later PTE writes there need no allocation. Returns 0, or -ENOMEM
+     * when {@link InjectionSite#PAGE_TABLE_POPULATE} fails (tables made so far stay, as in the
+     * kernel, until the range is released).
+     */
+    public int populatePageTables(long va, long length) {
+        checkLive();
+        if (space.injection().shouldFail(InjectionSite.PAGE_TABLE_POPULATE)) return Errno.ENOMEM.neg();
+        final long pmdSpan = 1L << 21;
+        for (long at = va & -pmdSpan; at < va + length; at += pmdSpan) {
+            long page = Math.max(at, va);
+            if (table.entry(page) != 0) continue;   // a leaf exists, so does its table
+            table.map(page, frameFor(page), PAGE_KERNEL);
+            table.unmap(page);
+        }
+        return 0;
+    }
+
     /** vm_area_map_pages() for one page: 0 or -ENOMEM. */
     public int mapPage(long va, long frame) {
         return mapPages(va, new long[] {frame}, 1) == 1 ? 0 : Errno.ENOMEM.neg();

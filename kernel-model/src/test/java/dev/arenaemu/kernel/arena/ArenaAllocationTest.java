@@ -129,6 +129,20 @@ class ArenaAllocationTest {
         assertEquals(0, arena.memUsage());
     }
 
+    @ParameterizedTest
+    @EnumSource(value = KernelEra.class, names = {"V7_0", "LATEST"})
+    void scenario42_kernelPteFailureMidBatchRollsBackThroughTheFreePath(KernelEra era) {
+        Arena arena = mapped(era, 8);
+        RecordingVma vma = (RecordingVma) arena.vmaList().getFirst().vma();
+        long framesBefore = fx.kernel.frames().used();
+        fx.kernel.faultInjection().failNth(InjectionSite.KERNEL_PTE_INSTALL, 4);
+        assertEquals(0, arena.allocPages(X, 6, -1, 0));
+        assertEquals(List.of(new RecordingVma.Zap(X, 3 * 4096)), vma.zaps, "the 3 mapped pages went through arena_free_pages (bulk zap)");
+        assertEquals(framesBefore, fx.kernel.frames().used(), "mapped pages freed, the other 3 released directly");
+        assertEquals(List.of(new RangeTree.Run(0, 8)), arena.freeRuns());
+        assertTrue(arena.snapshot().kernelPages().isEmpty());
+    }
+
     @Test
     void scenario40_pageArrayFailureTakesNothing() {
         Arena arena = mapped(KernelEra.LATEST, 8);

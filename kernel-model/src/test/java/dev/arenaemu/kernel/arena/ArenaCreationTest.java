@@ -126,13 +126,33 @@ class ArenaCreationTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = InjectionSite.class, names = {"KERNEL_VA_RESERVE", "ARENA_STRUCT", "SCRATCH_PAGE", "PAGE_ALLOC", "RANGE_TREE_NODE"})
+    @EnumSource(value = InjectionSite.class, names = {"KERNEL_VA_RESERVE", "ARENA_STRUCT", "SCRATCH_PAGE", "PAGE_ALLOC", "RANGE_TREE_NODE", "PAGE_TABLE_POPULATE"})
     void scenario9_latestScratchPageFailureIsEnomemToo(InjectionSite site) {
         fixture(KernelEra.LATEST);
         fx.kernel.faultInjection().failNth(site, 1);
         assertEquals(Errno.ENOMEM, failure(ArenaAttr.of(4, 0, 0)));
         assertTrue(fx.kernel.addressSpace().areas().isEmpty(), "kernel VA released");
         assertEquals(0, fx.kernel.frames().used(), "scratch page freed");
+    }
+
+    @ParameterizedTest
+    @EnumSource(KernelEra.class)
+    void scenario9_e4AndLaterPrepopulateThePageTablesOfTheWholeWindow(KernelEra era) {
+        fixture(era);
+        int before = fx.machine.kernelPageTable().pool().pagesInUse();
+        fx.create(ArenaAttr.of(1, 0, 0));
+        int tables = fx.machine.kernelPageTable().pool().pagesInUse() - before;
+        long pmds = (era.prepopulatedBytes() + (1L << 21) - 1) >> 21;
+        if (era.prepopulatedBytes() == 0) assertEquals(0, tables, "E3 creates tables on first use");
+        else assertTrue(tables >= pmds && tables <= pmds + 8, "one PTE table per 2 MiB (+ upper levels): " + tables);
+    }
+
+    @Test
+    void scenario9_e4PrepopulationFailureIsEnomem() {
+        fixture(KernelEra.V7_0);
+        fx.kernel.faultInjection().failNth(InjectionSite.PAGE_TABLE_POPULATE, 1);
+        assertEquals(Errno.ENOMEM, failure(ArenaAttr.of(4, 0, 0)));
+        assertTrue(fx.kernel.addressSpace().areas().isEmpty());
     }
 
     @Test

@@ -235,4 +235,32 @@ class ArenaFreeTest {
         assertTrue(vma.zaps.isEmpty());
         assertEquals(0, arena.populatedPages());
     }
+
+    /** §4.4 E2–E4 fork: the child's VMA shares the entry, zap_pages only reaches the parent's. */
+    @Test
+    void v613ForkChildKeepsAFreedPageAliveAndItsReuseIsReportedAsAliased() {
+        Arena arena = mapped(KernelEra.V6_13, 4, 0);
+        RecordingVma parent = vmaOf(arena);
+        RecordingVma child = new RecordingVma(fx.kernel.frames(), new Object(), parent.start(), parent.end(), parent.flags());
+        child.setPrivateData(parent.privateData());
+        arena.vmOperations().open(child);                       // dup_mmap -> vm_ops->open
+        long p = arena.allocPages(0, 1, -1, 0);
+        parent.touch(arena, p, false);
+        VmFaultResult.Page page = assertInstanceOf(VmFaultResult.Page.class, child.touch(arena, p, false));
+
+        arena.freePages(p, 1);
+
+        assertEquals(List.of(new RecordingVma.Zap(p, 4096)), parent.zaps);
+        assertTrue(child.zaps.isEmpty(), "the child's VMA is not on vma_list");
+        assertEquals(1, fx.kernel.frames().refcount(page.phys()), "the child's PTE keeps the page alive");
+        assertEquals(p, arena.allocPages(0, 1, -1, 0), "the pgoff is free again");
+        KernelEvent.FrameAliased aliased = assertInstanceOf(KernelEvent.FrameAliased.class, fx.kernel.events().getFirst());
+        assertEquals(page.phys(), aliased.phys());
+    }
+
+    @Test
+    void latestForkGivesTheChildNoVmaBecauseOfDontCopy() {
+        Arena arena = mapped(KernelEra.LATEST, 4, 0);
+        assertTrue(dev.arenaemu.kernel.mm.VmFlag.has(vmaOf(arena).flags(), dev.arenaemu.kernel.mm.VmFlag.DONTCOPY));
+    }
 }

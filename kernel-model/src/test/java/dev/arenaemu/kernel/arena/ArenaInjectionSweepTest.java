@@ -36,7 +36,13 @@ class ArenaInjectionSweepTest {
         vma.touch(arena, X + 0xC000, false);
         if (a != 0) arena.freePages(a, 1);
         arena.freePages(X + 0x8000, 2);
-        arena.allocPages(0, 4, -1, 0);
+        long b = arena.allocPages(0, 4, -1, 0);
+        if (arena.kernel().era().hasNonSleepableKfuncs() && b != 0) {
+            arena.freePagesNonSleepable(b + 0x1000, 2);
+            arena.allocPagesNonSleepable(0, 2, -1, 0);
+            ArenaInvariants.check(arena, fx.kernel.frames(), vma.pteCount());
+            fx.kernel.runPendingWork();
+        }
         ArenaInvariants.check(arena, fx.kernel.frames(), vma.pteCount());
         vma.unmap(arena);
         ArenaInvariants.check(arena, fx.kernel.frames(), 0);

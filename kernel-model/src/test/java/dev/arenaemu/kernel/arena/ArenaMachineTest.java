@@ -100,4 +100,31 @@ class ArenaMachineTest {
         assertEquals(2, fx.kernelFaults.size());
         assertFalse(fx.kernelFaults.getFirst().noRegion(), "a real #PF from the page walk");
     }
+
+    /**
+     * Catalogue 49 with the free called from inside a CPL0 run, as JIT'd code calls the kfunc:
+     * store, kfunc (a code hook), load — the load in the same run must fault (flush inside a run).
+     */
+    @ParameterizedTest
+    @EnumSource(KernelEra.class)
+    void scenario49_freeCalledFromInsideARunFlushesBeforeTheNextLoad(KernelEra era) {
+        Arena arena = mapped(era, 40);
+        long p = arena.allocPages(0, 34, -1, 0);
+        long k = arena.kernelAddress(p);
+        for (int i = 0; i < 34; i++) assertEquals(0, fx.kernelLoad(k + i * 4096L), "fill the TLB");
+        var stub = fx.machine.stubs().kernel(new byte[] {
+            0x48, (byte) 0x89, 0x37,          // mov [rdi], rsi
+            (byte) 0x90,                      // nop: the kfunc call
+            0x48, (byte) 0x8B, 0x07});        // mov rax, [rdi]
+        fx.machine.kernelCpu().hookCode(stub.address() + 3, stub.address() + 3, (address, size) -> arena.freePages(p, 34));
+        var cpu = fx.machine.kernelCpu();
+        cpu.reg(dev.arenaemu.emulator.ffm.X86Reg.RDI, k);
+        cpu.reg(dev.arenaemu.emulator.ffm.X86Reg.RSI, 5);
+        int before = fx.kernelFaults.size();
+        var r = cpu.run(stub.address(), stub.end(), dev.arenaemu.emulator.cpu.Budget.SHORT);
+        assertTrue(r instanceof dev.arenaemu.emulator.cpu.RunResult.Returned, r.toString());
+        assertEquals(0, cpu.reg(dev.arenaemu.emulator.ffm.X86Reg.RAX), "the load after the free read 0");
+        assertEquals(1, fx.kernelFaults.size() - before, "and it faulted: no stale translation");
+        assertEquals(0, arena.populatedPages());
+    }
 }

@@ -93,4 +93,26 @@ class ArenaReserveTest {
         assertEquals(0, arena.reservePages(X + 0x1000, 1));
         assertEquals(VmFaultResult.SIGSEGV, vma.touch(arena, X + 0x1000, false));
     }
+
+    /** progs/verifier_arena_large.c free_reserved: reserved and allocated pages are interchangeable for free. */
+    @ParameterizedTest
+    @EnumSource(KernelEra.class)
+    void selftestFreeReserved(KernelEra era) {
+        Arena arena = mapped(era, 16, 0);
+        long a = X + 0x4000;
+        assertEquals(a, arena.allocPages(a, 2, -1, 0));
+        assertEquals(0, arena.reservePages(a + 0x2000, 2));
+        arena.freePages(a + 0x1000, 2);
+        assertEquals(a + 0x1000, arena.allocPages(a + 0x1000, 2, -1, 0));
+    }
+
+    /** progs/verifier_arena_large.c access_reserved: reserved pages read 0 after writes. */
+    @ParameterizedTest
+    @EnumSource(KernelEra.class)
+    void selftestAccessReserved(KernelEra era) {
+        Arena arena = mapped(era, 16, 0);
+        assertEquals(0, arena.reservePages(X + 0x8000, 4));
+        for (int i = 0; i < 4; i++) fx.kernelStore(arena.kernelAddress(X + 0x8000 + i * 4096L), 0x5a);
+        for (int i = 0; i < 4; i++) assertEquals(0, fx.kernelLoad(arena.kernelAddress(X + 0x8000 + i * 4096L)));
+    }
 }

@@ -71,4 +71,22 @@ class ArenaTeardownTest {
         assertEquals(0, arena.memUsage());
         assertEquals(3, arena.populatedPages());
     }
+
+    @ParameterizedTest
+    @EnumSource(KernelEra.class)
+    void releasedKernelRangeIsReusedEmptyAndZeroed(KernelEra era) {
+        fx = new ArenaFixture(era);
+        Arena first = fx.create(ArenaAttr.of(4, 0, X));
+        long p = first.allocPages(0, 1, -1, 0);
+        fx.kernelStore(first.kernelAddress(p), 0x77);
+        long kernVmStart = first.kernVmStart();
+        first.free();
+        assertEquals(0, fx.kernelLoad(kernVmStart), "no PTE after free_vm_area");
+        Arena second = fx.create(ArenaAttr.of(4, 0, X));
+        assertEquals(kernVmStart, second.kernVmStart(), "vmalloc reused the range");
+        assertTrue(second.snapshot().kernelPages().isEmpty());
+        assertEquals(X, second.allocPages(0, 1, -1, 0));
+        assertEquals(0, fx.kernelLoad(second.kernelAddress(X)), "the old arena's bytes are gone");
+        assertTrue(fx.kernel.events().isEmpty());
+    }
 }

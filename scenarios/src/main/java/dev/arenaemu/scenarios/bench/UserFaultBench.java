@@ -62,7 +62,7 @@ public class UserFaultBench {
 
     @State(Scope.Thread)
     public static class World {
-        @Param({"V6_13", "LATEST"})
+        @Param({"V6_13", "V7_0", "LATEST"})
         public String era;
 
         Machine machine;

@@ -5,6 +5,7 @@ import dev.arenaemu.emulator.cpu.Cpu;
 import dev.arenaemu.emulator.cpu.Machine;
 import dev.arenaemu.emulator.cpu.RunResult;
 import dev.arenaemu.emulator.ffm.X86Reg;
+import dev.arenaemu.user.mm.Mm;
 
 /**
  * copy_from_user / copy_to_user, as a syscall does them on behalf of a process: a CPL0
@@ -17,11 +18,13 @@ public final class UserCopy {
     private static final long BOUNCE = Machine.KERNEL_STACK_BOTTOM;
     private static final int CHUNK = 32 * 1024;
 
+    private final Mm mm;
     private final Cpu cpu;
     private final UserStubs stubs;
 
-    public UserCopy(Cpu cpu, UserStubs stubs) {
-        this.cpu = cpu;
+    public UserCopy(Mm mm, UserStubs stubs) {
+        this.mm = mm;
+        this.cpu = mm.cpu();
         this.stubs = stubs;
     }
 
@@ -30,6 +33,7 @@ public final class UserCopy {
 
     /** copy_from_user of {@code length} bytes at {@code src}. */
     public Read fromUser(long src, int length) {
+        if (length < 0) throw new IllegalArgumentException("negative length " + length);
         byte[] out = new byte[length];
         for (int done = 0; done < length; ) {
             int n = Math.min(CHUNK, length - done);
@@ -54,6 +58,7 @@ public final class UserCopy {
     }
 
     private long copy(long dst, long src, int n) {
+        if (mm.dead()) throw new IllegalStateException(mm.name() + " has exited: its CPU is gone");
         cpu.enterKernelMode();
         try {
             cpu.reg(X86Reg.RDI, dst);

@@ -6,7 +6,9 @@ import dev.arenaemu.emulator.cpu.RunResult;
 import dev.arenaemu.emulator.cpu.Stubs;
 import dev.arenaemu.emulator.ffm.X86Reg;
 import dev.arenaemu.user.Signal;
+import dev.arenaemu.user.mm.Mm;
 
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -20,18 +22,23 @@ public final class UserCpu {
     private static final Budget ACCESS = new Budget(100, 0, 64);
     private static final int COPY_CHUNK = 64 * 1024;
 
+    private final Mm mm;
     private final Cpu cpu;
     private final UserStubs stubs;
     private final Supplier<Signal> lastSignal;
+    private final Consumer<Signal> send;
     private final long stackTop;
     private final long scratch;
 
     /**
-     * {@code stackTop}: the initial RSP for calls; {@code scratch}: {@value #COPY_CHUNK} bytes of
+     * {@code lastSignal}: the signal the fault path sent last; {@code send}: records a signal for
+     * a CPU exception (#UD → SIGILL ...). {@code stackTop}: the initial RSP for calls; {@code scratch}: {@value #COPY_CHUNK} bytes of
      * the process's own memory that byte-array transfers stage through.
      */
-    public UserCpu(Cpu cpu, UserStubs stubs, Supplier<Signal> lastSignal, long stackTop, long scratch) {
-        this.cpu = cpu;
+    public UserCpu(Mm mm, UserStubs stubs, Supplier<Signal> lastSignal, Consumer<Signal> send, long stackTop, long scratch) {
+        this.mm = mm;
+        this.send = send;
+        this.cpu = mm.cpu();
         this.stubs = stubs;
         this.lastSignal = lastSignal;
         this.stackTop = stackTop;
@@ -63,6 +70,7 @@ public final class UserCpu {
 
     /** Reads {@code length} bytes at CPL3 (copied into the scratch area, then taken from there). */
     public Bytes readBytes(long address, int length) {
+        if (length < 0) throw new IllegalArgumentException("negative length " + length);
         byte[] out = new byte[length];
         for (int done = 0; done < length; ) {
             int n = Math.min(COPY_CHUNK, length - done);
@@ -104,6 +112,7 @@ public final class UserCpu {
     }
 
     private UserResult run(Stubs.Stub stub, Budget budget) {
+        if (mm.dead()) throw new IllegalStateException(mm.name() + " has exited: its CPU is gone");
         RunResult r = cpu.run(stub.address(), stub.end(), budget);
         return switch (r) {
             case RunResult.Returned ret -> new UserResult.Value(cpu.reg(X86Reg.RAX));
@@ -112,7 +121,12 @@ public final class UserCpu {
                 Signal s = lastSignal.get();
                 yield s != null ? new UserResult.Signaled(s) : new UserResult.Trapped(14, d.fault().rip());
             }
-            case RunResult.Trapped t -> new UserResult.Trapped(t.vector(), t.rip());
+            case RunResult.Trapped t -> {
+                Signal s = cpu.cpl() == 3 ? Signal.forTrap(t.vector(), t.rip()) : null;
+                if (s == null) yield new UserResult.Trapped(t.vector(), t.rip());
+                send.accept(s);
+                yield new UserResult.Signaled(s);
+            }
             case RunResult.BudgetExhausted b -> new UserResult.OutOfBudget(b.limit(), b.rip());
         };
     }

@@ -11,10 +11,10 @@ public sealed interface UserResult {
     /** The program called exit(status). */
     record Exited(long status) implements UserResult {}
 
-    /** The kernel sent a signal and the faulting access did not complete. */
+    /** The kernel sent a signal (page fault, #UD, #GP, #DE ...) and the instruction did not complete. */
     record Signaled(Signal signal) implements UserResult {}
 
-    /** Another CPU exception (#UD, #GP, #DE ...) at {@code rip}. */
+    /** A CPU exception no signal stands for (see {@link Signal#forTrap}) at {@code rip}. */
     record Trapped(int vector, long rip) implements UserResult {}
 
     /** The instruction, time or fault budget ran out at {@code rip}. */

@@ -22,6 +22,8 @@ import java.util.List;
  */
 public final class AnonMemory {
     static final long CHUNK = 1L << 30;
+    /** The largest single anonymous mapping this emulator backs (a RAM limit of the model). */
+    public static final long MAX_MAPPING = 64L << 30;
 
     /** A slice of a chunk. */
     record Slice(HostBuffer buffer, long offset) {}
@@ -34,8 +36,13 @@ public final class AnonMemory {
         this.machine = machine;
     }
 
-    /** First fit in the existing chunks, else a new chunk; {@code length} is page aligned. */
+    /**
+     * First fit in the existing chunks, else a new chunk; {@code length} is page aligned. Null
+     * when the model has no memory for it (over {@link #MAX_MAPPING}, or the machine's physical
+     * window is full): the caller's syscall fails with -ENOMEM, as an overcommit refusal would.
+     */
     Slice allocate(long length) {
+        if (length <= 0 || length > MAX_MAPPING) return null;
         for (int i = 0; i < chunks.size(); i++) {
             for (Range<Long> r : free.get(i).asRanges()) {
                 if (r.upperEndpoint() - r.lowerEndpoint() >= length) {
@@ -45,7 +52,12 @@ public final class AnonMemory {
                 }
             }
         }
-        HostBuffer chunk = machine.allocate("anonymous memory #" + chunks.size(), Math.max(CHUNK, length));
+        HostBuffer chunk;
+        try {
+            chunk = machine.allocate("anonymous memory #" + chunks.size(), Math.max(CHUNK, length));
+        } catch (OutOfMemoryError exhausted) {   // PhysicalMemory's "window exhausted", not the JVM heap
+            return null;
+        }
         RangeSet<Long> set = TreeRangeSet.create();
         set.add(Range.closedOpen(length, chunk.size()));
         chunks.add(chunk);

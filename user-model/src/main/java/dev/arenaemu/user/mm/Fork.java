@@ -11,7 +11,8 @@ import dev.arenaemu.kernel.mm.VmFlag;
  * <p>PTEs: copy_page_range runs only where vma_needs_copy says so (anon_vma, PFNMAP/MIXEDMAP,
  * uffd-wp). A shared file mapping such as the arena's gets no PTEs: the child faults its pages
  * in itself. Anonymous private memory is copied eagerly into the child's own slice (the result
- * copy-on-write gives, without the sharing); its pages fault in on first touch.
+ * copy-on-write gives, without the sharing); its pages fault in on first touch. Shared anonymous
+ * memory stays shared: the child's VMA refers to the same shmem object.
  */
 public final class Fork {
     private Fork() {}
@@ -21,8 +22,11 @@ public final class Fork {
         for (Vma vma : parent.vmas()) {
             if (vma.has(VmFlag.DONTCOPY)) continue;
             Vma copy = vma.duplicate(child);
-            if (vma.anonymous()) {
-                child.attachAnon(copy);
+            if (vma.privateAnonymous()) {
+                if (!child.attachAnon(copy)) {
+                    child.exit();
+                    throw new IllegalStateException("fork: no anonymous memory left for " + childName + " (dup_mmap -ENOMEM)");
+                }
                 copy.bytes().memory().asSlice(copy.bytesOffsetOf(copy.start()), copy.length())
                     .copyFrom(vma.bytes().memory().asSlice(vma.bytesOffsetOf(vma.start()), vma.length()));
             }

@@ -71,9 +71,11 @@ public final class Mm {
         return e != null && e.getValue().contains(address) ? e.getValue() : null;
     }
 
-    /** The VMAs overlapping [start, end), in address order. */
+    /** The VMAs overlapping [start, end), in address order (addresses compare unsigned; user space ends at TASK_SIZE). */
     public List<Vma> intersecting(long start, long end) {
         List<Vma> out = new ArrayList<>();
+        if (Long.compareUnsigned(end, TASK_SIZE) > 0) end = TASK_SIZE;
+        if (Long.compareUnsigned(start, end) >= 0) return out;
         Map.Entry<Long, Vma> first = vmas.lowerEntry(start);
         if (first != null && first.getValue().end() > start) out.add(first.getValue());
         out.addAll(vmas.subMap(start, true, end, false).values());
@@ -158,10 +160,30 @@ public final class Mm {
         return new Vma(this, start, end, flags, pgoff, file);
     }
 
-    /** Gives an anonymous VMA fresh zeroed bytes. */
-    void attachAnon(Vma vma) {
+    /** Gives an anonymous VMA fresh zeroed bytes; false when there is no memory for them. */
+    boolean attachAnon(Vma vma) {
         AnonMemory.Slice slice = anon.allocate(vma.length());
+        if (slice == null) return false;
         vma.setBytes(slice.buffer(), slice.offset());
+        return true;
+    }
+
+    /** Gives a shared anonymous VMA a new shmem object of its length; false when there is no memory. */
+    boolean attachShmem(Vma vma) {
+        AnonMemory.Slice slice = anon.allocate(vma.length());
+        if (slice == null) return false;
+        vma.setShmem(new ShmemFile(slice.buffer(), slice.offset(), vma.length()));
+        return true;
+    }
+
+    /** Gives back the bytes of an anonymous VMA that was never linked. */
+    void releaseAnon(Vma vma) {
+        releaseBytes(vma);
+    }
+
+    /** Whether a file VMA's bytes would cover [start, end) (mremap growing a file mapping). */
+    boolean bytesCover(Vma vma, long start, long end) {
+        return vma.bytesOffsetOf(start) >= 0 && vma.bytesOffsetOf(start) + (end - start) <= vma.bytes().size();
     }
 
     /** Links {@code vma} into the set and backs its range with a region. */
@@ -211,8 +233,17 @@ public final class Mm {
     void detach(Vma vma) {
         vmas.remove(vma.start());
         unmapRegion(vma.start(), vma.end());
-        if (vma.anonymous() && vma.bytes() != null) anon.release(vma.bytes(), vma.bytesOffsetOf(vma.start()), vma.length());
+        releaseBytes(vma);
         vma.kill();
+    }
+
+    /** Private anonymous bytes go back to the pool; a shmem object when its last VMA goes. */
+    private void releaseBytes(Vma vma) {
+        if (vma.privateAnonymous() && vma.bytes() != null) {
+            anon.release(vma.bytes(), vma.bytesOffsetOf(vma.start()), vma.length());
+        } else if (vma.shmem() != null && vma.shmem().put()) {
+            anon.release(vma.shmem().buffer, vma.shmem().offset, vma.shmem().length);
+        }
     }
 
     /** Gives {@code vma} a new end without callbacks (mremap growing in place). */
@@ -224,6 +255,9 @@ public final class Mm {
     }
 
     private void mapRegion(Vma vma) {
+        if (vma.bytesOffsetOf(vma.start()) < 0 || vma.bytesOffsetOf(vma.end()) > vma.bytes().size()) {
+            throw new IllegalStateException(vma + " extends past the bytes of " + vma.bytes().name() + ": a MappableFile.backing contract violation");
+        }
         cpu.mapRegion(vma.start(), vma.length(), vma.bytes(), vma.bytesOffsetOf(vma.start()));
     }
 
@@ -258,24 +292,28 @@ public final class Mm {
     }
 
     /**
-     * zap_page_range_single: clears the present PTEs of [from, to) in {@code vma}. File pages drop
-     * the mapping's page reference and map count (the fault handler's get_page is balanced here);
-     * anonymous pages stay in their slice. This address space's TLB is flushed.
+     * zap_page_range_single: clears the present PTEs of [from, to) in {@code vma} and flushes this
+     * address space's TLB; then file pages drop the mapping's map count and page reference (the
+     * fault handler's get_page is balanced here). Anonymous pages stay in their slice.
      */
     void zapPtes(Vma vma, long from, long to) {
+        List<Long> pages = vma.anonymous() ? null : new ArrayList<>();
         long[] count = {0};
         long[] lastVa = {0};
         table.forEachPresent(from, to, va -> {
             long old = table.unmap(va);
-            if (!vma.anonymous()) {
-                long phys = old & PteFlag.FRAME_MASK;
-                frames.addMapcount(phys, -1);
-                frames.putPage(phys);
-            }
+            if (pages != null) pages.add(old & PteFlag.FRAME_MASK);
             count[0]++;
             lastVa[0] = va;
         });
         flushTlb(count[0], lastVa[0]);
+        // As tlb_finish_mmu does: pages are released only once no TLB can reach them.
+        if (pages != null) {
+            for (long phys : pages) {
+                frames.addMapcount(phys, -1);
+                frames.putPage(phys);
+            }
+        }
     }
 
     /** Rewrites the permission bits of the present PTEs in [from, to) of {@code vma} (change_protection). */

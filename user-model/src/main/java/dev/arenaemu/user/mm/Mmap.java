@@ -42,7 +42,7 @@ public final class Mmap {
             return Errno.EEXIST.neg();
         }
 
-        int type = (int) (flags & MapFlag.TYPE_MASK);
+        int type = (int) (flags & MapFlag.TYPE_MASK);   // 0x01 MAP_SHARED, 0x02 MAP_PRIVATE, 0x03 MAP_SHARED_VALIDATE
         if (file != null) {
             switch (type) {
                 case 0x01, 0x03 -> {
@@ -88,17 +88,24 @@ public final class Mmap {
      * is made, handed to f_op->mmap, and linked.
      */
     static long mmapRegion(Mm mm, MappableFile file, long addr, long len, long vmFlags, long pgoff) {
-        int err = unmapRange(mm, addr, addr + len);
-        if (err != 0) return err;
         Vma vma = mm.newVma(addr, addr + len, vmFlags, pgoff, file);
+        // Memory is accounted before anything is unmapped (security_vm_enough_memory; on failure
+        // the kernel puts the old VMAs back), so -ENOMEM leaves the old mappings in place.
+        if (file == null) {
+            boolean got = VmFlag.has(vmFlags, VmFlag.SHARED) ? mm.attachShmem(vma) : mm.attachAnon(vma);
+            if (!got) return Errno.ENOMEM.neg();
+        }
+        int err = unmapRange(mm, addr, addr + len);
+        if (err != 0) {
+            if (file == null) mm.releaseAnon(vma);
+            return err;
+        }
         if (file != null) {
             err = file.mmap(vma);
             if (err != 0) return err;
             vma.setOps(file.vmOperations());
             MappableFile.Backing b = file.backing(vma.start(), vma.end());
             vma.setBytes(b.buffer(), b.offset());
-        } else {
-            mm.attachAnon(vma);
         }
         mm.insert(vma);
         return addr;

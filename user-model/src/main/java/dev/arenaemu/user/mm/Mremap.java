@@ -14,7 +14,8 @@ import dev.arenaemu.kernel.mm.VmFlag;
  *       edges, copy_vma (vm_ops->open on the copy), the PTEs move, vm_ops->mremap may refuse
  *       (PTEs move back and the copy is unmapped), and the old range is unmapped (close).</li>
  * </ul>
- * Anonymous VMAs are moved by copying their bytes into a fresh slice; their pages fault in again.
+ * Private anonymous VMAs are moved by copying their bytes into a fresh slice; their pages fault
+ * in again. Shared ones (shmem) move like file mappings: same object, PTEs carried over.
  */
 public final class Mremap {
     private Mremap() {}
@@ -34,8 +35,8 @@ public final class Mremap {
 
         if (fixed || dontUnmap) return mremapTo(mm, addr, oldLen, newAddr, newLen, flags);
 
-        if (oldLen >= newLen) {
-            if (oldLen > newLen) {
+        if (Long.compareUnsigned(oldLen, newLen) >= 0) {
+            if (oldLen != newLen) {
                 int ret = Mmap.unmapRange(mm, addr + newLen, addr + oldLen);
                 if (ret != 0) return ret;
             }
@@ -46,8 +47,7 @@ public final class Mremap {
         Vma vma = mm.find(addr);
         long delta = newLen - oldLen;
         if (oldLen == vma.end() - addr && expandable(mm, vma, delta)) {
-            growInPlace(mm, vma, vma.end() + delta);
-            return addr;
+            return growInPlace(mm, vma, vma.end() + delta) ? addr : Errno.ENOMEM.neg();
         }
         if (!mayMove) return Errno.ENOMEM.neg();
         long mapFlags = vma.has(VmFlag.MAYSHARE) ? MapFlag.SHARED.bit : 0;
@@ -66,7 +66,7 @@ public final class Mremap {
             int ret = Mmap.unmapRange(mm, newAddr, newAddr + newLen);
             if (ret != 0) return ret;
         }
-        if (oldLen > newLen) {
+        if (Long.compareUnsigned(oldLen, newLen) > 0) {
             int ret = Mmap.unmapRange(mm, addr + newLen, addr + oldLen);
             if (ret != 0) return ret;
             oldLen = newLen;
@@ -85,7 +85,9 @@ public final class Mremap {
     private static long vmaToResize(Mm mm, long addr, long oldLen, long newLen, int flags) {
         Vma vma = mm.find(addr);
         if (vma == null) return Errno.EFAULT.neg();
-        if (oldLen > vma.end() - addr) return Errno.EFAULT.neg();                       // across VMAs
+        if (Long.compareUnsigned(oldLen, vma.end() - addr) > 0) return Errno.EFAULT.neg();   // across VMAs
+        // old_len 0 duplicates a shared mapping (a legacy feature); private ones refuse it.
+        if (oldLen == 0 && !vma.has(VmFlag.SHARED) && !vma.has(VmFlag.MAYSHARE)) return Errno.EINVAL.neg();
         if (MremapFlag.has(flags, MremapFlag.DONTUNMAP) && vma.has(VmFlag.DONTEXPAND)) return Errno.EINVAL.neg();
         if (newLen == oldLen) return 0;
         if (vma.has(VmFlag.DONTEXPAND)) return Errno.EFAULT.neg();
@@ -98,17 +100,24 @@ public final class Mremap {
         return end > vma.end() && mm.isFree(vma.end(), end) && end <= Mm.TASK_SIZE;
     }
 
-    private static void growInPlace(Mm mm, Vma vma, long newEnd) {
-        if (vma.anonymous()) {
+    /**
+     * Grows {@code vma} to {@code newEnd} where it is; false (-ENOMEM) when there is no memory,
+     * or when a file's bytes end before the new end (a deviation: Linux would map past EOF and
+     * SIGBUS on access, but a Unicorn region needs bytes behind it).
+     */
+    private static boolean growInPlace(Mm mm, Vma vma, long newEnd) {
+        if (vma.privateAnonymous()) {
             Vma grown = mm.newVma(vma.start(), newEnd, vma.flags(), vma.pgoff(), null);
-            mm.attachAnon(grown);
+            if (!mm.attachAnon(grown)) return false;
             copyAnon(vma, grown, vma.length());
             mm.zapPtes(vma, vma.start(), vma.end());
             mm.detach(vma);
             mm.insert(grown);
         } else {
+            if (!mm.bytesCover(vma, vma.start(), newEnd)) return false;
             mm.resize(vma, newEnd);
         }
+        return true;
     }
 
     /** move_vma. */
@@ -119,12 +128,13 @@ public final class Mremap {
             if (err == 0 && vma.end() != oldAddr + oldLen) err = vma.ops().maySplit(vma, oldAddr + oldLen);
             if (err != 0) return err;
         }
+        if (!vma.privateAnonymous() && !mm.bytesCover(vma, oldAddr, oldAddr + newLen)) return Errno.ENOMEM.neg();   // see growInPlace
         // copy_vma
         Vma copy = vma.duplicate(mm);
         copy.setRange(oldAddr, oldAddr + oldLen, pgoffAt(vma, oldAddr));
-        if (vma.anonymous()) {
+        if (vma.privateAnonymous()) {
             Vma fresh = mm.newVma(newAddr, newAddr + newLen, vma.flags(), newAddr >>> 12, null);
-            mm.attachAnon(fresh);
+            if (!mm.attachAnon(fresh)) return Errno.ENOMEM.neg();
             copyAnon(copy, fresh, oldLen);
             copy = fresh;
         } else {
@@ -134,7 +144,7 @@ public final class Mremap {
         if (copy.ops() != null) copy.ops().open(copy);
 
         long ret = newAddr;
-        if (vma.anonymous()) {
+        if (vma.privateAnonymous()) {
             mm.zapPtes(vma, oldAddr, oldAddr + oldLen);          // contents now live in the copy's slice
         } else {
             mm.movePtes(oldAddr, newAddr, oldLen);
@@ -148,7 +158,7 @@ public final class Mremap {
         }
         if (MremapFlag.has(flags, MremapFlag.DONTUNMAP) && ret == newAddr) {
             // The old VMA stays, empty: its pages moved, so it faults in zero pages from now on.
-            if (vma.anonymous()) HostMemory.discard(vma.bytes().memory().asSlice(vma.bytesOffsetOf(oldAddr), oldLen));
+            if (vma.privateAnonymous()) HostMemory.discard(vma.bytes().memory().asSlice(vma.bytesOffsetOf(oldAddr), oldLen));
             return ret;
         }
         int unmapped = Mmap.unmapRange(mm, oldAddr, oldAddr + oldLen);

@@ -22,6 +22,7 @@ public final class Vma implements VmArea {
     private final MappableFile file;      // null: anonymous
     private VmOperations ops;             // null until f_op->mmap succeeded, or anonymous
     private long start, end, flags, pgoff;
+    private ShmemFile shmem;              // MAP_SHARED|MAP_ANONYMOUS: the shared object, else null
     private HostBuffer bytes;             // what the region shows: bytes at bytesOffset for start
     private long bytesOffset;
     private Object privateData;
@@ -43,6 +44,8 @@ public final class Vma implements VmArea {
         copy.privateData = privateData;
         copy.bytes = bytes;
         copy.bytesOffset = bytesOffset;
+        copy.shmem = shmem;
+        if (shmem != null) shmem.get();
         return copy;
     }
 
@@ -66,6 +69,8 @@ public final class Vma implements VmArea {
     public long length() { return end - start; }
     public long pgoff() { return pgoff; }
     public boolean anonymous() { return file == null; }
+    /** Anonymous and private: the bytes belong to this VMA alone (copied at fork, moved by copy). */
+    public boolean privateAnonymous() { return file == null && shmem == null; }
     public MappableFile file() { return file; }
     public VmOperations ops() { return ops; }
     public boolean has(VmFlag f) { return VmFlag.has(flags, f); }
@@ -97,6 +102,11 @@ public final class Vma implements VmArea {
         this.bytesOffset = offset;
     }
     HostBuffer bytes() { return bytes; }
+    ShmemFile shmem() { return shmem; }
+    void setShmem(ShmemFile shmem) {
+        this.shmem = shmem;
+        setBytes(shmem.buffer, shmem.offset);
+    }
     /** Where the byte at {@code address} lives in {@link #bytes()}. */
     long bytesOffsetOf(long address) { return bytesOffset + (address - start); }
 

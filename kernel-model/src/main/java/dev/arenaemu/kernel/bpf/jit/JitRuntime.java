@@ -33,7 +33,7 @@ import java.util.Map;
  */
 public final class JitRuntime {
     public static final long MODULE_VA = 0xFFFF_FFFF_A000_0000L;
-    private static final long TEXT_SIZE = 4L << 20;
+    private static final long TEXT_SIZE = 64L << 20;   // reclaiming needs a slow full translation flush: make it rare
     private static final long DATA_SIZE = 1L << 20;
     private static final int TRAMPOLINE_AREA = 4096;
     private static final int SLOT = 16;

@@ -100,4 +100,16 @@ class JitEncodingTest {
         String code = hex(BpfJit.compile(B.prog().raw(Bpf.ST | BpfJit.NOSPEC, 0, 0, 0, 0).mov64(0, 0).exit().build(), JitOptions.PLAIN).code());
         assertTrue(code.contains("0faee8"), code);
     }
+
+    @Test
+    void farForwardJumpStaysRel32AfterConvergence() {
+        B b = B.prog().mov64(0, 1).jmpi(Bpf.JEQ, 0, 1, 40);
+        for (int k = 0; k < 40; k++) b.alu64i(Bpf.ADD, 0, 100_000);   // add rax, imm32: 48 05 id, 6 bytes each
+        JitImage image = BpfJit.compile(b.exit().build(), JitOptions.PLAIN);
+        int jcc = image.insnOffsets()[1] + 4;
+        assertEquals("0f84", hex(java.util.Arrays.copyOfRange(image.code(), jcc, jcc + 2)), hex(image.code()));
+        int target = image.insnOffsets()[42];
+        int rel = java.nio.ByteBuffer.wrap(image.code(), jcc + 2, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt();
+        assertEquals(target, jcc + 6 + rel);
+    }
 }

@@ -14,7 +14,8 @@ import java.util.Random;
  * LDX/STX/ST/atomics, arena PROBE_MEM32/PROBE_ATOMIC accesses to populated pages, absent pages
  * and both guards, cast_user, helper/kfunc calls and a bpf-to-bpf call.
  *
- * <p>What the verifier would guarantee is kept: arena pointers have their upper 32 bits clear
+ * <p>The main function ends by storing R0..R9 to the stack, so the comparison of stack bytes
+ * covers every register. What the verifier would guarantee is kept: arena pointers have their upper 32 bits clear
  * (set by a 32-bit move right before the access), R10 is only a base, accesses are naturally
  * aligned, callee-saved registers and R0 are written before they are read.
  */
@@ -66,6 +67,8 @@ final class RandomPrograms {
         }
         List<Insn> out = new ArrayList<>();
         for (List<Insn> item : items) out.addAll(item);
+        // make every register observable: R0..R9 end up in the top 80 stack bytes
+        for (int r = 0; r <= 9; r++) out.add(new Insn(Bpf.STX | Bpf.MEM | Bpf.DW, 10, r, -8 * (r + 1), 0));
         out.add(new Insn(Bpf.JMP | Bpf.EXIT, 0, 0, 0, 0));
         if (subprog) {
             int subStart = out.size();
