@@ -138,6 +138,7 @@ public final class ScenarioReader {
             Optional<String> path = p.optString("file");
             String section = p.optString("section").orElse(null);
             boolean sleepable = p.bool("sleepable", true);
+            boolean jit = p.bool("jit", true);
             p.optString("comment");
             if (asm.isPresent() == path.isPresent()) throw new ScenarioException(p.where(), "program \"" + f.name() + "\" needs exactly one of \"asm\" or \"file\"");
             Path resolved = null;
@@ -151,7 +152,7 @@ public final class ScenarioReader {
                 if (!Files.isRegularFile(resolved)) throw new ScenarioException(p.req("file").where(), "program file not found: " + resolved);
             }
             p.finish();
-            out.put(f.name(), new ProgramSpec(p.where(), f.name(), asm.orElse(null), resolved, section, sleepable));
+            out.put(f.name(), new ProgramSpec(p.where(), f.name(), asm.orElse(null), resolved, section, sleepable, jit));
         }
         return out;
     }

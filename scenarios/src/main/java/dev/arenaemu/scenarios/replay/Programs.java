@@ -43,8 +43,11 @@ import java.util.concurrent.TimeUnit;
  * kfunc calls reach the arena model. A verifier rejection is the load's -errno.
  */
 final class Programs {
-    /** The struct bpf_map pointer the verifier bakes into ld_imm64 map[...]: kfuncs compare it. */
-    static final long ARENA_MAP_OBJECT = 0xFFFF_8880_0100_0000L;
+    /**
+     * Where the struct bpf_map of the n-th arena would live (a direct-map address): the verifier
+     * bakes it into ld_imm64 map[...], and the kfuncs get it back as their map argument.
+     */
+    static final long MAP_OBJECTS = 0xFFFF_8880_0100_0000L;
 
     private final World world;
     private final Map<String, ProgramSpec> specs;
@@ -59,21 +62,24 @@ final class Programs {
     Effect run(String name, long[] args, long maxInstructions, String place) throws ReplayError {
         ProgramSpec spec = specs.get(name);
         if (spec == null) throw new ReplayError(place + ": no program \"" + name + "\"");
-        Arena arena = world.requireArena(place);
+        world.requireArena(place);
         LoadedProgram program = loaded.get(name);
         if (program == null) {
             BpfProgram source = source(spec, place);
             VerifiedProgram verified;
             try {
                 VerifierConfig config = VerifierConfig.privileged(verifierEra(world.era()))
-                    .withCaps(world.kernel().capable(Capability.CAP_BPF), world.kernel().capable(Capability.CAP_PERFMON));
-                verified = Verifier.verify(source, maps(source, arena), config);
+                    .withCaps(world.kernel().capable(Capability.CAP_BPF), world.kernel().capable(Capability.CAP_PERFMON))
+                    .withJit(spec.jit(), true);
+                verified = Verifier.verify(source, maps(source), config);
             } catch (VerifierException e) {
                 long r = -e.errno().value;
                 return Effect.returned(String.format("load %s: verifier rejects it at insn %d: %s -> %s", name, e.insnIndex(), e.kernelMessage(),
                     Errno.describe(r)), r);
             }
-            program = runtime().load(name, verified.program().insns(), JitOptions.arena(arena.kernVmStart(), arena.userVmStart()));
+            Arena bound = verified.arena().map(m -> arenaAt(m.objectAddress())).orElse(null);
+            JitOptions options = bound == null ? JitOptions.PLAIN : JitOptions.arena(bound.kernVmStart(), bound.userVmStart());
+            program = runtime().load(name, verified.program().insns(), options);
             loaded.put(name, program);
         }
         int reportsBefore = program.stderr().size();
@@ -99,9 +105,9 @@ final class Programs {
 
     /** The kfuncs as the kernel runs them: any map other than the arena makes them no-ops (spec §6). */
     private CallResult call(CallTarget target, long a1, long a2, long a3, long a4, long a5) {
-        Arena arena = world.arena().orElseThrow();
         if (!(target instanceof CallTarget.KfuncCall k)) throw new UnsupportedOperationException("helper " + target + " is not modelled");
-        boolean isArena = a1 == ARENA_MAP_OBJECT;
+        Arena arena = arenaAt(a1);
+        boolean isArena = arena != null;
         return switch (k.kfunc()) {
             case BPF_ARENA_ALLOC_PAGES -> CallResult.of(isArena ? arena.allocPages(a2, (int) a3, (int) a4, a5) : 0);
             case BPF_ARENA_FREE_PAGES -> {
@@ -112,16 +118,30 @@ final class Programs {
         };
     }
 
-    /** Every map name the program references resolves to the scenario's arena. */
-    private static Map<String, MapDescriptor> maps(BpfProgram program, Arena arena) {
+    /** The arena whose map object is at {@code address}, or null (not a map of this world). */
+    private Arena arenaAt(long address) {
+        List<Arena> all = world.arenas();
+        long index = (address - MAP_OBJECTS) / 4096;
+        return address >= MAP_OBJECTS && (address - MAP_OBJECTS) % 4096 == 0 && index < all.size() ? all.get((int) index) : null;
+    }
+
+    /**
+     * Map names in the program resolve to the arenas created under those names ("arena" is the
+     * default create_arena name); an unknown name is the scenario's first arena.
+     */
+    private Map<String, MapDescriptor> maps(BpfProgram program) {
         Map<String, MapDescriptor> out = new HashMap<>();
+        List<Arena> all = world.arenas();
         for (Reloc r : program.relocations()) {
             String map = switch (r) {
                 case Reloc.MapFd m -> m.map();
                 case Reloc.MapValue m -> m.map();
                 default -> null;
             };
-            if (map != null) out.put(map, MapDescriptor.arena(map, arena.mapFlags(), ARENA_MAP_OBJECT, arena.userVmStart(), arena.userVmEnd()));
+            if (map == null) continue;
+            Arena arena = world.arena(map).orElse(world.arena().orElseThrow());
+            long object = MAP_OBJECTS + 4096L * all.indexOf(arena);
+            out.put(map, MapDescriptor.arena(map, arena.mapFlags(), object, arena.userVmStart(), arena.userVmEnd()));
         }
         return out;
     }

@@ -93,7 +93,7 @@ final class StepRunner {
         String what = String.format("create_arena max_entries=%d flags=0x%x map_extra=0x%x", spec.maxEntries(), spec.flags(), attr.mapExtra());
         return switch (r) {
             case ArenaCreateResult.Created c -> {
-                world.adopt(c.arena());
+                world.adopt(spec.name(), c.arena());
                 yield Effect.returned(what + " -> 0 (kern_vm_start 0x" + Long.toHexString(c.arena().kernVmStart()) + ")", 0);
             }
             case ArenaCreateResult.Failed f -> Effect.returned(what + " -> -" + f.errno().name(), f.errno().neg());

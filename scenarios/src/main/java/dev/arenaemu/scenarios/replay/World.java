@@ -35,6 +35,7 @@ public final class World implements AutoCloseable, Expr.Symbols {
     private final Kernel kernel;
     private final Era era;
     private final List<Arena> arenas = new ArrayList<>();
+    private final Map<String, Arena> byName = new HashMap<>();
     private final Map<String, Long> bound = new HashMap<>();
     private final ProcessTable processes;
     private Arena arena;
@@ -80,8 +81,19 @@ public final class World implements AutoCloseable, Expr.Symbols {
         return arena;
     }
 
-    void adopt(Arena created) {
+    /** Every arena created successfully, in order. */
+    public List<Arena> arenas() {
+        return List.copyOf(arenas);
+    }
+
+    /** The arena created under {@code name} (the "name" of create_arena; "arena" by default), if any. */
+    public Optional<Arena> arena(String name) {
+        return Optional.ofNullable(byName.get(name));
+    }
+
+    void adopt(String name, Arena created) {
         arenas.add(created);
+        byName.putIfAbsent(name, created);
         if (arena == null) arena = created;
     }
 
