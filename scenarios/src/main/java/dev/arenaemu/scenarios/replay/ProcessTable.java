@@ -139,6 +139,14 @@ public final class ProcessTable {
         };
     }
 
+    /** A live process with a VMA of {@code arena}, the first declared first. */
+    Optional<Process> mapping(Arena arena) {
+        for (Process p : byName.values()) {
+            if (!p.exited() && p.mm().vmas().stream().anyMatch(v -> v.file() == arena)) return Optional.of(p);
+        }
+        return Optional.empty();
+    }
+
     Effect flushTlb(String name) throws ReplayError {
         get(name).cpu().flushTlbAll();
         return Effect.done(name + ": flush_tlb");

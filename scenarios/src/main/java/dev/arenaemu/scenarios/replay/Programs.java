@@ -9,6 +9,10 @@ import dev.arenaemu.kernel.bpf.asm.AsmException;
 import dev.arenaemu.kernel.bpf.asm.Assembler;
 import dev.arenaemu.kernel.bpf.elf.BpfObject;
 import dev.arenaemu.kernel.bpf.elf.BpfObjectLoader;
+import dev.arenaemu.kernel.bpf.elf.ArenaGlobalsPlacement;
+import dev.arenaemu.kernel.bpf.elf.DataSection;
+import dev.arenaemu.user.Process;
+import dev.arenaemu.user.exec.UserResult;
 import dev.arenaemu.kernel.bpf.isa.BpfProgram;
 import dev.arenaemu.kernel.bpf.isa.Reloc;
 import dev.arenaemu.kernel.bpf.jit.CallResult;
@@ -52,6 +56,8 @@ final class Programs {
     private final World world;
     private final Map<String, ProgramSpec> specs;
     private final Map<String, LoadedProgram> loaded = new HashMap<>();
+    /** Objects whose globals were copied into the arena already (libbpf does it once per object load). */
+    private final java.util.Set<BpfObject> copied = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     private JitRuntime runtime;
 
     Programs(World world, Map<String, ProgramSpec> specs) {
@@ -65,7 +71,10 @@ final class Programs {
         world.requireArena(place);
         LoadedProgram program = loaded.get(name);
         if (program == null) {
-            BpfProgram source = source(spec, place);
+            List<BpfProgram> placed = new java.util.ArrayList<>();
+            long openError = placeGlobals(source(spec), world.arena().orElseThrow(), place, placed);
+            if (openError != 0) return Effect.returned("open " + name + ": the arena is too small for its __arena globals -> " + Errno.describe(openError), openError);
+            BpfProgram source = placed.getFirst();
             VerifiedProgram verified;
             try {
                 VerifierConfig config = VerifierConfig.privileged(verifierEra(world.era()))
@@ -153,11 +162,14 @@ final class Programs {
         };
     }
 
-    private static BpfProgram source(ProgramSpec spec, String place) throws ReplayError {
+    /** The program text as loaded, and the object it came from (null for inline assembler). */
+    private record Source(BpfProgram program, BpfObject object) {}
+
+    private static Source source(ProgramSpec spec) throws ReplayError {
         String section = spec.sleepable() ? "syscall" : "socket";
         if (spec.inline()) {
             try {
-                return Assembler.assemble(spec.name(), section, spec.asm());
+                return new Source(Assembler.assemble(spec.name(), section, spec.asm()), null);
             } catch (AsmException e) {
                 throw new ReplayError(spec.where() + ": program \"" + spec.name() + "\" asm line " + e.line() + ", column " + e.column() + ": " + e.reason());
             }
@@ -169,19 +181,47 @@ final class Programs {
         } catch (IOException | RuntimeException e) {
             throw new ReplayError(spec.where() + ": program \"" + spec.name() + "\" from " + spec.file() + ": " + e.getMessage());
         }
-        if (object.arenaGlobals().isPresent()) {
-            throw new ReplayError(spec.where() + ": program \"" + spec.name() + "\": __arena globals need libbpf's placement, which the replayer does not do yet");
-        }
         String entry = spec.section() != null ? spec.section() : object.programs().size() == 1 ? object.programs().getFirst().name() : null;
         if (entry == null) throw new ReplayError(spec.where() + ": program \"" + spec.name() + "\": the object has several programs; name one with \"section\"");
-        return object.program(entry).orElseThrow(() -> new ReplayError(spec.where() + ": no program \"" + entry + "\" in " + spec.file()));
+        BpfProgram program = object.program(entry).orElseThrow(() -> new ReplayError(spec.where() + ": no program \"" + entry + "\" in " + spec.file()));
+        return new Source(program, object);
+    }
+
+    /**
+     * What libbpf does for {@code __arena} globals once the arena is mapped (spec §10): choose
+     * arena_data_off (offset 0 for the libbpf of the v6.13 era, the end of the mapping for the
+     * latest), copy the initial image there from user space (which faults those pages in), and
+     * relocate the program's references. Returns the -errno of a failed open, or 0.
+     */
+    private long placeGlobals(Source source, Arena arena, String place, List<BpfProgram> out) throws ReplayError {
+        BpfObject object = source.object();
+        if (object == null || object.arenaGlobals().isEmpty()) {
+            out.add(source.program());
+            return 0;
+        }
+        DataSection globals = object.arenaGlobals().get();
+        ArenaGlobalsPlacement placement = world.era() == Era.V6_13 ? ArenaGlobalsPlacement.OFFSET_ZERO : ArenaGlobalsPlacement.END_OF_ARENA;
+        long offset;
+        try {
+            offset = placement.arenaDataOffset(arena.userVmEnd() - arena.userVmStart(), globals.size(), Arena.PAGE_SIZE);
+        } catch (ArenaGlobalsPlacement.ArenaTooSmallException e) {
+            return -ArenaGlobalsPlacement.ArenaTooSmallException.ERRNO;
+        }
+        if (copied.add(object)) {
+            Process mapper = world.processes().mapping(arena)
+                .orElseThrow(() -> new ReplayError(place + ": __arena globals are copied by a process that mapped the arena (libbpf mmaps it at load); none has"));
+            UserResult r = mapper.user().writeBytes(arena.userVmStart() + offset, globals.image());
+            if (!(r instanceof UserResult.Value)) throw new ReplayError(place + ": copying the __arena globals failed: " + r, false);
+        }
+        out.add(source.program().withArenaDataOffset(offset));
+        return 0;
     }
 
     /** clang-19 -target bpf -mcpu=v4 -O2 -g -c, with the scenario's folder on the include path. */
     private static byte[] compile(Path source) throws IOException {
         Path out = Files.createTempFile("arena-emu-", ".bpf.o");
         try {
-            Process p = new ProcessBuilder("clang-19", "-target", "bpf", "-mcpu=v4", "-O2", "-g", "-I", source.getParent().toString(),
+            java.lang.Process p = new ProcessBuilder("clang-19", "-target", "bpf", "-mcpu=v4", "-O2", "-g", "-I", source.getParent().toString(),
                 "-c", source.toString(), "-o", out.toString()).redirectErrorStream(true).start();
             String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IOException("clang-19 failed:\n" + log);
