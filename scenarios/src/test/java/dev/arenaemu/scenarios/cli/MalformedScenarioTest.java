@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Every file under malformed/ must be refused with exit status 2 and a message that names the
- * place (file:line:column, or the step index) and says what is wrong.
+ * place (file:line:column, or the step index) and says what is wrong — found while reading, or
+ * (30: a program's assembler text) while replaying.
  */
 class MalformedScenarioTest {
     private static final Path DIR = Path.of("src/test/resources/malformed");
@@ -54,7 +55,8 @@ class MalformedScenarioTest {
         Map.entry("26-unknown-function.json", "26-unknown-function.json:7:29: bad expression \"kernel(base)\" in \"addr\": unknown function 'kernel'"),
         Map.entry("27-number-too-big.json", "27-number-too-big.json:4:45: bad expression"),
         Map.entry("28-errno-and-ret.json", "28-errno-and-ret.json:6:75: give either \"ret\" or \"errno\", not both"),
-        Map.entry("29-process-after-exit.json", "process \"U\" is used after its exit step (in step 2, op read)"));
+        Map.entry("29-process-after-exit.json", "process \"U\" is used after its exit step (in step 2, op read)"),
+        Map.entry("30-bad-program-asm.json", "30-bad-program-asm.json:5:21: program \"P\" asm line 1, column"));
 
     private static final Pattern PLACE = Pattern.compile("\\.json:\\d+:\\d+: |\\(in step \\d+");
 
@@ -77,7 +79,7 @@ class MalformedScenarioTest {
         return files.stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> {
             StringWriter out = new StringWriter(), err = new StringWriter();
             int status = Main.run(new String[] {"replay", f.toString()}, new PrintWriter(out), new PrintWriter(err));
-            String message = err.toString();
+            String message = err.toString() + out;   // errors found while replaying are part of the report
             assertEquals(2, status, "exit status; stderr was: " + message);
             assertTrue(PLACE.matcher(message).find(), "message names a place: " + message);
             String expected = EXPECTED.get(f.getFileName().toString());
