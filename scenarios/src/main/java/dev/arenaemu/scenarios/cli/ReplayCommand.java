@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
 @Command(name = "replay", mixinStandardHelpOptions = true,
     description = "Replay scenario files (folders: every *.json below, skipping src/ and target/).")
 final class ReplayCommand implements Callable<Integer> {
-    @Option(names = "--era", description = "Replay only in this era (v6.13 or latest); default: every era a scenario lists.")
+    @Option(names = "--era", description = "Replay only in this era (v6.13, v7.0 or latest); default: every era a scenario lists.")
     String era;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write a JSON report.")

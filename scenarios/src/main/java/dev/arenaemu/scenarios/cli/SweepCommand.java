@@ -25,7 +25,7 @@ import java.util.concurrent.Callable;
 @Command(name = "sweep", mixinStandardHelpOptions = true,
     description = "Fault-injection sweep: count the hits of every injection site, then fail each hit once (fail_nth).")
 final class SweepCommand implements Callable<Integer> {
-    @Option(names = "--era", description = "Sweep only in this era (v6.13 or latest); default: every era a scenario lists.")
+    @Option(names = "--era", description = "Sweep only in this era (v6.13, v7.0 or latest); default: every era a scenario lists.")
     String era;
 
     @Option(names = "--random", paramLabel = "N", description = "Also N seeded random runs per scenario (default ${DEFAULT-VALUE}).", defaultValue = "0")

@@ -119,12 +119,12 @@ public final class ScenarioReader {
 
     private Set<Era> eras(Node n) throws ScenarioException {
         List<Node> items = n instanceof Node.Arr a ? a.items() : List.of(n);
-        if (items.isEmpty()) throw new ScenarioException(n.where(), "\"era\" must name at least one era (v6.13, latest)");
+        if (items.isEmpty()) throw new ScenarioException(n.where(), "\"era\" must name at least one era (v6.13, v7.0, latest)");
         Set<Era> eras = EnumSet.noneOf(Era.class);
         for (Node i : items) {
             String s = ObjectReader.asString(i, "era");
             Era e = Era.byLabel(s);
-            if (e == null) throw new ScenarioException(i.where(), "unknown era \"" + s + "\" (known: v6.13, latest)");
+            if (e == null) throw new ScenarioException(i.where(), "unknown era \"" + s + "\" (known: v6.13, v7.0, latest)");
             eras.add(e);
         }
         return eras;
@@ -289,7 +289,7 @@ public final class ScenarioReader {
                 for (Step.Kfunc kf : Step.Kfunc.values()) if (kf.label.equals(fname)) k = kf;
                 if (k == null) throw new ScenarioException(fn.where(), "unknown kfunc \"" + fname + "\" (known: alloc_pages, free_pages, reserve_pages)");
                 yield new Step.KfuncCall(c, k, optArg(s, "addr", 0), arg(s.req("page_cnt"), "page_cnt"), optArg(s, "node_id", -1),
-                    optArg(s, "flags", 0));
+                    optArg(s, "flags", 0), s.bool("sleepable", true));
             }
             case "map_op" -> {
                 Node on = s.req("name");
@@ -302,10 +302,11 @@ public final class ScenarioReader {
                 }
                 yield new Step.MapOperation(c, mapOp, optArg(s, "offset", 0));
             }
+            case "run_work" -> new Step.RunWork(c);
             case "flush_tlb" -> new Step.FlushTlb(c, s.has("process") ? Optional.of(process(s)) : Optional.empty());
             case "checkpoint" -> new Step.Checkpoint(c, s.optString("label").orElse("checkpoint " + index));
             default -> throw new ScenarioException(s.req("op").where(), "unknown step op \"" + op
-                + "\" (known: create_arena, mmap, munmap, mprotect, mremap, fork, exit, read, write, copy, run_code, run_program, kfunc, map_op, flush_tlb, checkpoint)");
+                + "\" (known: create_arena, mmap, munmap, mprotect, mremap, fork, exit, read, write, copy, run_code, run_program, kfunc, map_op, run_work, flush_tlb, checkpoint)");
         };
         s.finish();
         bind.ifPresent(symbols::add);

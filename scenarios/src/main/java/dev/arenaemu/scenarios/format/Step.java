@@ -68,9 +68,13 @@ public sealed interface Step {
 
     /**
      * (kfunc) a direct call of an arena kfunc with the map argument bound to the arena, as a
-     * sleepable program makes it (v6.13 and latest both free synchronously there).
+     * sleepable program makes it, or (v7.0+, {@code sleepable} false) as the verifier's
+     * non-sleepable call-site specialisation does: alloc/free_pages_non_sleepable, free deferred.
      */
-    record KfuncCall(Common common, Kfunc kfunc, Arg addr, Arg pageCount, Arg nodeId, Arg flags) implements Step {}
+    record KfuncCall(Common common, Kfunc kfunc, Arg addr, Arg pageCount, Arg nodeId, Arg flags, boolean sleepable) implements Step {}
+
+    /** (run_work) the kernel's workqueue runs what is pending (the E4 deferred-free worker); returns how many items ran. */
+    record RunWork(Common common) implements Step {}
 
     enum MapOp {
         LOOKUP("lookup"), UPDATE("update"), DELETE("delete"), GET_NEXT_KEY("get_next_key"), PUSH("push"), POP("pop"),

@@ -59,6 +59,8 @@ final class Programs {
     /** Objects whose globals were copied into the arena already (libbpf does it once per object load). */
     private final java.util.Set<BpfObject> copied = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     private JitRuntime runtime;
+    /** The program being run: its sleepability picks the kfunc variants (E4 call-site specialisation). */
+    private ProgramSpec running;
 
     Programs(World world, Map<String, ProgramSpec> specs) {
         this.world = world;
@@ -92,6 +94,7 @@ final class Programs {
             loaded.put(name, program);
         }
         int reportsBefore = program.stderr().size();
+        running = spec;
         JitRuntime.Outcome outcome = runtime().run(program, new Budget(maxInstructions, 10_000_000L, Math.max(1000, maxInstructions / 10)), args);
         String call = String.format("run %s(%s)", name, String.join(", ", java.util.Arrays.stream(args).mapToObj(a -> "0x" + Long.toHexString(a)).toList()));
         StringBuilder stderr = new StringBuilder();
@@ -117,11 +120,15 @@ final class Programs {
         if (!(target instanceof CallTarget.KfuncCall k)) throw new UnsupportedOperationException("helper " + target + " is not modelled");
         Arena arena = arenaAt(a1);
         boolean isArena = arena != null;
+        // specialize_kfunc (E4+): in a non-sleepable program the calls become the _non_sleepable variants.
+        boolean nonSleepable = running != null && !running.sleepable() && world.kernel().era().hasNonSleepableKfuncs();
         return switch (k.kfunc()) {
-            case BPF_ARENA_ALLOC_PAGES -> CallResult.of(isArena ? arena.allocPages(a2, (int) a3, (int) a4, a5) : 0);
+            case BPF_ARENA_ALLOC_PAGES -> CallResult.of(!isArena ? 0
+                : nonSleepable ? arena.allocPagesNonSleepable(a2, (int) a3, (int) a4, a5) : arena.allocPages(a2, (int) a3, (int) a4, a5));
             case BPF_ARENA_FREE_PAGES -> {
-                if (isArena) arena.freePages(a2, (int) a3);
-                yield new CallResult(0, isArena);
+                if (isArena && nonSleepable) arena.freePagesNonSleepable(a2, (int) a3);
+                else if (isArena) arena.freePages(a2, (int) a3);
+                yield new CallResult(0, isArena && !nonSleepable);
             }
             case BPF_ARENA_RESERVE_PAGES -> CallResult.of(isArena ? arena.reservePages(a2, (int) a3) : Errno.EINVAL.neg());
         };
@@ -158,6 +165,7 @@ final class Programs {
     static VerifierEra verifierEra(Era era) {
         return switch (era) {
             case V6_13 -> VerifierEra.E3;
+            case V7_0 -> VerifierEra.E4;
             case LATEST -> VerifierEra.E5;
         };
     }

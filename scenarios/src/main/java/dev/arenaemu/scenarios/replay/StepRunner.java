@@ -62,6 +62,10 @@ final class StepRunner {
                 case Step.RunCode s -> world.processes().runCode(s.process(), java.util.HexFormat.of().parseHex(s.hex()), evalRegs(s.regs()), budget());
                 case Step.RunProgram s -> programs.run(s.program(), s.args().stream().mapToLong(this::eval).toArray(), budget(), place);
                 case Step.MapOperation s -> mapOp(s, place);
+                case Step.RunWork s -> {
+                    int ran = world.kernel().runPendingWork();
+                    yield Effect.returned("workqueue ran " + ran + " item(s)", ran);
+                }
                 case Step.FlushTlb s -> flush(s);
                 case Step.Checkpoint s -> Effect.done("checkpoint " + s.label());
             };
@@ -104,16 +108,23 @@ final class StepRunner {
         Arena arena = world.requireArena(place);
         long addr = eval(s.addr());
         int cnt = (int) eval(s.pageCount());
+        boolean deferred = !s.sleepable() && s.kfunc() != Step.Kfunc.RESERVE_PAGES;
+        if (deferred && !world.kernel().era().hasNonSleepableKfuncs()) {
+            throw new ReplayError(place + ": \"sleepable\": false needs the non-sleepable arena kfuncs of v7.0 and later; in " + world.era()
+                + " they are KF_SLEEPABLE and a non-sleepable program cannot call them");
+        }
+        String suffix = deferred ? "_non_sleepable" : "";
         return switch (s.kfunc()) {
             case ALLOC_PAGES -> {
                 int node = (int) eval(s.nodeId());
                 long flags = eval(s.flags());
-                long r = arena.allocPages(addr, cnt, node, flags);
-                yield Effect.returned(String.format("bpf_arena_alloc_pages(0x%x, %d, %d, 0x%x) -> 0x%x", addr, Integer.toUnsignedLong(cnt), node, flags, r), r);
+                long r = deferred ? arena.allocPagesNonSleepable(addr, cnt, node, flags) : arena.allocPages(addr, cnt, node, flags);
+                yield Effect.returned(String.format("bpf_arena_alloc_pages%s(0x%x, %d, %d, 0x%x) -> 0x%x", suffix, addr, Integer.toUnsignedLong(cnt), node, flags, r), r);
             }
             case FREE_PAGES -> {
-                arena.freePages(addr, cnt);
-                yield Effect.done(String.format("bpf_arena_free_pages(0x%x, %d)", addr, Integer.toUnsignedLong(cnt)));
+                if (deferred) arena.freePagesNonSleepable(addr, cnt);
+                else arena.freePages(addr, cnt);
+                yield Effect.done(String.format("bpf_arena_free_pages%s(0x%x, %d)", suffix, addr, Integer.toUnsignedLong(cnt)));
             }
             case RESERVE_PAGES -> {
                 int r = arena.reservePages(addr, cnt);
