@@ -32,7 +32,7 @@ class SchemaTest {
         Set<String> ops = new TreeSet<>();
         for (JsonNode alt : SCHEMA.at("/$defs/step/oneOf")) ops.add(alt.at("/properties/op/const").asText());
         Set<String> reader = new TreeSet<>(Set.of("create_arena", "mmap", "munmap", "mprotect", "mremap", "fork", "exit", "read", "write",
-            "copy", "run_code", "run_program", "kfunc", "map_op", "flush_tlb", "checkpoint"));
+            "copy", "run_code", "run_program", "kfunc", "map_op", "run_work", "flush_tlb", "checkpoint"));
         assertEquals(reader, ops);
         for (String op : ops) {
             Exception e = org.junit.jupiter.api.Assertions.assertThrows(ScenarioException.class, () -> ScenarioReader.parse(Path.of("t.json"),
