@@ -15,7 +15,6 @@ import dev.arenaemu.scenarios.format.Expr;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -166,17 +165,6 @@ public final class World implements AutoCloseable, Expr.Symbols {
     public void teardown() {
         processes.exitAll();
         for (Arena a : arenas) if (!a.isFreed()) a.free();
-    }
-
-    /** A short map of named things for trace headers. */
-    public Map<String, String> describe() {
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put("era", era.label);
-        if (arena != null) {
-            m.put("base", String.format("0x%x", arena.userVmStart()));
-            m.put("kern_vm_start", String.format("0x%x", arena.kernVmStart()));
-        }
-        return m;
     }
 
     @Override
