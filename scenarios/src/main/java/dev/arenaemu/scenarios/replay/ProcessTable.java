@@ -1,6 +1,7 @@
 package dev.arenaemu.scenarios.replay;
 
 import dev.arenaemu.emulator.cpu.Budget;
+import dev.arenaemu.emulator.ffm.X86Reg;
 import dev.arenaemu.emulator.paging.PageTable;
 import dev.arenaemu.kernel.Errno;
 import dev.arenaemu.kernel.Kernel;
@@ -28,6 +29,12 @@ import java.util.TreeMap;
  * copies the fd table, as on Linux).
  */
 public final class ProcessTable {
+    /**
+     * Registers run_code reports: all but rdi, rcx and r11, which the return path clobbers (the
+     * user model's trampoline does call r11; mov rdi, rax; exit syscall); rax is the exit status.
+     */
+    private static final X86Reg[] GPRS = {X86Reg.RAX, X86Reg.RBX, X86Reg.RDX, X86Reg.RSI, X86Reg.RBP,
+        X86Reg.R8, X86Reg.R9, X86Reg.R10, X86Reg.R12, X86Reg.R13, X86Reg.R14, X86Reg.R15};
     private final Processes processes;
     private final Map<String, Process> byName = new LinkedHashMap<>();
     private final Map<Process, Integer> arenaFd = new HashMap<>();
@@ -117,10 +124,14 @@ public final class ProcessTable {
         }
         UserResult r = p.call(entry, new Budget(budget, 10_000_000L, Math.max(1000, budget / 10)), args);
         Effect e = access(name, String.format("run_code(%d bytes at 0x%x)", code.length, entry), r, true);
+        // The general-purpose registers as the code left them (what expect.regs compares).
+        Map<String, Long> gprs = new LinkedHashMap<>();
+        for (X86Reg reg : GPRS) gprs.put(reg.name().toLowerCase(java.util.Locale.ROOT), p.cpu().reg(reg));
         if (r instanceof UserResult.Exited x) {
-            return new Effect(e.summary(), OptionalLong.of(x.status()), e.signal(), OptionalLong.empty(), Map.of("rax", x.status()), false);
+            gprs.put("rax", x.status());
+            return new Effect(e.summary(), OptionalLong.of(x.status()), e.signal(), OptionalLong.empty(), gprs, false);
         }
-        return e;
+        return new Effect(e.summary(), e.ret(), e.signal(), e.value(), gprs, false);
     }
 
     private Effect access(String name, String what, UserResult r, boolean hasValue) throws ReplayError {
