@@ -33,84 +33,108 @@ public final class Replayer implements ScenarioRunner {
     @Override
     public Outcome run(Scenario scenario, Era era, List<Inject> extraInject, String run) {
         long t0 = System.nanoTime();
-        List<String> trace = new ArrayList<>();
-        List<Mismatch> mismatches = new ArrayList<>();
-        List<Violation> violations = new ArrayList<>();
-        List<String> reports = new ArrayList<>();
-        Map<String, Long> hits = new TreeMap<>();
-        String error = null;
-        boolean badInput = false;
-        int done = 0, injected = 0;
-        trace.add("scenario " + scenario.name() + " era " + era.label + " seed " + scenario.seed() + (run.equals("replay") ? "" : " run " + run));
+        Run r = new Run(scenario);
+        r.trace.add("scenario " + scenario.name() + " era " + era.label + " seed " + scenario.seed() + (run.equals("replay") ? "" : " run " + run));
         try (World world = new World(era, scenario.processes(), World.capabilities(scenario.capabilities()))) {
+            r.world = world;
             FaultInjection fi = world.kernel().faultInjection();
             long baseline = world.framesInUse();
-            WorldState before = world.state();
-            int[] events = {0};
+            r.before = world.state();
             try {
                 for (Inject i : scenario.inject()) arm(fi, i, scenario.seed());
                 for (Inject i : extraInject) arm(fi, i, scenario.seed());
                 StepRunner runner = new StepRunner(world, scenario);
-                for (Step step : scenario.steps()) {
-                    Step.Common c = step.common();
-                    for (Inject i : c.inject()) arm(fi, i, scenario.seed() + c.index());
-                    int injectedBefore = fi.injected().size();
-                    Effect effect = runner.apply(step);
-                    for (Inject i : c.inject()) fi.clear(site(i));
-                    done++;
-                    WorldState after = world.state();
-                    if (!effect.faultIn() && gainedUserPte(before, after)) effect = effect.withFaultIn();
-                    List<String> lines = effect.summary().lines().toList();
-                    trace.add(String.format("[%s] %s", c.index() < 0 ? "setup" : Integer.toString(c.index()), lines.getFirst()));
-                    for (String more : lines.subList(1, lines.size())) trace.add("    " + more);
-                    for (int k = injectedBefore; k < fi.injected().size(); k++) {
-                        FaultInjection.Injected inj = fi.injected().get(k);
-                        trace.add("    injected failure: " + inj.site().name().toLowerCase(Locale.ROOT) + " hit #" + inj.hit());
-                    }
-                    for (String p : StateDiff.lines(before, after)) trace.add("    " + p);
-                    drainEvents(world, events, trace, reports);
-                    if (c.bind().isPresent()) {
-                        long v = effect.ret().orElse(0);
-                        world.bind(c.bind().get(), v);
-                        trace.add("    " + c.bind().get() + " = 0x" + Long.toHexString(v));
-                    }
-                    if (step instanceof Step.Checkpoint) trace.addAll(checkpointDump(after));
-                    if (mismatches.size() < MAX_MISMATCHES) {
-                        boolean userAccess = step instanceof Step.Read || step instanceof Step.Write || step instanceof Step.Copy || step instanceof Step.RunCode;
-                        mismatches.addAll(Expectations.check(c.index(), c.place(), c.expect(), effect, world, after, userAccess));
-                    }
-                    List<Violation> v = InvariantChecker.check(after, c.index());
-                    violations.addAll(v);
-                    for (Violation x : v) trace.add("    " + x.describe());
-                    before = after;
-                }
-                Expect fin = scenario.finalState();
-                mismatches.addAll(Expectations.state(Integer.MAX_VALUE, "final state", fin, world, before));
+                for (Step step : scenario.steps()) r.step(runner, step);
+                r.mismatches.addAll(Expectations.state(Integer.MAX_VALUE, "final state", scenario.finalState(), world, r.before));
             } catch (ReplayError e) {
-                error = e.getMessage();
-                badInput = e.badInput();
-                trace.add("    stopped: " + error);
+                r.error = e.getMessage();
+                r.badInput = e.badInput();
+                r.trace.add("    stopped: " + r.error);
             }
-            injected = fi.injected().size();
-            for (var h : fi.hitCounts().entrySet()) hits.put(h.getKey().name().toLowerCase(Locale.ROOT), h.getValue());
+            r.injected = fi.injected().size();
+            for (var h : fi.hitCounts().entrySet()) r.hits.put(h.getKey().name().toLowerCase(Locale.ROOT), h.getValue());
             world.teardown();
-            trace.add("[end] teardown: processes exited, arena freed");
-            drainEvents(world, events, trace, reports);
+            r.trace.add("[end] teardown: processes exited, arena freed");
+            r.drainEvents();
             List<Violation> leak = InvariantChecker.checkTeardown(baseline, world.framesInUse(), world.framesInUseList());
-            violations.addAll(leak);
-            for (Violation x : leak) trace.add("    " + x.describe());
+            r.violations.addAll(leak);
+            for (Violation x : leak) r.trace.add("    " + x.describe());
         } catch (KernelBug e) {
-            error = "model inconsistency (KernelBug): " + e.getMessage();
-            badInput = false;
+            r.error = "model inconsistency (KernelBug): " + e.getMessage();
+            r.badInput = false;
         } catch (RuntimeException e) {
-            error = "internal error: " + e;
-            badInput = false;
+            r.error = "internal error: " + e;
+            r.badInput = false;
         }
-        expectedFindings(scenario, violations, reports, mismatches);
-        Outcome.Status status = badInput ? Outcome.Status.ERROR
-            : error != null || !mismatches.isEmpty() || !violations.isEmpty() || !reports.isEmpty() ? Outcome.Status.FAIL : Outcome.Status.PASS;
-        return new Outcome(scenario.name(), scenario.file().toString(), era, run, status, List.copyOf(mismatches), List.copyOf(violations),
-            List.copyOf(reports), error, List.copyOf(trace), done, hits, injected, System.nanoTime() - t0);
+        expectedFindings(scenario, r.violations, r.reports, r.mismatches);
+        Outcome.Status status = r.badInput ? Outcome.Status.ERROR
+            : r.error != null || !r.mismatches.isEmpty() || !r.violations.isEmpty() || !r.reports.isEmpty() ? Outcome.Status.FAIL : Outcome.Status.PASS;
+        return new Outcome(scenario.name(), scenario.file().toString(), era, run, status, List.copyOf(r.mismatches), List.copyOf(r.violations),
+            List.copyOf(r.reports), r.error, List.copyOf(r.trace), r.done, r.hits, r.injected, System.nanoTime() - t0);
+    }
+
+    /** The state of one replay in progress: what it found so far and the last snapshot. */
+    private static final class Run {
+        final Scenario scenario;
+        final List<String> trace = new ArrayList<>();
+        final List<Mismatch> mismatches = new ArrayList<>();
+        final List<Violation> violations = new ArrayList<>();
+        final List<String> reports = new ArrayList<>();
+        final Map<String, Long> hits = new TreeMap<>();
+        World world;
+        WorldState before;
+        String error;
+        boolean badInput;
+        int done, injected, eventsSeen;
+
+        Run(Scenario scenario) {
+            this.scenario = scenario;
+        }
+
+        /** Apply one step, then trace it, bind its result, check its expectations and the invariants. */
+        void step(StepRunner runner, Step step) throws ReplayError {
+            Step.Common c = step.common();
+            FaultInjection fi = world.kernel().faultInjection();
+            for (Inject i : c.inject()) arm(fi, i, scenario.seed() + c.index());
+            int injectedBefore = fi.injected().size();
+            Effect effect = runner.apply(step);
+            for (Inject i : c.inject()) fi.clear(site(i));
+            done++;
+            WorldState after = world.state();
+            if (!effect.faultIn() && gainedUserPte(before, after)) effect = effect.withFaultIn();
+            List<String> lines = effect.summary().lines().toList();
+            trace.add(String.format("[%s] %s", c.index() < 0 ? "setup" : Integer.toString(c.index()), lines.getFirst()));
+            for (String more : lines.subList(1, lines.size())) trace.add("    " + more);
+            for (int k = injectedBefore; k < fi.injected().size(); k++) {
+                FaultInjection.Injected inj = fi.injected().get(k);
+                trace.add("    injected failure: " + inj.site().name().toLowerCase(Locale.ROOT) + " hit #" + inj.hit());
+            }
+            for (String p : StateDiff.lines(before, after)) trace.add("    " + p);
+            drainEvents();
+            if (c.bind().isPresent()) {
+                long v = effect.ret().orElse(0);
+                world.bind(c.bind().get(), v);
+                trace.add("    " + c.bind().get() + " = 0x" + Long.toHexString(v));
+            }
+            if (step instanceof Step.Checkpoint) trace.addAll(checkpointDump(after));
+            if (mismatches.size() < MAX_MISMATCHES) {
+                boolean userAccess = step instanceof Step.Read || step instanceof Step.Write || step instanceof Step.Copy || step instanceof Step.RunCode;
+                mismatches.addAll(Expectations.check(c.index(), c.place(), c.expect(), effect, world, after, userAccess));
+            }
+            List<Violation> v = InvariantChecker.check(after, c.index());
+            violations.addAll(v);
+            for (Violation x : v) trace.add("    " + x.describe());
+            before = after;
+        }
+
+        /** Kernel reports (KernelEvent) since the last call: into the trace and the report list. */
+        void drainEvents() {
+            List<KernelEvent> events = world.kernel().events();
+            for (; eventsSeen < events.size(); eventsSeen++) {
+                trace.add("    kernel: " + events.get(eventsSeen));
+                reports.add(events.get(eventsSeen).toString());
+            }
+        }
     }
 
     /**
@@ -136,14 +160,6 @@ public final class Replayer implements ScenarioRunner {
         int bracket = report.indexOf('[');
         String name = bracket < 0 ? report : report.substring(0, bracket);
         return name.replaceAll("([a-z])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
-    }
-
-    private static void drainEvents(World world, int[] seen, List<String> trace, List<String> reports) {
-        List<KernelEvent> events = world.kernel().events();
-        for (; seen[0] < events.size(); seen[0]++) {
-            trace.add("    kernel: " + events.get(seen[0]));
-            reports.add(events.get(seen[0]).toString());
-        }
     }
 
     /** Installs one injection: fail_nth, or a seeded fault_attr (the step index perturbs step-local seeds). */
