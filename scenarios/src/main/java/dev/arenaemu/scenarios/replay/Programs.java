@@ -12,6 +12,7 @@ import dev.arenaemu.kernel.bpf.elf.BpfObjectLoader;
 import dev.arenaemu.kernel.bpf.elf.ArenaGlobalsPlacement;
 import dev.arenaemu.kernel.bpf.elf.DataSection;
 import dev.arenaemu.user.Process;
+import dev.arenaemu.user.Signal;
 import dev.arenaemu.user.exec.UserResult;
 import dev.arenaemu.kernel.bpf.isa.BpfProgram;
 import dev.arenaemu.kernel.bpf.isa.Reloc;
@@ -74,8 +75,8 @@ final class Programs {
         LoadedProgram program = loaded.get(name);
         if (program == null) {
             List<BpfProgram> placed = new java.util.ArrayList<>();
-            long openError = placeGlobals(source(spec), world.arena().orElseThrow(), place, placed);
-            if (openError != 0) return Effect.returned("open " + name + ": the arena is too small for its __arena globals -> " + Errno.describe(openError), openError);
+            Effect openFailure = placeGlobals(source(spec), world.arena().orElseThrow(), name, place, placed);
+            if (openFailure != null) return openFailure;
             BpfProgram source = placed.getFirst();
             VerifiedProgram verified;
             try {
@@ -199,13 +200,14 @@ final class Programs {
      * What libbpf does for {@code __arena} globals once the arena is mapped (spec §10): choose
      * arena_data_off (offset 0 for the libbpf of the v6.13 era, the end of the mapping for the
      * latest), copy the initial image there from user space (which faults those pages in), and
-     * relocate the program's references. Returns the -errno of a failed open, or 0.
+     * relocate the program's references. Returns what the user sees when that fails (the open's
+     * -E2BIG, or the signal libbpf's memcpy takes), or null when the program is ready in {@code out}.
      */
-    private long placeGlobals(Source source, Arena arena, String place, List<BpfProgram> out) throws ReplayError {
+    private Effect placeGlobals(Source source, Arena arena, String name, String place, List<BpfProgram> out) throws ReplayError {
         BpfObject object = source.object();
         if (object == null || object.arenaGlobals().isEmpty()) {
             out.add(source.program());
-            return 0;
+            return null;
         }
         DataSection globals = object.arenaGlobals().get();
         ArenaGlobalsPlacement placement = world.era() == Era.V6_13 ? ArenaGlobalsPlacement.OFFSET_ZERO : ArenaGlobalsPlacement.END_OF_ARENA;
@@ -213,16 +215,23 @@ final class Programs {
         try {
             offset = placement.arenaDataOffset(arena.userVmEnd() - arena.userVmStart(), globals.size(), Arena.PAGE_SIZE);
         } catch (ArenaGlobalsPlacement.ArenaTooSmallException e) {
-            return -ArenaGlobalsPlacement.ArenaTooSmallException.ERRNO;
+            long r = -ArenaGlobalsPlacement.ArenaTooSmallException.ERRNO;
+            return Effect.returned("open " + name + ": the arena is too small for its __arena globals -> " + Errno.describe(r), r);
         }
-        if (copied.add(object)) {
+        if (!copied.contains(object)) {
             Process mapper = world.processes().mapping(arena)
                 .orElseThrow(() -> new ReplayError(place + ": __arena globals are copied by a process that mapped the arena (libbpf mmaps it at load); none has"));
             UserResult r = mapper.user().writeBytes(arena.userVmStart() + offset, globals.image());
+            if (r instanceof UserResult.Signaled sig) {
+                Signal s = sig.signal();
+                return new Effect("open " + name + ": libbpf's copy of the __arena globals -> " + s, OptionalLong.empty(),
+                    java.util.Optional.of(new Effect.SignalInfo(s.signo(), s.siCode(), s.address())), OptionalLong.empty(), Map.of(), false);
+            }
             if (!(r instanceof UserResult.Value)) throw new ReplayError(place + ": copying the __arena globals failed: " + r, false);
+            copied.add(object);
         }
         out.add(source.program().withArenaDataOffset(offset));
-        return 0;
+        return null;
     }
 
     /** clang-19 -target bpf -mcpu=v4 -O2 -g -c, with the scenario's folder on the include path. */

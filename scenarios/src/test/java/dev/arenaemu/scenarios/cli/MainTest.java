@@ -121,6 +121,14 @@ class MainTest {
     }
 
     @Test
+    void sweepSurvivesExpectationsThatNeedTheArenaWhoseCreationItFailed() {
+        // 13-01 checks pages at "base" after create_arena; failing the creation leaves "base" without a value.
+        Run r = run("sweep", "--era", "latest", "corpus/13-01-minimal-arena.json");
+        assertEquals(0, r.status(), r.out() + r.err());
+        assertTrue(r.out().matches("(?s).*arena_struct\\s+1\\s+1\\s+1\\s+0.*"), r.out());
+    }
+
+    @Test
     void sweepFailsEachHitOnceAndReportsEverySweepRun(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("p.json"), PASSING.replace("[\"v6.13\", \"latest\"]", "\"v6.13\""));
         Path junit = dir.resolve("s.xml");
