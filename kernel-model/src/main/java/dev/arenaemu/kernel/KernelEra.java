@@ -37,6 +37,8 @@ public enum KernelEra {
         @Override public boolean freeClearsPtesBeforeZap() { return false; }
         @Override public long prepopulatedBytes() { return 0; }
         @Override public boolean hasNonSleepableKfuncs() { return false; }
+        @Override public boolean signExtendingArenaLoads() { return false; }
+        @Override public boolean directValueMaxVarOffCheck() { return true; }
     },
     V7_0 {
         @Override public boolean usesScratchPage() { return false; }
@@ -54,6 +56,8 @@ public enum KernelEra {
         @Override public boolean freeClearsPtesBeforeZap() { return true; }
         @Override public long prepopulatedBytes() { return 1L << 32; }
         @Override public boolean hasNonSleepableKfuncs() { return true; }
+        @Override public boolean signExtendingArenaLoads() { return true; }
+        @Override public boolean directValueMaxVarOffCheck() { return false; }
     },
     LATEST {
         @Override public boolean usesScratchPage() { return true; }
@@ -71,6 +75,8 @@ public enum KernelEra {
         @Override public boolean freeClearsPtesBeforeZap() { return true; }
         @Override public long prepopulatedBytes() { return (1L << 32) + (1L << 15); }
         @Override public boolean hasNonSleepableKfuncs() { return true; }
+        @Override public boolean signExtendingArenaLoads() { return true; }
+        @Override public boolean directValueMaxVarOffCheck() { return false; }
     };
 
     public static final KernelEra DEFAULT = LATEST;
@@ -153,4 +159,17 @@ public enum KernelEra {
      * (irq_work → workqueue). Before E4 arena kfuncs are KF_SLEEPABLE only (§6, §6.2).
      */
     public abstract boolean hasNonSleepableKfuncs();
+
+    /**
+     * Verifier: sign-extending loads from arena memory (BPF_PROBE_MEM32SX, x86 JIT support since
+     * v6.18). The v6.13 constant predates it: "sign extending loads from arena are not supported yet".
+     */
+    public abstract boolean signExtendingArenaLoads();
+
+    /**
+     * Verifier (resolve_pseudo_ldimm64): E1–E3 refuse a direct value offset {@code >= BPF_MAX_VAR_OFF}
+     * ("direct value offset of %u is not allowed"), so arena globals at the end of a 4 GiB arena
+     * load only from v7.0 on (§9.1, catalogue 63).
+     */
+    public abstract boolean directValueMaxVarOffCheck();
 }

@@ -24,4 +24,14 @@ public final class ArenaKfuncs {
     public static int bpfArenaReservePages(Object map, long ptr, int pageCnt) {
         return map instanceof Arena arena ? arena.reservePages(ptr, pageCnt) : Errno.EINVAL.neg();
     }
+
+    /** bpf_arena_alloc_pages_non_sleepable() (E4+): the verifier's call-site specialisation. */
+    public static long bpfArenaAllocPagesNonSleepable(Object map, long addr, int pageCnt, int nodeId, long flags) {
+        return map instanceof Arena arena ? arena.allocPagesNonSleepable(addr, pageCnt, nodeId, flags) : 0;
+    }
+
+    /** bpf_arena_free_pages_non_sleepable() (E4+): the free is deferred to the kernel workqueue. */
+    public static void bpfArenaFreePagesNonSleepable(Object map, long ptr, int pageCnt) {
+        if (map instanceof Arena arena) arena.freePagesNonSleepable(ptr, pageCnt);
+    }
 }

@@ -49,7 +49,8 @@ public final class LoadedProgram {
         }
     }
 
-    void reportToStderr(String line) {
+    /** Appends a line to the program's stderr stream (the fault paths report here). */
+    public void reportToStderr(String line) {
         stderr.add(line);
     }
 

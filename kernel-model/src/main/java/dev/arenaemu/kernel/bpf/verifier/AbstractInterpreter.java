@@ -1,5 +1,7 @@
 package dev.arenaemu.kernel.bpf.verifier;
 
+import dev.arenaemu.kernel.Errno;
+
 import static dev.arenaemu.kernel.bpf.isa.Bpf.*;
 
 import dev.arenaemu.kernel.bpf.isa.Insn;
@@ -391,12 +393,15 @@ final class AbstractInterpreter {
         else if ((imm & FETCH) != 0) writeReg(i, s, insn.src(), RegState.UNKNOWN);
     }
 
-    /** bpf_jit_supports_insn(insn, true) of the x86-64 JIT, and no arena atomics at all in E1. */
+    /**
+     * bpf_jit_supports_insn(insn, true) of the x86-64 JIT. (v6.9, E1, had no arena atomics at all;
+     * no KernelEra models it, so that check is not here.)
+     */
     private void arenaAtomicAllowed(int i, Insn insn, RegState ptr, int ptrReg, String direction) {
         if (ptr.type() != RegType.PTR_TO_ARENA) return;
         int imm = insn.imm();
         boolean x86Supports = imm != (AND | FETCH) && imm != (OR | FETCH) && imm != (XOR | FETCH);
-        if (!config.era().atomicsOnArena() || !x86Supports) {
+        if (!x86Supports) {
             throw new VerifierException(Errno.EACCES, i, "BPF_ATOMIC " + direction + " R" + ptrReg + " arena is not allowed");
         }
     }
@@ -471,7 +476,7 @@ final class AbstractInterpreter {
         if (kf.isEmpty()) throw new VerifierException(Errno.EINVAL, i, "kernel btf_id " + insn.imm() + " is not a function");
         Kfunc kfunc = kf.get();
         // the arena kfuncs are KF_SLEEPABLE until E4 ("remove KF_SLEEPABLE from arena kfuncs")
-        if (!sleepable && config.era().compareTo(VerifierEra.E4) < 0) {
+        if (!sleepable && !config.era().hasNonSleepableKfuncs()) {
             throw new VerifierException(Errno.EACCES, i, "program must be sleepable to call sleepable kfunc " + kfunc.symbol);
         }
         for (int r = R1; r <= kfunc.argCount; r++) read(i, s, r);

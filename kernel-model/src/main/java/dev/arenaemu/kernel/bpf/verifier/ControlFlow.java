@@ -1,5 +1,7 @@
 package dev.arenaemu.kernel.bpf.verifier;
 
+import dev.arenaemu.kernel.Errno;
+
 import static dev.arenaemu.kernel.bpf.isa.Bpf.*;
 
 import dev.arenaemu.kernel.bpf.isa.Insn;

@@ -1,5 +1,7 @@
 package dev.arenaemu.kernel.bpf.verifier;
 
+import dev.arenaemu.kernel.Errno;
+
 import static dev.arenaemu.kernel.bpf.isa.Bpf.*;
 
 import dev.arenaemu.kernel.bpf.isa.BpfProgram;
@@ -11,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 
 /**
  * resolve_pseudo_ldimm64 + check_map_prog_compatibility: binds every map reference of the
@@ -63,15 +64,15 @@ final class LdImm64Resolver {
         long off = second.imm() & 0xFFFF_FFFFL;
         long address = map.objectAddress();
         if (direct) {
-            if (config.era().maxVarOffCheck() && off >= MAX_VAR_OFF) {
+            if (config.era().directValueMaxVarOffCheck() && off >= MAX_VAR_OFF) {
                 throw new VerifierException(Errno.EINVAL, i, "direct value offset of " + off + " is not allowed");
             }
-            OptionalLong base = map.directValueAddr(off, config.era());
-            if (base.isEmpty()) {
-                throw new VerifierException(map.directValueError(), i,
+            long base = map.directValueAddr(off, config.era());
+            if (Errno.isErrValue(base)) {
+                throw new VerifierException(Errno.of(base), i,
                     "invalid access to map value pointer, value_size=" + map.valueSize() + " off=" + off);
             }
-            address = base.getAsLong() + off;
+            address = base + off;
         }
         byInsn.put(i, new Resolved(map, direct, off, address));
         if (used.putIfAbsent(map.name(), map) == null && map.isArena()) bindArena(i, map, config);

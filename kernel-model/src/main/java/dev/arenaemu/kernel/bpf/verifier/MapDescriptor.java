@@ -1,6 +1,8 @@
 package dev.arenaemu.kernel.bpf.verifier;
 
-import java.util.OptionalLong;
+import dev.arenaemu.kernel.Errno;
+import dev.arenaemu.kernel.KernelEra;
+
 
 /**
  * What the verifier needs to know about a created map an instruction refers to: its type and
@@ -10,7 +12,22 @@ import java.util.OptionalLong;
  * (arena->user_vm_start / user_vm_end, 0 while neither map_extra nor mmap placed it).
  */
 public record MapDescriptor(String name, int type, long flags, long valueSize, long objectAddress, long valueAddress,
-                            long userVmStart, long userVmEnd) {
+                            long userVmStart, long userVmEnd, DirectValueAddr ops) {
+    /**
+     * The map's own {@code map->ops->map_direct_value_addr} (e.g. {@code Arena::mapDirectValueAddr}):
+     * the base address a direct value load at {@code off} starts from, or {@code -errno}.
+     */
+    @FunctionalInterface
+    public interface DirectValueAddr {
+        long addr(long off, KernelEra era);
+    }
+
+    /** A map described by its numbers only (no live map object): the kernel's rules are applied here. */
+    public MapDescriptor(String name, int type, long flags, long valueSize, long objectAddress, long valueAddress,
+                         long userVmStart, long userVmEnd) {
+        this(name, type, flags, valueSize, objectAddress, valueAddress, userVmStart, userVmEnd, null);
+    }
+
     public static final int BPF_MAP_TYPE_ARRAY = 2, BPF_MAP_TYPE_ARENA = 33;
     public static final long BPF_F_NO_USER_CONV = 1L << 18;
 
@@ -26,20 +43,17 @@ public record MapDescriptor(String name, int type, long flags, long valueSize, l
 
     /**
      * map->ops->map_direct_value_addr: the address a direct value load at {@code off} starts
-     * from (the arena's user_vm_start, or the array's value area), empty if the offset is refused
-     * (arena: -ERANGE past the user range, array: -EINVAL at or past value_size).
+     * from (the arena's user_vm_start, or the array's value area), or {@code -errno} if the
+     * offset is refused (arena: -ERANGE past the user range, array: -EINVAL at or past
+     * value_size). A live map answers itself ({@link #ops()}).
      */
-    public OptionalLong directValueAddr(long off, VerifierEra era) {
+    public long directValueAddr(long off, KernelEra era) {
+        if (ops != null) return ops.addr(off, era);
         if (isArena()) {
             long size = userVmEnd - userVmStart;
-            boolean outside = era.directValueAddrRejectsEnd() ? off >= size : off > size;
-            return outside ? OptionalLong.empty() : OptionalLong.of(userVmStart);
+            boolean outside = era.directValueRejectsEnd() ? off >= size : off > size;
+            return outside ? Errno.ERANGE.neg() : userVmStart;
         }
-        return off >= valueSize ? OptionalLong.empty() : OptionalLong.of(valueAddress);
-    }
-
-    /** The errno direct_value_addr returns when it refuses. */
-    public Errno directValueError() {
-        return isArena() ? Errno.ERANGE : Errno.EINVAL;
+        return off >= valueSize ? Errno.EINVAL.neg() : valueAddress;
     }
 }

@@ -1,5 +1,7 @@
 package dev.arenaemu.kernel.bpf.verifier;
 
+import dev.arenaemu.kernel.Errno;
+
 import static dev.arenaemu.kernel.bpf.isa.Bpf.*;
 
 import dev.arenaemu.kernel.bpf.isa.BpfProgram;
@@ -46,7 +48,7 @@ public final class Verifier {
     }
 
     /** SEC("syscall") and the ".s" program types are sleepable (BPF_F_SLEEPABLE). */
-    static boolean isSleepable(String section) {
+    public static boolean isSleepable(String section) {
         return section.equals("syscall") || section.endsWith(".s") || section.contains(".s/");
     }
 

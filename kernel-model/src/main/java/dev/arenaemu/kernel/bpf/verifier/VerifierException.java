@@ -1,5 +1,7 @@
 package dev.arenaemu.kernel.bpf.verifier;
 
+import dev.arenaemu.kernel.Errno;
+
 /**
  * The program was rejected: the kernel's verifier-log line, the errno bpf(BPF_PROG_LOAD) returns,
  * and the index of the instruction being checked (-1 when the check is not about one instruction,

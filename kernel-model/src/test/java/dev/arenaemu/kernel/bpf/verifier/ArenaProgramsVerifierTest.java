@@ -1,5 +1,8 @@
 package dev.arenaemu.kernel.bpf.verifier;
 
+import dev.arenaemu.kernel.Errno;
+import dev.arenaemu.kernel.KernelEra;
+
 import static dev.arenaemu.kernel.bpf.isa.Bpf.*;
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -39,7 +42,7 @@ class ArenaProgramsVerifierTest {
         return maps;
     }
 
-    private static VerifiedProgram verify(String source, String program, VerifierEra era) {
+    private static VerifiedProgram verify(String source, String program, KernelEra era) {
         BpfObject obj = BpfObjectLoader.load(BpfTestPrograms.compile(source));
         BpfProgram p = obj.program(program).orElseThrow();
         return Verifier.verify(p, created(obj), VerifierConfig.privileged(era));
@@ -52,7 +55,7 @@ class ArenaProgramsVerifierTest {
         "arena_atomics.bpf.c, xor", "arena_atomics.bpf.c, cmpxchg", "arena_atomics.bpf.c, xchg",
         "arena_fixups.bpf.c, unpopulated_access"})
     void selftestProgramVerifiesWithArenaAccessesRewritten(String source, String program) {
-        VerifiedProgram v = verify(source, program, VerifierEra.E3);
+        VerifiedProgram v = verify(source, program, KernelEra.V6_13);
         List<Insn> insns = v.program().insns();
         assertTrue(v.arena().isPresent());
         assertTrue(v.exceptionEntries() > 0);
@@ -80,7 +83,7 @@ class ArenaProgramsVerifierTest {
         assertEquals(List.of("basic_alloc1", "basic_alloc2", "basic_reserve1", "basic_reserve2", "reserve_twice", "reserve_invalid_region"),
             obj.programs().stream().map(BpfProgram::name).toList());
         for (BpfProgram p : obj.programs()) {
-            VerifiedProgram v = Verifier.verify(p, created(obj), VerifierConfig.privileged(VerifierEra.E3));
+            VerifiedProgram v = Verifier.verify(p, created(obj), VerifierConfig.privileged(KernelEra.V6_13));
             assertEquals(0x1000_FFFF_E000L, v.arena().orElseThrow().userVmStart(), p.name());
         }
     }
@@ -96,17 +99,17 @@ class ArenaProgramsVerifierTest {
         assertEquals((1L << 32) - 2 * 4096, end);
         BpfProgram atEnd = obj.program("big_alloc1").orElseThrow().withArenaDataOffset(end);
         VerifierException e = assertThrows(VerifierException.class,
-            () -> Verifier.verify(atEnd, created(obj), VerifierConfig.privileged(VerifierEra.E3)));
+            () -> Verifier.verify(atEnd, created(obj), VerifierConfig.privileged(KernelEra.V6_13)));
         assertEquals(Errno.EINVAL, e.errno());
         assertEquals("direct value offset of " + end + " is not allowed", e.kernelMessage());
-        assertNotNull(Verifier.verify(atEnd, created(obj), VerifierConfig.privileged(VerifierEra.E4)));
+        assertNotNull(Verifier.verify(atEnd, created(obj), VerifierConfig.privileged(KernelEra.V7_0)));
     }
 
     @Test
     void scenario62_globalsAtOffsetZeroOfA4GiBArenaVerifyInE3() {
         BpfObject obj = BpfObjectLoader.load(BpfTestPrograms.compile("verifier_arena_large.bpf.c"));
         for (BpfProgram p : obj.programs()) {
-            assertNotNull(Verifier.verify(p.withArenaDataOffset(0), created(obj), VerifierConfig.privileged(VerifierEra.E3)), p.name());
+            assertNotNull(Verifier.verify(p.withArenaDataOffset(0), created(obj), VerifierConfig.privileged(KernelEra.V6_13)), p.name());
         }
     }
 
@@ -116,14 +119,14 @@ class ArenaProgramsVerifierTest {
         "arena_atomics.bpf.c, cmpxchg", "arena_fixups.bpf.c, unpopulated_access", "arena_fixups.bpf.c, sign_extending_load"})
     void selftestProgramCompiledForV3Verifies(String source, String program) {
         BpfObject obj = BpfObjectLoader.load(BpfTestPrograms.compile(source, "v3"));
-        VerifiedProgram v = Verifier.verify(obj.program(program).orElseThrow(), created(obj), VerifierConfig.privileged(VerifierEra.E3));
+        VerifiedProgram v = Verifier.verify(obj.program(program).orElseThrow(), created(obj), VerifierConfig.privileged(KernelEra.V6_13));
         assertTrue(v.exceptionEntries() > 0);
         assertTrue(v.program().insns().stream().noneMatch(i -> i.cls() == LDX && i.mode() == MEMSX));
     }
 
     @Test
     void atomicsProgramUsesProbeAtomicForEveryArenaAtomic() {
-        VerifiedProgram v = verify("arena_atomics.bpf.c", "cmpxchg", VerifierEra.E3);
+        VerifiedProgram v = verify("arena_atomics.bpf.c", "cmpxchg", KernelEra.V6_13);
         long atomics = v.program().insns().stream().filter(i -> i.cls() == STX && i.mode() == PROBE_ATOMIC).count();
         assertEquals(4, atomics);
         assertTrue(v.program().insns().stream().noneMatch(i -> i.cls() == STX && i.mode() == ATOMIC));
@@ -131,16 +134,16 @@ class ArenaProgramsVerifierTest {
 
     @Test
     void scenario27_fetchAndFromCIsRejected() {
-        VerifierException e = assertThrows(VerifierException.class, () -> verify("arena_atomics.bpf.c", "and_fetch_rejected", VerifierEra.E3));
+        VerifierException e = assertThrows(VerifierException.class, () -> verify("arena_atomics.bpf.c", "and_fetch_rejected", KernelEra.V6_13));
         assertEquals(Errno.EACCES, e.errno());
         assertTrue(e.kernelMessage().matches("BPF_ATOMIC stores into R\\d arena is not allowed"), e.kernelMessage());
     }
 
     @Test
     void signExtendingLoadFromCNeedsV618() {
-        VerifierException e = assertThrows(VerifierException.class, () -> verify("arena_fixups.bpf.c", "sign_extending_load", VerifierEra.E3));
+        VerifierException e = assertThrows(VerifierException.class, () -> verify("arena_fixups.bpf.c", "sign_extending_load", KernelEra.V6_13));
         assertEquals(Errno.EOPNOTSUPP, e.errno());
-        VerifiedProgram v = verify("arena_fixups.bpf.c", "sign_extending_load", VerifierEra.E3_V6_18);
+        VerifiedProgram v = verify("arena_fixups.bpf.c", "sign_extending_load", KernelEra.V7_0);
         assertTrue(v.program().insns().stream().anyMatch(i -> i.cls() == LDX && i.mode() == PROBE_MEM32SX));
     }
 
@@ -154,13 +157,13 @@ class ArenaProgramsVerifierTest {
         long headOff = obj.arenaGlobals().orElseThrow().variable("global_head").orElseThrow().offset();
         int ld = add.relocations().stream().filter(r -> r instanceof dev.arenaemu.kernel.bpf.isa.Reloc.MapValue v
             && v.map().equals("arena") && v.offset() == dataOff + headOff).findFirst().orElseThrow().insn();
-        VerifiedProgram v = Verifier.verify(add, created(obj), VerifierConfig.privileged(VerifierEra.E4));
+        VerifiedProgram v = Verifier.verify(add, created(obj), VerifierConfig.privileged(KernelEra.V7_0));
         assertEquals((1L << 44) + 99 * 4096 + headOff, Insn.imm64(v.program().insns().get(ld), v.program().insns().get(ld + 1)));
     }
 
     @Test
     void htabSubprogramIsItsOwnFrame() {
-        VerifiedProgram v = verify("arena_htab.bpf.c", "arena_htab_llvm", VerifierEra.E3);
+        VerifiedProgram v = verify("arena_htab.bpf.c", "arena_htab_llvm", KernelEra.V6_13);
         assertEquals(2, v.subprogStarts().size());
         assertTrue(v.stackDepths().stream().allMatch(d -> d > 0 && d % 32 == 0 && d <= 512));
     }

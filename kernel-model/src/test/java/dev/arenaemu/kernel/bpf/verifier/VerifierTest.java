@@ -1,5 +1,8 @@
 package dev.arenaemu.kernel.bpf.verifier;
 
+import dev.arenaemu.kernel.Errno;
+import dev.arenaemu.kernel.KernelEra;
+
 import static dev.arenaemu.kernel.bpf.isa.Bpf.*;
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -17,7 +20,7 @@ class VerifierTest {
     static final MapDescriptor ARENA = MapDescriptor.arena("arena", 0, 0xFFFF_8880_0100_0000L, USER_BASE, USER_BASE + 100 * 4096);
     static final MapDescriptor BSS = MapDescriptor.array(".bss", 16, 0xFFFF_8880_0200_0000L, 0xFFFF_8880_0200_0100L);
     static final Map<String, MapDescriptor> MAPS = Map.of("arena", ARENA, ".bss", BSS);
-    static final VerifierConfig ROOT = VerifierConfig.privileged(VerifierEra.E3);
+    static final VerifierConfig ROOT = VerifierConfig.privileged(KernelEra.V6_13);
 
     static VerifiedProgram verify(String asm) {
         return verify(asm, MAPS, ROOT);
@@ -92,7 +95,7 @@ class VerifierTest {
         MapDescriptor big = MapDescriptor.arena("arena", 0, 0xFFFF_8880_0100_0000L, USER_BASE, USER_BASE + (1L << 32));
         String prog = "r0 = 0\nr1 = arena_global[0x20000000] ll\nexit";
         assertRejected(reject(prog, Map.of("arena", big), ROOT), Errno.EINVAL, 1, "direct value offset of 536870912 is not allowed");
-        VerifiedProgram ok = verify(prog, Map.of("arena", big), VerifierConfig.privileged(VerifierEra.E4));
+        VerifiedProgram ok = verify(prog, Map.of("arena", big), VerifierConfig.privileged(KernelEra.V7_0));
         assertEquals(USER_BASE + 0x2000_0000L, Insn.imm64(ok.program().insns().get(1), ok.program().insns().get(2)));
     }
 
@@ -100,8 +103,8 @@ class VerifierTest {
     void arenaDirectValueAtTheEndIsRefusedFromE5() {
         // spec §12.7 arena_direct_value: map_value(arena) + size
         String prog = "r0 = 0\nr1 = arena_global[0x64000] ll\nexit";
-        assertNotNull(verify(prog, MAPS, VerifierConfig.privileged(VerifierEra.E4)));
-        assertRejected(reject(prog, MAPS, VerifierConfig.privileged(VerifierEra.E5)), Errno.ERANGE, 1,
+        assertNotNull(verify(prog, MAPS, VerifierConfig.privileged(KernelEra.V7_0)));
+        assertRejected(reject(prog, MAPS, VerifierConfig.privileged(KernelEra.LATEST)), Errno.ERANGE, 1,
             "invalid access to map value pointer, value_size=0 off=409600");
     }
 
@@ -204,16 +207,10 @@ class VerifierTest {
     }
 
     @Test
-    void atomicsOnArenaAreRejectedInE1() {
-        VerifierException e = reject(ALLOC + "r2 = 1\nlock *(u64 *)(r1 + 0) += r2\nr0 = 0\nexit", MAPS, VerifierConfig.privileged(VerifierEra.E1));
-        assertRejected(e, Errno.EACCES, 9, "BPF_ATOMIC stores into R1 arena is not allowed");
-    }
-
-    @Test
     void signExtendingArenaLoadDependsOnEra() {
         String prog = ALLOC + "r2 = *(s8 *)(r1 + 0)\nr0 = 0\nexit";
         assertRejected(reject(prog), Errno.EOPNOTSUPP, 8, "sign extending loads from arena are not supported yet");
-        VerifiedProgram v = verify(prog, MAPS, VerifierConfig.privileged(VerifierEra.E3_V6_18));
+        VerifiedProgram v = verify(prog, MAPS, VerifierConfig.privileged(KernelEra.V7_0));
         assertEquals(LDX | PROBE_MEM32SX | B, v.program().insns().get(8).opcode());
     }
 
@@ -222,7 +219,7 @@ class VerifierTest {
         BpfProgram p = Assembler.assemble("p", "socket", ALLOC + "r0 = 0\nexit");
         VerifierException e = assertThrows(VerifierException.class, () -> Verifier.verify(p, MAPS, ROOT));
         assertRejected(e, Errno.EACCES, 6, "program must be sleepable to call sleepable kfunc bpf_arena_alloc_pages");
-        assertNotNull(Verifier.verify(p, MAPS, VerifierConfig.privileged(VerifierEra.E4)));
+        assertNotNull(Verifier.verify(p, MAPS, VerifierConfig.privileged(KernelEra.V7_0)));
     }
 
     @Test

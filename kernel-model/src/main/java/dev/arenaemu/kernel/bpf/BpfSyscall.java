@@ -1,0 +1,356 @@
+package dev.arenaemu.kernel.bpf;
+
+import dev.arenaemu.emulator.cpu.Budget;
+import dev.arenaemu.emulator.cpu.RunResult;
+import dev.arenaemu.emulator.ffm.X86Reg;
+import dev.arenaemu.kernel.Capability;
+import dev.arenaemu.kernel.Errno;
+import dev.arenaemu.kernel.Kernel;
+import dev.arenaemu.kernel.arena.Arena;
+import dev.arenaemu.kernel.arena.ArenaAttr;
+import dev.arenaemu.kernel.arena.ArenaCreateResult;
+import dev.arenaemu.kernel.arena.ArenaKfuncs;
+import dev.arenaemu.kernel.bpf.isa.Bpf;
+import dev.arenaemu.kernel.bpf.interp.ArenaMemory;
+import dev.arenaemu.kernel.bpf.interp.BpfInterpreter;
+import dev.arenaemu.kernel.bpf.interp.InterpreterException;
+import dev.arenaemu.kernel.bpf.interp.KernelMemory;
+import dev.arenaemu.kernel.bpf.isa.BpfProgram;
+import dev.arenaemu.kernel.bpf.jit.CallResult;
+import dev.arenaemu.kernel.bpf.jit.CallTarget;
+import dev.arenaemu.kernel.bpf.jit.JitOptions;
+import dev.arenaemu.kernel.bpf.jit.JitRuntime;
+import dev.arenaemu.kernel.bpf.jit.LoadedProgram;
+import dev.arenaemu.kernel.bpf.verifier.MapDescriptor;
+import dev.arenaemu.kernel.bpf.verifier.VerifiedProgram;
+import dev.arenaemu.kernel.bpf.verifier.Verifier;
+import dev.arenaemu.kernel.bpf.verifier.VerifierConfig;
+import dev.arenaemu.kernel.bpf.verifier.VerifierException;
+
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
+
+/**
+ * The bpf(2) system call of one kernel (kernel/bpf/syscall.c): BPF_MAP_CREATE for arenas and the
+ * internal array maps of global data, BPF_MAP_LOOKUP_ELEM / UPDATE_ELEM on arrays, BPF_PROG_LOAD
+ * (verifier with the kernel's era and capabilities → x86-64 JIT with the bound arena's
+ * kern_vm_start / user_vm_start → a {@link BpfProg} holding references on its maps) and
+ * BPF_PROG_TEST_RUN on the kernel CPU. It also is what JIT'd calls reach: kfuncs go to
+ * {@link ArenaKfuncs} with the map object the program passed. One instance per {@link Kernel}:
+ * {@link #of(Kernel)}.
+ *
+ * <p>Map objects (struct bpf_map) and array values live in the JIT runtime's kernel data area,
+ * so the addresses the verifier bakes into {@code ld_imm64} are real kernel memory.
+ */
+public final class BpfSyscall {
+    /**
+     * One per kernel. Weak both ways: the instance is reachable from its kernel anyway (the
+     * kernel CPU's fault handler refers to it), and a dropped kernel must not be kept alive here.
+     */
+    private static final Map<Kernel, WeakReference<BpfSyscall>> INSTANCES = new WeakHashMap<>();
+    /** sizeof(struct bpf_map) is a few hundred bytes; only the address matters here. */
+    private static final int MAP_OBJECT_SIZE = 256;
+
+    private final Kernel kernel;
+    private final JitRuntime runtime;
+    private final Map<Long, BpfMap> maps = new LinkedHashMap<>();
+    private final List<BpfProg> progs = new ArrayList<>();
+    private BpfProg running;
+
+    private BpfSyscall(Kernel kernel) {
+        this.kernel = kernel;
+        this.runtime = new JitRuntime(kernel.machine(), this::call);
+        kernel.machine().kernelCpu().setFaultHandler(new KernelFaultDispatch(runtime, () -> running));
+    }
+
+    /**
+     * The bpf syscall of {@code kernel}, created on first use: it owns the JIT module area and the
+     * kernel CPU's fault handler, so there is one per kernel.
+     */
+    public static synchronized BpfSyscall of(Kernel kernel) {
+        WeakReference<BpfSyscall> ref = INSTANCES.get(kernel);
+        BpfSyscall bpf = ref == null ? null : ref.get();
+        if (bpf == null) {
+            bpf = new BpfSyscall(kernel);
+            INSTANCES.put(kernel, new WeakReference<>(bpf));
+        }
+        return bpf;
+    }
+
+    public Kernel kernel() { return kernel; }
+    public JitRuntime runtime() { return runtime; }
+
+    /** The maps that are still alive. */
+    public List<BpfMap> maps() {
+        maps.values().removeIf(BpfMap::isFreed);   // a mapping's last close may have freed one
+        return List.copyOf(maps.values());
+    }
+
+    /** Programs loaded and not yet released. */
+    public List<BpfProg> progs() { return List.copyOf(progs); }
+
+    // ---- BPF_MAP_CREATE ------------------------------------------------------------------------
+
+    /** BPF_MAP_CREATE of a BPF_MAP_TYPE_ARENA ({@link Arena#create}); the caller holds the one reference. */
+    public MapCreateResult mapCreateArena(String name, ArenaAttr attr) {
+        return switch (Arena.create(kernel, attr)) {
+            case ArenaCreateResult.Failed f -> new MapCreateResult.Failed(f.errno());
+            case ArenaCreateResult.Created c -> {
+                BpfMap map = new BpfMap.ArenaMap(name, newMapObject(), c.arena());
+                maps.put(map.objectAddress(), map);
+                yield new MapCreateResult.Created(map);
+            }
+        };
+    }
+
+    /**
+     * BPF_MAP_CREATE of a one-entry BPF_MAP_TYPE_ARRAY (libbpf's internal map of .bss/.data/.rodata)
+     * with its value initialised to {@code initialValue} (zero-padded to {@code valueSize}).
+     */
+    public MapCreateResult mapCreateArray(String name, long valueSize, long mapFlags, byte[] initialValue) {
+        if (!kernel.capable(Capability.CAP_BPF) && !kernel.capable(Capability.CAP_SYS_ADMIN)) return new MapCreateResult.Failed(Errno.EPERM);
+        if (valueSize <= 0 || valueSize > (1 << 20) || initialValue.length > valueSize) return new MapCreateResult.Failed(Errno.EINVAL);
+        long value = runtime.kernelData(Arrays.copyOf(initialValue, (int) valueSize));
+        BpfMap map = new BpfMap.ArrayMap(name, newMapObject(), valueSize, value, mapFlags);
+        maps.put(map.objectAddress(), map);
+        return new MapCreateResult.Created(map);
+    }
+
+    private long newMapObject() {
+        return runtime.kernelData(new byte[MAP_OBJECT_SIZE]);
+    }
+
+    /** The live map whose struct bpf_map is at {@code address}, or null. */
+    public BpfMap mapAt(long address) {
+        BpfMap map = maps.get(address);
+        return map == null || map.isFreed() ? null : map;
+    }
+
+    /** BPF_MAP_LOOKUP_ELEM of key 0 of an array: a copy of the value. */
+    public byte[] mapLookupElem(BpfMap.ArrayMap map) {
+        requireLive(map);
+        return runtime.readKernel(map.valueAddress(), (int) map.valueSize());
+    }
+
+    /** BPF_MAP_UPDATE_ELEM of key 0 of an array: 0, or -EINVAL for a value of the wrong size. */
+    public int mapUpdateElem(BpfMap.ArrayMap map, byte[] value) {
+        requireLive(map);
+        if (value.length != map.valueSize()) return Errno.EINVAL.neg();
+        runtime.cpu().write(map.valueAddress(), value);
+        return 0;
+    }
+
+    /** close() of the map fd: drops the creator's reference (the map lives on in loaded programs). */
+    public void mapRelease(BpfMap map) {
+        requireLive(map);
+        map.put();
+    }
+
+    private static void requireLive(BpfMap map) {
+        if (map.isFreed()) throw new IllegalStateException(map + " was freed");
+    }
+
+    // ---- BPF_PROG_LOAD -------------------------------------------------------------------------
+
+    /**
+     * BPF_PROG_LOAD: {@code program}'s map relocations name entries of {@code maps} (what the
+     * loader resolved to fds). bpf_check with this kernel's era and capabilities, then the JIT
+     * with the bound arena's bases; the program takes a reference on every map it uses.
+     */
+    public ProgLoadResult progLoad(BpfProgram program, Map<String, BpfMap> maps, ProgLoadAttr attr) {
+        Map<String, MapDescriptor> descriptors = new LinkedHashMap<>();
+        maps.forEach((name, map) -> {
+            requireLive(map);
+            if (mapAt(map.objectAddress()) != map) throw new IllegalArgumentException(map + " belongs to another kernel");
+            descriptors.put(name, map.descriptor());
+        });
+        VerifiedProgram verified;
+        try {
+            verified = Verifier.verify(program, descriptors, verifierConfig(attr));
+        } catch (VerifierException e) {
+            return new ProgLoadResult.Rejected(e.errno(), e.kernelMessage(), e.insnIndex());
+        }
+        List<BpfMap> used = new ArrayList<>();
+        for (MapDescriptor d : verified.usedMaps()) {
+            BpfMap map = mapAt(d.objectAddress());
+            if (map != null && !used.contains(map)) used.add(map);
+        }
+        BpfMap.ArenaMap arena = verified.arena().map(d -> (BpfMap.ArenaMap) mapAt(d.objectAddress())).orElse(null);
+        int depth = verified.stackDepths().stream().mapToInt(Integer::intValue).max().orElse(0);
+        JitOptions options = arena == null ? new JitOptions(0, 0, Math.min(depth, Bpf.MAX_BPF_STACK))
+            : new JitOptions(arena.arena().kernVmStart(), arena.arena().userVmStart(), Math.min(depth, Bpf.MAX_BPF_STACK));
+        // bpf_prog_select_runtime: the JIT when requested, else the interpreter (arena programs
+        // never get here without the JIT: the verifier refused them)
+        LoadedProgram jited = attr.jitRequested() ? runtime.load(program.name(), verified.program().insns(), options) : null;
+        used.forEach(BpfMap::get);
+        BpfProg prog = new BpfProg(program.name(), program.section(), Verifier.isSleepable(program.section()), verified, jited, used, arena);
+        progs.add(prog);
+        return new ProgLoadResult.Loaded(prog);
+    }
+
+    /** The verifier's environment: the kernel's era and capabilities, the x86-64 JIT. */
+    public VerifierConfig verifierConfig(ProgLoadAttr attr) {
+        boolean admin = kernel.capable(Capability.CAP_SYS_ADMIN);
+        return new VerifierConfig(kernel.era(), admin || kernel.capable(Capability.CAP_BPF), admin || kernel.capable(Capability.CAP_PERFMON),
+            attr.jitRequested(), true);
+    }
+
+    /** close() of the program fd: the image goes, the map references are dropped (catalogue 68). */
+    public void progRelease(BpfProg prog) {
+        if (prog.isReleased()) throw new IllegalStateException(prog + " already released");
+        prog.markReleased();
+        progs.remove(prog);
+        prog.jited().ifPresent(runtime::unload);
+        prog.usedMaps().forEach(BpfMap::put);
+    }
+
+    // ---- BPF_PROG_TEST_RUN ---------------------------------------------------------------------
+
+    /** BPF_PROG_TEST_RUN with the default budget; R1..R5 = {@code args} (ctx_in is not modelled). */
+    public TestRunResult progTestRun(BpfProg prog, long... args) {
+        return progTestRun(prog, Budget.DEFAULT, args);
+    }
+
+    public TestRunResult progTestRun(BpfProg prog, Budget budget, long... args) {
+        if (prog.isReleased()) throw new IllegalStateException(prog + " was released");
+        if (prog.jited().isEmpty()) return interpret(prog, budget, args);
+        int before = prog.stderr().size();
+        JitRuntime.Outcome outcome;
+        running = prog;
+        try {
+            outcome = runtime.run(prog.jited().get(), budget, args);
+        } finally {
+            running = null;
+        }
+        List<String> all = prog.stderr();
+        List<String> stderr = all.subList(before, all.size());
+        return switch (outcome) {
+            case JitRuntime.Outcome.Returned r -> new TestRunResult.Returned(r.r0(), stderr);
+            case JitRuntime.Outcome.Failed f -> switch (f.result()) {
+                case RunResult.Delivered d -> new TestRunResult.Oops(d.fault().address(), d.fault().rip(), d.fault().write(),
+                    where(d.fault().rip()), stderr);
+                default -> new TestRunResult.Stopped(f.result().toString(), stderr);
+            };
+        };
+    }
+
+    /** ___bpf_prog_run: the reference interpreter over the verified instructions, kernel memory through the kernel CPU. */
+    private TestRunResult interpret(BpfProg prog, Budget budget, long... args) {
+        int depth = prog.verified().stackDepths().stream().mapToInt(Integer::intValue).max().orElse(0);
+        BpfInterpreter interpreter = new BpfInterpreter(prog.verified().program().insns(), new JitOptions(0, 0, Math.min(depth, Bpf.MAX_BPF_STACK)),
+            NO_ARENA, kernelMemory, this::call, JitRuntime.mainFramePointer());
+        running = prog;
+        try {
+            return new TestRunResult.Returned(interpreter.run(budget.instructions(), args).r0(), List.of());
+        } catch (InterpreterException e) {
+            return new TestRunResult.Stopped(e.getMessage(), List.of());
+        } finally {
+            running = null;
+        }
+    }
+
+    /** Programs without an arena never make PROBE_MEM32 accesses. */
+    private static final ArenaMemory NO_ARENA = new ArenaMemory() {
+        @Override public boolean present(long kernelAddress) { return false; }
+        @Override public long load(long kernelAddress, int size) { throw new InterpreterException("no arena"); }
+        @Override public void store(long kernelAddress, int size, long value) { throw new InterpreterException("no arena"); }
+    };
+
+    /** Map values and other kernel data, read and written through the kernel CPU. */
+    private final KernelMemory kernelMemory = new KernelMemory() {
+        @Override
+        public long load(long address, int size) {
+            try {
+                byte[] b = runtime.readKernel(address, size);
+                long v = 0;
+                for (int i = size - 1; i >= 0; i--) v = v << 8 | (b[i] & 0xFF);
+                return v;
+            } catch (RuntimeException e) {
+                throw new InterpreterException(String.format("kernel load of %d bytes at 0x%x: %s", size, address, e.getMessage()));
+            }
+        }
+
+        @Override
+        public void store(long address, int size, long value) {
+            byte[] b = new byte[size];
+            for (int i = 0; i < size; i++) b[i] = (byte) (value >>> (8 * i));
+            try {
+                runtime.cpu().write(address, b);
+            } catch (RuntimeException e) {
+                throw new InterpreterException(String.format("kernel store of %d bytes at 0x%x: %s", size, address, e.getMessage()));
+            }
+        }
+    };
+
+    /**
+     * Runs kernel (non-JIT) code at {@code entry} on the kernel CPU as if {@code caller} had called
+     * it: what a kfunc taking {@code __arena} arguments does (spec §6.5). Its faults have no
+     * exception-table entry, so inside the caller's arena they take the E5 scratch-page recovery
+     * and anywhere else (or before E5) they oops. SysV arguments, {@code ret} to the kernel's
+     * return stub; R0 is rax.
+     */
+    public TestRunResult callKernelFunction(BpfProg caller, long entry, Budget budget, long... args) {
+        if (args.length > 6) throw new IllegalArgumentException("at most 6 arguments");
+        var cpu = runtime.cpu();
+        X86Reg[] argRegs = {X86Reg.RDI, X86Reg.RSI, X86Reg.RDX, X86Reg.RCX, X86Reg.R8, X86Reg.R9};
+        for (int i = 0; i < args.length; i++) cpu.reg(argRegs[i], args[i]);
+        long ret = kernel.machine().stubs().kernelReturn().address();
+        long rsp = JitRuntime.mainFramePointer() - 1024;
+        cpu.write(rsp, java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(ret).array());
+        cpu.reg(X86Reg.RSP, rsp);
+        int before = caller.stderr().size();
+        RunResult r;
+        running = caller;
+        try {
+            r = cpu.run(entry, ret, budget);
+        } finally {
+            running = null;
+        }
+        List<String> all = caller.stderr();
+        List<String> stderr = all.subList(before, all.size());
+        return switch (r) {
+            case RunResult.Returned x -> new TestRunResult.Returned(cpu.reg(X86Reg.RAX), stderr);
+            case RunResult.Delivered d -> new TestRunResult.Oops(d.fault().address(), d.fault().rip(), d.fault().write(), where(d.fault().rip()), stderr);
+            default -> new TestRunResult.Stopped(r.toString(), stderr);
+        };
+    }
+
+    private String where(long rip) {
+        LoadedProgram p = runtime.programAt(rip);
+        return p == null ? "" : String.format("%s+0x%x/0x%x", p.name(), rip - p.address(), p.image().code().length);
+    }
+
+    // ---- calls out of BPF code -----------------------------------------------------------------
+
+    /**
+     * A helper or kfunc call of the running program. The verifier only lets arena kfuncs through;
+     * in E4+ a non-sleepable program's call sites are the _non_sleepable variants (the verifier's
+     * specialisation). A sleepable free removed kernel PTEs: the trampoline flushes the TLB before
+     * the program continues.
+     */
+    private CallResult call(CallTarget target, long a1, long a2, long a3, long a4, long a5) {
+        if (!(target instanceof CallTarget.KfuncCall k)) throw new IllegalStateException("helper " + target + " is not modelled");
+        BpfMap bpfMap = mapAt(a1);
+        Object map = bpfMap instanceof BpfMap.ArenaMap am ? am.arena() : bpfMap;
+        boolean nonSleepable = running != null && !running.sleepable() && kernel.era().hasNonSleepableKfuncs();
+        return switch (k.kfunc()) {
+            case BPF_ARENA_ALLOC_PAGES -> CallResult.of(nonSleepable
+                ? ArenaKfuncs.bpfArenaAllocPagesNonSleepable(map, a2, (int) a3, (int) a4, a5)
+                : ArenaKfuncs.bpfArenaAllocPages(map, a2, (int) a3, (int) a4, a5));
+            case BPF_ARENA_FREE_PAGES -> {
+                if (nonSleepable) {
+                    ArenaKfuncs.bpfArenaFreePagesNonSleepable(map, a2, (int) a3);
+                    yield new CallResult(0, false);
+                }
+                ArenaKfuncs.bpfArenaFreePages(map, a2, (int) a3);
+                yield new CallResult(0, map instanceof Arena);
+            }
+            case BPF_ARENA_RESERVE_PAGES -> CallResult.of(ArenaKfuncs.bpfArenaReservePages(map, a2, (int) a3));
+        };
+    }
+}

@@ -1,0 +1,45 @@
+package dev.arenaemu.user.libbpf;
+
+import dev.arenaemu.emulator.cpu.Machine;
+import dev.arenaemu.kernel.Capability;
+import dev.arenaemu.kernel.Kernel;
+import dev.arenaemu.kernel.KernelEra;
+import dev.arenaemu.kernel.bpf.BpfSyscall;
+import dev.arenaemu.user.Process;
+import dev.arenaemu.user.Processes;
+
+import java.util.EnumSet;
+import java.util.Set;
+
+/** A machine, a kernel of one era, its bpf syscall and one user process that loads objects. */
+final class LibbpfWorld implements AutoCloseable {
+    final Machine machine = new Machine();
+    final Kernel kernel;
+    final Processes processes;
+    final BpfSyscall bpf;
+    final Process user;
+
+    LibbpfWorld(KernelEra era) {
+        this(era, EnumSet.allOf(Capability.class));
+    }
+
+    LibbpfWorld(KernelEra era, Set<Capability> caps) {
+        kernel = new Kernel(machine, era, 1L << 30, caps.isEmpty() ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(caps));
+        processes = new Processes(kernel);
+        bpf = BpfSyscall.of(kernel);
+        user = processes.spawn();
+    }
+
+    /** bpf_object__open + bpf_object__load of a compiled test program in {@link #user}. */
+    BpfSkeleton load(String source, OpenOptions options, String... noAutoload) throws LibbpfException {
+        LibbpfObject object = LibbpfObject.open(BpfObjects.compile(source), options);
+        for (String p : noAutoload) object.setAutoload(p, false);
+        return object.load(user, bpf);
+    }
+
+    @Override
+    public void close() {
+        for (Process p : processes.live()) p.exit();
+        machine.close();
+    }
+}
