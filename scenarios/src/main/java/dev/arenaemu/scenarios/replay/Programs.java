@@ -25,7 +25,6 @@ import dev.arenaemu.kernel.bpf.verifier.MapDescriptor;
 import dev.arenaemu.kernel.bpf.verifier.VerifiedProgram;
 import dev.arenaemu.kernel.bpf.verifier.Verifier;
 import dev.arenaemu.kernel.bpf.verifier.VerifierConfig;
-import dev.arenaemu.kernel.bpf.verifier.VerifierEra;
 import dev.arenaemu.kernel.bpf.verifier.VerifierException;
 import dev.arenaemu.scenarios.format.Era;
 import dev.arenaemu.scenarios.format.ProgramSpec;
@@ -80,7 +79,7 @@ final class Programs {
             BpfProgram source = placed.getFirst();
             VerifiedProgram verified;
             try {
-                VerifierConfig config = VerifierConfig.privileged(verifierEra(world.era()))
+                VerifierConfig config = VerifierConfig.privileged(world.kernel().era())
                     .withCaps(world.kernel().capable(Capability.CAP_BPF), world.kernel().capable(Capability.CAP_PERFMON))
                     .withJit(spec.jit(), true);
                 verified = Verifier.verify(source, maps(source), config);
@@ -158,18 +157,13 @@ final class Programs {
             if (map == null) continue;
             Arena arena = world.arena(map).orElse(world.arena().orElseThrow());
             long object = MAP_OBJECTS + 4096L * all.indexOf(arena);
-            out.put(map, MapDescriptor.arena(map, arena.mapFlags(), object, arena.userVmStart(), arena.userVmEnd()));
+            // The live map answers map_direct_value_addr itself (the era's rule for off == size).
+            out.put(map, new MapDescriptor(map, MapDescriptor.BPF_MAP_TYPE_ARENA, arena.mapFlags(), 0, object, 0,
+                arena.userVmStart(), arena.userVmEnd(), (off, era) -> arena.mapDirectValueAddr((int) off)));
         }
         return out;
     }
 
-    static VerifierEra verifierEra(Era era) {
-        return switch (era) {
-            case V6_13 -> VerifierEra.E3;
-            case V7_0 -> VerifierEra.E4;
-            case LATEST -> VerifierEra.E5;
-        };
-    }
 
     /** The program text as loaded, and the object it came from (null for inline assembler). */
     private record Source(BpfProgram program, BpfObject object) {}
