@@ -1,0 +1,79 @@
+package dev.arenaemu.scenarios.bench;
+
+import dev.arenaemu.scenarios.check.InvariantChecker;
+import dev.arenaemu.scenarios.format.Era;
+import dev.arenaemu.scenarios.format.Scenario;
+import dev.arenaemu.scenarios.format.ScenarioException;
+import dev.arenaemu.scenarios.format.ScenarioReader;
+import dev.arenaemu.scenarios.replay.Outcome;
+import dev.arenaemu.scenarios.replay.Replayer;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The replayer's own costs: reading a scenario, and replaying one end to end (a fresh machine,
+ * 16 steps with a snapshot, a PTE diff and the invariant check after each, teardown and the leak
+ * check) — the figure a corpus replay or a sweep multiplies.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+public class ReplayBench {
+    /** Catalogue 52-like: two processes, fault-ins in both, a bulk free that zaps both. */
+    static final String SCENARIO = """
+        {"name": "bench", "era": "v6.13", "processes": ["U", "U2"], "arena": {"max_entries": 16},
+         "steps": [
+           {"op": "mmap", "length": "64K", "as": "X"},
+           {"op": "mmap", "process": "U2", "addr": "X", "length": "64K", "flags": ["SHARED", "FIXED"]},
+           {"op": "kfunc", "name": "alloc_pages", "page_cnt": 8, "expect": {"ret": "X"}},
+           {"op": "write", "addr": "X", "value": 1},
+           {"op": "write", "addr": "X+4K", "value": 2},
+           {"op": "write", "addr": "X+8K", "value": 3},
+           {"op": "write", "addr": "X+12K", "value": 4},
+           {"op": "read", "process": "U2", "addr": "X", "expect": {"value": 1}},
+           {"op": "read", "process": "U2", "addr": "X+4K", "expect": {"value": 2}},
+           {"op": "read", "process": "U2", "addr": "X+8K", "expect": {"value": 3}},
+           {"op": "read", "process": "U2", "addr": "X+12K", "expect": {"value": 4}},
+           {"op": "kfunc", "name": "free_pages", "addr": "X", "page_cnt": 8},
+           {"op": "read", "addr": "X", "expect": {"value": 0}},
+           {"op": "read", "process": "U2", "addr": "X+4K", "expect": {"value": 0}},
+           {"op": "kfunc", "name": "reserve_pages", "addr": "X+60K", "page_cnt": 1, "expect": {"ret": 0}},
+           {"op": "checkpoint"}
+         ]}""";
+
+    @State(Scope.Thread)
+    public static class Input {
+        Scenario scenario;
+        Replayer replayer;
+
+        @Setup(Level.Trial)
+        public void read() throws ScenarioException {
+            scenario = ScenarioReader.parse(Path.of("bench.json"), SCENARIO);
+            replayer = new Replayer();
+        }
+    }
+
+    @Benchmark
+    public Scenario readScenario() throws ScenarioException {
+        return ScenarioReader.parse(Path.of("bench.json"), SCENARIO);
+    }
+
+    @Benchmark
+    public Outcome replayScenario(Input in) {
+        Outcome o = in.replayer.run(in.scenario, Era.V6_13, List.of(), "bench");
+        if (!o.passed()) throw new IllegalStateException(String.join("\n", o.problems()));
+        return o;
+    }
+
+    /** Keeps the checker's class loaded in the benchmark JVM (the replay above runs it per step). */
+    static final Class<?> CHECKER = InvariantChecker.class;
+}

@@ -1,0 +1,63 @@
+package dev.arenaemu.scenarios.cli;
+
+import dev.arenaemu.scenarios.format.Era;
+import dev.arenaemu.scenarios.format.Scenario;
+import dev.arenaemu.scenarios.format.ScenarioException;
+import dev.arenaemu.scenarios.format.ScenarioReader;
+import dev.arenaemu.scenarios.replay.Outcome;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** What replay and sweep share: reading the PATH arguments and turning results into an exit status. */
+final class Scenarios {
+    private Scenarios() {}
+
+    /** The scenarios that read cleanly, and how many files did not. */
+    record Loaded(List<Scenario> scenarios, int badFiles) {}
+
+    /** Reads every scenario, printing each error (with its file:line:column); null if nothing could be read. */
+    static Loaded load(List<Path> paths, PrintWriter err) {
+        List<Path> files;
+        try {
+            files = ScenarioFiles.collect(paths);
+        } catch (IOException e) {
+            err.println("arena-emu: " + e.getMessage());
+            return null;
+        }
+        if (files.isEmpty()) {
+            err.println("arena-emu: no scenario files (*.json) under " + paths);
+            return null;
+        }
+        List<Scenario> ok = new ArrayList<>();
+        int bad = 0;
+        for (Path f : files) {
+            try {
+                ok.add(ScenarioReader.read(f));
+            } catch (ScenarioException e) {
+                err.println("error: " + e.getMessage());
+                bad++;
+            }
+        }
+        err.flush();
+        return new Loaded(ok, bad);
+    }
+
+    static Era era(String label, CommandLine.Model.CommandSpec spec) {
+        if (label == null) return null;
+        Era e = Era.byLabel(label);
+        if (e == null) throw new CommandLine.ParameterException(spec.commandLine(), "unknown era '" + label + "' (known: v6.13, v7.0, latest)");
+        return e;
+    }
+
+    /** 2 if any input was bad or a run could not execute, else 1 if any run failed, else 0. */
+    static int status(Loaded loaded, List<Outcome> outcomes) {
+        if (loaded.badFiles() > 0 || outcomes.stream().anyMatch(o -> o.status() == Outcome.Status.ERROR)) return Main.BAD_INPUT;
+        if (outcomes.stream().anyMatch(o -> !o.passed())) return Main.FAILED;
+        return Main.PASS;
+    }
+}

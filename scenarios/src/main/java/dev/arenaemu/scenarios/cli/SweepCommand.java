@@ -1,0 +1,125 @@
+package dev.arenaemu.scenarios.cli;
+
+import dev.arenaemu.scenarios.format.Era;
+import dev.arenaemu.scenarios.format.Scenario;
+import dev.arenaemu.scenarios.replay.Outcome;
+import dev.arenaemu.scenarios.replay.Replayer;
+import dev.arenaemu.scenarios.report.HumanReport;
+import dev.arenaemu.scenarios.report.JsonReport;
+import dev.arenaemu.scenarios.report.JunitReport;
+import dev.arenaemu.scenarios.sweep.Sweep;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+
+@Command(name = "sweep", mixinStandardHelpOptions = true,
+    description = "Fault-injection sweep: count the hits of every injection site, then fail each hit once (fail_nth).")
+final class SweepCommand implements Callable<Integer> {
+    @Option(names = "--era", description = "Sweep only in this era (v6.13, v7.0 or latest); default: every era a scenario lists.")
+    String era;
+
+    @Option(names = "--random", paramLabel = "N", description = "Also N seeded random runs per scenario (default ${DEFAULT-VALUE}).", defaultValue = "0")
+    int random;
+
+    @Option(names = "--seed", description = "Seed of the random runs (default ${DEFAULT-VALUE}).", defaultValue = "1")
+    long seed;
+
+    @Option(names = "--probability", paramLabel = "PERCENT", description = "Failure probability of random runs (default ${DEFAULT-VALUE}).", defaultValue = "10")
+    int probability;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write a JSON report.")
+    Path json;
+
+    @Option(names = "--junit", paramLabel = "FILE", description = "Also write a JUnit XML report (one testcase per sweep run).")
+    Path junit;
+
+    @Option(names = "--verbose", description = "Print every run, not only the failing ones.")
+    boolean verbose;
+
+    @Parameters(arity = "1..*", paramLabel = "PATH", description = "Scenario files or folders.")
+    List<Path> paths;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        if (random < 0) throw new CommandLine.ParameterException(spec.commandLine(), "--random must not be negative");
+        if (probability < 1 || probability > 100) throw new CommandLine.ParameterException(spec.commandLine(), "--probability must be 1..100");
+        Era only = Scenarios.era(era, spec);
+        Scenarios.Loaded loaded = Scenarios.load(paths, err);
+        if (loaded == null) return Main.BAD_INPUT;
+        PrintStream ps = new PrintStream(new WriterStream(out), true);
+        Progress progress = new Progress(err, System.console() != null);
+        Sweep sweep = new Sweep(new Replayer());
+        Map<String, Sweep.SiteStats> table = new TreeMap<>();
+        List<Outcome> all = new ArrayList<>();
+        for (Scenario s : loaded.scenarios()) {
+            for (Era e : s.eras()) {
+                if (only != null && e != only) continue;
+                progress.scenario(s.name() + " [" + e + "]");
+                all.addAll(sweep.run(s, e, random, seed, probability, table, o -> {
+                    progress.tick(o);
+                    if (verbose || !o.passed()) {
+                        progress.clear();
+                        HumanReport.line(ps, o);
+                    }
+                }));
+            }
+        }
+        progress.clear();
+        out.println();
+        out.printf("%-22s %10s %8s %8s %8s%n", "site", "hits", "runs", "passed", "failed");
+        for (var e : table.entrySet()) {
+            Sweep.SiteStats st = e.getValue();
+            out.printf("%-22s %10s %8d %8d %8d%n", e.getKey(), e.getKey().startsWith("(") ? "-" : Long.toString(st.hits), st.runs, st.passed, st.runs - st.passed);
+        }
+        HumanReport.summary(ps, all);
+        if (json != null) JsonReport.write(json, all);
+        if (junit != null) JunitReport.write(junit, "arena-emu sweep", all);
+        return Scenarios.status(loaded, all);
+    }
+
+    /** A one-line progress bar on stderr, only when it is a terminal. */
+    private static final class Progress {
+        private final PrintWriter err;
+        private final boolean tty;
+        private String current = "";
+        private int runs, failed;
+
+        Progress(PrintWriter err, boolean tty) {
+            this.err = err;
+            this.tty = tty;
+        }
+
+        void scenario(String name) {
+            current = name;
+        }
+
+        void tick(Outcome o) {
+            runs++;
+            if (!o.passed()) failed++;
+            if (!tty) return;
+            int width = 30, filled = runs % (width + 1);
+            err.printf("\r[%s%s] %d runs, %d failed  %s\u001b[K", "#".repeat(filled), " ".repeat(width - filled), runs, failed, current);
+            err.flush();
+        }
+
+        void clear() {
+            if (!tty) return;
+            err.print("\r\u001b[K");
+            err.flush();
+        }
+    }
+}

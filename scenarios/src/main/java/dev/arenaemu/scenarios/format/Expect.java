@@ -1,0 +1,46 @@
+package dev.arenaemu.scenarios.format;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What a step (or the end of a scenario) must produce. Every field is optional; absent means
+ * "not checked", except signals: a user access that raises a signal nobody expected is a mismatch.
+ *
+ * @param ret      the step's return value (an mmap address, a kfunc pointer, a program's r0);
+ *                 NULL is written {@code "NULL"} or {@code "null": true}
+ * @param errno    the step must fail with this errno (returned as -errno)
+ * @param value    the value a user read returned
+ * @param regs     register values after user code or a BPF program (x86 names or r0..r10)
+ * @param signal   the signal a user access must raise
+ * @param pages    page states after the step
+ * @param memUsage the arena's map_mem_usage in bytes after the step
+ * @param faultIn  whether the step took a not-present user fault that the arena handler resolved
+ * @param vmaList  the number of entries in the arena's vma_list
+ */
+public record Expect(Where where, Optional<Arg> ret, Optional<Errno> errno, Optional<Arg> value, Map<String, Arg> regs,
+                     Optional<SignalExpect> signal, List<PageExpect> pages, Optional<Arg> memUsage,
+                     Optional<Boolean> faultIn, Optional<Integer> vmaList) {
+
+    public static Expect none(Where where) {
+        return new Expect(where, Optional.empty(), Optional.empty(), Optional.empty(), Map.of(), Optional.empty(),
+            List.of(), Optional.empty(), Optional.empty(), Optional.empty());
+    }
+
+    /** An errno by name with its Linux x86-64 number. */
+    public record Errno(String name, int number) {}
+
+    /** si_signo / si_code / si_addr of a delivered signal; code and addr are optional checks. */
+    public record SignalExpect(Where where, String name, int signo, Optional<String> code, Optional<Arg> addr) {}
+
+    public enum PageState { FREE, RESERVED, POPULATED }
+
+    /**
+     * The state of {@code count} pages from {@code addr} (a user address of the arena):
+     * kernel PTE present or not, user PTE present per process, the range-tree state, and
+     * optionally the 64-bit value stored at the start of each page (through the kernel mapping).
+     */
+    public record PageExpect(Where where, Arg addr, long count, Optional<Boolean> kernel, Map<String, Boolean> user,
+                             Optional<PageState> state, Optional<Arg> value) {}
+}

@@ -1,0 +1,176 @@
+package dev.arenaemu.scenarios.format;
+
+/**
+ * Recursive-descent parser for {@link Expr}:
+ * <pre>
+ *   expr    := shift (('&' | '|') shift)*
+ *   shift   := sum (('<<' | '>>') sum)*                     '>>' is a logical (unsigned) shift
+ *   sum     := term (('+' | '-') term)*
+ *   term    := unary ('*' unary)*
+ *   unary   := '-' unary | primary
+ *   primary := number | name | name '(' expr ')' | '(' expr ')'
+ *   number  := decimal | 0x hex | 0b binary, '_' allowed between digits, optional K M G T suffix (x 2^10..2^40)
+ * </pre>
+ * Errors give the character offset inside the expression; the reader adds the file position.
+ */
+public final class ExprParser {
+    /** A syntax error at character {@code offset} (0-based) of the expression text. */
+    public static final class SyntaxError extends Exception {
+        public final int offset;
+
+        SyntaxError(int offset, String message) {
+            super(message);
+            this.offset = offset;
+        }
+    }
+
+    private final String text;
+    private int pos;
+
+    private ExprParser(String text) {
+        this.text = text;
+    }
+
+    public static Expr parse(String text) throws SyntaxError {
+        ExprParser p = new ExprParser(text);
+        p.skipSpace();
+        if (p.pos == text.length()) throw new SyntaxError(0, "empty expression");
+        Expr e = p.expr();
+        p.skipSpace();
+        if (p.pos != text.length()) throw new SyntaxError(p.pos, "unexpected '" + text.charAt(p.pos) + "'");
+        return e;
+    }
+
+    private Expr expr() throws SyntaxError {
+        Expr left = shift();
+        while (true) {
+            skipSpace();
+            if (pos >= text.length()) return left;
+            char c = text.charAt(pos);
+            if (c != '&' && c != '|') return left;
+            pos++;
+            left = new Expr.Binary(c, left, shift());
+        }
+    }
+
+    private Expr shift() throws SyntaxError {
+        Expr left = sum();
+        while (true) {
+            skipSpace();
+            if (text.startsWith("<<", pos)) {
+                pos += 2;
+                left = new Expr.Binary('<', left, sum());
+            } else if (text.startsWith(">>", pos)) {
+                pos += 2;
+                left = new Expr.Binary('>', left, sum());
+            } else {
+                return left;
+            }
+        }
+    }
+
+    private Expr sum() throws SyntaxError {
+        Expr left = term();
+        while (true) {
+            skipSpace();
+            if (pos >= text.length()) return left;
+            char c = text.charAt(pos);
+            if (c != '+' && c != '-') return left;
+            pos++;
+            left = new Expr.Binary(c, left, term());
+        }
+    }
+
+    private Expr term() throws SyntaxError {
+        Expr left = unary();
+        while (true) {
+            skipSpace();
+            if (pos >= text.length() || text.charAt(pos) != '*') return left;
+            pos++;
+            left = new Expr.Binary('*', left, unary());
+        }
+    }
+
+    private Expr unary() throws SyntaxError {
+        skipSpace();
+        if (pos < text.length() && text.charAt(pos) == '-') {
+            pos++;
+            return new Expr.Neg(unary());
+        }
+        return primary();
+    }
+
+    private Expr primary() throws SyntaxError {
+        skipSpace();
+        if (pos >= text.length()) throw new SyntaxError(pos, "expression ends where a number, name or '(' was expected");
+        char c = text.charAt(pos);
+        if (c == '(') {
+            pos++;
+            Expr inner = expr();
+            expect(')');
+            return inner;
+        }
+        if (Character.isDigit(c)) return number();
+        if (Character.isLetter(c) || c == '_') {
+            int start = pos;
+            while (pos < text.length() && (Character.isLetterOrDigit(text.charAt(pos)) || text.charAt(pos) == '_')) pos++;
+            String name = text.substring(start, pos);
+            skipSpace();
+            if (pos < text.length() && text.charAt(pos) == '(') {
+                if (!Expr.FUNCTIONS.contains(name)) throw new SyntaxError(start, "unknown function '" + name + "' (known: kern, lo32, hi32, clear_lo32)");
+                pos++;
+                Expr arg = expr();
+                expect(')');
+                return new Expr.Call(name, arg);
+            }
+            if (Expr.FUNCTIONS.contains(name)) throw new SyntaxError(start, "function '" + name + "' needs an argument in parentheses");
+            return new Expr.Sym(name);
+        }
+        throw new SyntaxError(pos, "unexpected '" + c + "'");
+    }
+
+    private Expr number() throws SyntaxError {
+        int start = pos;
+        int radix = 10;
+        if (text.startsWith("0x", pos) || text.startsWith("0X", pos)) { radix = 16; pos += 2; }
+        else if (text.startsWith("0b", pos) || text.startsWith("0B", pos)) { radix = 2; pos += 2; }
+        StringBuilder digits = new StringBuilder();
+        while (pos < text.length()) {
+            char c = text.charAt(pos);
+            if (c == '_') { pos++; continue; }
+            if (Character.digit(c, radix) < 0) break;
+            digits.append(c);
+            pos++;
+        }
+        if (digits.isEmpty()) throw new SyntaxError(start, "number without digits");
+        int shift = 0;
+        if (pos < text.length()) {
+            switch (text.charAt(pos)) {
+                case 'K' -> shift = 10;
+                case 'M' -> shift = 20;
+                case 'G' -> shift = 30;
+                case 'T' -> shift = 40;
+                default -> { }
+            }
+            if (shift != 0) pos++;
+        }
+        if (pos < text.length() && (Character.isLetterOrDigit(text.charAt(pos)) || text.charAt(pos) == '_')) {
+            throw new SyntaxError(pos, "bad character '" + text.charAt(pos) + "' in number");
+        }
+        java.math.BigInteger v = new java.math.BigInteger(digits.toString(), radix).shiftLeft(shift);
+        if (v.bitLength() > 64) throw new SyntaxError(start, "number does not fit in 64 bits");
+        return new Expr.Num(v.longValue());
+    }
+
+    private void expect(char c) throws SyntaxError {
+        skipSpace();
+        if (pos >= text.length() || text.charAt(pos) != c) {
+            throw new SyntaxError(pos, "expected '" + c + "'" + (pos >= text.length() ? " before the end" : " but found '" + text.charAt(pos) + "'"));
+        }
+        pos++;
+    }
+
+    private void skipSpace() {
+        while (pos < text.length() && text.charAt(pos) == ' ') pos++;
+    }
+}

@@ -1,0 +1,50 @@
+package dev.arenaemu.scenarios.replay;
+
+import dev.arenaemu.scenarios.check.Violation;
+import dev.arenaemu.scenarios.format.Era;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The result of one replay (or one sweep run) of one scenario in one era.
+ *
+ * @param run           "replay", or the sweep run's name such as "fail page_alloc #3"
+ * @param kernelReports what the kernel model reported (WARN, use-after-free, dangling VMA)
+ * @param error         why the replay stopped early: bad input found while replaying (status
+ *                      ERROR) or a model exception (status FAIL); null if it ran to the end
+ * @param trace         the deterministic per-step trace
+ * @param siteHits      how often each fault-injection site was reached
+ * @param injected      how many failures were injected
+ * @param nanos         wall time, for reports only (never part of the trace)
+ */
+public record Outcome(String scenario, String file, Era era, String run, Status status, List<Mismatch> mismatches,
+                      List<Violation> violations, List<String> kernelReports, String error, List<String> trace, int steps,
+                      Map<String, Long> siteHits, int injected, long nanos) {
+    public enum Status { PASS, FAIL, ERROR }
+
+    public boolean passed() {
+        return status == Status.PASS;
+    }
+
+    /** "13-35-sequential-alloc [v6.13]" plus the sweep run name when it is not a plain replay. */
+    public String title() {
+        return scenario + " [" + era + "]" + (run.equals("replay") ? "" : " " + run);
+    }
+
+    /** Every reason this run did not pass, one per entry. */
+    public List<String> problems() {
+        List<String> out = new ArrayList<>();
+        if (error != null) out.add(error);
+        for (String k : kernelReports) out.add("kernel reported: " + k);
+        for (Mismatch m : mismatches) out.add(m.describe());
+        for (Violation v : violations) out.add(v.describe());
+        return out;
+    }
+
+    /** The same run judged differently (the sweep judges by invariants, not by expectations). */
+    public Outcome withStatus(Status newStatus, List<Mismatch> keptMismatches) {
+        return new Outcome(scenario, file, era, run, newStatus, keptMismatches, violations, kernelReports, error, trace, steps, siteHits, injected, nanos);
+    }
+}

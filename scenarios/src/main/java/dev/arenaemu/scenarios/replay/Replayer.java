@@ -1,0 +1,228 @@
+package dev.arenaemu.scenarios.replay;
+
+import dev.arenaemu.kernel.KernelBug;
+import dev.arenaemu.kernel.KernelEvent;
+import dev.arenaemu.kernel.inject.FaultAttr;
+import dev.arenaemu.kernel.inject.FaultInjection;
+import dev.arenaemu.kernel.inject.InjectionSite;
+import dev.arenaemu.scenarios.check.InvariantChecker;
+import dev.arenaemu.scenarios.check.Violation;
+import dev.arenaemu.scenarios.check.WorldState;
+import dev.arenaemu.scenarios.format.Era;
+import dev.arenaemu.scenarios.format.Expr;
+import dev.arenaemu.scenarios.format.Expect;
+import dev.arenaemu.scenarios.format.Inject;
+import dev.arenaemu.scenarios.format.Scenario;
+import dev.arenaemu.scenarios.format.Step;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Replays a scenario on a fresh {@link World}: for each step, apply it, snapshot the state,
+ * trace what happened and which PTEs changed, compare with the expectations, and check the
+ * invariants; then the final expectations, teardown and the leak check. Deterministic: the
+ * trace holds no host addresses or times, so the same scenario and seed give the same trace.
+ */
+public final class Replayer implements ScenarioRunner {
+    /** Stop comparing after this many mismatches: the rest would be consequences. */
+    private static final int MAX_MISMATCHES = 20;
+
+    @Override
+    public Outcome run(Scenario scenario, Era era, List<Inject> extraInject, String run) {
+        long t0 = System.nanoTime();
+        Run r = new Run(scenario);
+        r.trace.add("scenario " + scenario.name() + " era " + era.label + " seed " + scenario.seed() + (run.equals("replay") ? "" : " run " + run));
+        try (World world = new World(era, scenario.processes(), World.capabilities(scenario.capabilities()))) {
+            r.world = world;
+            FaultInjection fi = world.kernel().faultInjection();
+            long baseline = world.framesInUse();
+            r.before = world.state();
+            try {
+                for (Inject i : scenario.inject()) arm(fi, i, scenario.seed());
+                for (Inject i : extraInject) arm(fi, i, scenario.seed());
+                StepRunner runner = new StepRunner(world, scenario);
+                for (Step step : scenario.steps()) r.step(runner, step);
+                try {
+                    r.mismatches.addAll(Expectations.state(Integer.MAX_VALUE, "final state", scenario.finalState(), world, r.before));
+                } catch (Expr.Unbound e) {
+                    r.mismatches.add(unevaluable(Integer.MAX_VALUE, "final state", e));
+                }
+            } catch (ReplayError e) {
+                r.error = e.getMessage();
+                r.badInput = e.badInput();
+                r.trace.add("    stopped: " + r.error);
+            }
+            r.injected = fi.injected().size();
+            for (var h : fi.hitCounts().entrySet()) r.hits.put(h.getKey().name().toLowerCase(Locale.ROOT), h.getValue());
+            world.teardown();
+            r.trace.add("[end] teardown: processes exited, arena freed");
+            r.drainEvents();
+            List<Violation> leak = InvariantChecker.checkTeardown(baseline, world.framesInUse(), world.framesInUseList());
+            r.violations.addAll(leak);
+            for (Violation x : leak) r.trace.add("    " + x.describe());
+        } catch (KernelBug e) {
+            r.error = "model inconsistency (KernelBug): " + e.getMessage();
+            r.badInput = false;
+        } catch (RuntimeException e) {
+            r.error = "internal error: " + e;
+            r.badInput = false;
+        }
+        expectedFindings(scenario, r.violations, r.reports, r.mismatches);
+        Outcome.Status status = r.badInput ? Outcome.Status.ERROR
+            : r.error != null || !r.mismatches.isEmpty() || !r.violations.isEmpty() || !r.reports.isEmpty() ? Outcome.Status.FAIL : Outcome.Status.PASS;
+        return new Outcome(scenario.name(), scenario.file().toString(), era, run, status, List.copyOf(r.mismatches), List.copyOf(r.violations),
+            List.copyOf(r.reports), r.error, List.copyOf(r.trace), r.done, r.hits, r.injected, System.nanoTime() - t0);
+    }
+
+    /** The state of one replay in progress: what it found so far and the last snapshot. */
+    private static final class Run {
+        final Scenario scenario;
+        final List<String> trace = new ArrayList<>();
+        final List<Mismatch> mismatches = new ArrayList<>();
+        final List<Violation> violations = new ArrayList<>();
+        final List<String> reports = new ArrayList<>();
+        final Map<String, Long> hits = new TreeMap<>();
+        World world;
+        WorldState before;
+        String error;
+        boolean badInput;
+        int done, injected, eventsSeen;
+
+        Run(Scenario scenario) {
+            this.scenario = scenario;
+        }
+
+        /** Apply one step, then trace it, bind its result, check its expectations and the invariants. */
+        void step(StepRunner runner, Step step) throws ReplayError {
+            Step.Common c = step.common();
+            FaultInjection fi = world.kernel().faultInjection();
+            for (Inject i : c.inject()) arm(fi, i, scenario.seed() + c.index());
+            int injectedBefore = fi.injected().size();
+            Effect effect = runner.apply(step);
+            for (Inject i : c.inject()) fi.clear(site(i));
+            done++;
+            WorldState after = world.state();
+            if (!effect.faultIn() && gainedUserPte(before, after)) effect = effect.withFaultIn();
+            List<String> lines = effect.summary().lines().toList();
+            trace.add(String.format("[%s] %s", c.index() < 0 ? "setup" : Integer.toString(c.index()), lines.getFirst()));
+            for (String more : lines.subList(1, lines.size())) trace.add("    " + more);
+            for (int k = injectedBefore; k < fi.injected().size(); k++) {
+                FaultInjection.Injected inj = fi.injected().get(k);
+                trace.add("    injected failure: " + inj.site().name().toLowerCase(Locale.ROOT) + " hit #" + inj.hit());
+            }
+            for (String p : StateDiff.lines(before, after)) trace.add("    " + p);
+            drainEvents();
+            if (c.bind().isPresent()) {
+                long v = effect.ret().orElse(0);
+                world.bind(c.bind().get(), v);
+                trace.add("    " + c.bind().get() + " = 0x" + Long.toHexString(v));
+            }
+            if (step instanceof Step.Checkpoint) trace.addAll(checkpointDump(after));
+            if (mismatches.size() < MAX_MISMATCHES) {
+                // Steps whose CPL3 accesses may take a signal (run_program: libbpf's copy of __arena globals).
+                boolean userAccess = step instanceof Step.Read || step instanceof Step.Write || step instanceof Step.Copy
+                    || step instanceof Step.RunCode || step instanceof Step.RunProgram;
+                try {
+                    mismatches.addAll(Expectations.check(c.index(), c.place(), c.expect(), effect, world, after, userAccess));
+                } catch (Expr.Unbound e) {
+                    mismatches.add(unevaluable(c.index(), c.place(), e));
+                }
+            }
+            List<Violation> v = InvariantChecker.check(after, c.index());
+            violations.addAll(v);
+            for (Violation x : v) trace.add("    " + x.describe());
+            before = after;
+        }
+
+        /** Kernel reports (KernelEvent) since the last call: into the trace and the report list. */
+        void drainEvents() {
+            List<KernelEvent> events = world.kernel().events();
+            for (; eventsSeen < events.size(); eventsSeen++) {
+                trace.add("    kernel: " + events.get(eventsSeen));
+                reports.add(events.get(eventsSeen).toString());
+            }
+        }
+    }
+
+    /**
+     * An expectation naming a symbol that has no value in this run (e.g. "base" after the arena's
+     * creation failed — which a sweep provokes on purpose): a mismatch, not a crash.
+     */
+    private static Mismatch unevaluable(int step, String place, Expr.Unbound e) {
+        return new Mismatch(step, place, "expectation", "an expression that can be evaluated", e.getMessage(), null);
+    }
+
+    /**
+     * A scenario that reproduces a kernel bug declares the invariants it breaks and the reports
+     * it provokes: those are expected (and must happen), so they move out of the failure lists.
+     */
+    private static void expectedFindings(Scenario scenario, List<Violation> violations, List<String> reports,
+                                         List<Mismatch> mismatches) {
+        for (String inv : scenario.expectViolations()) {
+            boolean seen = violations.removeIf(v -> v.invariant().label.equals(inv));
+            if (!seen) mismatches.add(new Mismatch(Integer.MAX_VALUE, "expect_violations", "invariant " + inv,
+                "broken (the kernel bug this scenario reproduces)", "held after every step", null));
+        }
+        for (String kind : scenario.expectKernelReports()) {
+            boolean seen = reports.removeIf(r -> reportKind(r).equals(kind));
+            if (!seen) mismatches.add(new Mismatch(Integer.MAX_VALUE, "expect_kernel_reports", "kernel report " + kind,
+                "reported", "not reported", null));
+        }
+    }
+
+    /** "DanglingVma[...]" -> "dangling_vma". */
+    static String reportKind(String report) {
+        int bracket = report.indexOf('[');
+        String name = bracket < 0 ? report : report.substring(0, bracket);
+        return name.replaceAll("([a-z])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
+    }
+
+    /** Installs one injection: fail_nth, or a seeded fault_attr (the step index perturbs step-local seeds). */
+    private static void arm(FaultInjection fi, Inject i, long seed) throws ReplayError {
+        InjectionSite site = site(i);
+        if (i.nthMode()) {
+            fi.failNth(site, i.nth());
+        } else {
+            FaultAttr attr = FaultAttr.probability(i.probability(), i.seed() != 0 ? i.seed() : seed)
+                .withTimes(i.times() == 0 ? -1 : i.times()).withInterval(i.interval());
+            fi.configure(site, attr);
+        }
+    }
+
+    static InjectionSite site(Inject i) throws ReplayError {
+        try {
+            return InjectionSite.valueOf(i.site().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            List<String> known = new ArrayList<>();
+            for (InjectionSite s : InjectionSite.values()) known.add(s.name().toLowerCase(Locale.ROOT));
+            throw new ReplayError(i.where() + ": unknown fault-injection site \"" + i.site() + "\" (known: " + String.join(", ", known) + ")");
+        }
+    }
+
+    private static boolean gainedUserPte(WorldState before, WorldState after) {
+        for (WorldState.SpaceState a : after.spaces()) {
+            WorldState.SpaceState b = before.spaces().stream().filter(x -> x.process().equals(a.process())).findFirst().orElse(null);
+            for (Long va : a.ptes().keySet()) if (b == null || !b.ptes().containsKey(va)) return true;
+        }
+        return false;
+    }
+
+    private static List<String> checkpointDump(WorldState s) {
+        List<String> out = new ArrayList<>();
+        s.arena().ifPresent(a -> {
+            out.add(String.format("    arena user [0x%x, 0x%x) kern_vm_start 0x%x, %d kernel PTE(s), free runs %s, vma_list %d",
+                a.userVmStart(), a.userVmEnd(), a.kernVmStart(), a.kernelPtes().size(),
+                a.freeRuns().stream().map(r -> "[" + r.start() + "+" + r.length() + "]").toList(), a.vmaList().size()));
+            a.kernelPtes().forEach((k, v) -> out.add(String.format("      kernel 0x%x %s", k, StateDiff.pte(v))));
+        });
+        for (WorldState.SpaceState sp : s.spaces()) {
+            out.add("    " + sp.process() + ": " + sp.arenaVmas().size() + " arena VMA(s), " + sp.ptes().size() + " PTE(s)");
+            sp.ptes().forEach((k, v) -> out.add(String.format("      %s 0x%x %s", sp.process(), k, StateDiff.pte(v))));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,158 @@
+package dev.arenaemu.scenarios.replay;
+
+import dev.arenaemu.emulator.cpu.Cpu;
+import dev.arenaemu.kernel.arena.Arena;
+import dev.arenaemu.kernel.arena.ArenaAttr;
+import dev.arenaemu.kernel.arena.ArenaCreateResult;
+import dev.arenaemu.scenarios.format.Arg;
+import dev.arenaemu.scenarios.format.Expr;
+import dev.arenaemu.scenarios.format.Scenario;
+import dev.arenaemu.scenarios.format.Step;
+
+import java.util.Map;
+
+/**
+ * Step.apply: carries out one step on the {@link World} and says what happened. One case per
+ * step kind (an exhaustive switch over the sealed {@link Step}); model calls go through the
+ * kernel model's arena and the user model's processes, as the corresponding syscall or kfunc
+ * would.
+ */
+final class StepRunner {
+    private final World world;
+    private final Scenario scenario;
+
+    private final Programs programs;
+
+    StepRunner(World world, Scenario scenario) {
+        this.world = world;
+        this.scenario = scenario;
+        this.programs = new Programs(world, scenario.programs());
+    }
+
+    Effect apply(Step step) throws ReplayError {
+        Effect e = dispatch(step);
+        long focus = switch (step) {
+            case Step.Read s -> eval(s.addr());
+            case Step.Write s -> eval(s.addr());
+            case Step.Copy s -> eval(s.dst());
+            case Step.KfuncCall s -> e.ret().isPresent() && e.ret().getAsLong() > 0 ? e.ret().getAsLong() : eval(s.addr());
+            case Step.Mmap s -> e.ret().isPresent() && e.ret().getAsLong() > 0 ? e.ret().getAsLong() : -1;
+            default -> -1;
+        };
+        return focus == -1 ? e : e.focusedOn(focus);
+    }
+
+    private Effect dispatch(Step step) throws ReplayError {
+        String place = step.common().place();
+        try {
+            return switch (step) {
+                case Step.CreateArena s -> createArena(s);
+                case Step.KfuncCall s -> kfunc(s, place);
+                case Step.Mmap s -> world.processes().mmap(s.process(), eval(s.addr()), eval(s.length()), s.prot(), s.flags(),
+                    s.anonymous() ? null : world.requireArena(place), eval(s.offset()));
+                case Step.Munmap s -> world.processes().munmap(s.process(), eval(s.addr()), eval(s.length()));
+                case Step.Mprotect s -> world.processes().mprotect(s.process(), eval(s.addr()), eval(s.length()), s.prot());
+                case Step.Mremap s -> world.processes().mremap(s.process(), eval(s.addr()), eval(s.oldSize()), eval(s.newSize()), s.flags(),
+                    s.newAddr().isPresent() ? eval(s.newAddr().get()) : 0);
+                case Step.Fork s -> world.processes().fork(s.process(), s.child());
+                case Step.Exit s -> world.processes().exit(s.process());
+                case Step.Read s -> world.processes().read(s.process(), eval(s.addr()), s.size());
+                case Step.Write s -> world.processes().write(s.process(), eval(s.addr()), s.size(), eval(s.value()));
+                case Step.Copy s -> world.processes().copy(s.process(), eval(s.src()), eval(s.dst()), eval(s.length()));
+                case Step.RunCode s -> world.processes().runCode(s.process(), java.util.HexFormat.of().parseHex(s.hex()), evalRegs(s.regs()), budget());
+                case Step.RunProgram s -> programs.run(s.program(), s.args().stream().mapToLong(this::eval).toArray(), budget(), place);
+                case Step.MapOperation s -> mapOp(s, place);
+                case Step.RunWork s -> {
+                    int ran = world.kernel().runPendingWork();
+                    yield Effect.returned("workqueue ran " + ran + " item(s)", ran);
+                }
+                case Step.FlushTlb s -> flush(s);
+                case Step.Checkpoint s -> Effect.done("checkpoint " + s.label());
+            };
+        } catch (Expr.Unbound e) {
+            throw new ReplayError(place + ": " + e.getMessage());
+        } catch (ReplayError e) {
+            throw e.getMessage().startsWith(place) ? e : new ReplayError(place + ": " + e.getMessage(), e.badInput());
+        }
+    }
+
+    private long budget() {
+        return scenario.maxInstructions();
+    }
+
+    private long eval(Arg a) {
+        return a.eval(world);
+    }
+
+    private Map<String, Long> evalRegs(Map<String, Arg> regs) {
+        Map<String, Long> out = new java.util.LinkedHashMap<>();
+        for (var e : regs.entrySet()) out.put(e.getKey(), eval(e.getValue()));
+        return out;
+    }
+
+    private Effect createArena(Step.CreateArena s) {
+        var spec = s.spec();
+        ArenaAttr attr = new ArenaAttr((int) spec.keySize(), (int) spec.valueSize(), spec.maxEntries(), (int) spec.flags(), eval(spec.mapExtra()));
+        ArenaCreateResult r = Arena.create(world.kernel(), attr);
+        String what = String.format("create_arena max_entries=%d flags=0x%x map_extra=0x%x", spec.maxEntries(), spec.flags(), attr.mapExtra());
+        return switch (r) {
+            case ArenaCreateResult.Created c -> {
+                world.adopt(spec.name(), c.arena());
+                yield Effect.returned(what + " -> 0 (kern_vm_start 0x" + Long.toHexString(c.arena().kernVmStart()) + ")", 0);
+            }
+            case ArenaCreateResult.Failed f -> Effect.returned(what + " -> -" + f.errno().name(), f.errno().neg());
+        };
+    }
+
+    private Effect kfunc(Step.KfuncCall s, String place) throws ReplayError {
+        Arena arena = world.requireArena(place);
+        long addr = eval(s.addr());
+        int cnt = (int) eval(s.pageCount());
+        boolean deferred = !s.sleepable() && s.kfunc() != Step.Kfunc.RESERVE_PAGES;
+        if (deferred && !world.kernel().era().hasNonSleepableKfuncs()) {
+            throw new ReplayError(place + ": \"sleepable\": false needs the non-sleepable arena kfuncs of v7.0 and later; in " + world.era()
+                + " they are KF_SLEEPABLE and a non-sleepable program cannot call them");
+        }
+        String suffix = deferred ? "_non_sleepable" : "";
+        return switch (s.kfunc()) {
+            case ALLOC_PAGES -> {
+                int node = (int) eval(s.nodeId());
+                long flags = eval(s.flags());
+                long r = deferred ? arena.allocPagesNonSleepable(addr, cnt, node, flags) : arena.allocPages(addr, cnt, node, flags);
+                yield Effect.returned(String.format("bpf_arena_alloc_pages%s(0x%x, %d, %d, 0x%x) -> 0x%x", suffix, addr, Integer.toUnsignedLong(cnt), node, flags, r), r);
+            }
+            case FREE_PAGES -> {
+                if (deferred) arena.freePagesNonSleepable(addr, cnt);
+                else arena.freePages(addr, cnt);
+                yield Effect.done(String.format("bpf_arena_free_pages%s(0x%x, %d)", suffix, addr, Integer.toUnsignedLong(cnt)));
+            }
+            case RESERVE_PAGES -> {
+                int r = arena.reservePages(addr, cnt);
+                yield Effect.returned(String.format("bpf_arena_reserve_pages(0x%x, %d) -> %d", addr, Integer.toUnsignedLong(cnt), r), r);
+            }
+        };
+    }
+
+    private Effect mapOp(Step.MapOperation s, String place) throws ReplayError {
+        Arena arena = world.requireArena(place);
+        long r = switch (s.operation()) {
+            case LOOKUP -> arena.lookupElem();
+            case UPDATE -> arena.updateElem();
+            case DELETE -> arena.deleteElem();
+            case GET_NEXT_KEY -> arena.getNextKey();
+            case PUSH -> arena.pushElem();
+            case POP -> arena.popElem();
+            case PEEK -> arena.peekElem();
+            case FREEZE -> arena.freeze();
+            case DIRECT_VALUE_ADDR -> arena.mapDirectValueAddr((int) eval(s.offset()));
+        };
+        return Effect.returned("map " + s.operation().label + (s.operation() == Step.MapOp.DIRECT_VALUE_ADDR ? "(" + s.offset() + ")" : "")
+            + " -> " + Expectations.ret(java.util.OptionalLong.of(r)), r);
+    }
+
+    private Effect flush(Step.FlushTlb s) throws ReplayError {
+        if (s.process().isPresent()) return world.processes().flushTlb(s.process().get());
+        for (Cpu cpu : world.machine().cpus()) cpu.flushTlbAll();
+        return Effect.done("flush_tlb all CPUs");
+    }
+}

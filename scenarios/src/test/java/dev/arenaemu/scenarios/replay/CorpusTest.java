@@ -1,0 +1,60 @@
+package dev.arenaemu.scenarios.replay;
+
+import dev.arenaemu.scenarios.format.Era;
+import dev.arenaemu.scenarios.format.Scenario;
+import dev.arenaemu.scenarios.format.ScenarioReader;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every corpus scenario (spec §13 catalogue) replays green in every era it lists, on the real models. */
+class CorpusTest {
+    static final Path CORPUS = Path.of("corpus");
+
+    static List<Path> corpus() throws IOException {
+        try (Stream<Path> s = Files.list(CORPUS)) {
+            return s.filter(p -> p.toString().endsWith(".json")).sorted().toList();
+        }
+    }
+
+    @Test
+    void corpusFilesAreNamedAfterTheirCatalogueNumber() throws Exception {
+        for (Path p : corpus()) {
+            Scenario s = ScenarioReader.read(p);
+            String file = p.getFileName().toString();
+            assertTrue(file.matches("(13|12)-[0-9a-z]+-[a-z0-9-]+(\\.(v6\\.13|v7\\.0|latest)(-(v7\\.0|latest))?)?\\.json"), "corpus file name " + file);
+            assertTrue(file.startsWith(s.name()), file + " holds scenario " + s.name());
+        }
+    }
+
+    @Test
+    void corpusIndexListsEveryScenarioFile() throws Exception {
+        String index = Files.readString(CORPUS.resolve("README.md"));
+        for (Path p : corpus()) assertTrue(index.contains("`" + p.getFileName() + "`"), p.getFileName() + " is missing from corpus/README.md");
+    }
+
+    @TestFactory
+    Stream<DynamicTest> everyCorpusScenarioPassesInEachOfItsEras() throws Exception {
+        List<DynamicTest> tests = new ArrayList<>();
+        Replayer replayer = new Replayer();
+        for (Path p : corpus()) {
+            Scenario s = ScenarioReader.read(p);
+            for (Era era : s.eras()) {
+                tests.add(DynamicTest.dynamicTest(p.getFileName() + " [" + era + "]", () -> {
+                    Outcome o = replayer.run(s, era, List.of(), "replay");
+                    assertTrue(o.passed(), () -> String.join("\n", o.problems()) + "\n--- trace ---\n" + String.join("\n", o.trace()));
+                }));
+            }
+        }
+        return tests.stream();
+    }
+}
