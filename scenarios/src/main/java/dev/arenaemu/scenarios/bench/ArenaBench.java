@@ -66,12 +66,20 @@ public class ArenaBench {
         }
     }
 
+    /** The forked JVM's peak resident memory (VmHWM) after the operation: the 4.4 GiB bound. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class PeakRss {
+        public long peakRssKb;
+    }
+
     /** bpf_arena_alloc_pages(NULL, 2^20) then bpf_arena_free_pages(base, 2^20): one call each. */
     @Benchmark
-    public long allocAndFreeAllPagesInOneCall(FullArena s) {
+    public long allocAndFreeAllPagesInOneCall(FullArena s, PeakRss peak) {
         long p = s.arena.allocPages(0, PAGES, -1, 0);
         if (p != BASE) throw new IllegalStateException("alloc returned 0x" + Long.toHexString(p));
         s.arena.freePages(p, PAGES);
+        peak.peakRssKb = statusKb("VmHWM:");
         return p;
     }
 
@@ -117,11 +125,16 @@ public class ArenaBench {
     }
 
     private static long rssKb() {
+        return statusKb("VmRSS:");
+    }
+
+    /** A kB field of /proc/self/status (VmRSS, VmHWM). */
+    private static long statusKb(String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                if (line.startsWith(field)) return Long.parseLong(line.replaceAll("[^0-9]", ""));
             }
-            throw new IllegalStateException("no VmRSS line");
+            throw new IllegalStateException("no " + field + " line");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

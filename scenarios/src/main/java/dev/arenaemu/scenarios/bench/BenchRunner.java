@@ -87,11 +87,24 @@ public final class BenchRunner {
         for (RunResult r : sorted) {
             Result<?> primary = r.getPrimaryResult();
             Statistics st = primary.getStatistics();
-            String name = r.getParams().getBenchmark().substring(PACKAGE.length() + 1);
+            String name = r.getParams().getBenchmark().substring(PACKAGE.length() + 1) + params(r);
             String mode = r.getParams().getMode().shortLabel();
             out.printf("%-50s %-6s %10s %10s %10s %10s %9d  %s%n", name, mode, fmt(primary.getScore()),
                 fmt(st.getPercentile(50)), fmt(st.getPercentile(90)), fmt(st.getPercentile(99)), st.getN(), primary.getScoreUnit());
+            // Secondary results are the benchmarks' own gauges (AuxCounters such as resident memory).
+            r.getSecondaryResults().forEach((label, result) -> {
+                // Sample-mode percentiles of the primary result ("p0.50", "·gc...") are not gauges.
+                if (label.matches("p[01]\\.\\d+") || label.startsWith("\u00b7")) return;
+                out.printf("  %-48s %-6s %10s %43s  %s%n", "+ " + label, "mean", fmt(result.getStatistics().getMean()), "", "per iteration");
+            });
         }
+    }
+
+    /** "[era=LATEST]" for a benchmark with @Param values, else "". */
+    private static String params(RunResult r) {
+        var keys = r.getParams().getParamsKeys();
+        if (keys.isEmpty()) return "";
+        return keys.stream().map(k -> k + "=" + r.getParams().getParam(k)).collect(java.util.stream.Collectors.joining(",", "[", "]"));
     }
 
     private static String fmt(double v) {
