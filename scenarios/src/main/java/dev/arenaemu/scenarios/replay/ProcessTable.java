@@ -5,7 +5,7 @@ import dev.arenaemu.emulator.ffm.X86Reg;
 import dev.arenaemu.emulator.paging.PageTable;
 import dev.arenaemu.kernel.Errno;
 import dev.arenaemu.kernel.Kernel;
-import dev.arenaemu.kernel.arena.Arena;
+import dev.arenaemu.kernel.bpf.BpfMap;
 import dev.arenaemu.scenarios.check.WorldState;
 import dev.arenaemu.user.Process;
 import dev.arenaemu.user.Processes;
@@ -25,8 +25,9 @@ import java.util.TreeMap;
 /**
  * The scenario's processes by name, on top of the user model: each step becomes the syscall or
  * the CPL3 access a real process would make, and its result an {@link Effect}. The arena is
- * reached through a file descriptor installed in each process the first time it maps it (fork
- * copies the fd table, as on Linux).
+ * reached through a file descriptor installed in each process the first time it maps it, which
+ * holds its own reference on the map (fork copies the fd table and takes one more, as on Linux;
+ * exit drops them).
  */
 public final class ProcessTable {
     /**
@@ -54,11 +55,15 @@ public final class ProcessTable {
         return p;
     }
 
-    private int fdFor(Process p, Arena arena) {
-        return arenaFd.computeIfAbsent(p, x -> x.installFd(arena));
+    /** The process's fd of the arena; the first time, a new fd with its own reference (the fd table owns it). */
+    private int fdFor(Process p, BpfMap.ArenaMap arena) {
+        return arenaFd.computeIfAbsent(p, x -> {
+            arena.getFile();
+            return x.installFd(arena);
+        });
     }
 
-    Effect mmap(String name, long addr, long len, long prot, long flags, Arena arena, long offset) throws ReplayError {
+    Effect mmap(String name, long addr, long len, long prot, long flags, BpfMap.ArenaMap arena, long offset) throws ReplayError {
         Process p = get(name);
         int fd = arena == null ? -1 : fdFor(p, arena);
         long r = p.mmap(addr, len, (int) prot, flags, fd, offset);
@@ -151,7 +156,7 @@ public final class ProcessTable {
     }
 
     /** A live process with a VMA of {@code arena}, the first declared first. */
-    Optional<Process> mapping(Arena arena) {
+    Optional<Process> mapping(BpfMap.ArenaMap arena) {
         for (Process p : byName.values()) {
             if (!p.exited() && p.mm().vmas().stream().anyMatch(v -> v.file() == arena)) return Optional.of(p);
         }
@@ -171,7 +176,7 @@ public final class ProcessTable {
      * Every live process's arena VMAs and the present PTEs inside them, read from its page table
      * bytes (only populated subtrees are walked).
      */
-    List<WorldState.SpaceState> snapshot(Arena arena) {
+    List<WorldState.SpaceState> snapshot(BpfMap.ArenaMap arena) {
         List<WorldState.SpaceState> out = new ArrayList<>();
         for (var e : byName.entrySet()) {
             Process p = e.getValue();

@@ -1,66 +1,61 @@
 package dev.arenaemu.scenarios.replay;
 
 import dev.arenaemu.emulator.cpu.Budget;
-import dev.arenaemu.emulator.trap.FaultHandler;
-import dev.arenaemu.kernel.Capability;
 import dev.arenaemu.kernel.Errno;
-import dev.arenaemu.kernel.arena.Arena;
+import dev.arenaemu.kernel.bpf.BpfMap;
+import dev.arenaemu.kernel.bpf.BpfProg;
+import dev.arenaemu.kernel.bpf.BpfSyscall;
+import dev.arenaemu.kernel.bpf.MapCreateResult;
+import dev.arenaemu.kernel.bpf.ProgLoadAttr;
+import dev.arenaemu.kernel.bpf.ProgLoadResult;
+import dev.arenaemu.kernel.bpf.TestRunResult;
 import dev.arenaemu.kernel.bpf.asm.AsmException;
 import dev.arenaemu.kernel.bpf.asm.Assembler;
-import dev.arenaemu.kernel.bpf.elf.BpfObject;
-import dev.arenaemu.kernel.bpf.elf.BpfObjectLoader;
 import dev.arenaemu.kernel.bpf.elf.ArenaGlobalsPlacement;
 import dev.arenaemu.kernel.bpf.elf.DataSection;
+import dev.arenaemu.kernel.bpf.elf.MapDefinition;
+import dev.arenaemu.kernel.bpf.isa.BpfProgram;
+import dev.arenaemu.kernel.bpf.isa.Reloc;
+import dev.arenaemu.scenarios.format.Era;
+import dev.arenaemu.scenarios.format.ProgramSpec;
 import dev.arenaemu.user.Process;
 import dev.arenaemu.user.Signal;
 import dev.arenaemu.user.exec.UserResult;
-import dev.arenaemu.kernel.bpf.isa.BpfProgram;
-import dev.arenaemu.kernel.bpf.isa.Reloc;
-import dev.arenaemu.kernel.bpf.jit.CallResult;
-import dev.arenaemu.kernel.bpf.jit.CallTarget;
-import dev.arenaemu.kernel.bpf.jit.JitOptions;
-import dev.arenaemu.kernel.bpf.jit.JitRuntime;
-import dev.arenaemu.kernel.bpf.jit.LoadedProgram;
-import dev.arenaemu.kernel.bpf.verifier.MapDescriptor;
-import dev.arenaemu.kernel.bpf.verifier.VerifiedProgram;
-import dev.arenaemu.kernel.bpf.verifier.Verifier;
-import dev.arenaemu.kernel.bpf.verifier.VerifierConfig;
-import dev.arenaemu.kernel.bpf.verifier.VerifierException;
-import dev.arenaemu.scenarios.format.Era;
-import dev.arenaemu.scenarios.format.ProgramSpec;
+import dev.arenaemu.user.libbpf.LibbpfException;
+import dev.arenaemu.user.libbpf.LibbpfObject;
+import dev.arenaemu.user.libbpf.OpenOptions;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * BPF programs of a scenario, the way BPF_PROG_LOAD and BPF_PROG_TEST_RUN treat them: the
- * source (inline assembler, a .c compiled by clang-19, or a .bpf.o) goes through the ELF loader
- * or assembler, the verifier (binding the arena, rewriting arena accesses to PROBE_MEM32) and the
- * x86-64 JIT; the image runs on the kernel CPU with the arena's kern_vm_start in r12, and its
- * kfunc calls reach the arena model. A verifier rejection is the load's -errno.
+ * BPF programs of a scenario, loaded and run through the kernel's bpf(2) ({@link BpfSyscall}):
+ * the source (inline assembler, a .c compiled by clang-19, or a .bpf.o opened by libbpf) goes
+ * to BPF_PROG_LOAD with its map references resolved to the scenario's arenas (as libbpf does
+ * with bpf_map__reuse_fd), and runs with BPF_PROG_TEST_RUN. The verifier, the JIT, the kfunc
+ * dispatch and the kernel fault handling are the kernel model's; a rejected load is the
+ * load's -errno with the verifier's message and instruction index.
  */
 final class Programs {
-    /**
-     * Where the struct bpf_map of the n-th arena would live (a direct-map address): the verifier
-     * bakes it into ld_imm64 map[...], and the kfuncs get it back as their map argument.
-     */
-    static final long MAP_OBJECTS = 0xFFFF_8880_0100_0000L;
-
     private final World world;
     private final Map<String, ProgramSpec> specs;
-    private final Map<String, LoadedProgram> loaded = new HashMap<>();
+    private final Map<String, BpfProg> loaded = new HashMap<>();
     /** Objects whose globals were copied into the arena already (libbpf does it once per object load). */
-    private final java.util.Set<BpfObject> copied = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-    private JitRuntime runtime;
-    /** The program being run: its sleepability picks the kfunc variants (E4 call-site specialisation). */
-    private ProgramSpec running;
+    private final Set<LibbpfObject> copied = Collections.newSetFromMap(new IdentityHashMap<>());
 
     Programs(World world, Map<String, ProgramSpec> specs) {
         this.world = world;
@@ -71,155 +66,140 @@ final class Programs {
         ProgramSpec spec = specs.get(name);
         if (spec == null) throw new ReplayError(place + ": no program \"" + name + "\"");
         world.requireArena(place);
-        LoadedProgram program = loaded.get(name);
-        if (program == null) {
-            List<BpfProgram> placed = new java.util.ArrayList<>();
-            Effect openFailure = placeGlobals(source(spec), world.arena().orElseThrow(), name, place, placed);
-            if (openFailure != null) return openFailure;
-            BpfProgram source = placed.getFirst();
-            VerifiedProgram verified;
-            try {
-                VerifierConfig config = VerifierConfig.privileged(world.kernel().era())
-                    .withCaps(world.kernel().capable(Capability.CAP_BPF), world.kernel().capable(Capability.CAP_PERFMON))
-                    .withJit(spec.jit(), true);
-                verified = Verifier.verify(source, maps(source), config);
-            } catch (VerifierException e) {
-                long r = -e.errno().value;
-                return Effect.returned(String.format("load %s: verifier rejects it at insn %d: %s -> %s", name, e.insnIndex(), e.kernelMessage(),
-                    Errno.describe(r)), r);
+        BpfSyscall bpf = world.bpf();
+        BpfProg prog = loaded.get(name);
+        if (prog == null) {
+            Source source = source(spec, world.era());
+            if (source.openFailure() != null) return source.openFailure();
+            List<BpfProgram> placed = new ArrayList<>();
+            Effect copyFailure = placeGlobals(source, place, placed);
+            if (copyFailure != null) return copyFailure;
+            BpfProgram program = placed.getFirst();
+            Map<String, BpfMap> maps = maps(program, source.object());
+            ProgLoadResult result = bpf.progLoad(program, maps, new ProgLoadAttr(spec.jit()));
+            // the loader's own references on the internal array maps go once the program holds its own
+            maps.values().stream().filter(m -> m instanceof BpfMap.ArrayMap).distinct().forEach(bpf::mapRelease);
+            switch (result) {
+                case ProgLoadResult.Rejected r -> {
+                    long ret = r.errno().neg();
+                    String at = r.insnIndex() >= 0 ? " at insn " + r.insnIndex() : "";
+                    return Effect.returned(String.format("load %s: verifier rejects it%s: %s -> %s", name, at, r.log(), Errno.describe(ret)), ret);
+                }
+                case ProgLoadResult.Loaded l -> {
+                    prog = l.prog();
+                    loaded.put(name, prog);
+                }
             }
-            Arena bound = verified.arena().map(m -> arenaAt(m.objectAddress())).orElse(null);
-            JitOptions options = bound == null ? JitOptions.PLAIN : JitOptions.arena(bound.kernVmStart(), bound.userVmStart());
-            program = runtime().load(name, verified.program().insns(), options);
-            loaded.put(name, program);
         }
-        int reportsBefore = program.stderr().size();
-        running = spec;
-        JitRuntime.Outcome outcome = runtime().run(program, new Budget(maxInstructions, 10_000_000L, Math.max(1000, maxInstructions / 10)), args);
-        String call = String.format("run %s(%s)", name, String.join(", ", java.util.Arrays.stream(args).mapToObj(a -> "0x" + Long.toHexString(a)).toList()));
+        TestRunResult outcome = bpf.progTestRun(prog, new Budget(maxInstructions, 10_000_000L, Math.max(1000, maxInstructions / 10)), args);
+        String call = String.format("run %s(%s)", name, String.join(", ", Arrays.stream(args).mapToObj(a -> "0x" + Long.toHexString(a)).toList()));
         StringBuilder stderr = new StringBuilder();
-        List<String> reports = program.stderr();
-        for (int i = reportsBefore; i < reports.size(); i++) stderr.append("\nstderr: ").append(reports.get(i).lines().findFirst().orElse(""));
+        for (String report : outcome.stderr()) stderr.append("\nstderr: ").append(report.lines().findFirst().orElse(""));
         return switch (outcome) {
-            case JitRuntime.Outcome.Returned r -> new Effect(call + " -> r0 = 0x" + Long.toHexString(r.r0()) + stderr, OptionalLong.of(r.r0()),
-                java.util.Optional.empty(), OptionalLong.empty(), Map.of("r0", r.r0()), false);
-            case JitRuntime.Outcome.Failed f -> throw new ReplayError(place + ": program " + name + " did not return: " + f.result() + stderr, false);
+            case TestRunResult.Returned r -> new Effect(call + " -> r0 = 0x" + Long.toHexString(r.r0()) + stderr, OptionalLong.of(r.r0()),
+                Optional.empty(), OptionalLong.empty(), Map.of("r0", r.r0()), false);
+            case TestRunResult.Oops o -> throw new ReplayError(place + ": program " + name + " did not return: " + o + stderr, false);
+            case TestRunResult.Stopped st -> throw new ReplayError(place + ": program " + name + " did not return: " + st.reason() + stderr, false);
         };
-    }
-
-    private JitRuntime runtime() {
-        if (runtime == null) {
-            runtime = new JitRuntime(world.machine(), this::call);
-            runtime.installFaultHandler(FaultHandler.DELIVER_ALL);
-        }
-        return runtime;
-    }
-
-    /** The kfuncs as the kernel runs them: any map other than the arena makes them no-ops (spec §6). */
-    private CallResult call(CallTarget target, long a1, long a2, long a3, long a4, long a5) {
-        if (!(target instanceof CallTarget.KfuncCall k)) throw new UnsupportedOperationException("helper " + target + " is not modelled");
-        Arena arena = arenaAt(a1);
-        boolean isArena = arena != null;
-        // specialize_kfunc (E4+): in a non-sleepable program the calls become the _non_sleepable variants.
-        boolean nonSleepable = running != null && !running.sleepable() && world.kernel().era().hasNonSleepableKfuncs();
-        return switch (k.kfunc()) {
-            case BPF_ARENA_ALLOC_PAGES -> CallResult.of(!isArena ? 0
-                : nonSleepable ? arena.allocPagesNonSleepable(a2, (int) a3, (int) a4, a5) : arena.allocPages(a2, (int) a3, (int) a4, a5));
-            case BPF_ARENA_FREE_PAGES -> {
-                if (isArena && nonSleepable) arena.freePagesNonSleepable(a2, (int) a3);
-                else if (isArena) arena.freePages(a2, (int) a3);
-                yield new CallResult(0, isArena && !nonSleepable);
-            }
-            case BPF_ARENA_RESERVE_PAGES -> CallResult.of(isArena ? arena.reservePages(a2, (int) a3) : Errno.EINVAL.neg());
-        };
-    }
-
-    /** The arena whose map object is at {@code address}, or null (not a map of this world). */
-    private Arena arenaAt(long address) {
-        List<Arena> all = world.arenas();
-        long index = (address - MAP_OBJECTS) / 4096;
-        return address >= MAP_OBJECTS && (address - MAP_OBJECTS) % 4096 == 0 && index < all.size() ? all.get((int) index) : null;
     }
 
     /**
-     * Map names in the program resolve to the arenas created under those names ("arena" is the
-     * default create_arena name); an unknown name is the scenario's first arena.
+     * The maps BPF_PROG_LOAD resolves the program's map references to: an arena name is the arena
+     * created under that name ("arena" is the default create_arena name), any other arena
+     * reference the scenario's first arena; an object's .bss/.data/.rodata get their internal
+     * array map, created with the section's image (libbpf's bpf_object__create_maps).
      */
-    private Map<String, MapDescriptor> maps(BpfProgram program) {
-        Map<String, MapDescriptor> out = new HashMap<>();
-        List<Arena> all = world.arenas();
+    private Map<String, BpfMap> maps(BpfProgram program, LibbpfObject object) throws ReplayError {
+        Map<String, BpfMap> out = new LinkedHashMap<>();
         for (Reloc r : program.relocations()) {
             String map = switch (r) {
                 case Reloc.MapFd m -> m.map();
                 case Reloc.MapValue m -> m.map();
                 default -> null;
             };
-            if (map == null) continue;
-            Arena arena = world.arena(map).orElse(world.arena().orElseThrow());
-            long object = MAP_OBJECTS + 4096L * all.indexOf(arena);
-            // The live map answers map_direct_value_addr itself (the era's rule for off == size).
-            out.put(map, new MapDescriptor(map, MapDescriptor.BPF_MAP_TYPE_ARENA, arena.mapFlags(), 0, object, 0,
-                arena.userVmStart(), arena.userVmEnd(), (off, era) -> arena.mapDirectValueAddr((int) off)));
+            if (map == null || out.containsKey(map)) continue;
+            Optional<MapDefinition> def = object == null ? Optional.empty() : object.object().map(map);
+            if (def.isPresent() && !def.get().isArena()) {
+                out.put(map, internalMap(object, def.get()));
+                continue;
+            }
+            out.put(map, world.arenaMap(map).orElse(world.arenaMaps().getFirst()));
         }
         return out;
     }
 
+    private BpfMap internalMap(LibbpfObject object, MapDefinition def) throws ReplayError {
+        byte[] image = object.object().dataSections().stream().filter(s -> s.name().equals(def.name())).findFirst()
+            .map(DataSection::image).orElse(new byte[0]);
+        return switch (world.bpf().mapCreateArray(def.name(), def.valueSize(), def.mapFlags(), image)) {
+            case MapCreateResult.Created c -> c.map();
+            case MapCreateResult.Failed f -> throw new ReplayError("map '" + def.name() + "': failed to create: " + Errno.describe(f.errno().neg()), false);
+        };
+    }
 
-    /** The program text as loaded, and the object it came from (null for inline assembler). */
-    private record Source(BpfProgram program, BpfObject object) {}
+    /**
+     * The program text as loaded, the libbpf object it came from (null for inline assembler), or
+     * what the user sees when opening the object fails (the open's -E2BIG).
+     */
+    private record Source(BpfProgram program, LibbpfObject object, Effect openFailure) {}
 
-    private static Source source(ProgramSpec spec) throws ReplayError {
+    private static Source source(ProgramSpec spec, Era era) throws ReplayError {
         String section = spec.sleepable() ? "syscall" : "socket";
         if (spec.inline()) {
             try {
-                return new Source(Assembler.assemble(spec.name(), section, spec.asm()), null);
+                return new Source(Assembler.assemble(spec.name(), section, spec.asm()), null, null);
             } catch (AsmException e) {
                 throw new ReplayError(spec.where() + ": program \"" + spec.name() + "\" asm line " + e.line() + ", column " + e.column() + ": " + e.reason());
             }
         }
-        BpfObject object;
+        byte[] elf;
         try {
             Path file = spec.file();
-            object = BpfObjectLoader.load(file.toString().endsWith(".c") ? compile(file) : Files.readAllBytes(file));
-        } catch (IOException | RuntimeException e) {
+            elf = file.toString().endsWith(".c") ? compile(file) : Files.readAllBytes(file);
+        } catch (IOException e) {
             throw new ReplayError(spec.where() + ": program \"" + spec.name() + "\" from " + spec.file() + ": " + e.getMessage());
         }
-        String entry = spec.section() != null ? spec.section() : object.programs().size() == 1 ? object.programs().getFirst().name() : null;
+        // the libbpf of the v6.13 era put the globals at offset 0, the latest at the end of the arena
+        ArenaGlobalsPlacement placement = era == Era.V6_13 ? ArenaGlobalsPlacement.OFFSET_ZERO : ArenaGlobalsPlacement.END_OF_ARENA;
+        LibbpfObject object;
+        try {
+            object = LibbpfObject.open(elf, OpenOptions.placement(placement));
+        } catch (LibbpfException e) {
+            if (e.errno() != Errno.E2BIG) throw new ReplayError(spec.where() + ": program \"" + spec.name() + "\" from " + spec.file() + ": " + e.getMessage());
+            long r = e.errno().neg();
+            return new Source(null, null, Effect.returned("open " + spec.name() + ": " + e.getMessage() + " -> " + Errno.describe(r), r));
+        }
+        var programs = object.object().programs();
+        String entry = spec.section() != null ? spec.section() : programs.size() == 1 ? programs.getFirst().name() : null;
         if (entry == null) throw new ReplayError(spec.where() + ": program \"" + spec.name() + "\": the object has several programs; name one with \"section\"");
-        BpfProgram program = object.program(entry).orElseThrow(() -> new ReplayError(spec.where() + ": no program \"" + entry + "\" in " + spec.file()));
-        return new Source(program, object);
+        BpfProgram program = object.object().program(entry)
+            .orElseThrow(() -> new ReplayError(spec.where() + ": no program \"" + entry + "\" in " + spec.file()));
+        return new Source(program, object, null);
     }
 
     /**
-     * What libbpf does for {@code __arena} globals once the arena is mapped (spec §10): choose
-     * arena_data_off (offset 0 for the libbpf of the v6.13 era, the end of the mapping for the
-     * latest), copy the initial image there from user space (which faults those pages in), and
-     * relocate the program's references. Returns what the user sees when that fails (the open's
-     * -E2BIG, or the signal libbpf's memcpy takes), or null when the program is ready in {@code out}.
+     * What libbpf's load does for {@code __arena} globals once the arena is mapped (spec §10):
+     * copy the initial image to arena_data_off (fixed at open) from user space, which faults
+     * those pages in, and relocate the program's references. Returns what the user sees when
+     * that fails (the signal libbpf's memcpy takes), or null when the program is ready in {@code out}.
      */
-    private Effect placeGlobals(Source source, Arena arena, String name, String place, List<BpfProgram> out) throws ReplayError {
-        BpfObject object = source.object();
-        if (object == null || object.arenaGlobals().isEmpty()) {
+    private Effect placeGlobals(Source source, String place, List<BpfProgram> out) throws ReplayError {
+        LibbpfObject object = source.object();
+        Optional<DataSection> globals = object == null ? Optional.empty() : object.object().arenaGlobals();
+        if (globals.isEmpty()) {
             out.add(source.program());
             return null;
         }
-        DataSection globals = object.arenaGlobals().get();
-        ArenaGlobalsPlacement placement = world.era() == Era.V6_13 ? ArenaGlobalsPlacement.OFFSET_ZERO : ArenaGlobalsPlacement.END_OF_ARENA;
-        long offset;
-        try {
-            offset = placement.arenaDataOffset(arena.userVmEnd() - arena.userVmStart(), globals.size(), Arena.PAGE_SIZE);
-        } catch (ArenaGlobalsPlacement.ArenaTooSmallException e) {
-            long r = -ArenaGlobalsPlacement.ArenaTooSmallException.ERRNO;
-            return Effect.returned("open " + name + ": the arena is too small for its __arena globals -> " + Errno.describe(r), r);
-        }
+        long offset = object.arenaDataOffset();
+        BpfMap.ArenaMap arena = world.requireArenaMap(place);
         if (!copied.contains(object)) {
             Process mapper = world.processes().mapping(arena)
                 .orElseThrow(() -> new ReplayError(place + ": __arena globals are copied by a process that mapped the arena (libbpf mmaps it at load); none has"));
-            UserResult r = mapper.user().writeBytes(arena.userVmStart() + offset, globals.image());
+            UserResult r = mapper.user().writeBytes(arena.arena().userVmStart() + offset, globals.get().image());
             if (r instanceof UserResult.Signaled sig) {
                 Signal s = sig.signal();
-                return new Effect("open " + name + ": libbpf's copy of the __arena globals -> " + s, OptionalLong.empty(),
-                    java.util.Optional.of(new Effect.SignalInfo(s.signo(), s.siCode(), s.address())), OptionalLong.empty(), Map.of(), false);
+                return new Effect("open " + source.program().name() + ": libbpf's copy of the __arena globals -> " + s, OptionalLong.empty(),
+                    Optional.of(new Effect.SignalInfo(s.signo(), s.siCode(), s.address())), OptionalLong.empty(), Map.of(), false);
             }
             if (!(r instanceof UserResult.Value)) throw new ReplayError(place + ": copying the __arena globals failed: " + r, false);
             copied.add(object);

@@ -3,7 +3,8 @@ package dev.arenaemu.scenarios.replay;
 import dev.arenaemu.emulator.cpu.Cpu;
 import dev.arenaemu.kernel.arena.Arena;
 import dev.arenaemu.kernel.arena.ArenaAttr;
-import dev.arenaemu.kernel.arena.ArenaCreateResult;
+import dev.arenaemu.kernel.bpf.BpfMap;
+import dev.arenaemu.kernel.bpf.MapCreateResult;
 import dev.arenaemu.scenarios.format.Arg;
 import dev.arenaemu.scenarios.format.Expr;
 import dev.arenaemu.scenarios.format.Scenario;
@@ -49,7 +50,7 @@ final class StepRunner {
                 case Step.CreateArena s -> createArena(s);
                 case Step.KfuncCall s -> kfunc(s, place);
                 case Step.Mmap s -> world.processes().mmap(s.process(), eval(s.addr()), eval(s.length()), s.prot(), s.flags(),
-                    s.anonymous() ? null : world.requireArena(place), eval(s.offset()));
+                    s.anonymous() ? null : world.requireArenaMap(place), eval(s.offset()));
                 case Step.Munmap s -> world.processes().munmap(s.process(), eval(s.addr()), eval(s.length()));
                 case Step.Mprotect s -> world.processes().mprotect(s.process(), eval(s.addr()), eval(s.length()), s.prot());
                 case Step.Mremap s -> world.processes().mremap(s.process(), eval(s.addr()), eval(s.oldSize()), eval(s.newSize()), s.flags(),
@@ -93,14 +94,11 @@ final class StepRunner {
     private Effect createArena(Step.CreateArena s) {
         var spec = s.spec();
         ArenaAttr attr = new ArenaAttr((int) spec.keySize(), (int) spec.valueSize(), spec.maxEntries(), (int) spec.flags(), eval(spec.mapExtra()));
-        ArenaCreateResult r = Arena.create(world.kernel(), attr);
         String what = String.format("create_arena max_entries=%d flags=0x%x map_extra=0x%x", spec.maxEntries(), spec.flags(), attr.mapExtra());
-        return switch (r) {
-            case ArenaCreateResult.Created c -> {
-                world.adopt(spec.name(), c.arena());
-                yield Effect.returned(what + " -> 0 (kern_vm_start 0x" + Long.toHexString(c.arena().kernVmStart()) + ")", 0);
-            }
-            case ArenaCreateResult.Failed f -> Effect.returned(what + " -> -" + f.errno().name(), f.errno().neg());
+        return switch (world.createArena(spec.name(), attr)) {
+            case MapCreateResult.Created c -> Effect.returned(what + " -> 0 (kern_vm_start 0x"
+                + Long.toHexString(((BpfMap.ArenaMap) c.map()).arena().kernVmStart()) + ")", 0);
+            case MapCreateResult.Failed f -> Effect.returned(what + " -> -" + f.errno().name(), f.errno().neg());
         };
     }
 

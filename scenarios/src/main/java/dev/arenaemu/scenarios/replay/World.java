@@ -6,8 +6,13 @@ import dev.arenaemu.kernel.Capability;
 import dev.arenaemu.kernel.Kernel;
 import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.arena.Arena;
+import dev.arenaemu.kernel.arena.ArenaAttr;
 import dev.arenaemu.kernel.arena.RangeTree;
 import dev.arenaemu.kernel.arena.VmaListEntry;
+import dev.arenaemu.kernel.bpf.BpfMap;
+import dev.arenaemu.kernel.bpf.BpfProg;
+import dev.arenaemu.kernel.bpf.BpfSyscall;
+import dev.arenaemu.kernel.bpf.MapCreateResult;
 import dev.arenaemu.scenarios.check.WorldState;
 import dev.arenaemu.scenarios.format.Era;
 import dev.arenaemu.scenarios.format.Expr;
@@ -22,8 +27,9 @@ import java.util.TreeMap;
 
 /**
  * Everything a scenario runs against: the emulated machine, the modelled kernel of the chosen
- * era, the arena (the first one created successfully), the user processes, and the symbols
- * steps have bound. Also takes the {@link WorldState} snapshots the trace and the invariant
+ * era with its bpf(2) syscall, the arena (the first one created successfully), the user
+ * processes, and the symbols steps have bound. Arenas are created with BPF_MAP_CREATE; the
+ * World holds the creator's reference on each (the scenario's "map fd") until teardown. Also takes the {@link WorldState} snapshots the trace and the invariant
  * checker read — from the real page-table bytes, not from the models' bookkeeping.
  */
 public final class World implements AutoCloseable, Expr.Symbols {
@@ -33,10 +39,13 @@ public final class World implements AutoCloseable, Expr.Symbols {
     private final Machine machine;
     private final Kernel kernel;
     private final Era era;
-    private final List<Arena> arenas = new ArrayList<>();
-    private final Map<String, Arena> byName = new HashMap<>();
+    private final BpfSyscall bpf;
+    private final List<BpfMap.ArenaMap> arenas = new ArrayList<>();
+    private final Map<String, BpfMap.ArenaMap> byName = new HashMap<>();
     private final Map<String, Long> bound = new HashMap<>();
     private final ProcessTable processes;
+    private BpfMap.ArenaMap arenaMap;
+    /** The arena of {@link #arenaMap}, the one the snapshots, symbols and expectations talk about. */
     private Arena arena;
 
     public World(Era era, List<String> initialProcesses) {
@@ -47,6 +56,8 @@ public final class World implements AutoCloseable, Expr.Symbols {
         this.era = era;
         this.machine = new Machine();
         this.kernel = new Kernel(machine, kernelEra(era), RAM_BYTES, capabilities);
+        // owns the JIT module area and the kernel CPU's fault handler: nothing else may make a JitRuntime here
+        this.bpf = BpfSyscall.of(kernel);
         this.processes = new ProcessTable(kernel);
         for (String p : initialProcesses) processes.spawn(p);
     }
@@ -70,6 +81,7 @@ public final class World implements AutoCloseable, Expr.Symbols {
     public Kernel kernel() { return kernel; }
     public Era era() { return era; }
     public ProcessTable processes() { return processes; }
+    public BpfSyscall bpf() { return bpf; }
 
     /** The scenario's arena, once a create step succeeded. */
     public Optional<Arena> arena() {
@@ -81,20 +93,38 @@ public final class World implements AutoCloseable, Expr.Symbols {
         return arena;
     }
 
-    /** Every arena created successfully, in order. */
-    public List<Arena> arenas() {
+    /** The scenario's arena as the BPF map processes map and programs bind, once a create step succeeded. */
+    public BpfMap.ArenaMap requireArenaMap(String place) throws ReplayError {
+        requireArena(place);
+        return arenaMap;
+    }
+
+    /** Every arena map created successfully, in order. */
+    public List<BpfMap.ArenaMap> arenaMaps() {
         return List.copyOf(arenas);
     }
 
-    /** The arena created under {@code name} (the "name" of create_arena; "arena" by default), if any. */
-    public Optional<Arena> arena(String name) {
+    /** The arena map created under {@code name} (the "name" of create_arena; "arena" by default), if any. */
+    public Optional<BpfMap.ArenaMap> arenaMap(String name) {
         return Optional.ofNullable(byName.get(name));
     }
 
-    void adopt(String name, Arena created) {
-        arenas.add(created);
-        byName.putIfAbsent(name, created);
-        if (arena == null) arena = created;
+    /**
+     * BPF_MAP_CREATE of an arena named {@code name}; the World keeps the creator's reference. The
+     * first arena created is the scenario's arena.
+     */
+    MapCreateResult createArena(String name, ArenaAttr attr) {
+        MapCreateResult r = bpf.mapCreateArena(name, attr);
+        if (r instanceof MapCreateResult.Created c) {
+            BpfMap.ArenaMap created = (BpfMap.ArenaMap) c.map();
+            arenas.add(created);
+            byName.putIfAbsent(name, created);
+            if (arenaMap == null) {
+                arenaMap = created;
+                arena = created.arena();
+            }
+        }
+        return r;
     }
 
     public void bind(String name, long value) {
@@ -139,7 +169,7 @@ public final class World implements AutoCloseable, Expr.Symbols {
                 kptes, runs, vmas, arena.scratchPage()));
             for (long pte : kptes.values()) frame(frames, WorldState.frameOf(pte));
         }
-        List<WorldState.SpaceState> spaces = processes.snapshot(arena);
+        List<WorldState.SpaceState> spaces = processes.snapshot(arenaMap);
         for (WorldState.SpaceState s : spaces) for (long pte : s.ptes().values()) frame(frames, WorldState.frameOf(pte));
         return new WorldState(a, spaces, frames);
     }
@@ -159,12 +189,16 @@ public final class World implements AutoCloseable, Expr.Symbols {
     }
 
     /**
-     * Process exit for every process still alive, then arena_map_free() for every arena (the
-     * last reference is gone once no mapping remains), in that order as on a real system.
+     * Process exit for every process still alive (their fds and mappings drop their references),
+     * then close() of every program fd and of the creator's map fds: the last reference frees
+     * each arena (arena_map_free), in that order as on a real system.
      */
     public void teardown() {
         processes.exitAll();
-        for (Arena a : arenas) if (!a.isFreed()) a.free();
+        for (BpfProg p : bpf.progs()) bpf.progRelease(p);
+        for (BpfMap.ArenaMap m : arenas) bpf.mapRelease(m);
+        arenas.clear();
+        byName.clear();
     }
 
     @Override
