@@ -6,16 +6,24 @@ import java.util.BitSet;
 /**
  * Hands out zeroed 4 KiB pages for page tables from one host buffer whose region address equals
  * its physical address, so Unicorn's page walk reads exactly these bytes.
+ *
+ * <p>Beside the bytes it keeps, per table page, how many present leaves lie below it: {@code
+ * PageTable} adjusts the count on every leaf it makes present or absent (it is the only writer of
+ * P; the CPU only sets A and D), and walks skip subtrees whose count is 0. An arena pre-populates
+ * 2048 empty leaf tables (E4+), which a walk would otherwise read entry by entry. The count lives
+ * here, not in a {@code PageTable}, because tables are shared between roots (the kernel half).
  */
 public final class PageTablePool {
     private final HostBuffer buffer;
     private final BitSet used = new BitSet();
     private final int capacity;
+    private final int[] presentLeavesBelow;
     private int inUse;
 
     PageTablePool(HostBuffer buffer) {
         this.buffer = buffer;
         this.capacity = (int) (buffer.size() >>> 12);
+        this.presentLeavesBelow = new int[capacity];
     }
 
     public HostBuffer buffer() {
@@ -27,6 +35,7 @@ public final class PageTablePool {
         int index = used.nextClearBit(0);
         if (index >= capacity) throw new OutOfMemoryError("page-table pool exhausted (" + capacity + " pages)");
         used.set(index);
+        presentLeavesBelow[index] = 0;
         inUse++;
         long offset = (long) index << 12;
         buffer.memory().asSlice(offset, 4096).fill((byte) 0);
@@ -38,6 +47,23 @@ public final class PageTablePool {
         if (!buffer.containsPhys(pa) || !used.get(index)) throw new IllegalStateException("not an allocated table page: 0x" + Long.toHexString(pa));
         used.clear(index);
         inUse--;
+    }
+
+    /** Present leaf entries in the subtree of the table page at {@code pa}; roots are not counted (walks never skip a root). */
+    public int presentLeavesBelow(long pa) {
+        return presentLeavesBelow[indexOf(pa)];
+    }
+
+    /** Called by {@code PageTable} for each table on the path to a leaf that became present (+1) or absent (-1). */
+    public void adjustPresentLeaves(long pa, int delta) {
+        int index = indexOf(pa);
+        int count = presentLeavesBelow[index] + delta;
+        if (count < 0) throw new IllegalStateException("present-leaf count of table 0x" + Long.toHexString(pa) + " below zero");
+        presentLeavesBelow[index] = count;
+    }
+
+    private int indexOf(long pa) {
+        return (int) ((pa - buffer.physBase()) >>> 12);
     }
 
     public int pagesInUse() {

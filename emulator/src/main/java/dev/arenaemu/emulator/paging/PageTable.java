@@ -61,6 +61,7 @@ public final class PageTable {
         int index = index(va, 0);
         long old = pool.read(table, index);
         pool.write(table, index, (pa & ADDR_MASK) | flags | PteFlag.P);
+        if ((old & PteFlag.P) == 0) countLeaf(va, +1);
         return old;
     }
 
@@ -71,6 +72,7 @@ public final class PageTable {
         int index = index(va, 0);
         long old = pool.read(table, index);
         pool.write(table, index, 0);
+        if ((old & PteFlag.P) != 0) countLeaf(va, -1);
         return old;
     }
 
@@ -96,7 +98,10 @@ public final class PageTable {
         return new Pte(entry(va));
     }
 
-    /** Visits the address of every present leaf in [start, end), skipping absent subtrees. */
+    /**
+     * Visits the address of every present leaf in [start, end), reading the entries, but skipping
+     * absent subtrees and tables below which no leaf is present (see {@link PageTablePool}).
+     */
     public void forEachPresent(long start, long end, LongConsumer visitor) {
         visit(root, 3, 0, start, end, visitor);
     }
@@ -110,7 +115,7 @@ public final class PageTable {
             long e = pool.read(table, i);
             if ((e & PteFlag.P) == 0) continue;
             if (level == 0) visitor.accept(lo);
-            else visit(e & ADDR_MASK, level - 1, lo, start, end, visitor);
+            else if (pool.presentLeavesBelow(e & ADDR_MASK) > 0) visit(e & ADDR_MASK, level - 1, lo, start, end, visitor);
         }
     }
 
@@ -134,6 +139,15 @@ public final class PageTable {
             }
         }
         pool.free(table);
+    }
+
+    /** Adjusts the present-leaf count of the tables on the path to {@code va}, root excepted (roots are never skipped). */
+    private void countLeaf(long va, int delta) {
+        long table = root;
+        for (int level = 3; level >= 1; level--) {
+            table = pool.read(table, index(va, level)) & ADDR_MASK;
+            pool.adjustPresentLeaves(table, delta);
+        }
     }
 
     private long walkToLeafTable(long va, boolean create) {

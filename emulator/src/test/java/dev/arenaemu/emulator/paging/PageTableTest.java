@@ -77,4 +77,42 @@ class PageTableTest {
         assertTrue(kernel.walk(KERNEL_VA).present(), "the shared kernel tables survive");
         assertTrue(beforeUser < kernelTablesNow);
     }
+
+    /**
+     * Emptied tables (as an E4+ arena leaves 2048 of them after pre-populating) are skipped by
+     * the walk through the pool's present-leaf counts; a leaf mapped later, or mapped twice, is
+     * counted once and found again.
+     */
+    @Test
+    void forEachPresentSkipsEmptiedTablesAndFindsLeavesMappedLater() {
+        PageTable t = PageTable.create(physical.pageTablePool());
+        for (long va = USER_VA; va < USER_VA + (64L << 21); va += 1L << 21) {
+            t.map(va, 0x10_0000_0000L, PteFlag.US);
+            t.unmap(va);
+        }
+        List<Long> seen = new ArrayList<>();
+        t.forEachPresent(0, 0, seen::add);
+        assertEquals(List.of(), seen);
+        long later = USER_VA + (7L << 21) + 0x3000;
+        t.map(later, 0x10_0000_1000L, PteFlag.US);
+        t.map(later, 0x10_0000_2000L, PteFlag.US | PteFlag.RW);   // replaces a present leaf
+        t.forEachPresent(0, 0, seen::add);
+        assertEquals(List.of(later), seen);
+        t.unmap(later);
+        seen.clear();
+        t.forEachPresent(0, 0, seen::add);
+        assertEquals(List.of(), seen, "one unmap undoes the double map");
+    }
+
+    /** Counts belong to the shared table pages, so a root sharing the kernel half sees later kernel leaves. */
+    @Test
+    void forEachPresentOfASharingRootSeesKernelLeavesMappedAfterTheCopy() {
+        PageTable kernel = PageTable.create(physical.pageTablePool());
+        kernel.preallocateUpperHalf();
+        PageTable user = PageTable.sharingUpperHalf(physical.pageTablePool(), kernel);
+        kernel.map(KERNEL_VA, 0x10_0000_0000L, PteFlag.RW);
+        List<Long> seen = new ArrayList<>();
+        user.forEachPresent(0, 0, seen::add);
+        assertEquals(List.of(KERNEL_VA), seen);
+    }
 }

@@ -255,7 +255,8 @@ public final class Arena implements MappableFile {
         public VmFaultResult fault(VmArea vma, long address, boolean write) {
             checkLive();
             long page = address & -PAGE_SIZE;
-            long pgoff = (page - vma.start()) >>> PAGE_SHIFT;   // vmf->pgoff (the VMA's vm_pgoff is always 0)
+            // vmf->pgoff = linear_page_index(vma, address): non-zero vm_pgoff after a split
+            long pgoff = ((page - vma.start()) >>> PAGE_SHIFT) + vma.pgoff();
             return era.faultPreallocatesPage() ? faultPreallocating(page, pgoff) : faultLocked(page, pgoff);
         }
 

@@ -11,6 +11,12 @@ public interface VmArea {
     /** Exclusive end. */
     long end();
 
+    /**
+     * vm_pgoff: the file page that {@link #start()} shows. 0 for a fresh arena mapping, but a
+     * split (partial munmap, allowed before E5) gives the upper piece the pgoff of its new start.
+     */
+    long pgoff();
+
     /** vm_flags, see {@link VmFlag}. */
     long flags();
 

@@ -142,4 +142,20 @@ class ArenaFaultTest extends MappedArenaTest {
         Arena old = mapped(KernelEra.V6_13, 4);
         assertFalse(old.handleKernelFault(old.kernVmStart()));
     }
+
+    /**
+     * Catalogue 20 consequence: after a split (E2–E4 allow it) the upper piece starts at
+     * vm_pgoff 1, and arena_vm_fault takes vmf->pgoff = linear_page_index(vma, addr), so a fault
+     * at X+8K through that piece takes pgoff 2 out of the free set, not pgoff 1.
+     */
+    @ParameterizedTest
+    @EnumSource(value = KernelEra.class, names = {"V6_13", "V7_0"})
+    void scenario20_faultThroughUpperSplitPieceClearsItsFilePgoff(KernelEra era) {
+        Arena arena = mapped(era, 4);
+        RecordingVma upper = vmaOf(arena).splitAbove(arena, X + 0x1000);
+        assertEquals(1, upper.pgoff());
+        assertInstanceOf(VmFaultResult.Page.class, upper.touch(arena, X + 0x2000, false));
+        assertFalse(arena.isFree(2), "the faulted page's pgoff is taken");
+        assertTrue(arena.isFree(1), "the piece's first page stays free");
+    }
 }

@@ -44,6 +44,7 @@ class ArenaUserCpuContractTest extends MappedArenaTest {
 
         @Override public long start() { return start; }
         @Override public long end() { return end; }
+        @Override public long pgoff() { return 0; }
         @Override public long flags() { return flags; }
         @Override public void setFlags(long f) { flags = f; }
         @Override public Object privateData() { return priv; }

@@ -22,6 +22,7 @@ final class RecordingVma implements VmArea {
     private final Object mm;
     private final long start;
     private final long end;
+    private final long pgoff;
     private long flags;
     private Object privateData;
     private boolean alive = true;
@@ -29,11 +30,27 @@ final class RecordingVma implements VmArea {
     final List<Zap> zaps = new ArrayList<>();
 
     RecordingVma(Frames frames, Object mm, long start, long end, long flags) {
+        this(frames, mm, start, end, flags, 0);
+    }
+
+    RecordingVma(Frames frames, Object mm, long start, long end, long flags, long pgoff) {
         this.frames = frames;
         this.mm = mm;
         this.start = start;
         this.end = end;
         this.flags = flags;
+        this.pgoff = pgoff;
+    }
+
+    /**
+     * The upper piece __split_vma makes at {@code address}: same flags and private data, vm_pgoff
+     * advanced to the new start, and vm_ops->open called for it (the original stays as it is).
+     */
+    RecordingVma splitAbove(MappableFile file, long address) {
+        RecordingVma upper = new RecordingVma(frames, mm, address, end, flags, pgoff + ((address - start) >>> 12));
+        upper.privateData = privateData;
+        file.vmOperations().open(upper);
+        return upper;
     }
 
     /** VM_READ|VM_WRITE|VM_SHARED with the MAY bits, as mmap(PROT_READ|PROT_WRITE, MAP_SHARED) makes them. */
@@ -78,6 +95,7 @@ final class RecordingVma implements VmArea {
 
     @Override public long start() { return start; }
     @Override public long end() { return end; }
+    @Override public long pgoff() { return pgoff; }
     @Override public long flags() { return flags; }
     @Override public void setFlags(long flags) { this.flags = flags; }
     @Override public Object privateData() { return privateData; }

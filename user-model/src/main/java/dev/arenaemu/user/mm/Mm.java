@@ -44,6 +44,8 @@ public final class Mm {
     private final String name;
     private final TreeMap<Long, Vma> vmas = new TreeMap<>();
     private boolean dead;
+    /** Set by {@link #exit()}: the engine closes right after, so its regions need no unmapping. */
+    private boolean exiting;
 
     /** A new, empty address space whose anonymous mappings take their bytes from {@code anon}. */
     public Mm(Machine machine, Frames frames, AnonMemory anon, String name) {
@@ -262,6 +264,10 @@ public final class Mm {
     }
 
     private void unmapRegion(long start, long end) {
+        // uc_close frees every region at once; uc_mem_unmap flushes the TLB page by page over the
+        // region (Unicorn 2.0.1 memory_unmap), 1M calls for a 4 GiB arena VMA: most of a
+        // scenario's teardown before exit skipped it.
+        if (exiting) return;
         cpu.unmapRegion(start, end - start);
     }
 
@@ -357,6 +363,7 @@ public final class Mm {
     /** exit_mmap: unmaps every VMA (close called on each; anonymous bytes go back to the pool), then frees the tables and the CPU. */
     public void exit() {
         if (dead) return;
+        exiting = true;
         for (Vma v : List.copyOf(vmas.values())) remove(v);
         dead = true;
         machine.destroyCpu(cpu);

@@ -67,7 +67,7 @@ public final class Vma implements VmArea {
     }
 
     public long length() { return end - start; }
-    public long pgoff() { return pgoff; }
+    @Override public long pgoff() { return pgoff; }
     public boolean anonymous() { return file == null; }
     /** Anonymous and private: the bytes belong to this VMA alone (copied at fork, moved by copy). */
     public boolean privateAnonymous() { return file == null && shmem == null; }
