@@ -11,6 +11,7 @@ import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
@@ -23,7 +24,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The replayer's own costs: reading a scenario, and replaying one end to end (a fresh machine,
  * 16 steps with a snapshot, a PTE diff and the invariant check after each, teardown and the leak
- * check) — the figure a corpus replay or a sweep multiplies.
+ * check) — the figure a corpus replay or a sweep multiplies — and corpus replay throughput in one
+ * JVM (issue 6: at least 500 scenarios/s).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -72,6 +74,38 @@ public class ReplayBench {
         Outcome o = in.replayer.run(in.scenario, Era.V6_13, List.of(), "bench");
         if (!o.passed()) throw new IllegalStateException(String.join("\n", o.problems()));
         return o;
+    }
+
+    /** The corpus sample, one replay per scenario and era, parsed once. */
+    @State(Scope.Thread)
+    public static class Corpus {
+        List<CorpusSample.Run> runs;
+        Replayer replayer;
+
+        @Setup(Level.Trial)
+        public void read() throws ScenarioException {
+            runs = CorpusSample.runs();
+            if (runs.size() != CORPUS_RUNS) throw new IllegalStateException("the corpus sample has " + runs.size() + " runs; set CORPUS_RUNS to it");
+            replayer = new Replayer();
+        }
+    }
+
+    /** Scenario-era replays in {@link CorpusSample}: 4 scenarios in 3 eras and one in 1. */
+    static final int CORPUS_RUNS = 13;
+
+    /** Like `./arena-emu replay` over a small corpus, in scenarios/s; every replay must pass. */
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    @OperationsPerInvocation(CORPUS_RUNS)
+    public int corpusReplay(Corpus in) {
+        int passed = 0;
+        for (CorpusSample.Run r : in.runs) {
+            Outcome o = in.replayer.run(r.scenario(), r.era(), List.of(), "bench");
+            if (!o.passed()) throw new IllegalStateException(r.scenario().name() + " [" + r.era() + "]: " + String.join("\n", o.problems()));
+            passed++;
+        }
+        return passed;
     }
 
     /** Keeps the checker's class loaded in the benchmark JVM (the replay above runs it per step). */
