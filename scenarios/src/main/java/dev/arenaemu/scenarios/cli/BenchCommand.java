@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Run the JMH benchmarks (fault round trip, arena alloc/free, JIT, replay); NAME is a regular expression.")
+    description = "Run the JMH benchmarks (fault round trip, arena alloc/free, user fault-in, JIT, replay, sweep, cold start); NAME is a regular expression.")
 final class BenchCommand implements Callable<Integer> {
     @Parameters(arity = "0..*", paramLabel = "NAME", description = "Benchmark name patterns; none: all.")
     List<String> names = List.of();
