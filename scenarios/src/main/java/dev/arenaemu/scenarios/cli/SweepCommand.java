@@ -5,17 +5,13 @@ import dev.arenaemu.scenarios.format.Scenario;
 import dev.arenaemu.scenarios.replay.Outcome;
 import dev.arenaemu.scenarios.replay.Replayer;
 import dev.arenaemu.scenarios.report.HumanReport;
-import dev.arenaemu.scenarios.report.JsonReport;
-import dev.arenaemu.scenarios.report.JunitReport;
 import dev.arenaemu.scenarios.sweep.Sweep;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 import java.io.PrintStream;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,9 +21,6 @@ import java.util.concurrent.Callable;
 @Command(name = "sweep", mixinStandardHelpOptions = true,
     description = "Fault-injection sweep: count the hits of every injection site, then fail each hit once (fail_nth).")
 final class SweepCommand implements Callable<Integer> {
-    @Option(names = "--era", description = "Sweep only in this era (v6.13, v7.0 or latest); default: every era a scenario lists.")
-    String era;
-
     @Option(names = "--random", paramLabel = "N", description = "Also N seeded random runs per scenario (default ${DEFAULT-VALUE}).", defaultValue = "0")
     int random;
 
@@ -37,17 +30,11 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--probability", paramLabel = "PERCENT", description = "Failure probability of random runs (default ${DEFAULT-VALUE}).", defaultValue = "10")
     int probability;
 
-    @Option(names = "--json", paramLabel = "FILE", description = "Also write a JSON report.")
-    Path json;
-
-    @Option(names = "--junit", paramLabel = "FILE", description = "Also write a JUnit XML report (one testcase per sweep run).")
-    Path junit;
-
     @Option(names = "--verbose", description = "Print every run, not only the failing ones.")
     boolean verbose;
 
-    @Parameters(arity = "1..*", paramLabel = "PATH", description = "Scenario files or folders.")
-    List<Path> paths;
+    @CommandLine.Mixin
+    ScenarioSelection selection;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -57,8 +44,8 @@ final class SweepCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         if (random < 0) throw new CommandLine.ParameterException(spec.commandLine(), "--random must not be negative");
         if (probability < 1 || probability > 100) throw new CommandLine.ParameterException(spec.commandLine(), "--probability must be 1..100");
-        Era only = Scenarios.era(era, spec);
-        Scenarios.Loaded loaded = Scenarios.load(paths, err);
+        Era only = selection.only(spec);
+        Scenarios.Loaded loaded = selection.load(err);
         if (loaded == null) return Main.BAD_INPUT;
         PrintStream ps = new PrintStream(new WriterStream(out), true);
         Progress progress = new Progress(err, System.console() != null);
@@ -86,8 +73,7 @@ final class SweepCommand implements Callable<Integer> {
             out.printf("%-22s %10s %8d %8d %8d%n", e.getKey(), e.getKey().startsWith("(") ? "-" : Long.toString(st.hits), st.runs, st.passed, st.runs - st.passed);
         }
         HumanReport.summary(ps, all);
-        if (json != null) JsonReport.write(json, all);
-        if (junit != null) JunitReport.write(junit, "arena-emu sweep", all);
+        selection.writeReports(all, "arena-emu sweep");
         return Scenarios.status(loaded, all);
     }
 
