@@ -19,6 +19,8 @@ public final class PageTablePool {
     private final int capacity;
     private final int[] presentLeavesBelow;
     private int inUse;
+    /** Pages at or above this index were never handed out: still zero from the host's mmap. */
+    private int neverUsed;
 
     PageTablePool(HostBuffer buffer) {
         this.buffer = buffer;
@@ -38,7 +40,8 @@ public final class PageTablePool {
         presentLeavesBelow[index] = 0;
         inUse++;
         long offset = (long) index << 12;
-        buffer.memory().asSlice(offset, 4096).fill((byte) 0);
+        if (index < neverUsed) buffer.memory().asSlice(offset, 4096).fill((byte) 0);
+        else neverUsed = index + 1;
         return buffer.phys(offset);
     }
 

@@ -65,6 +65,14 @@ public final class PageTable {
         return old;
     }
 
+    /**
+     * Creates the missing tables on the path to {@code va}'s leaf entry without writing the leaf
+     * (apply_to_page_range with no callback): later {@link #map} calls there allocate nothing.
+     */
+    public void populate(long va) {
+        walkToLeafTable(va, true);
+    }
+
     /** Clears the leaf for {@code va}; returns the old entry (0 if there was none). */
     public long unmap(long va) {
         long table = walkToLeafTable(va, false);
@@ -102,6 +110,11 @@ public final class PageTable {
      * Visits the address of every present leaf in [start, end), reading the entries, but skipping
      * absent subtrees and tables below which no leaf is present (see {@link PageTablePool}).
      */
+    public void forEachPresent(LongConsumer visitor) {
+        visit(root, 3, 0, 0, 0, visitor);   // end 0: the range wraps to cover all 2^64 bytes
+    }
+
+    /** Like {@link #forEachPresent(LongConsumer)}, over [start, end) only. */
     public void forEachPresent(long start, long end, LongConsumer visitor) {
         visit(root, 3, 0, start, end, visitor);
     }

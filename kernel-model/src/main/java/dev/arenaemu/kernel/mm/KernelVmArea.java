@@ -89,12 +89,7 @@ public final class KernelVmArea {
         checkLive();
         if (space.injection().shouldFail(InjectionSite.PAGE_TABLE_POPULATE)) return Errno.ENOMEM.neg();
         final long pmdSpan = 1L << 21;
-        for (long at = va & -pmdSpan; at < va + length; at += pmdSpan) {
-            long page = Math.max(at, va);
-            if (table.entry(page) != 0) continue;   // a leaf exists, so does its table
-            table.map(page, frameFor(page), PAGE_KERNEL);
-            table.unmap(page);
-        }
+        for (long at = va & -pmdSpan; at < va + length; at += pmdSpan) table.populate(Math.max(at, va));
         return 0;
     }
 
