@@ -35,7 +35,7 @@ public final class Kernel {
     private final KernelAddressSpace addressSpace;
     private final int onlineNodes;
     private static final int LOWMEM_PAGES = 64;
-    private HostBuffer lowmem;
+    private final HostBuffer lowmem;
 
     /** A kernel with page poisoning on, one online NUMA node. */
     public Kernel(Machine machine, KernelEra era, long ramBytes, Set<Capability> capabilities) {
@@ -54,6 +54,10 @@ public final class Kernel {
         this.frames = new Frames(ramBytes, freePolicy, injection, events::add);
         this.addressSpace = new KernelAddressSpace(machine, injection, frames);
         this.onlineNodes = 1;
+        // At boot, before anything else takes physical memory: the same address in every era and
+        // scenario, which keeps a reset machine's buffers where the next kernel asks for them.
+        this.lowmem = machine.allocate("kernel lowmem", LOWMEM_PAGES * (long) Frames.PAGE_SIZE);
+        frames.addSection(lowmem);
     }
 
     public Machine machine() { return machine; }
@@ -92,10 +96,6 @@ public final class Kernel {
      * allocation fails (including {@link dev.arenaemu.kernel.inject.InjectionSite#PAGE_ALLOC}).
      */
     public long allocKernelPage(String where) {
-        if (lowmem == null) {
-            lowmem = machine.allocate("kernel lowmem", LOWMEM_PAGES * (long) Frames.PAGE_SIZE);
-            frames.addSection(lowmem);
-        }
         for (int i = 0; i < LOWMEM_PAGES; i++) {
             long phys = lowmem.phys((long) i * Frames.PAGE_SIZE);
             if (!frames.inUse(phys)) return frames.allocPage(phys, where);

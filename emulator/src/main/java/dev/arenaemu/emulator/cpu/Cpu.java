@@ -32,13 +32,17 @@ public final class Cpu implements AutoCloseable {
 
     private final Machine machine;
     private final Unicorn uc;
-    private final PageTable table;
+    private PageTable table;
     private final Mode mode;
     private final ContextLayout layout;
     private final Unicorn.Context scratchContext;
     private final Unicorn.Context kernelContext;     // USER mode only: CPL0 state for privileged stubs
     private final Unicorn.Context userContext;       // USER mode only: CPL3 state while in kernel mode
     private final Unicorn.Context stubContext;       // the interrupted state around a privileged stub
+    private final EngineRegions regions;
+    private final java.util.List<Long> codeHooks = new java.util.ArrayList<>();
+    /** Code other than the machine's stubs ran here: its translations may be stale for the next owner. */
+    private boolean arbitraryCode;
 
     private boolean inKernelMode;
     private FaultHandler faultHandler = FaultHandler.DELIVER_ALL;
@@ -64,6 +68,7 @@ public final class Cpu implements AutoCloseable {
         this.mode = mode;
         this.layout = layout;
         this.uc = new Unicorn();
+        this.regions = new EngineRegions(uc);
         this.scratchContext = uc.contextAlloc();
         this.userContext = uc.contextAlloc();
         this.stubContext = uc.contextAlloc();
@@ -109,13 +114,21 @@ public final class Cpu implements AutoCloseable {
 
     /** Backs [va, va+size) with {@code buffer} bytes from {@code offset}; presence still comes from the PTEs. */
     public void mapRegion(long va, long size, HostBuffer buffer, long offset) {
-        MemorySegment slice = buffer.memory().asSlice(offset, size);
-        uc.memMapPtr(va, size, Unicorn.PROT_ALL, slice);
+        regions.map(va, size, buffer.memory().asSlice(offset, size));
     }
 
+    /** Unmaps a region exactly as {@link #mapRegion} made it. */
     public void unmapRegion(long va, long size) {
-        uc.memUnmap(va, size);
+        regions.unmap(va, size);
     }
+
+    /** Retires (see {@link EngineRegions}) every region whose start {@code keep} rejects. */
+    void retireRegionsBut(java.util.function.LongPredicate keep) {
+        regions.retireAllBut(keep);
+    }
+
+    /** Retired regions an identical mapping brought back (machine reuse saved a uc_mem_map_ptr/unmap pair). */
+    public long regionsRevived() { return regions.revivedCount(); }
 
     public java.util.List<Unicorn.Region> regions() {
         return uc.memRegions();
@@ -140,10 +153,65 @@ public final class Cpu implements AutoCloseable {
     public byte[] read(long va, int length) { return uc.memRead(va, length); }
 
     /** Hooks execution of [begin, end] (inclusive); used for trampolines into Java. */
-    public long hookCode(long begin, long end, Unicorn.CodeHook hook) { return uc.hookCode(begin, end, hook); }
+    public long hookCode(long begin, long end, Unicorn.CodeHook hook) {
+        long id = uc.hookCode(begin, end, hook);
+        codeHooks.add(id);
+        return id;
+    }
 
     /** Removes a hook added with {@link #hookCode}. */
-    public void unhook(long hookId) { uc.hookDelete(hookId); }
+    public void unhook(long hookId) {
+        if (codeHooks.remove(Long.valueOf(hookId))) uc.hookDelete(hookId);
+    }
+
+    // ---- reuse --------------------------------------------------------------------------
+
+    /**
+     * Forgets what a previous owner left on this engine: handlers, code hooks and the fault
+     * count. Not its translated code: a flush costs about a second in 2.0.1, so code is never
+     * placed twice at one address (see {@link Machine#codeHighWater}). Regions are retired by
+     * the caller (see EngineRegions).
+     */
+    private void forgetOwner() {
+        if (running) throw new IllegalStateException("a running CPU cannot change owners");
+        for (Long id : java.util.List.copyOf(codeHooks)) unhook(id);
+        faultHandler = FaultHandler.DELIVER_ALL;
+        syscallHandler = SyscallHandler.EXIT_ALL;
+        faultCount = 0;
+    }
+
+    /**
+     * Says that code other than the machine's stubs is about to run (user code at CPL3). Such
+     * an engine is never handed to another process: the translations it keeps could outlive the
+     * bytes they came from, and dropping them all costs about a second in 2.0.1.
+     */
+    public void ranArbitraryCode() { arbitraryCode = true; }
+
+    boolean hasRunArbitraryCode() { return arbitraryCode; }
+
+    /**
+     * A parked USER CPU takes a new address space: the CPL0 state saved at its first entry, CR3
+     * = the new root, then a guest {@code mov cr3} drops every cached translation of addresses
+     * (the register write alone does not, notes §1). The caller enters user mode next.
+     */
+    void rebind(PageTable newTable) {
+        if (mode != Mode.USER || arbitraryCode) throw new IllegalStateException("this CPU cannot change owners");
+        forgetOwner();
+        uc.contextRestore(kernelContext);
+        resetOldException();
+        inKernelMode = false;
+        table = newTable;
+        uc.regWrite(X86Reg.CR3, newTable.root());
+        flushTlbAll();
+    }
+
+    /** The kernel CPU after a machine reset: its boot registers again, and an empty TLB. */
+    void reboot(long gdtBase, int gdtLimit, long kernelStackTop) {
+        forgetOwner();
+        resetOldException();
+        initialiseLongMode(gdtBase, gdtLimit, kernelStackTop);
+        flushTlbAll();
+    }
 
     // ---- execution ----------------------------------------------------------------------
 

@@ -48,6 +48,18 @@ public final class Machine implements AutoCloseable {
     private final HostBuffer vsyscall;
     private final Stubs stubs;
     private final List<Cpu> cpus = new ArrayList<>();
+    /**
+     * Engines of exited processes that ran only the machine's stubs (identical in every life of
+     * the machine), kept for the next process: a new engine costs ~0.6 ms to initialise.
+     */
+    private final List<Cpu> parked = new ArrayList<>();
+    private static final int MAX_PARKED = 8;
+    /** See {@link #codeHighWater(long)}. */
+    private final java.util.Map<Long, Long> codeHighWater = new java.util.HashMap<>();
+    /** Kernel leaves present at the end of boot; {@link #reset()} removes every other one. */
+    private final java.util.Set<Long> bootLeaves = new java.util.HashSet<>();
+    /** Region starts that exist from boot to close: the boot buffers' physical aliases, kernel image, vsyscall page. */
+    private final java.util.Set<Long> bootRegions = new java.util.HashSet<>();
     private final Cpu kernelCpu;
     private final boolean countsInstructions;
     private boolean closed;
@@ -80,9 +92,20 @@ public final class Machine implements AutoCloseable {
         kernelTable.map(GDT_VA, image.phys(GDT_VA - KERNEL_TEXT_VA), PteFlag.RW);
         for (long va = KERNEL_STACK_BOTTOM; va < KERNEL_STACK_TOP; va += 4096) kernelTable.map(va, image.phys(va - KERNEL_TEXT_VA), PteFlag.RW);
         for (long off = 0; off < VSYSCALL_SIZE; off += 4096) kernelTable.map(VSYSCALL_VA + off, vsyscall.phys(off), PteFlag.US);
-        stubs = new Stubs(image, KERNEL_TEXT_VA, KERNEL_TEXT_SIZE, vsyscall, VSYSCALL_VA);
+        stubs = new Stubs(image, KERNEL_TEXT_VA, KERNEL_TEXT_SIZE, vsyscall, VSYSCALL_VA, this::dropKernelTranslations, this::dropParkedCpus);
         kernelCpu = newCpu(kernelTable, Cpu.Mode.KERNEL);
         selfCheck();
+        for (HostBuffer b : physical.buffers()) bootRegions.add(b.physBase());
+        bootRegions.add(KERNEL_TEXT_VA);
+        bootRegions.add(VSYSCALL_VA);
+        kernelTable.forEachPresent(bootLeaves::add);
+        physical.markBoot();
+        stubs.markBoot();
+    }
+
+    /** Called by {@link Stubs} when kernel code is rewritten in place (the kernel CPU exists by then). */
+    private void dropKernelTranslations() {
+        kernelCpu.flushTranslations();
     }
 
     public PhysicalMemory physical() { return physical; }
@@ -101,26 +124,87 @@ public final class Machine implements AutoCloseable {
 
     /** A CPU for one user address space, already at CPL3 (entered by iretq from a CPL0 stub). */
     public Cpu newUserCpu(PageTable userTable) {
-        Cpu cpu = newCpu(userTable, Cpu.Mode.USER);
+        Cpu cpu;
+        if (parked.isEmpty()) {
+            cpu = newCpu(userTable, Cpu.Mode.USER);
+        } else {
+            cpu = parked.removeLast();
+            cpu.rebind(userTable);
+            cpus.add(cpu);
+        }
         cpu.enterUserMode(stubs.iretqEntry().address(), stubs.userPark().address(), 0);
         return cpu;
     }
 
-    /** Retires a user CPU: its engine closes; its page table stays with its owner. */
+    /**
+     * Retires a user CPU; its page table stays with its owner. An engine that ran only stubs is
+     * parked for the next process, with its own regions (the process's VMAs) retired; one that
+     * ran user code closes (user code may have run anywhere, and only a translation flush, about
+     * a second in 2.0.1, would drop what it left translated).
+     */
     public void destroyCpu(Cpu cpu) {
         if (cpu == kernelCpu) throw new IllegalArgumentException("the kernel CPU lives as long as the machine");
-        if (cpus.remove(cpu)) cpu.close();
+        if (!cpus.remove(cpu)) return;
+        if (cpu.hasRunArbitraryCode() || cpu.running() || parked.size() >= MAX_PARKED) {
+            cpu.close();
+            return;
+        }
+        cpu.retireRegionsBut(va -> bootRegions.contains(va) || PhysicalMemory.inWindow(va, 1));
+        parked.add(cpu);
+    }
+
+    /** User stubs were rewritten with other bytes: parked engines may hold their old translations. */
+    private void dropParkedCpus() {
+        for (Cpu cpu : parked) cpu.close();
+        parked.clear();
+    }
+
+    /**
+     * How far code has been placed in the code space starting at {@code base} (0 if never): kept
+     * across {@link #reset()}. Unicorn 2.0.1 keeps the translation of code rewritten in place
+     * unless all translations are flushed (about a second), so an owner that places code (the
+     * JIT's module area) resumes after this mark on a reset machine, and flushes only when its
+     * space is full.
+     */
+    public long codeHighWater(long base) {
+        return codeHighWater.getOrDefault(base, 0L);
+    }
+
+    public void codeHighWater(long base, long offset) {
+        codeHighWater.put(base, offset);
+    }
+
+    /**
+     * Puts the machine back in its boot state so that the next user sees exactly what a new
+     * machine would show (same physical and kernel addresses, same stubs, no mappings), while
+     * keeping what is costly to make: Unicorn engines, host memory, and the kernel's page tables
+     * below the leaves (Linux never frees vmalloc's either). Every user CPU must have been
+     * destroyed. Throws IllegalStateException otherwise; the machine should then be closed.
+     */
+    public void reset() {
+        if (closed) throw new IllegalStateException("machine closed");
+        if (cpus.size() != 1) throw new IllegalStateException((cpus.size() - 1) + " user CPU(s) still live");
+        List<Long> stale = new ArrayList<>();
+        kernelTable.forEachPresent(va -> { if (!bootLeaves.contains(va)) stale.add(va); });
+        for (long va : stale) kernelTable.unmap(va);
+        physical.reset();
+        stubs.reset();
+        kernelCpu.retireRegionsBut(bootRegions::contains);
+        for (Cpu cpu : parked) cpu.retireRegionsBut(bootRegions::contains);
+        kernelCpu.reboot(GDT_VA, GDT.length * 8 - 1, KERNEL_STACK_TOP);
     }
 
     /** Guest RAM with a physical address, visible at that address in every CPU. */
     public HostBuffer allocate(String name, long size) {
         HostBuffer buffer = physical.allocate(name, size);
         for (Cpu cpu : cpus) cpu.mapRegion(buffer.physBase(), buffer.size(), buffer, 0);
+        for (Cpu cpu : parked) cpu.mapRegion(buffer.physBase(), buffer.size(), buffer, 0);
         return buffer;
     }
 
     public void release(HostBuffer buffer) {
         for (Cpu cpu : cpus) cpu.unmapRegion(buffer.physBase(), buffer.size());
+        for (Cpu cpu : parked) cpu.unmapRegion(buffer.physBase(), buffer.size());
         physical.release(buffer);
     }
 
@@ -171,6 +255,7 @@ public final class Machine implements AutoCloseable {
         if (closed) return;
         closed = true;
         for (Cpu cpu : cpus) cpu.close();
+        dropParkedCpus();
         cpus.clear();
         physical.close();
     }

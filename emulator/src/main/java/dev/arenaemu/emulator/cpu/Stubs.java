@@ -39,10 +39,22 @@ public final class Stubs {
     private final long userTextVa;
     private long kernelNext;
     private long userNext;
+    private long kernelBoot = -1, userBoot = -1;
+    /** Kernel text ever written (over all lives of the machine): the kernel CPU may hold translations of it. */
+    private long kernelHighWater, userHighWater;
+    private final Runnable dropKernelTranslations, dropUserTranslations;
 
     private final Stub invlpg, invlpgRange, reloadCr3, iretqEntry, kernelReturn, userPark, userExit;
 
-    Stubs(HostBuffer kernelText, long kernelTextVa, long kernelTextSize, HostBuffer userText, long userTextVa) {
+    /**
+     * @param dropKernelTranslations flushes the kernel CPU's translated code: called when a stub
+     *        placed after a {@link #reset} differs from the code an earlier life left there
+     * @param dropUserTranslations the same for user stubs and the machine's parked user engines
+     */
+    Stubs(HostBuffer kernelText, long kernelTextVa, long kernelTextSize, HostBuffer userText, long userTextVa,
+          Runnable dropKernelTranslations, Runnable dropUserTranslations) {
+        this.dropKernelTranslations = dropKernelTranslations;
+        this.dropUserTranslations = dropUserTranslations;
         this.kernelText = kernelText;
         this.kernelTextVa = kernelTextVa;
         this.kernelTextSize = kernelTextSize;
@@ -59,12 +71,35 @@ public final class Stubs {
         userExit = user(UD2);   // only ever an `until`: never executed
     }
 
+    /** The machine's own stubs are placed: {@link #reset} forgets every stub placed after this. */
+    void markBoot() {
+        kernelBoot = kernelNext;
+        userBoot = userNext;
+    }
+
+    /**
+     * Space of the stubs placed since {@link #markBoot} is free again; stubs placed again are
+     * compared with what an earlier life left there (see {@link #kernel}).
+     */
+    void reset() {
+        if (kernelBoot < 0) throw new IllegalStateException("no boot mark");
+        kernelNext = kernelBoot;
+        userNext = userBoot;
+    }
+
     /** Places supervisor code in kernel text. */
     public synchronized Stub kernel(byte[] code) {
         long at = align(kernelNext);
         if (at + code.length > kernelTextSize) throw new IllegalStateException("kernel text full");
-        kernelText.memory().asSlice(at, code.length).copyFrom(java.lang.foreign.MemorySegment.ofArray(code));
+        java.lang.foreign.MemorySegment target = kernelText.memory().asSlice(at, code.length);
+        java.lang.foreign.MemorySegment bytes = java.lang.foreign.MemorySegment.ofArray(code);
+        // Unicorn 2.0.1 keeps translations of code rewritten in place: the same bytes again (a
+        // reset machine's next life places the same stubs in the same order) are harmless,
+        // different ones need the (slow) flush.
+        if (at < kernelHighWater && target.mismatch(bytes) != -1) dropKernelTranslations.run();
+        target.copyFrom(bytes);
         kernelNext = at + code.length;
+        kernelHighWater = Math.max(kernelHighWater, kernelNext);
         return new Stub(kernelTextVa + at, kernelTextVa + at + code.length);
     }
 
@@ -76,35 +111,41 @@ public final class Stubs {
      * inside may jump to its own end (the appended {@code jmp}).
      */
     public synchronized Stub kernelThenExit(byte[] code) {
-        Stub placed = kernel(withJumpSlot(code));
-        return new Stub(placed.address(), linkJump(kernelText, kernelTextVa, placed, code.length, kernelReturn.address()));
+        long address = kernelTextVa + align(kernelNext);
+        Stub placed = kernel(withJump(code, address, kernelReturn.address()));
+        return new Stub(placed.address(), kernelReturn.address());
     }
 
     /** {@link #kernelThenExit} for code that CPL3 runs: the jump goes to a user-executable exit address. */
     public synchronized Stub userThenExit(byte[] code) {
-        Stub placed = user(withJumpSlot(code));
-        return new Stub(placed.address(), linkJump(userText, userTextVa, placed, code.length, userExit.address()));
+        long address = userTextVa + align(userNext);
+        Stub placed = user(withJump(code, address, userExit.address()));
+        return new Stub(placed.address(), userExit.address());
     }
 
     private static byte[] withJumpSlot(byte[] code) {
         return java.util.Arrays.copyOf(code, code.length + 5);
     }
 
-    /** Writes {@code jmp target} (rel32) after the first {@code codeLength} bytes of {@code placed}; returns the target. */
-    private static long linkJump(HostBuffer text, long textVa, Stub placed, int codeLength, long target) {
-        int rel = (int) (target - placed.end());
-        long at = placed.address() - textVa + codeLength;
-        text.memory().set(java.lang.foreign.ValueLayout.JAVA_BYTE, at, (byte) 0xE9);
-        text.memory().set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, at + 1, rel);
-        return target;
+    /** {@code code} then {@code jmp target} (rel32), as placed at {@code address}. */
+    private static byte[] withJump(byte[] code, long address, long target) {
+        byte[] out = withJumpSlot(code);
+        int rel = (int) (target - (address + out.length));
+        out[code.length] = (byte) 0xE9;
+        for (int i = 0; i < 4; i++) out[code.length + 1 + i] = (byte) (rel >>> (8 * i));
+        return out;
     }
 
     /** Places code that CPL3 may execute. */
     public synchronized Stub user(byte[] code) {
         long at = align(userNext);
         if (at + code.length > userText.size()) throw new IllegalStateException("user stub page full");
-        userText.memory().asSlice(at, code.length).copyFrom(java.lang.foreign.MemorySegment.ofArray(code));
+        java.lang.foreign.MemorySegment target = userText.memory().asSlice(at, code.length);
+        java.lang.foreign.MemorySegment bytes = java.lang.foreign.MemorySegment.ofArray(code);
+        if (at < userHighWater && target.mismatch(bytes) != -1) dropUserTranslations.run();   // as in kernel()
+        target.copyFrom(bytes);
         userNext = at + code.length;
+        userHighWater = Math.max(userHighWater, userNext);
         return new Stub(userTextVa + at, userTextVa + at + code.length);
     }
 

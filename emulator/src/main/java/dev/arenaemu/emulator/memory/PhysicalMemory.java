@@ -32,10 +32,23 @@ public final class PhysicalMemory implements AutoCloseable {
     /** Each buffer's own arena: closing it unmaps the host memory and invalidates the segment. */
     private final Map<HostBuffer, Arena> owners = new IdentityHashMap<>();
     private long nextData = DATA_BASE;
+    /** Where allocation stood at the end of the machine's boot ({@link #markBoot}). */
+    private long bootData = -1;
+    private int bootBuffers;
+    /**
+     * Buffers of a previous life of the machine (before {@link #reset}), by physical base: the
+     * next allocation of the same size at the same base takes one over, host memory and engine
+     * regions included. Any other allocation overlapping one sends it to the graveyard.
+     */
+    private final java.util.TreeMap<Long, HostBuffer> spares = new java.util.TreeMap<>();
+    /** Evicted spares: discarded (no RSS) but kept mapped until close, as retired engine regions may still name them. */
+    private final List<HostBuffer> graveyard = new ArrayList<>();
 
     public PhysicalMemory() {
         Arena owner = Arena.ofShared();
         HostBuffer poolBuffer = new HostBuffer("page-table pool", HostMemory.reserve(PT_POOL_SIZE, owner), PT_POOL_BASE);
+        // Arenas of v7.0+ pre-populate 2048 leaf tables at creation: 4 host faults, not 2048.
+        HostMemory.adviseHugePages(poolBuffer.memory());
         buffers.add(poolBuffer);
         owners.put(poolBuffer, owner);
         pool = new PageTablePool(poolBuffer);
@@ -51,13 +64,54 @@ public final class PhysicalMemory implements AutoCloseable {
         long base = nextData;
         long end = base + aligned;
         if (end > WINDOW_END) throw new OutOfMemoryError("physical window exhausted allocating " + name);
-        Arena owner = Arena.ofShared();
-        MemorySegment memory = HostMemory.reserve(aligned, owner);
-        HostBuffer buffer = new HostBuffer(name, memory, base);
+        HostBuffer spare = spares.get(base);
+        HostBuffer buffer;
+        Arena owner;
+        if (spare != null && spare.size() == aligned) {
+            spares.remove(base);
+            owner = owners.remove(spare);
+            HostMemory.discard(spare.memory());   // zero again, as fresh host memory is
+            buffer = new HostBuffer(name, spare.memory(), base);
+        } else {
+            buryOverlapping(base, end);
+            owner = Arena.ofShared();
+            buffer = new HostBuffer(name, HostMemory.reserve(aligned, owner), base);
+        }
         buffers.add(buffer);
         owners.put(buffer, owner);
         nextData = (end + SLOT_ALIGN - 1) & -SLOT_ALIGN;
         return buffer;
+    }
+
+    /** Ends boot: {@link #reset} comes back to this point. */
+    public void markBoot() {
+        bootData = nextData;
+        bootBuffers = buffers.size();
+    }
+
+    /**
+     * Back to the state of {@link #markBoot}: allocation restarts where it stood then, so the
+     * same requests get the same physical addresses as on a new machine. The buffers allocated
+     * since become spares (see {@link #spares}); they must no longer be used by their old owners.
+     */
+    public void reset() {
+        if (bootData < 0) throw new IllegalStateException("no boot mark");
+        List<HostBuffer> since = new ArrayList<>(buffers.subList(bootBuffers, buffers.size()));
+        buffers.subList(bootBuffers, buffers.size()).clear();
+        for (HostBuffer b : since) spares.put(b.physBase(), b);
+        nextData = bootData;
+    }
+
+    private void buryOverlapping(long base, long end) {
+        java.util.Map.Entry<Long, HostBuffer> below = spares.floorEntry(base);
+        List<HostBuffer> hit = new ArrayList<>();
+        if (below != null && below.getKey() + below.getValue().size() > base) hit.add(below.getValue());
+        for (HostBuffer b : spares.subMap(base, false, end, false).values()) hit.add(b);
+        for (HostBuffer b : hit) {
+            spares.remove(b.physBase());
+            HostMemory.discard(b.memory());
+            graveyard.add(b);
+        }
     }
 
     /** Returns a buffer's host memory; its physical range is not reused. */
@@ -73,7 +127,11 @@ public final class PhysicalMemory implements AutoCloseable {
     @Override
     public void close() {
         for (HostBuffer b : buffers) owners.remove(b).close();
+        for (HostBuffer b : spares.values()) owners.remove(b).close();
+        for (HostBuffer b : graveyard) owners.remove(b).close();
         buffers.clear();
+        spares.clear();
+        graveyard.clear();
     }
 
     /** Every buffer with a physical address, the page-table pool first. */

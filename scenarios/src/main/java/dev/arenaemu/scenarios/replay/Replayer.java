@@ -1,5 +1,6 @@
 package dev.arenaemu.scenarios.replay;
 
+import dev.arenaemu.emulator.cpu.MachinePool;
 import dev.arenaemu.kernel.KernelBug;
 import dev.arenaemu.kernel.KernelEvent;
 import dev.arenaemu.kernel.inject.FaultAttr;
@@ -31,12 +32,29 @@ public final class Replayer implements ScenarioRunner {
     /** Stop comparing after this many mismatches: the rest would be consequences. */
     private static final int MAX_MISMATCHES = 20;
 
+    /** Where worlds get their machines; null = a new machine per replay. */
+    private final MachinePool pool;
+
+    /** Replays on machines of the JVM-wide {@link MachinePool}: reset machines, not new ones. */
+    public Replayer() {
+        this(MachinePool.shared());
+    }
+
+    private Replayer(MachinePool pool) {
+        this.pool = pool;
+    }
+
+    /** Replays each scenario on a machine of its own, booted for it (the reference the pool is checked against). */
+    public static Replayer withNewMachines() {
+        return new Replayer(null);
+    }
+
     @Override
     public Outcome run(Scenario scenario, Era era, List<Inject> extraInject, String run) {
         long t0 = System.nanoTime();
         Run r = new Run(scenario);
         r.trace.add("scenario " + scenario.name() + " era " + era.label + " seed " + scenario.seed() + (run.equals("replay") ? "" : " run " + run));
-        try (World world = new World(era, scenario.processes(), World.capabilities(scenario.capabilities()))) {
+        try (World world = new World(era, scenario.processes(), World.capabilities(scenario.capabilities()), pool)) {
             r.world = world;
             FaultInjection fi = world.kernel().faultInjection();
             long baseline = world.framesInUse();

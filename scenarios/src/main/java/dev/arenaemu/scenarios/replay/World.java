@@ -1,6 +1,7 @@
 package dev.arenaemu.scenarios.replay;
 
 import dev.arenaemu.emulator.cpu.Machine;
+import dev.arenaemu.emulator.cpu.MachinePool;
 import dev.arenaemu.emulator.paging.PageTable;
 import dev.arenaemu.kernel.Capability;
 import dev.arenaemu.kernel.Kernel;
@@ -45,6 +46,8 @@ public final class World implements AutoCloseable, Expr.Symbols {
     private final Map<String, Long> bound = new HashMap<>();
     private final ProcessTable processes;
     private BpfMap.ArenaMap arenaMap;
+    private final MachinePool pool;
+    private boolean tornDown;
     /** The arena of {@link #arenaMap}, the one the snapshots, symbols and expectations talk about. */
     private Arena arena;
 
@@ -53,8 +56,17 @@ public final class World implements AutoCloseable, Expr.Symbols {
     }
 
     public World(Era era, List<String> initialProcesses, java.util.Set<Capability> capabilities) {
+        this(era, initialProcesses, capabilities, null);
+    }
+
+    /**
+     * A world on a machine from {@code pool} (null: a new machine of its own). A pooled machine
+     * goes back to the pool at {@link #close()} when {@link #teardown()} completed, else it is closed.
+     */
+    public World(Era era, List<String> initialProcesses, java.util.Set<Capability> capabilities, MachinePool pool) {
         this.era = era;
-        this.machine = new Machine();
+        this.pool = pool;
+        this.machine = pool == null ? new Machine() : pool.take();
         this.kernel = new Kernel(machine, kernelEra(era), RAM_BYTES, capabilities);
         // owns the JIT module area and the kernel CPU's fault handler: nothing else may make a JitRuntime here
         this.bpf = BpfSyscall.of(kernel);
@@ -199,10 +211,12 @@ public final class World implements AutoCloseable, Expr.Symbols {
         for (BpfMap.ArenaMap m : arenas) bpf.mapRelease(m);
         arenas.clear();
         byName.clear();
+        tornDown = true;
     }
 
     @Override
     public void close() {
-        machine.close();
+        if (pool != null && tornDown) pool.give(machine);
+        else machine.close();
     }
 }

@@ -107,6 +107,7 @@ public final class UserCpu {
         if (args.length > ARG_REGS.length) throw new IllegalArgumentException("at most 6 register arguments");
         for (int i = 0; i < args.length; i++) cpu.reg(ARG_REGS[i], args[i]);
         cpu.reg(X86Reg.R11, entry);
+        cpu.ranArbitraryCode();
         cpu.reg(X86Reg.RSP, stackTop);
         return run(stubs.callThenExit, budget);
     }

@@ -32,8 +32,13 @@ public final class AnonMemory {
     private final List<HostBuffer> chunks = new ArrayList<>();
     private final List<RangeSet<Long>> free = new ArrayList<>();
 
+    /**
+     * The pool with its first chunk: taken now, in the same place of the machine's allocation
+     * order whatever the processes map first (which keeps a reset machine's buffers reusable).
+     */
     public AnonMemory(Machine machine) {
         this.machine = machine;
+        addChunk(CHUNK);
     }
 
     /**
@@ -54,15 +59,21 @@ public final class AnonMemory {
         }
         HostBuffer chunk;
         try {
-            chunk = machine.allocate("anonymous memory #" + chunks.size(), Math.max(CHUNK, length));
+            chunk = addChunk(Math.max(CHUNK, length));
         } catch (OutOfMemoryError exhausted) {   // PhysicalMemory's "window exhausted", not the JVM heap
             return null;
         }
+        free.getLast().remove(Range.closedOpen(0L, length));
+        return new Slice(chunk, 0);
+    }
+
+    private HostBuffer addChunk(long size) {
+        HostBuffer chunk = machine.allocate("anonymous memory #" + chunks.size(), size);
         RangeSet<Long> set = TreeRangeSet.create();
-        set.add(Range.closedOpen(length, chunk.size()));
+        set.add(Range.closedOpen(0L, chunk.size()));
         chunks.add(chunk);
         free.add(set);
-        return new Slice(chunk, 0);
+        return chunk;
     }
 
     /** Zeroes [offset, offset+length) of {@code buffer} and makes it allocatable again. */

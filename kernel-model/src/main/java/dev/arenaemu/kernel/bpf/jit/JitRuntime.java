@@ -48,7 +48,8 @@ public final class JitRuntime {
     private final List<CallTarget> slotTargets = new ArrayList<>();
     private final List<LoadedProgram> programs = new ArrayList<>();
     private final long textSize;
-    private long textNext = TRAMPOLINE_AREA;
+    /** Where the next image goes: never where code was placed before, even by an earlier runtime of a reset machine. */
+    private long textNext;
     private long reclaims;
     private long dataNext;
     private long calls;
@@ -66,7 +67,8 @@ public final class JitRuntime {
         this.dispatcher = dispatcher;
         this.area = machine.allocate("bpf module area", textSize + DATA_SIZE);
         cpu.mapRegion(MODULE_VA, area.size(), area, 0);
-        for (long off = 0; off < textSize; off += 4096) machine.kernelPageTable().map(MODULE_VA + off, area.phys(off), 0);
+        mapText(0, TRAMPOLINE_AREA);
+        this.textNext = Math.max(TRAMPOLINE_AREA, machine.codeHighWater(MODULE_VA));
         for (long off = textSize; off < area.size(); off += 4096) machine.kernelPageTable().map(MODULE_VA + off, area.phys(off), PteFlag.RW);
         cpu.hookCode(MODULE_VA, MODULE_VA + TRAMPOLINE_AREA - 1, this::onTrampoline);
     }
@@ -95,12 +97,21 @@ public final class JitRuntime {
         if (textNext + reserved > textSize) reclaim();
         if (textNext + reserved > textSize) throw new IllegalStateException("module area full");
         long address = MODULE_VA + textNext;
+        mapText(textNext, reserved);
         textNext += reserved;
+        machine.codeHighWater(MODULE_VA, textNext);
         byte[] code = image.linkAt(address, this::trampoline);
         cpu.write(address, code);
         LoadedProgram program = new LoadedProgram(name, image, address, reserved);
         programs.add(program);
         return program;
+    }
+
+    /** Read-only, executable kernel PTEs for the text pages of [offset, offset + length), as execmem maps what it hands out. */
+    private void mapText(long offset, long length) {
+        for (long page = offset & ~0xFFFL; page < offset + length; page += 4096) {
+            if (machine.kernelPageTable().entry(MODULE_VA + page) == 0) machine.kernelPageTable().map(MODULE_VA + page, area.phys(page), 0);
+        }
     }
 
     /**
@@ -116,6 +127,7 @@ public final class JitRuntime {
         long end = TRAMPOLINE_AREA;
         for (LoadedProgram p : programs) end = Math.max(end, p.address() + p.reservedSize() - MODULE_VA);
         textNext = end;
+        machine.codeHighWater(MODULE_VA, textNext);
         cpu.flushTranslations();
         reclaims++;
     }
