@@ -110,11 +110,15 @@ public final class Unicorn implements AutoCloseable {
 
     /** Maps caller-owned host memory; several calls with one pointer alias the same bytes. */
     public void memMapPtr(long address, long size, int perms, MemorySegment host) {
-        check("uc_mem_map_ptr", (int) call(UC_MEM_MAP_PTR, handle, address, size, perms, host));
+        int err;
+        try { err = (int) UC_MEM_MAP_PTR.invokeExact(handle, address, size, perms, host); } catch (Throwable t) { throw rethrow(t); }
+        check("uc_mem_map_ptr", err);
     }
 
     public void memUnmap(long address, long size) {
-        check("uc_mem_unmap", (int) call(UC_MEM_UNMAP, handle, address, size));
+        int err;
+        try { err = (int) UC_MEM_UNMAP.invokeExact(handle, address, size); } catch (Throwable t) { throw rethrow(t); }
+        check("uc_mem_unmap", err);
     }
 
     public void memProtect(long address, long size, int perms) {
@@ -140,13 +144,13 @@ public final class Unicorn implements AutoCloseable {
     }
 
     public void memRead(long address, MemorySegment dst) {
-        check("uc_mem_read", (int) call(UC_MEM_READ, handle, address, dst, dst.byteSize()));
+        check("uc_mem_read", memRead0(address, dst, dst.byteSize()));
     }
 
     public byte[] memRead(long address, int length) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(Math.max(1, length));
-            check("uc_mem_read", (int) call(UC_MEM_READ, handle, address, buf, (long) length));
+            check("uc_mem_read", memRead0(address, buf, length));
             return buf.asSlice(0, length).toArray(ValueLayout.JAVA_BYTE);
         }
     }
@@ -156,7 +160,9 @@ public final class Unicorn implements AutoCloseable {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(Math.max(1, bytes.length));
             MemorySegment.copy(bytes, 0, buf, ValueLayout.JAVA_BYTE, 0, bytes.length);
-            check("uc_mem_write", (int) call(UC_MEM_WRITE, handle, address, buf, (long) bytes.length));
+            int err;
+            try { err = (int) UC_MEM_WRITE.invokeExact(handle, address, buf, (long) bytes.length); } catch (Throwable t) { throw rethrow(t); }
+            check("uc_mem_write", err);
         }
     }
 
@@ -388,6 +394,10 @@ public final class Unicorn implements AutoCloseable {
 
     private int emuStart0(long begin, long until, long timeout, long count) {
         try { return (int) UC_EMU_START.invokeExact(handle, begin, until, timeout, count); } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    private int memRead0(long address, MemorySegment buf, long length) {
+        try { return (int) UC_MEM_READ.invokeExact(handle, address, buf, length); } catch (Throwable t) { throw rethrow(t); }
     }
 
     private int emuStop0() {

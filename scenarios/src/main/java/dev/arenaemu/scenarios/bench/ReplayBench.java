@@ -108,6 +108,47 @@ public class ReplayBench {
         return passed;
     }
 
+    /**
+     * Every scenario of the repository's corpus (scenarios/corpus, read from the working
+     * directory as `./arena-emu` runs from the repository root) in every era it lists, parsed
+     * once; each invocation replays the next one, so the score is corpus scenarios/s in one JVM,
+     * C programs (compiled once and cached) and user code included.
+     */
+    @State(Scope.Thread)
+    public static class WholeCorpus {
+        List<CorpusSample.Run> runs;
+        Replayer replayer;
+        int next;
+
+        @Setup(Level.Trial)
+        public void read() throws Exception {
+            Path dir = Path.of(System.getProperty("arenaemu.corpus", "scenarios/corpus"));
+            if (!java.nio.file.Files.isDirectory(dir)) {
+                throw new IllegalStateException(dir.toAbsolutePath() + " is not a directory: run the benchmark from the repository root");
+            }
+            runs = new java.util.ArrayList<>();
+            try (var files = java.nio.file.Files.list(dir)) {
+                for (Path f : files.filter(x -> x.toString().endsWith(".json")).sorted().toList()) {
+                    Scenario s = ScenarioReader.read(f);
+                    for (Era e : s.eras()) runs.add(new CorpusSample.Run(s, e));
+                }
+            }
+            replayer = new Replayer();
+        }
+    }
+
+    /** `./arena-emu replay scenarios` without start-up: scenarios/s over the real corpus (issue 6: at least 500). */
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    public Outcome wholeCorpusReplay(WholeCorpus in) {
+        CorpusSample.Run r = in.runs.get(in.next);
+        in.next = (in.next + 1) % in.runs.size();
+        Outcome o = in.replayer.run(r.scenario(), r.era(), List.of(), "bench");
+        if (!o.passed()) throw new IllegalStateException(r.scenario().name() + " [" + r.era() + "]: " + String.join("\n", o.problems()));
+        return o;
+    }
+
     /** Keeps the checker's class loaded in the benchmark JVM (the replay above runs it per step). */
     static final Class<?> CHECKER = InvariantChecker.class;
 }
