@@ -235,7 +235,7 @@ public final class BpfSyscall {
             case JitRuntime.Outcome.Failed f -> switch (f.result()) {
                 case RunResult.Delivered d -> new TestRunResult.Oops(d.fault().address(), d.fault().rip(), d.fault().write(),
                     where(d.fault().rip()), stderr);
-                default -> new TestRunResult.Stopped(f.result().toString(), stderr);
+                default -> new TestRunResult.Stopped(stopReason(f.result()), stderr);
             };
         };
     }
@@ -317,8 +317,26 @@ public final class BpfSyscall {
         return switch (r) {
             case RunResult.Returned x -> new TestRunResult.Returned(cpu.reg(X86Reg.RAX), stderr);
             case RunResult.Delivered d -> new TestRunResult.Oops(d.fault().address(), d.fault().rip(), d.fault().write(), where(d.fault().rip()), stderr);
-            default -> new TestRunResult.Stopped(r.toString(), stderr);
+            default -> new TestRunResult.Stopped(stopReason(r), stderr);
         };
+    }
+
+    /**
+     * Why a run ended without returning, naming the place as the kernel's stack dumps do
+     * (prog+off/size) rather than by the JIT image's address, which depends on what the module
+     * area held before (the same scenario must give the same trace on a new or a reset machine).
+     */
+    private String stopReason(RunResult r) {
+        return switch (r) {
+            case RunResult.BudgetExhausted b -> "out of its " + b.limit() + " budget at " + place(b.rip());
+            case RunResult.Trapped t -> "CPU exception " + t.vector() + " at " + place(t.rip());
+            default -> r.toString();
+        };
+    }
+
+    private String place(long rip) {
+        String w = where(rip);
+        return w.isEmpty() ? String.format("0x%x", rip) : w;
     }
 
     private String where(long rip) {

@@ -19,8 +19,10 @@ public sealed interface TestRunResult {
     record Oops(long address, long rip, boolean write, String where, List<String> stderr) implements TestRunResult {
         @Override
         public String toString() {
-            return String.format("BUG: unable to handle page fault for address: 0x%x (%s) RIP: 0x%x%s", address, write ? "write" : "read", rip,
-                where.isEmpty() ? "" : " (" + where + ")");
+            // The kernel prints RIP as symbol+off/size for BPF code; so do we (the image's address
+            // depends on what the module area held before, which must not change a trace).
+            return String.format("BUG: unable to handle page fault for address: 0x%x (%s) RIP: %s", address, write ? "write" : "read",
+                where.isEmpty() ? String.format("0x%x", rip) : where);
         }
     }
 
