@@ -18,8 +18,8 @@ record ClangCommand(Path source, List<Path> includeDirs) {
     private static final List<String> FLAGS = List.of("-target", "bpf", "-mcpu=v4", "-O2", "-g");
 
     static ClangCommand forSource(Path source) {
-        Path dir = source.toAbsolutePath().getParent();
-        return new ClangCommand(source, List.of(source.getParent() != null ? source.getParent() : dir));
+        Path dir = source.getParent() != null ? source.getParent() : source.toAbsolutePath().getParent();
+        return new ClangCommand(source, List.of(dir));
     }
 
     /** The command line, with {@code out} as the object file. */
