@@ -290,10 +290,15 @@ public final class Cpu implements AutoCloseable {
         }
     }
 
-    /** Called by the watchdog thread: stop this run if its deadline has passed. */
+    /**
+     * Called by the watchdog thread: stop this run if its deadline has passed. The stop is repeated
+     * at every tick until the run disarms: a uc_emu_stop that arrives while the engine is between two
+     * uc_emu_start calls of this run (after a fault was handled) or before uc_emu_start has cleared
+     * its stop request is lost, and with busy cores a thread can be preempted in exactly that gap.
+     */
     void expireIfLate(long now) {
         synchronized (wallLock) {
-            if (wallDeadline == 0 || now - wallDeadline < 0 || wallExpired) return;
+            if (wallDeadline == 0 || now - wallDeadline < 0) return;
             wallExpired = true;
             uc.stopFromAnotherThread();
         }

@@ -10,6 +10,12 @@ import java.util.concurrent.locks.LockSupport;
  * emulator/README.md), so one daemon thread per JVM does the job instead: it looks at the
  * running CPUs every {@link #TICK_NANOS} (less often when none runs) and calls uc_emu_stop on a CPU whose deadline passed,
  * which is exactly what Unicorn's timer thread would have done.
+ *
+ * <p>Several machines may run at once on several threads (the parallel sweep): each running CPU
+ * is an entry of a concurrent set, its deadline is guarded by its own lock ({@link Cpu#expireIfLate}),
+ * and the only engine call made from this thread is uc_emu_stop, which Unicorn allows from another
+ * thread. One CPU's trouble must not cost the others their budget, so a failure while stopping
+ * one CPU does not end the loop.
  */
 final class WallClockWatchdog {
     static final long TICK_NANOS = 2_000_000L;
@@ -42,7 +48,14 @@ final class WallClockWatchdog {
         while (true) {
             LockSupport.parkNanos(RUNNING.isEmpty() ? IDLE_TICK_NANOS : TICK_NANOS);
             long now = System.nanoTime();
-            for (Cpu cpu : RUNNING) cpu.expireIfLate(now);
+            for (Cpu cpu : RUNNING) {
+                try {
+                    cpu.expireIfLate(now);
+                } catch (RuntimeException e) {
+                    // The thread dying would leave every machine of the JVM without a wall clock;
+                    // this CPU is tried again at the next tick.
+                }
+            }
         }
     }
 }

@@ -33,6 +33,10 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--verbose", description = "Print every run, not only the failing ones.")
     boolean verbose;
 
+    @Option(names = "--jobs", paramLabel = "N", description = "Runs in parallel on N worker threads (default: the number of processors, here ${DEFAULT-VALUE}); "
+        + "1 runs them one after another. The output is the same for any N, apart from timings.")
+    int jobs = Runtime.getRuntime().availableProcessors();
+
     @CommandLine.Mixin
     ScenarioSelection selection;
 
@@ -44,27 +48,25 @@ final class SweepCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         if (random < 0) throw new CommandLine.ParameterException(spec.commandLine(), "--random must not be negative");
         if (probability < 1 || probability > 100) throw new CommandLine.ParameterException(spec.commandLine(), "--probability must be 1..100");
+        if (jobs < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--jobs must be at least 1");
         Era only = selection.only(spec);
         Scenarios.Loaded loaded = selection.load(err);
         if (loaded == null) return Main.BAD_INPUT;
         PrintStream ps = new PrintStream(new WriterStream(out), true);
         Progress progress = new Progress(err, System.console() != null);
-        Sweep sweep = new Sweep(new Replayer());
-        Map<String, Sweep.SiteStats> table = new TreeMap<>();
-        List<Outcome> all = new ArrayList<>();
+        List<Sweep.Target> targets = new ArrayList<>();
         for (Scenario s : loaded.scenarios()) {
-            for (Era e : s.eras()) {
-                if (only != null && e != only) continue;
-                progress.scenario(s.name() + " [" + e + "]");
-                all.addAll(sweep.run(s, e, random, seed, probability, table, o -> {
-                    progress.tick(o);
-                    if (verbose || !o.passed()) {
-                        progress.clear();
-                        HumanReport.line(ps, o);
-                    }
-                }));
-            }
+            for (Era e : s.eras()) if (only == null || e == only) targets.add(new Sweep.Target(s, e));
         }
+        Map<String, Sweep.SiteStats> table = new TreeMap<>();
+        // Results arrive in the same order for any --jobs, so this prints what a one-job sweep prints.
+        List<Outcome> all = new Sweep(Replayer::new, jobs).run(targets, new Sweep.Options(random, seed, probability), table, o -> {
+            progress.tick(o);
+            if (verbose || !o.passed()) {
+                progress.clear();
+                HumanReport.line(ps, o);
+            }
+        });
         progress.clear();
         out.println();
         out.printf("%-22s %10s %8s %8s %8s%n", "site", "hits", "runs", "passed", "failed");
@@ -81,7 +83,6 @@ final class SweepCommand implements Callable<Integer> {
     private static final class Progress {
         private final PrintWriter err;
         private final boolean tty;
-        private String current = "";
         private int runs, failed;
 
         Progress(PrintWriter err, boolean tty) {
@@ -89,16 +90,12 @@ final class SweepCommand implements Callable<Integer> {
             this.tty = tty;
         }
 
-        void scenario(String name) {
-            current = name;
-        }
-
         void tick(Outcome o) {
             runs++;
             if (!o.passed()) failed++;
             if (!tty) return;
             int width = 30, filled = runs % (width + 1);
-            err.printf("\r[%s%s] %d runs, %d failed  %s\u001b[K", "#".repeat(filled), " ".repeat(width - filled), runs, failed, current);
+            err.printf("\r[%s%s] %d runs, %d failed  %s\u001b[K", "#".repeat(filled), " ".repeat(width - filled), runs, failed, o.scenario() + " [" + o.era() + "]");
             err.flush();
         }
 

@@ -26,7 +26,6 @@ import dev.arenaemu.user.libbpf.LibbpfObject;
 import dev.arenaemu.user.libbpf.OpenOptions;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,7 +39,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
  * BPF programs of a scenario, loaded and run through the kernel's bpf(2) ({@link BpfSyscall}):
@@ -155,7 +153,8 @@ final class Programs {
         byte[] elf;
         try {
             Path file = spec.file();
-            elf = file.toString().endsWith(".c") ? compile(file) : Files.readAllBytes(file);
+            // a sweep replays the same program hundreds of times: compile it once per JVM
+            elf = file.toString().endsWith(".c") ? CompiledObjects.shared().load(ClangCommand.forSource(file)) : Files.readAllBytes(file);
         } catch (IOException e) {
             throw new ReplayError(spec.where() + ": program \"" + spec.name() + "\" from " + spec.file() + ": " + e.getMessage());
         }
@@ -206,22 +205,5 @@ final class Programs {
         }
         out.add(source.program().withArenaDataOffset(offset));
         return null;
-    }
-
-    /** clang-19 -target bpf -mcpu=v4 -O2 -g -c, with the scenario's folder on the include path. */
-    private static byte[] compile(Path source) throws IOException {
-        Path out = Files.createTempFile("arena-emu-", ".bpf.o");
-        try {
-            java.lang.Process p = new ProcessBuilder("clang-19", "-target", "bpf", "-mcpu=v4", "-O2", "-g", "-I", source.getParent().toString(),
-                "-c", source.toString(), "-o", out.toString()).redirectErrorStream(true).start();
-            String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IOException("clang-19 failed:\n" + log);
-            return Files.readAllBytes(out);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while compiling " + source);
-        } finally {
-            Files.deleteIfExists(out);
-        }
     }
 }

@@ -1,24 +1,33 @@
 package dev.arenaemu.scenarios.sweep;
 
 import dev.arenaemu.scenarios.format.Era;
-import dev.arenaemu.scenarios.format.Inject;
 import dev.arenaemu.scenarios.format.Scenario;
-import dev.arenaemu.scenarios.format.Where;
 import dev.arenaemu.scenarios.replay.Outcome;
 import dev.arenaemu.scenarios.replay.ScenarioRunner;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
- * Fault-injection sweep over one scenario in one era, in the spirit of the kernel's fail-nth
- * loops: replay once to count how often each injection site is reached, then replay once per
- * hit with exactly that hit failed. Optionally add seeded random runs that fail every site
- * with some probability.
+ * Fault-injection sweep over scenarios, in the spirit of the kernel's fail-nth loops: replay a
+ * scenario once to count how often each injection site is reached, then replay once per hit with
+ * exactly that hit failed ({@link SweepPlan}). Optionally add seeded random runs that fail every
+ * site with some probability.
+ *
+ * <p>With more than one job the runs execute on worker threads ({@link SweepWorkers}), several
+ * scenarios in flight at once (issue 6: sweep throughput on two cores). Every run is independent
+ * and deterministic, and results are taken in plan order on the calling thread, so outcomes, the
+ * progress callback and the summary table are the same for any number of jobs. With one job the
+ * runs execute one after another on the calling thread.
  *
  * <p>A failing run is judged by what must hold whatever fails, not by the scenario's
  * expectations (which assume success): the failure was injected, the invariants held after every
@@ -33,47 +42,136 @@ public final class Sweep {
         public int passed;
     }
 
-    private final ScenarioRunner runner;
+    /** One scenario in one era. */
+    public record Target(Scenario scenario, Era era) {}
 
-    public Sweep(ScenarioRunner runner) {
-        this.runner = runner;
+    /** @param randomRuns random runs per target; @param seed their seed; @param percent their failure probability */
+    public record Options(int randomRuns, long seed, int percent) {}
+
+    private final Supplier<? extends ScenarioRunner> runners;
+    private final int jobs;
+
+    /**
+     * @param runners makes the runner of each worker thread (called once per thread)
+     * @param jobs    worker threads; 1 runs everything on the calling thread
+     */
+    public Sweep(Supplier<? extends ScenarioRunner> runners, int jobs) {
+        if (jobs < 1) throw new IllegalArgumentException("jobs must be at least 1, not " + jobs);
+        this.runners = runners;
+        this.jobs = jobs;
     }
 
-    /** The counting run first, then the fail-nth runs (and random runs); {@code progress} sees each. */
+    /** One runner, everything on the calling thread. */
+    public Sweep(ScenarioRunner runner) {
+        this(() -> runner, 1);
+    }
+
+    /** One target: see {@link #run(List, Options, Map, Consumer)}. */
     public List<Outcome> run(Scenario scenario, Era era, int randomRuns, long seed, int percent,
                              Map<String, SiteStats> table, Consumer<Outcome> progress) {
-        List<Outcome> out = new ArrayList<>();
-        Outcome counting = runner.run(scenario, era, List.of(), "count hits");
-        out.add(counting);
-        progress.accept(counting);
-        Where here = new Where(scenario.file().toString(), 1, 1);
-        for (Map.Entry<String, Long> e : new TreeMap<>(counting.siteHits()).entrySet()) {
-            SiteStats stats = table.computeIfAbsent(e.getKey(), k -> new SiteStats());
-            stats.hits += e.getValue();
-            for (long n = 1; n <= e.getValue(); n++) {
-                Inject fail = new Inject(here, e.getKey(), n, 0, 0, 0, 1);
-                Outcome o = judge(runner.run(scenario, era, List.of(fail), "fail " + e.getKey() + " #" + n));
-                stats.runs++;
-                if (o.passed()) stats.passed++;
-                out.add(o);
-                progress.accept(o);
+        return run(List.of(new Target(scenario, era)), new Options(randomRuns, seed, percent), table, progress);
+    }
+
+    /**
+     * Sweeps every target in order: its counting run first, then its injected runs. Returns the
+     * outcomes in that order; {@code progress} sees each in the same order, on the calling thread,
+     * and {@code table} is updated there too.
+     */
+    public List<Outcome> run(List<Target> targets, Options options, Map<String, SiteStats> table, Consumer<Outcome> progress) {
+        Results results = new Results(table, progress);
+        if (jobs == 1) {
+            ScenarioRunner runner = runners.get();
+            for (Target t : targets) {
+                Outcome counting = count(runner, t);
+                results.counted(counting);
+                for (SweepPlan.Run run : SweepPlan.of(t.scenario(), counting, options)) results.add(run, execute(runner, t, run));
+            }
+        } else {
+            try (SweepWorkers workers = new SweepWorkers(runners, jobs)) {
+                runInParallel(workers, targets, options, results);
             }
         }
-        SplittableRandom random = new SplittableRandom(seed);
-        for (int i = 0; i < randomRuns; i++) {
-            long runSeed = random.nextLong() & Long.MAX_VALUE;
-            List<Inject> injects = new ArrayList<>();
-            for (String site : counting.siteHits().keySet()) injects.add(new Inject(here, site, 0, percent, runSeed + site.hashCode(), 0, 1));
-            Outcome o = runner.run(scenario, era, injects, "random " + percent + "% seed " + runSeed);
-            // A random run may inject nothing; then it is a plain replay and must pass as one.
-            Outcome judged = o.injected() == 0 ? o : judge(o);
-            SiteStats stats = table.computeIfAbsent("(random)", k -> new SiteStats());
-            stats.runs++;
-            if (judged.passed()) stats.passed++;
-            out.add(judged);
-            progress.accept(judged);
+        return results.all;
+    }
+
+    /**
+     * Keeps a few targets in flight so the workers always have runs queued — a target's injected
+     * runs are queued by whichever worker finishes its counting run — while this thread takes
+     * the results in plan order. Bounded so that progress keeps up with the work and results
+     * nobody has taken yet do not pile up.
+     */
+    private void runInParallel(SweepWorkers workers, List<Target> targets, Options options, Results results) {
+        Deque<InFlight> window = new ArrayDeque<>();
+        Iterator<Target> next = targets.iterator();
+        int ahead = 2 * jobs;
+        while (window.size() < ahead && next.hasNext()) window.add(start(workers, next.next(), options));
+        while (!window.isEmpty()) {
+            InFlight current = window.poll();
+            if (next.hasNext()) window.add(start(workers, next.next(), options));
+            results.counted(join(current.counting()));
+            for (Planned p : join(current.runs())) results.add(p.run(), join(p.outcome()));
         }
-        return out;
+    }
+
+    /** A target's counting run, and its injected runs once the counting run has planned them. */
+    private record InFlight(CompletableFuture<Outcome> counting, CompletableFuture<List<Planned>> runs) {}
+
+    private record Planned(SweepPlan.Run run, CompletableFuture<Outcome> outcome) {}
+
+    private static InFlight start(SweepWorkers workers, Target t, Options options) {
+        CompletableFuture<Outcome> counting = workers.submit(runner -> count(runner, t));
+        CompletableFuture<List<Planned>> runs = counting.thenApply(c -> SweepPlan.of(t.scenario(), c, options).stream()
+            .map(run -> new Planned(run, workers.submit(runner -> execute(runner, t, run)))).toList());
+        return new InFlight(counting, runs);
+    }
+
+    /** The result, or what the run threw, as if it had run on this thread. */
+    private static <T> T join(CompletableFuture<T> f) {
+        try {
+            return f.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error r) throw r;
+            throw e;
+        }
+    }
+
+    private static Outcome count(ScenarioRunner runner, Target t) {
+        return runner.run(t.scenario(), t.era(), List.of(), "count hits");
+    }
+
+    private static Outcome execute(ScenarioRunner runner, Target t, SweepPlan.Run run) {
+        Outcome o = runner.run(t.scenario(), t.era(), run.inject(), run.name());
+        // A random run may inject nothing; then it is a plain replay and must pass as one.
+        return run.random() && o.injected() == 0 ? o : judge(o);
+    }
+
+    /** Outcomes in plan order, the summary table and the progress callback; used on the calling thread only. */
+    private static final class Results {
+        final List<Outcome> all = new ArrayList<>();
+        final Map<String, SiteStats> table;
+        final Consumer<Outcome> progress;
+
+        Results(Map<String, SiteStats> table, Consumer<Outcome> progress) {
+            this.table = table;
+            this.progress = progress;
+        }
+
+        void counted(Outcome counting) {
+            for (Map.Entry<String, Long> e : new TreeMap<>(counting.siteHits()).entrySet()) {
+                table.computeIfAbsent(e.getKey(), k -> new SiteStats()).hits += e.getValue();
+            }
+            all.add(counting);
+            progress.accept(counting);
+        }
+
+        void add(SweepPlan.Run run, Outcome o) {
+            SiteStats stats = table.computeIfAbsent(run.site(), k -> new SiteStats());
+            stats.runs++;
+            if (o.passed()) stats.passed++;
+            all.add(o);
+            progress.accept(o);
+        }
     }
 
     /** Re-judges a run with an injected failure (see the class comment). */

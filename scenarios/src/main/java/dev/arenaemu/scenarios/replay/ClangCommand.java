@@ -1,0 +1,53 @@
+package dev.arenaemu.scenarios.replay;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * clang-19 -target bpf -mcpu=v4 -O2 -g -c for one BPF C source, with the source's folder on the
+ * include path (where the corpus keeps bpf_arena.h). {@link CompiledObjects} keys its cache on
+ * {@link #arguments} and {@link #includeDirs}, so everything that shapes the object is here.
+ */
+record ClangCommand(Path source, List<Path> includeDirs) {
+    static final String CLANG = "clang-19";
+    private static final List<String> FLAGS = List.of("-target", "bpf", "-mcpu=v4", "-O2", "-g");
+
+    static ClangCommand forSource(Path source) {
+        Path dir = source.getParent() != null ? source.getParent() : source.toAbsolutePath().getParent();
+        return new ClangCommand(source, List.of(dir));
+    }
+
+    /** The command line, with {@code out} as the object file. */
+    List<String> arguments(Path out) {
+        List<String> args = new ArrayList<>();
+        args.add(CLANG);
+        args.addAll(FLAGS);
+        for (Path dir : includeDirs) {
+            args.add("-I");
+            args.add(dir.toString());
+        }
+        args.addAll(List.of("-c", source.toString(), "-o", out.toString()));
+        return args;
+    }
+
+    /** Runs clang; a failed compilation is an IOException carrying clang's output. */
+    byte[] run() throws IOException {
+        Path out = Files.createTempFile("arena-emu-", ".bpf.o");
+        try {
+            java.lang.Process p = new ProcessBuilder(arguments(out)).redirectErrorStream(true).start();
+            String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IOException("clang-19 failed:\n" + log);
+            return Files.readAllBytes(out);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while compiling " + source);
+        } finally {
+            Files.deleteIfExists(out);
+        }
+    }
+}
