@@ -18,14 +18,16 @@ import java.util.Optional;
  * @param memUsage the arena's map_mem_usage in bytes after the step
  * @param faultIn  whether the step took a not-present user fault that the arena handler resolved
  * @param vmaList  the number of entries in the arena's vma_list
+ * @param arena    the arena (create_arena "name") mem_usage, vma_list and the pages without an
+ *                 arena of their own talk about; empty: the scenario's first arena
  */
 public record Expect(Where where, Optional<Arg> ret, Optional<Errno> errno, Optional<Arg> value, Map<String, Arg> regs,
                      Optional<SignalExpect> signal, List<PageExpect> pages, Optional<Arg> memUsage,
-                     Optional<Boolean> faultIn, Optional<Integer> vmaList) {
+                     Optional<Boolean> faultIn, Optional<Integer> vmaList, Optional<String> arena) {
 
     public static Expect none(Where where) {
         return new Expect(where, Optional.empty(), Optional.empty(), Optional.empty(), Map.of(), Optional.empty(),
-            List.of(), Optional.empty(), Optional.empty(), Optional.empty());
+            List.of(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
     }
 
     /** An errno by name with its Linux x86-64 number. */
@@ -40,7 +42,8 @@ public record Expect(Where where, Optional<Arg> ret, Optional<Errno> errno, Opti
      * The state of {@code count} pages from {@code addr} (a user address of the arena):
      * kernel PTE present or not, user PTE present per process, the range-tree state, and
      * optionally the 64-bit value stored at the start of each page (through the kernel mapping).
+     * {@code arena} names the arena (empty: the expectation's, else the scenario's first arena).
      */
     public record PageExpect(Where where, Arg addr, long count, Optional<Boolean> kernel, Map<String, Boolean> user,
-                             Optional<PageState> state, Optional<Arg> value) {}
+                             Optional<PageState> state, Optional<Arg> value, Optional<String> arena) {}
 }

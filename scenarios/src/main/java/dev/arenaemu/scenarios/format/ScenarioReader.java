@@ -34,6 +34,8 @@ public final class ScenarioReader {
     private final Set<String> symbols = new LinkedHashSet<>(Expr.BUILTINS);
     private final Set<String> processes = new LinkedHashSet<>();
     private final Set<String> exited = new HashSet<>();
+    /** Arena names usable at the current point: the top-level "arena" and every earlier create_arena's "name". */
+    private final Set<String> arenas = new LinkedHashSet<>();
     private Map<String, ProgramSpec> programs = Map.of();
 
     private ScenarioReader(Path file) {
@@ -89,6 +91,7 @@ public final class ScenarioReader {
         Optional<Node> arena = o.opt("arena");
         if (arena.isPresent()) {
             ArenaSpec spec = arena(arena.get(), "the arena");
+            arenas.add(spec.name());
             steps.add(new Step.CreateArena(new Step.Common(-1, spec.where(), "create_arena", Expect.none(spec.where()), List.of(), Optional.empty()), spec));
         }
         Node stepsNode = o.req("steps");
@@ -215,6 +218,8 @@ public final class ScenarioReader {
         // The step's own expectations may use its binding (checked after the step bound it); its arguments may not.
         Set<String> before = new LinkedHashSet<>(symbols);
         bind.ifPresent(symbols::add);
+        // Likewise a create_arena step's expectations may name the arena it creates.
+        if (op.equals("create_arena")) arenas.add(s.optString("name").orElse("arena"));
         Expect expect = s.has("expect") ? expect(s.req("expect"), what + " expect", false) : Expect.none(s.where());
         symbols.retainAll(before);
         Step.Common c = new Step.Common(index, s.where(), op, expect, inject, bind);
@@ -233,10 +238,12 @@ public final class ScenarioReader {
             case "mmap" -> {
                 boolean anon = s.bool("anonymous", false);
                 long dfltFlags = anon ? Names.MAP_PRIVATE | Names.MAP_ANONYMOUS : Names.MAP_SHARED;
+                Optional<String> mapped = arenaRef(s);
+                if (anon && mapped.isPresent()) throw new ScenarioException(s.req("arena").where(), "an \"anonymous\" mmap maps no arena; drop \"arena\"");
                 yield new Step.Mmap(c, process(s), optArg(s, "addr", 0), arg(s.req("length"), "length"),
                     s.has("prot") ? flags(s.req("prot"), "prot", Names.PROT, "PROT_") : Names.PROT_READ | Names.PROT_WRITE,
                     s.has("flags") ? flags(s.req("flags"), "flags", Names.MMAP_FLAGS, "MAP_") : dfltFlags,
-                    optArg(s, "offset", 0), anon);
+                    optArg(s, "offset", 0), anon, mapped);
             }
             case "munmap" -> new Step.Munmap(c, process(s), arg(s.req("addr"), "addr"), arg(s.req("length"), "length"));
             case "mprotect" -> new Step.Mprotect(c, process(s), arg(s.req("addr"), "addr"), arg(s.req("length"), "length"),
@@ -289,7 +296,7 @@ public final class ScenarioReader {
                 for (Step.Kfunc kf : Step.Kfunc.values()) if (kf.label.equals(fname)) k = kf;
                 if (k == null) throw new ScenarioException(fn.where(), "unknown kfunc \"" + fname + "\" (known: alloc_pages, free_pages, reserve_pages)");
                 yield new Step.KfuncCall(c, k, optArg(s, "addr", 0), arg(s.req("page_cnt"), "page_cnt"), optArg(s, "node_id", -1),
-                    optArg(s, "flags", 0), s.bool("sleepable", true));
+                    optArg(s, "flags", 0), s.bool("sleepable", true), arenaRef(s));
             }
             case "map_op" -> {
                 Node on = s.req("name");
@@ -300,7 +307,7 @@ public final class ScenarioReader {
                     throw new ScenarioException(on.where(), "unknown map operation \"" + name
                         + "\" (known: lookup, update, delete, get_next_key, push, pop, peek, freeze, direct_value_addr)");
                 }
-                yield new Step.MapOperation(c, mapOp, optArg(s, "offset", 0));
+                yield new Step.MapOperation(c, mapOp, optArg(s, "offset", 0), arenaRef(s));
             }
             case "run_work" -> new Step.RunWork(c);
             case "flush_tlb" -> new Step.FlushTlb(c, s.has("process") ? Optional.of(process(s)) : Optional.empty());
@@ -362,8 +369,9 @@ public final class ScenarioReader {
         for (Node p : e.array("pages")) pages.add(page(p));
         Optional<Arg> memUsage = e.has("mem_usage") ? Optional.of(arg(e.req("mem_usage"), "mem_usage")) : Optional.empty();
         Optional<Integer> vmaList = e.has("vma_list") ? Optional.of((int) e.integer("vma_list", 0, 0, 1 << 20)) : Optional.empty();
+        Optional<String> arena = arenaRef(e);
         e.finish();
-        return new Expect(e.where(), ret, errno, value, regs, signal, pages, memUsage, faultIn, vmaList);
+        return new Expect(e.where(), ret, errno, value, regs, signal, pages, memUsage, faultIn, vmaList, arena);
     }
 
     private Expect.SignalExpect signal(Node n) throws ScenarioException {
@@ -403,8 +411,25 @@ public final class ScenarioReader {
             }
         }
         Optional<Arg> value = p.has("value") ? Optional.of(arg(p.req("value"), "value")) : Optional.empty();
+        Optional<String> arena = arenaRef(p);
         p.finish();
-        return new Expect.PageExpect(p.where(), addr, count, kernel, user, state, value);
+        return new Expect.PageExpect(p.where(), addr, count, kernel, user, state, value, arena);
+    }
+
+    /**
+     * The optional "arena" field of a step or expectation: the name of an arena created before
+     * this point (the top-level "arena" or an earlier create_arena), like symbols must be bound
+     * before they are used.
+     */
+    private Optional<String> arenaRef(ObjectReader o) throws ScenarioException {
+        Optional<Node> n = o.opt("arena");
+        if (n.isEmpty()) return Optional.empty();
+        String name = ObjectReader.asString(n.get(), "arena");
+        if (!arenas.contains(name)) {
+            throw new ScenarioException(n.get().where(), "unknown arena \"" + name + "\" (created so far: "
+                + (arenas.isEmpty() ? "none" : String.join(", ", arenas)) + "; an arena is named by its create_arena step's \"name\", \"arena\" by default)");
+        }
+        return Optional.of(name);
     }
 
     private Map<String, Arg> regs(Map<String, Node.Field> fields, String what) throws ScenarioException {

@@ -23,8 +23,12 @@ public sealed interface Step {
     /** (create_arena) BPF_MAP_CREATE of an arena; returns 0 or -errno, binds the map as "the arena". */
     record CreateArena(Common common, ArenaSpec spec) implements Step {}
 
-    /** (mmap) of the arena fd (or anonymous memory when {@code anonymous}); returns the address or -errno. */
-    record Mmap(Common common, String process, Arg addr, Arg length, long prot, long flags, Arg offset, boolean anonymous) implements Step {}
+    /**
+     * (mmap) of an arena fd — the arena named {@code arena}, by default the scenario's first — or
+     * anonymous memory when {@code anonymous}; returns the address or -errno.
+     */
+    record Mmap(Common common, String process, Arg addr, Arg length, long prot, long flags, Arg offset, boolean anonymous,
+                Optional<String> arena) implements Step {}
 
     /** (munmap) */
     record Munmap(Common common, String process, Arg addr, Arg length) implements Step {}
@@ -70,8 +74,10 @@ public sealed interface Step {
      * (kfunc) a direct call of an arena kfunc with the map argument bound to the arena, as a
      * sleepable program makes it, or (v7.0+, {@code sleepable} false) as the verifier's
      * non-sleepable call-site specialisation does: alloc/free_pages_non_sleepable, free deferred.
+     * The map argument is the arena named {@code arena} (default: the scenario's first arena).
      */
-    record KfuncCall(Common common, Kfunc kfunc, Arg addr, Arg pageCount, Arg nodeId, Arg flags, boolean sleepable) implements Step {}
+    record KfuncCall(Common common, Kfunc kfunc, Arg addr, Arg pageCount, Arg nodeId, Arg flags, boolean sleepable,
+                     Optional<String> arena) implements Step {}
 
     /** (run_work) the kernel's workqueue runs what is pending (the E4 deferred-free worker); returns how many items ran. */
     record RunWork(Common common) implements Step {}
@@ -89,9 +95,10 @@ public sealed interface Step {
 
     /**
      * (map_op) a generic BPF map operation on the arena (spec §3.1): the element operations,
-     * BPF_MAP_FREEZE, or map_direct_value_addr(offset) as the verifier calls it for globals.
+     * BPF_MAP_FREEZE, or map_direct_value_addr(offset) as the verifier calls it for globals; on
+     * the arena named {@code arena} (default: the scenario's first arena).
      */
-    record MapOperation(Common common, MapOp operation, Arg offset) implements Step {}
+    record MapOperation(Common common, MapOp operation, Arg offset, Optional<String> arena) implements Step {}
 
     /** (flush_tlb) flush one process's TLB, or every CPU's when no process is named. */
     record FlushTlb(Common common, Optional<String> process) implements Step {}

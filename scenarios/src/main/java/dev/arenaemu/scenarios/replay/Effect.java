@@ -24,6 +24,11 @@ public record Effect(String summary, OptionalLong ret, Optional<SignalInfo> sign
     /** A delivered signal: si_signo, si_code, si_addr. */
     public record SignalInfo(int signo, int code, long addr) {}
 
+    /** The same effect described by {@code text} in the trace. */
+    public Effect withSummary(String text) {
+        return new Effect(text, ret, signal, value, regs, faultIn, focus);
+    }
+
     public Effect withFaultIn() {
         return new Effect(summary, ret, signal, value, regs, true, focus);
     }

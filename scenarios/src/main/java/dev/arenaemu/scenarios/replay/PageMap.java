@@ -12,8 +12,8 @@ import java.util.List;
 final class PageMap {
     private PageMap() {}
 
-    static Long kernelPte(WorldState s, long uaddr) {
-        return s.arena().map(a -> a.kernelPtes().get(a.kern(uaddr))).orElse(null);
+    static Long kernelPte(WorldState.ArenaState a, long uaddr) {
+        return a.kernelPtes().get(a.kern(uaddr));
     }
 
     static Long userPte(WorldState s, String process, long uaddr) {
@@ -25,16 +25,19 @@ final class PageMap {
         return (((uaddr & 0xFFFF_FFFFL) - (a.userVmStart() & 0xFFFF_FFFFL)) & 0xFFFF_FFFFL) >>> 12;
     }
 
-    /** Three pages around {@code uaddr}: kernel PTE, every process's PTE, free-set state. */
+    /** The excerpt around {@code uaddr} in the arena whose user range holds it (else the first arena). */
     static String excerpt(WorldState s, long uaddr) {
-        if (s.arena().isEmpty()) return "";
-        WorldState.ArenaState a = s.arena().get();
+        return s.arenaAt(uaddr).map(a -> excerpt(s, a, uaddr)).orElse("");
+    }
+
+    /** Three pages of arena {@code a} around {@code uaddr}: kernel PTE, every process's PTE, free-set state. */
+    static String excerpt(WorldState s, WorldState.ArenaState a, long uaddr) {
         List<String> lines = new ArrayList<>();
-        lines.add("page map around 0x" + Long.toHexString(uaddr) + ":");
+        lines.add("page map around 0x" + Long.toHexString(uaddr) + (s.arenas().size() > 1 ? " in arena " + a.name() : "") + ":");
         long page = uaddr & -4096L;
         for (long p = page - 4096; p <= page + 4096; p += 4096) {
             StringBuilder b = new StringBuilder(String.format("%s 0x%x pgoff %d: kernel %s", p == page ? ">" : " ", p, pgoff(a, p),
-                StateDiff.pte(kernelPte(s, p))));
+                StateDiff.pte(kernelPte(a, p))));
             for (WorldState.SpaceState sp : s.spaces()) b.append(" | ").append(sp.process()).append(' ').append(StateDiff.pte(sp.ptes().get(p)));
             b.append(" | ").append(a.isFree(pgoff(a, p)) ? "free" : "not free");
             lines.add(b.toString());

@@ -38,7 +38,8 @@ public final class ProcessTable {
         X86Reg.R8, X86Reg.R9, X86Reg.R10, X86Reg.R12, X86Reg.R13, X86Reg.R14, X86Reg.R15};
     private final Processes processes;
     private final Map<String, Process> byName = new LinkedHashMap<>();
-    private final Map<Process, Integer> arenaFd = new HashMap<>();
+    /** Per process, its fd of each arena it has mapped. */
+    private final Map<Process, Map<BpfMap.ArenaMap, Integer>> arenaFds = new HashMap<>();
 
     ProcessTable(Kernel kernel) {
         this.processes = new Processes(kernel);
@@ -55,11 +56,11 @@ public final class ProcessTable {
         return p;
     }
 
-    /** The process's fd of the arena; the first time, a new fd with its own reference (the fd table owns it). */
+    /** The process's fd of {@code arena}; the first time, a new fd with its own reference (the fd table owns it). */
     private int fdFor(Process p, BpfMap.ArenaMap arena) {
-        return arenaFd.computeIfAbsent(p, x -> {
-            arena.getFile();
-            return x.installFd(arena);
+        return arenaFds.computeIfAbsent(p, x -> new HashMap<>()).computeIfAbsent(arena, m -> {
+            m.getFile();
+            return p.installFd(m);
         });
     }
 
@@ -91,8 +92,9 @@ public final class ProcessTable {
         Process parent = get(name);
         Process c = parent.fork();
         byName.put(child, c);
-        Integer fd = arenaFd.get(parent);
-        if (fd != null) arenaFd.put(c, fd);
+        // The child's fd table is a copy of the parent's: the same numbers name the same arenas.
+        Map<BpfMap.ArenaMap, Integer> fds = arenaFds.get(parent);
+        if (fds != null) arenaFds.put(c, new HashMap<>(fds));
         return Effect.returned(String.format("%s: fork() -> %s (pid %d)", name, child, c.pid()), c.pid());
     }
 
@@ -173,10 +175,11 @@ public final class ProcessTable {
     }
 
     /**
-     * Every live process's arena VMAs and the present PTEs inside them, read from its page table
-     * bytes (only populated subtrees are walked).
+     * Every live process's VMAs of the arenas in {@code arenas} (each attributed to the name it
+     * maps to) and the present PTEs inside them, read from its page table bytes (only populated
+     * subtrees are walked).
      */
-    List<WorldState.SpaceState> snapshot(BpfMap.ArenaMap arena) {
+    List<WorldState.SpaceState> snapshot(Map<BpfMap.ArenaMap, String> arenas) {
         List<WorldState.SpaceState> out = new ArrayList<>();
         for (var e : byName.entrySet()) {
             Process p = e.getValue();
@@ -185,8 +188,9 @@ public final class ProcessTable {
             TreeMap<Long, Long> ptes = new TreeMap<>(Long::compareUnsigned);
             PageTable pt = p.mm().pageTable();
             for (Vma v : p.mm().vmas()) {
-                if (arena == null || v.file() != arena) continue;
-                vmas.add(new WorldState.VmaRange(v.start(), v.end(), v.flags()));
+                String arena = v.file() instanceof BpfMap.ArenaMap m ? arenas.get(m) : null;
+                if (arena == null) continue;
+                vmas.add(new WorldState.VmaRange(arena, v.start(), v.end(), v.flags()));
                 pt.forEachPresent(v.start(), v.end(), va -> ptes.put(va, pt.entry(va) & WorldState.PTE_KEEP));
             }
             out.add(new WorldState.SpaceState(e.getKey(), vmas, ptes));

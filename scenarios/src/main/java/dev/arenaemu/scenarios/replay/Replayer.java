@@ -231,12 +231,15 @@ public final class Replayer implements ScenarioRunner {
 
     private static List<String> checkpointDump(WorldState s) {
         List<String> out = new ArrayList<>();
-        s.arena().ifPresent(a -> {
-            out.add(String.format("    arena user [0x%x, 0x%x) kern_vm_start 0x%x, %d kernel PTE(s), free runs %s, vma_list %d",
-                a.userVmStart(), a.userVmEnd(), a.kernVmStart(), a.kernelPtes().size(),
+        // With one arena the dump reads as it always did; with several, each arena's lines carry its name.
+        boolean several = s.arenas().size() > 1;
+        for (WorldState.ArenaState a : s.arenas()) {
+            String name = several ? " " + a.name() : "";
+            out.add(String.format("    arena%s user [0x%x, 0x%x) kern_vm_start 0x%x, %d kernel PTE(s), free runs %s, vma_list %d",
+                name, a.userVmStart(), a.userVmEnd(), a.kernVmStart(), a.kernelPtes().size(),
                 a.freeRuns().stream().map(r -> "[" + r.start() + "+" + r.length() + "]").toList(), a.vmaList().size()));
-            a.kernelPtes().forEach((k, v) -> out.add(String.format("      kernel 0x%x %s", k, StateDiff.pte(v))));
-        });
+            a.kernelPtes().forEach((k, v) -> out.add(String.format("      kernel%s 0x%x %s", several ? "[" + a.name() + "]" : "", k, StateDiff.pte(v))));
+        }
         for (WorldState.SpaceState sp : s.spaces()) {
             out.add("    " + sp.process() + ": " + sp.arenaVmas().size() + " arena VMA(s), " + sp.ptes().size() + " PTE(s)");
             sp.ptes().forEach((k, v) -> out.add(String.format("      %s 0x%x %s", sp.process(), k, StateDiff.pte(v))));

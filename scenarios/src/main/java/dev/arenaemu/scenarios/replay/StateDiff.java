@@ -12,15 +12,19 @@ import java.util.TreeSet;
 /**
  * The PTE changes between two snapshots, per address space, as trace lines such as
  * {@code pte kernel 0xffffc90000009000: absent -> frame 0x1000002000 RW} — the "which PTEs
- * changed in which space" part of the trace. Ordered by space, then address, so it is deterministic.
+ * changed in which space" part of the trace. Each arena's kernel range is a space: the
+ * scenario's first arena is {@code kernel} (so single-arena traces read as they always did),
+ * every further arena {@code kernel[<name>]}. Ordered by space (the arenas in creation order,
+ * then the processes by name), then address, so it is deterministic.
  */
 public final class StateDiff {
     private StateDiff() {}
 
     public static List<String> lines(WorldState before, WorldState after) {
         List<String> out = new ArrayList<>();
-        diff("kernel", before.arena().map(WorldState.ArenaState::kernelPtes).orElse(new TreeMap<>()),
-            after.arena().map(WorldState.ArenaState::kernelPtes).orElse(new TreeMap<>()), out);
+        for (String arena : arenaNames(before, after)) {
+            diff(arena.equals(firstName(before, after)) ? "kernel" : "kernel[" + arena + "]", kernelPtes(before, arena), kernelPtes(after, arena), out);
+        }
         Map<String, NavigableMap<Long, Long>> b = new TreeMap<>(), a = new TreeMap<>();
         for (WorldState.SpaceState s : before.spaces()) b.put(s.process(), s.ptes());
         for (WorldState.SpaceState s : after.spaces()) a.put(s.process(), s.ptes());
@@ -28,6 +32,23 @@ public final class StateDiff {
         names.addAll(a.keySet());
         for (String n : names) diff(n, b.getOrDefault(n, new TreeMap<>()), a.getOrDefault(n, new TreeMap<>()), out);
         return out;
+    }
+
+    /** The arenas of either snapshot, in creation order (an arena only appears or disappears, it never moves). */
+    private static List<String> arenaNames(WorldState before, WorldState after) {
+        java.util.LinkedHashSet<String> names = new java.util.LinkedHashSet<>();
+        for (WorldState.ArenaState a : before.arenas()) names.add(a.name());
+        for (WorldState.ArenaState a : after.arenas()) names.add(a.name());
+        return List.copyOf(names);
+    }
+
+    /** The scenario's arena: the first one created, whichever snapshot still has it. */
+    private static String firstName(WorldState before, WorldState after) {
+        return before.arena().or(after::arena).map(WorldState.ArenaState::name).orElse("");
+    }
+
+    private static NavigableMap<Long, Long> kernelPtes(WorldState s, String arena) {
+        return s.arena(arena).map(WorldState.ArenaState::kernelPtes).orElse(new TreeMap<>());
     }
 
     private static void diff(String space, NavigableMap<Long, Long> before, NavigableMap<Long, Long> after, List<String> out) {

@@ -48,9 +48,9 @@ final class StepRunner {
         try {
             return switch (step) {
                 case Step.CreateArena s -> createArena(s);
-                case Step.KfuncCall s -> kfunc(s, place);
-                case Step.Mmap s -> world.processes().mmap(s.process(), eval(s.addr()), eval(s.length()), s.prot(), s.flags(),
-                    s.anonymous() ? null : world.requireArenaMap(place), eval(s.offset()));
+                case Step.KfuncCall s -> named(s.arena(), kfunc(s, place));
+                case Step.Mmap s -> named(s.arena(), world.processes().mmap(s.process(), eval(s.addr()), eval(s.length()), s.prot(), s.flags(),
+                    s.anonymous() ? null : world.requireArenaMap(s.arena(), place), eval(s.offset())));
                 case Step.Munmap s -> world.processes().munmap(s.process(), eval(s.addr()), eval(s.length()));
                 case Step.Mprotect s -> world.processes().mprotect(s.process(), eval(s.addr()), eval(s.length()), s.prot());
                 case Step.Mremap s -> world.processes().mremap(s.process(), eval(s.addr()), eval(s.oldSize()), eval(s.newSize()), s.flags(),
@@ -62,7 +62,7 @@ final class StepRunner {
                 case Step.Copy s -> world.processes().copy(s.process(), eval(s.src()), eval(s.dst()), eval(s.length()));
                 case Step.RunCode s -> world.processes().runCode(s.process(), java.util.HexFormat.of().parseHex(s.hex()), evalRegs(s.regs()), budget());
                 case Step.RunProgram s -> programs.run(s.program(), s.args().stream().mapToLong(this::eval).toArray(), budget(), place);
-                case Step.MapOperation s -> mapOp(s, place);
+                case Step.MapOperation s -> named(s.arena(), mapOp(s, place));
                 case Step.RunWork s -> {
                     int ran = world.kernel().runPendingWork();
                     yield Effect.returned("workqueue ran " + ran + " item(s)", ran);
@@ -102,8 +102,13 @@ final class StepRunner {
         };
     }
 
+    /** A step's trace line names the arena it acted on when the step named one (unnamed: the scenario's arena, as always). */
+    private static Effect named(java.util.Optional<String> arena, Effect e) {
+        return arena.isEmpty() ? e : e.withSummary(e.summary() + " on arena " + arena.get());
+    }
+
     private Effect kfunc(Step.KfuncCall s, String place) throws ReplayError {
-        Arena arena = world.requireArena(place);
+        Arena arena = world.requireArenaMap(s.arena(), place).arena();
         long addr = eval(s.addr());
         int cnt = (int) eval(s.pageCount());
         boolean deferred = !s.sleepable() && s.kfunc() != Step.Kfunc.RESERVE_PAGES;
@@ -132,7 +137,7 @@ final class StepRunner {
     }
 
     private Effect mapOp(Step.MapOperation s, String place) throws ReplayError {
-        Arena arena = world.requireArena(place);
+        Arena arena = world.requireArenaMap(s.arena(), place).arena();
         long r = switch (s.operation()) {
             case LOOKUP -> arena.lookupElem();
             case UPDATE -> arena.updateElem();

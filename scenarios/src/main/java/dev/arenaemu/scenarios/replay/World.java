@@ -28,7 +28,8 @@ import java.util.TreeMap;
 
 /**
  * Everything a scenario runs against: the emulated machine, the modelled kernel of the chosen
- * era with its bpf(2) syscall, the arena (the first one created successfully), the user
+ * era with its bpf(2) syscall, the arenas (the first one created successfully is "the arena" that
+ * symbols and unnamed steps and expectations talk about), the user
  * processes, and the symbols steps have bound. Arenas are created with BPF_MAP_CREATE; the
  * World holds the creator's reference on each (the scenario's "map fd") until teardown. Also takes the {@link WorldState} snapshots the trace and the invariant
  * checker read — from the real page-table bytes, not from the models' bookkeeping.
@@ -43,6 +44,8 @@ public final class World implements AutoCloseable, Expr.Symbols {
     private final BpfSyscall bpf;
     private final List<BpfMap.ArenaMap> arenas = new ArrayList<>();
     private final Map<String, BpfMap.ArenaMap> byName = new HashMap<>();
+    /** Each arena's name in the snapshots: unique, fixed at creation so traces and reports can compare snapshots by name. */
+    private final Map<BpfMap.ArenaMap, String> labels = new java.util.LinkedHashMap<>();
     private final Map<String, Long> bound = new HashMap<>();
     private final ProcessTable processes;
     private BpfMap.ArenaMap arenaMap;
@@ -105,6 +108,18 @@ public final class World implements AutoCloseable, Expr.Symbols {
         return arena;
     }
 
+    /**
+     * The arena map a step names ({@code name} present: the arena created under that name; absent:
+     * the scenario's arena). The reader only accepts names of earlier create_arena steps, so a
+     * missing one means its creation failed in this run.
+     */
+    public BpfMap.ArenaMap requireArenaMap(Optional<String> name, String place) throws ReplayError {
+        if (name.isEmpty()) return requireArenaMap(place);
+        BpfMap.ArenaMap m = byName.get(name.get());
+        if (m == null) throw new ReplayError(place + ": no arena \"" + name.get() + "\" has been created (its create_arena step failed)");
+        return m;
+    }
+
     /** The scenario's arena as the BPF map processes map and programs bind, once a create step succeeded. */
     public BpfMap.ArenaMap requireArenaMap(String place) throws ReplayError {
         requireArena(place);
@@ -131,6 +146,7 @@ public final class World implements AutoCloseable, Expr.Symbols {
             BpfMap.ArenaMap created = (BpfMap.ArenaMap) c.map();
             arenas.add(created);
             byName.putIfAbsent(name, created);
+            labels.put(created, labels.containsValue(name) ? name + "#" + arenas.size() : name);
             if (arenaMap == null) {
                 arenaMap = created;
                 arena = created.arena();
@@ -164,26 +180,37 @@ public final class World implements AutoCloseable, Expr.Symbols {
 
     // ---- snapshots ---------------------------------------------------------------------
 
-    /** The state the invariants and the trace talk about; cost grows with the present PTEs only. */
+    /**
+     * The state the invariants and the trace talk about, for every live arena (in creation order,
+     * the scenario's arena first); cost grows with the present PTEs only.
+     */
     public WorldState state() {
-        Optional<WorldState.ArenaState> a = Optional.empty();
+        List<WorldState.ArenaState> live = new ArrayList<>();
+        Map<BpfMap.ArenaMap, String> mapped = new java.util.LinkedHashMap<>();
         Map<Long, WorldState.FrameCount> frames = new HashMap<>();
-        if (arena != null && !arena.isFreed()) {
-            PageTable kt = machine.kernelPageTable();
-            TreeMap<Long, Long> kptes = new TreeMap<>(Long::compareUnsigned);
-            long from = arena.kernVm().addr(), to = from + arena.kernVm().size();
-            kt.forEachPresent(from, to, va -> kptes.put(va, kt.entry(va) & WorldState.PTE_KEEP));
-            List<WorldState.Run> runs = new ArrayList<>();
-            for (RangeTree.Run r : arena.freeRuns()) runs.add(new WorldState.Run(r.start(), r.length()));
-            List<WorldState.VmaRef> vmas = new ArrayList<>();
-            for (VmaListEntry e : arena.vmaList()) vmas.add(new WorldState.VmaRef(e.vma().start(), e.vma().end(), e.vma().alive(), e.mmapCount()));
-            a = Optional.of(new WorldState.ArenaState(arena.userVmStart(), arena.userVmEnd(), arena.kernVmStart(), Arena.GUARD_SZ,
-                kptes, runs, vmas, arena.scratchPage()));
-            for (long pte : kptes.values()) frame(frames, WorldState.frameOf(pte));
+        for (BpfMap.ArenaMap m : arenas) {
+            if (m.arena().isFreed()) continue;
+            WorldState.ArenaState a = arenaState(labels.get(m), m.arena());
+            live.add(a);
+            mapped.put(m, a.name());
+            for (long pte : a.kernelPtes().values()) frame(frames, WorldState.frameOf(pte));
         }
-        List<WorldState.SpaceState> spaces = processes.snapshot(arenaMap);
+        List<WorldState.SpaceState> spaces = processes.snapshot(mapped);
         for (WorldState.SpaceState s : spaces) for (long pte : s.ptes().values()) frame(frames, WorldState.frameOf(pte));
-        return new WorldState(a, spaces, frames);
+        return new WorldState(live, spaces, frames);
+    }
+
+    /** One arena's kernel PTEs (its own reserved kernel range, guards included), free set and vma_list. */
+    private WorldState.ArenaState arenaState(String name, Arena a) {
+        PageTable kt = machine.kernelPageTable();
+        TreeMap<Long, Long> kptes = new TreeMap<>(Long::compareUnsigned);
+        long from = a.kernVm().addr(), to = from + a.kernVm().size();
+        kt.forEachPresent(from, to, va -> kptes.put(va, kt.entry(va) & WorldState.PTE_KEEP));
+        List<WorldState.Run> runs = new ArrayList<>();
+        for (RangeTree.Run r : a.freeRuns()) runs.add(new WorldState.Run(r.start(), r.length()));
+        List<WorldState.VmaRef> vmas = new ArrayList<>();
+        for (VmaListEntry e : a.vmaList()) vmas.add(new WorldState.VmaRef(e.vma().start(), e.vma().end(), e.vma().alive(), e.mmapCount()));
+        return new WorldState.ArenaState(name, a.userVmStart(), a.userVmEnd(), a.kernVmStart(), Arena.GUARD_SZ, kptes, runs, vmas, a.scratchPage());
     }
 
     private void frame(Map<Long, WorldState.FrameCount> out, long phys) {
@@ -211,6 +238,7 @@ public final class World implements AutoCloseable, Expr.Symbols {
         for (BpfMap.ArenaMap m : arenas) bpf.mapRelease(m);
         arenas.clear();
         byName.clear();
+        labels.clear();
         tornDown = true;
     }
 

@@ -56,7 +56,8 @@ class MalformedScenarioTest {
         Map.entry("27-number-too-big.json", "27-number-too-big.json:4:45: bad expression"),
         Map.entry("28-errno-and-ret.json", "28-errno-and-ret.json:6:75: give either \"ret\" or \"errno\", not both"),
         Map.entry("29-process-after-exit.json", "process \"U\" is used after its exit step (in step 2, op read)"),
-        Map.entry("30-bad-program-asm.json", "30-bad-program-asm.json:5:21: program \"P\" asm line 1, column"));
+        Map.entry("30-bad-program-asm.json", "30-bad-program-asm.json:5:21: program \"P\" asm line 1, column"),
+        Map.entry("31-unknown-arena.json", "31-unknown-arena.json:8:53: unknown arena \"othre\" (created so far: arena, other;"));
 
     private static final Pattern PLACE = Pattern.compile("\\.json:\\d+:\\d+: |\\(in step \\d+");
 

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -84,5 +85,35 @@ class ScenarioReaderTest {
         Expect.SignalExpect sig = s.steps().get(3).common().expect().signal().orElseThrow();
         assertEquals(11, sig.signo());
         assertEquals("SEGV_MAPERR", sig.code().orElseThrow());
+    }
+
+    /** Arena names resolve like symbols: created before use (the step's own expectations may name the arena it creates). */
+    @Test
+    void arenaFieldsNameAnArenaCreatedBeforeThem() throws Exception {
+        Scenario s = read("""
+            {"name": "n", "era": "v6.13", "arena": {"max_entries": 4}, "steps": [
+              {"op": "create_arena", "name": "other", "max_entries": 4, "expect": {"arena": "other", "vma_list": 0}},
+              {"op": "mmap", "arena": "other", "length": "16K"},
+              {"op": "kfunc", "name": "alloc_pages", "arena": "other", "page_cnt": 1,
+               "expect": {"pages": [{"addr": "base", "arena": "arena"}, {"addr": "base"}]}},
+              {"op": "map_op", "name": "lookup", "arena": "other"}],
+             "final": {"arena": "other", "vma_list": 1}}""");
+        assertEquals(Optional.of("other"), s.steps().get(1).common().expect().arena());
+        assertEquals(Optional.of("other"), ((Step.Mmap) s.steps().get(2)).arena());
+        Step.KfuncCall k = (Step.KfuncCall) s.steps().get(3);
+        assertEquals(Optional.of("other"), k.arena());
+        assertEquals(List.of(Optional.of("arena"), Optional.empty()), k.common().expect().pages().stream().map(Expect.PageExpect::arena).toList());
+        assertEquals(Optional.of("other"), ((Step.MapOperation) s.steps().get(4)).arena());
+        assertEquals(Optional.of("other"), s.finalState().arena());
+
+        ScenarioException later = assertThrows(ScenarioException.class, () -> read("""
+            {"name": "n", "era": "v6.13", "arena": {"max_entries": 4}, "steps": [
+              {"op": "mmap", "arena": "other", "length": "16K"},
+              {"op": "create_arena", "name": "other", "max_entries": 4}]}"""));
+        assertTrue(later.getMessage().contains("t.json:2:27: unknown arena \"other\" (created so far: arena;"), later.getMessage());
+        ScenarioException anon = assertThrows(ScenarioException.class, () -> read("""
+            {"name": "n", "era": "v6.13", "arena": {"max_entries": 4}, "steps": [
+              {"op": "mmap", "anonymous": true, "arena": "arena", "length": "16K"}]}"""));
+        assertTrue(anon.getMessage().contains("an \"anonymous\" mmap maps no arena"), anon.getMessage());
     }
 }

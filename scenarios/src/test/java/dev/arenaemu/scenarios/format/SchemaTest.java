@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
@@ -54,5 +55,18 @@ class SchemaTest {
         Set<String> schema = new TreeSet<>();
         SCHEMA.at("/$defs/expect/properties/errno/enum").forEach(n -> schema.add(n.asText()));
         assertEquals(new TreeSet<>(Names.ERRNO.keySet()), schema);
+    }
+
+    /** Where the reader accepts an "arena" name (page and state expectations, mmap, kfunc, map_op), the schema does too. */
+    @Test
+    void schemaAcceptsAnArenaNameWhereTheReaderDoes() {
+        Set<String> withArena = new TreeSet<>();
+        for (String def : List.of("page", "stateExpect", "expect")) {
+            if (SCHEMA.at("/$defs/" + def + "/properties/arena/$ref").asText().equals("#/$defs/arenaName")) withArena.add(def);
+        }
+        for (JsonNode alt : SCHEMA.at("/$defs/step/oneOf")) {
+            if (alt.at("/properties/arena/$ref").asText().equals("#/$defs/arenaName")) withArena.add(alt.at("/properties/op/const").asText());
+        }
+        assertEquals(new TreeSet<>(Set.of("page", "stateExpect", "expect", "mmap", "kfunc", "map_op")), withArena);
     }
 }

@@ -110,9 +110,9 @@ class InvariantCheckerTest {
         TreeMap<Long, Long> kptes = new TreeMap<>(Long::compareUnsigned);
         long kern = 0xffffc90000008000L;
         kptes.put(kern + 0x1000, 0x13_0000_9000L | 3);
-        var arena = new WorldState.ArenaState(0x1000_0000_0000L, 0x1000_0000_4000L, kern, 0x10000, kptes,
+        var arena = new WorldState.ArenaState("arena", 0x1000_0000_0000L, 0x1000_0000_4000L, kern, 0x10000, kptes,
             List.of(new WorldState.Run(0, 4)), List.of(), 0);
-        var state = new WorldState(java.util.Optional.of(arena), List.of(),
+        var state = new WorldState(List.of(arena), List.of(),
             java.util.Map.of(0x13_0000_9000L, new WorldState.FrameCount(0x13_0000_9000L, 1, true)));
         List<Violation> v = InvariantChecker.check(state, 3);
         assertEquals(List.of(Invariant.POPULATED_NOT_FREE), v.stream().map(Violation::invariant).toList());
