@@ -61,6 +61,7 @@ public final class BpfSyscall {
     private final Map<Long, BpfMap> maps = new LinkedHashMap<>();
     private final List<BpfProg> progs = new ArrayList<>();
     private BpfProg running;
+    private long kfuncErrors;
 
     private BpfSyscall(Kernel kernel) {
         this.kernel = kernel;
@@ -352,15 +353,24 @@ public final class BpfSyscall {
      * specialisation). A sleepable free removed kernel PTEs: the trampoline flushes the TLB before
      * the program continues.
      */
+    /** Kfunc calls from BPF code that returned NULL or an errno so far: the failures programs saw. */
+    public long kfuncErrors() {
+        return kfuncErrors;
+    }
+
     private CallResult call(CallTarget target, long a1, long a2, long a3, long a4, long a5) {
         if (!(target instanceof CallTarget.KfuncCall k)) throw new IllegalStateException("helper " + target + " is not modelled");
         BpfMap bpfMap = mapAt(a1);
         Object map = bpfMap instanceof BpfMap.ArenaMap am ? am.arena() : bpfMap;
         boolean nonSleepable = running != null && !running.sleepable() && kernel.era().hasNonSleepableKfuncs();
         return switch (k.kfunc()) {
-            case BPF_ARENA_ALLOC_PAGES -> CallResult.of(nonSleepable
-                ? ArenaKfuncs.bpfArenaAllocPagesNonSleepable(map, a2, (int) a3, (int) a4, a5)
-                : ArenaKfuncs.bpfArenaAllocPages(map, a2, (int) a3, (int) a4, a5));
+            case BPF_ARENA_ALLOC_PAGES -> {
+                long addr = nonSleepable
+                    ? ArenaKfuncs.bpfArenaAllocPagesNonSleepable(map, a2, (int) a3, (int) a4, a5)
+                    : ArenaKfuncs.bpfArenaAllocPages(map, a2, (int) a3, (int) a4, a5);
+                if (addr == 0) kfuncErrors++;
+                yield CallResult.of(addr);
+            }
             case BPF_ARENA_FREE_PAGES -> {
                 if (nonSleepable) {
                     ArenaKfuncs.bpfArenaFreePagesNonSleepable(map, a2, (int) a3);
@@ -369,7 +379,11 @@ public final class BpfSyscall {
                 ArenaKfuncs.bpfArenaFreePages(map, a2, (int) a3);
                 yield new CallResult(0, map instanceof Arena);
             }
-            case BPF_ARENA_RESERVE_PAGES -> CallResult.of(ArenaKfuncs.bpfArenaReservePages(map, a2, (int) a3));
+            case BPF_ARENA_RESERVE_PAGES -> {
+                int err = ArenaKfuncs.bpfArenaReservePages(map, a2, (int) a3);
+                if (err != 0) kfuncErrors++;
+                yield CallResult.of(err);
+            }
         };
     }
 }

@@ -61,7 +61,7 @@ final class Expectations {
         e.faultIn().ifPresent(f -> {
             if (f != effect.faultIn()) out.add(new Mismatch(step, place, "arena fault-in", f ? "a fault-in" : "no fault-in", effect.faultIn() ? "a fault-in" : "no fault-in", null));
         });
-        if (effect.focus().isPresent()) {
+        if (effect.focus().isPresent() && !out.isEmpty()) {
             String excerpt = PageMap.excerpt(state, effect.focus().getAsLong());
             out.replaceAll(m -> m.excerpt() == null ? new Mismatch(m.step(), m.place(), m.what(), m.expected(), m.actual(), excerpt) : m);
         }
@@ -118,26 +118,27 @@ final class Expectations {
     private static void checkPage(int step, String place, String what, Expect.PageExpect p, long ua, Optional<WorldState.ArenaState> arena,
                                   World world, WorldState s, List<Mismatch> out) {
         Long kpte = arena.map(a -> PageMap.kernelPte(a, ua)).orElse(null);
-        String excerpt = arena.map(a -> PageMap.excerpt(s, a, ua)).orElse("");
+        // Only a mismatch shows the excerpt: building it for every checked page costs a map walk.
+        java.util.function.Supplier<String> excerpt = () -> arena.map(a -> PageMap.excerpt(s, a, ua)).orElse("");
         boolean kernel = kpte != null;
         if (p.kernel().isPresent() && p.kernel().get() != kernel) {
-            out.add(new Mismatch(step, place, what + ": kernel PTE", p.kernel().get() ? "present" : "absent", StateDiff.pte(kpte), excerpt));
+            out.add(new Mismatch(step, place, what + ": kernel PTE", p.kernel().get() ? "present" : "absent", StateDiff.pte(kpte), excerpt.get()));
         }
         for (Map.Entry<String, Boolean> u : p.user().entrySet()) {
             Long upte = PageMap.userPte(s, u.getKey(), ua);
             if ((upte != null) != u.getValue()) {
-                out.add(new Mismatch(step, place, what + ": user PTE in " + u.getKey(), u.getValue() ? "present" : "absent", StateDiff.pte(upte), excerpt));
+                out.add(new Mismatch(step, place, what + ": user PTE in " + u.getKey(), u.getValue() ? "present" : "absent", StateDiff.pte(upte), excerpt.get()));
             }
         }
         if (p.state().isPresent() && arena.isPresent()) {
             WorldState.ArenaState a = arena.get();
             Expect.PageState got = kernel ? Expect.PageState.POPULATED : a.isFree(PageMap.pgoff(a, ua)) ? Expect.PageState.FREE : Expect.PageState.RESERVED;
-            if (got != p.state().get()) out.add(new Mismatch(step, place, what + ": state", lower(p.state().get()), lower(got), excerpt));
+            if (got != p.state().get()) out.add(new Mismatch(step, place, what + ": state", lower(p.state().get()), lower(got), excerpt.get()));
         }
         if (p.value().isPresent()) {
             long want = p.value().get().eval(world);
             long got = kernel ? world.kernel().frames().bytes(WorldState.frameOf(kpte)).get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 0) : 0;
-            if (got != want) out.add(new Mismatch(step, place, what + ": value (u64 at the page start, as BPF reads it)", show(p.value().get(), want), hex(got), excerpt));
+            if (got != want) out.add(new Mismatch(step, place, what + ": value (u64 at the page start, as BPF reads it)", show(p.value().get(), want), hex(got), excerpt.get()));
         }
     }
 

@@ -18,10 +18,11 @@ import java.util.Map;
  * @param siteHits      how often each fault-injection site was reached
  * @param injected      how many failures were injected
  * @param nanos         wall time, for reports only (never part of the trace)
+ * @param effects       every executed step, in order, as the sweep compares runs
  */
 public record Outcome(String scenario, String file, Era era, String run, Status status, List<Mismatch> mismatches,
                       List<Violation> violations, List<String> kernelReports, String error, List<String> trace, int steps,
-                      Map<String, Long> siteHits, int injected, long nanos) {
+                      Map<String, Long> siteHits, int injected, long nanos, List<StepEffect> effects) {
     public enum Status { PASS, FAIL, ERROR }
 
     public boolean passed() {
@@ -45,6 +46,6 @@ public record Outcome(String scenario, String file, Era era, String run, Status 
 
     /** The same run judged differently (the sweep judges by invariants, not by expectations). */
     public Outcome withStatus(Status newStatus, List<Mismatch> keptMismatches) {
-        return new Outcome(scenario, file, era, run, newStatus, keptMismatches, violations, kernelReports, error, trace, steps, siteHits, injected, nanos);
+        return new Outcome(scenario, file, era, run, newStatus, keptMismatches, violations, kernelReports, error, trace, steps, siteHits, injected, nanos, effects);
     }
 }

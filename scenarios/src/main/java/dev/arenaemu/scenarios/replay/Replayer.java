@@ -93,7 +93,7 @@ public final class Replayer implements ScenarioRunner {
         Outcome.Status status = r.badInput ? Outcome.Status.ERROR
             : r.error != null || !r.mismatches.isEmpty() || !r.violations.isEmpty() || !r.reports.isEmpty() ? Outcome.Status.FAIL : Outcome.Status.PASS;
         return new Outcome(scenario.name(), scenario.file().toString(), era, run, status, List.copyOf(r.mismatches), List.copyOf(r.violations),
-            List.copyOf(r.reports), r.error, List.copyOf(r.trace), r.done, r.hits, r.injected, System.nanoTime() - t0);
+            List.copyOf(r.reports), r.error, List.copyOf(r.trace), r.done, r.hits, r.injected, System.nanoTime() - t0, List.copyOf(r.effects));
     }
 
     /** The state of one replay in progress: what it found so far and the last snapshot. */
@@ -104,6 +104,7 @@ public final class Replayer implements ScenarioRunner {
         final List<Violation> violations = new ArrayList<>();
         final List<String> reports = new ArrayList<>();
         final Map<String, Long> hits = new TreeMap<>();
+        final List<StepEffect> effects = new ArrayList<>();
         World world;
         WorldState before;
         String error;
@@ -120,12 +121,16 @@ public final class Replayer implements ScenarioRunner {
             FaultInjection fi = world.kernel().faultInjection();
             for (Inject i : c.inject()) arm(fi, i, scenario.seed() + c.index());
             int injectedBefore = fi.injected().size();
+            long kfuncErrorsBefore = world.bpf().kfuncErrors();
             Effect effect = runner.apply(step);
             for (Inject i : c.inject()) fi.clear(site(i));
             done++;
             WorldState after = world.state();
             if (!effect.faultIn() && gainedUserPte(before, after)) effect = effect.withFaultIn();
             List<String> lines = effect.summary().lines().toList();
+            List<String> sites = new ArrayList<>();
+            for (int k = injectedBefore; k < fi.injected().size(); k++) sites.add(fi.injected().get(k).site().name().toLowerCase(Locale.ROOT));
+            effects.add(new StepEffect(c.index(), lines.getFirst(), sites, reportedError(step, effect, world.bpf().kfuncErrors() > kfuncErrorsBefore)));
             trace.add(String.format("[%s] %s", c.index() < 0 ? "setup" : Integer.toString(c.index()), lines.getFirst()));
             for (String more : lines.subList(1, lines.size())) trace.add("    " + more);
             for (int k = injectedBefore; k < fi.injected().size(); k++) {
@@ -164,6 +169,15 @@ public final class Replayer implements ScenarioRunner {
                 reports.add(events.get(eventsSeen).toString());
             }
         }
+    }
+
+    /** Whether the step told its caller that something failed, as the kernel would (see {@link StepEffect}). */
+    private static boolean reportedError(Step step, Effect effect, boolean kfuncFailedInProgram) {
+        if (effect.signal().isPresent() || kfuncFailedInProgram) return true;
+        if (effect.ret().isEmpty()) return false;
+        long ret = effect.ret().getAsLong();
+        boolean nullPage = step instanceof Step.KfuncCall k && k.kfunc() == Step.Kfunc.ALLOC_PAGES && ret == 0;
+        return nullPage || StepEffect.isErrno(ret);
     }
 
     /**

@@ -3,6 +3,8 @@ package dev.arenaemu.scenarios.sweep;
 import dev.arenaemu.scenarios.format.Era;
 import dev.arenaemu.scenarios.format.Scenario;
 import dev.arenaemu.scenarios.replay.Outcome;
+import dev.arenaemu.scenarios.replay.StepEffect;
+import dev.arenaemu.scenarios.replay.Mismatch;
 import dev.arenaemu.scenarios.replay.ScenarioRunner;
 
 import java.util.ArrayDeque;
@@ -31,8 +33,10 @@ import java.util.function.Supplier;
  *
  * <p>A failing run is judged by what must hold whatever fails, not by the scenario's
  * expectations (which assume success): the failure was injected, the invariants held after every
- * step, teardown returned every frame, the kernel reported nothing, and the model did not throw —
- * i.e. the failure surfaced as an error return or a signal, as the kernel would surface it.
+ * step, teardown returned every frame, the kernel reported nothing, the model did not throw, and
+ * every step during which a failure was injected either reported an error as the kernel does
+ * (NULL, -errno, a signal, a kfunc failure seen by the program) or showed the result it has
+ * without the injection (compared with the counting run, see {@link #silentChanges}).
  */
 public final class Sweep {
     /** Per-site totals for the summary table. */
@@ -84,7 +88,7 @@ public final class Sweep {
             for (Target t : targets) {
                 Outcome counting = count(runner, t);
                 results.counted(counting);
-                for (SweepPlan.Run run : SweepPlan.of(t.scenario(), counting, options)) results.add(run, execute(runner, t, run));
+                for (SweepPlan.Run run : SweepPlan.of(t.scenario(), counting, options)) results.add(run, execute(runner, t, run, counting));
             }
         } else {
             try (SweepWorkers workers = new SweepWorkers(runners, jobs)) {
@@ -121,7 +125,7 @@ public final class Sweep {
     private static InFlight start(SweepWorkers workers, Target t, Options options) {
         CompletableFuture<Outcome> counting = workers.submit(runner -> count(runner, t));
         CompletableFuture<List<Planned>> runs = counting.thenApply(c -> SweepPlan.of(t.scenario(), c, options).stream()
-            .map(run -> new Planned(run, workers.submit(runner -> execute(runner, t, run)))).toList());
+            .map(run -> new Planned(run, workers.submit(runner -> execute(runner, t, run, c)))).toList());
         return new InFlight(counting, runs);
     }
 
@@ -140,10 +144,10 @@ public final class Sweep {
         return runner.run(t.scenario(), t.era(), List.of(), "count hits");
     }
 
-    private static Outcome execute(ScenarioRunner runner, Target t, SweepPlan.Run run) {
+    private static Outcome execute(ScenarioRunner runner, Target t, SweepPlan.Run run, Outcome counting) {
         Outcome o = runner.run(t.scenario(), t.era(), run.inject(), run.name());
         // A random run may inject nothing; then it is a plain replay and must pass as one.
-        return run.random() && o.injected() == 0 ? o : judge(o);
+        return run.random() && o.injected() == 0 ? o : judge(o, counting);
     }
 
     /** Outcomes in plan order, the summary table and the progress callback; used on the calling thread only. */
@@ -174,13 +178,35 @@ public final class Sweep {
         }
     }
 
-    /** Re-judges a run with an injected failure (see the class comment). */
-    static Outcome judge(Outcome o) {
-        boolean ok = o.injected() > 0 && o.violations().isEmpty() && o.kernelReports().isEmpty()
-            && (o.error() == null || o.status() == Outcome.Status.ERROR);
+    /** Re-judges a run with an injected failure against the uninjected run {@code baseline} (see the class comment). */
+    static Outcome judge(Outcome o, Outcome baseline) {
         if (o.injected() == 0) {
             return o.withStatus(Outcome.Status.FAIL, o.mismatches());
         }
-        return o.withStatus(ok ? Outcome.Status.PASS : Outcome.Status.FAIL, List.of());
+        List<Mismatch> silent = silentChanges(o, baseline);
+        boolean ok = silent.isEmpty() && o.violations().isEmpty() && o.kernelReports().isEmpty()
+            && (o.error() == null || o.status() == Outcome.Status.ERROR);
+        return o.withStatus(ok ? Outcome.Status.PASS : Outcome.Status.FAIL, silent);
+    }
+
+    /**
+     * Steps during which a failure was injected and whose result differs from the uninjected
+     * run's without the step reporting an error: a failure the caller could not see (a different
+     * address, a value, a success that was not one). Both runs execute the same steps up to the
+     * first injected one, so the n-th executed step of each is the same step. A step whose result
+     * is unchanged absorbed the failure (a fallback path), as the kernel may.
+     */
+    static List<Mismatch> silentChanges(Outcome o, Outcome baseline) {
+        List<Mismatch> out = new ArrayList<>();
+        for (int n = 0; n < o.effects().size(); n++) {
+            StepEffect e = o.effects().get(n);
+            if (e.injectedSites().isEmpty() || e.reportedError()) continue;
+            String before = n < baseline.effects().size() ? baseline.effects().get(n).line() : "(not executed)";
+            if (before.equals(e.line())) continue;
+            out.add(new Mismatch(e.index(), e.index() < 0 ? "setup step" : "step " + e.index(),
+                "failure injected at " + String.join(", ", e.injectedSites()),
+                "an error (NULL, -errno or a signal) or the uninjected result: " + before, e.line(), null));
+        }
+        return out;
     }
 }
