@@ -1,0 +1,125 @@
+package dev.arenaemu.emulator.cpu;
+
+import dev.arenaemu.emulator.ffm.X86Reg;
+import dev.arenaemu.emulator.memory.HostBuffer;
+import dev.arenaemu.emulator.paging.PageTable;
+import dev.arenaemu.emulator.paging.PteFlag;
+import dev.arenaemu.emulator.trap.FaultResolution;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.ValueLayout;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link Machine#reset()}: the next user of a reset machine sees what a new machine shows — the
+ * same physical addresses for the same requests, zeroed memory, only the boot leaves in the
+ * kernel table, no stale translation — while engines and host memory are kept.
+ */
+class MachineResetTest {
+    private static final long VA = 0xFFFF_C900_0000_0000L;
+    private static final byte[] LOAD = {0x48, (byte) 0x8B, 0x07};   // mov rax, [rdi]
+
+    @Test
+    void theSameRequestsGetTheSameZeroedBuffersAtTheSameAddresses() {
+        try (Machine m = new Machine()) {
+            HostBuffer a = m.allocate("a", 1 << 20);
+            HostBuffer b = m.allocate("b", 1 << 16);
+            a.memory().set(ValueLayout.JAVA_LONG, 0, 0x1234);
+            m.reset();
+            HostBuffer a2 = m.allocate("a", 1 << 20);
+            HostBuffer b2 = m.allocate("b", 1 << 16);
+            assertEquals(a.physBase(), a2.physBase());
+            assertEquals(b.physBase(), b2.physBase());
+            assertEquals(0, a2.memory().get(ValueLayout.JAVA_LONG, 0), "a reused buffer reads as zero, as fresh host memory does");
+            assertEquals(a.memory().address(), a2.memory().address(), "the host memory itself was kept");
+        }
+    }
+
+    @Test
+    void anotherSizeAtAReusedAddressGetsNewMemory() {
+        try (Machine m = new Machine()) {
+            HostBuffer a = m.allocate("a", 1 << 20);
+            m.reset();
+            HostBuffer other = m.allocate("other", 1 << 21);
+            assertEquals(a.physBase(), other.physBase(), "placement depends on the requests since boot only");
+            assertEquals(1 << 21, other.size());
+        }
+    }
+
+    @Test
+    void kernelLeavesMadeAfterBootAreGoneAndNotServedFromTheTlb() {
+        try (Machine m = new Machine()) {
+            Cpu k = m.kernelCpu();
+            HostBuffer data = m.allocate("data", 4096);
+            k.mapRegion(VA, 4096, data, 0);
+            m.kernelPageTable().map(VA, data.phys(0), PteFlag.RW);
+            data.memory().set(ValueLayout.JAVA_LONG, 0, 0xBBBB);
+            Stubs.Stub load = m.stubs().kernel(LOAD);
+            k.reg(X86Reg.RDI, VA);
+            assertInstanceOf(RunResult.Returned.class, k.run(load.address(), load.end(), Budget.SHORT));   // fills the TLB
+            assertEquals(0xBBBB, k.reg(X86Reg.RAX));
+
+            m.reset();
+            assertEquals(0, m.kernelPageTable().entry(VA), "the leaf made after boot is gone");
+            HostBuffer again = m.allocate("data", 4096);
+            k.mapRegion(VA, 4096, again, 0);
+            assertTrue(k.regionsRevived() >= 2, "the identical regions came back without Unicorn calls");
+            Stubs.Stub load2 = m.stubs().kernel(LOAD);
+            assertEquals(load.address(), load2.address(), "stubs are placed where they were after boot");
+            k.reg(X86Reg.RDI, VA);
+            RunResult r = k.run(load2.address(), load2.end(), Budget.SHORT);
+            RunResult.Delivered d = assertInstanceOf(RunResult.Delivered.class, r, "no PTE, no cached translation: the load faults");
+            assertEquals(VA, d.fault().address());
+        }
+    }
+
+    @Test
+    void handlersAndCodeHooksOfThePreviousUserAreGone() {
+        try (Machine m = new Machine()) {
+            Cpu k = m.kernelCpu();
+            int[] calls = {0};
+            k.setFaultHandler((fault, cpu) -> { calls[0]++; return FaultResolution.DELIVER; });
+            k.hookCode(Machine.KERNEL_TEXT_VA, Machine.KERNEL_TEXT_VA + 0xFFF, (address, size) -> calls[0]++);
+            m.reset();
+            Stubs.Stub load = m.stubs().kernel(LOAD);
+            k.reg(X86Reg.RDI, VA);
+            assertInstanceOf(RunResult.Delivered.class, k.run(load.address(), load.end(), Budget.SHORT));
+            assertEquals(0, calls[0], "neither the old fault handler nor the old hook ran");
+            assertEquals(1, k.faultCount(), "the fault count restarted with the new user");
+        }
+    }
+
+    @Test
+    void aUserEngineThatRanOnlyStubsServesTheNextProcessOneThatRanUserCodeDoesNot() {
+        try (Machine m = new Machine()) {
+            PageTable t1 = m.newUserPageTable();
+            Cpu first = m.newUserCpu(t1);
+            m.destroyCpu(first);
+            PageTable t2 = m.newUserPageTable();
+            Cpu second = m.newUserCpu(t2);
+            assertSame(first, second, "the parked engine was reused");
+            assertSame(t2, second.pageTable());
+            assertEquals(3, second.cpl(), "back at CPL3 through iretq, as a new CPU");
+            assertEquals(t2.root(), second.reg(X86Reg.CR3));
+
+            second.ranArbitraryCode();
+            m.destroyCpu(second);
+            Cpu third = m.newUserCpu(m.newUserPageTable());
+            assertNotSame(second, third, "an engine that ran user code may hold translations of bytes that are gone");
+        }
+    }
+
+    @Test
+    void aMachineWithALiveUserCpuCannotBeReset() {
+        try (Machine m = new Machine()) {
+            m.newUserCpu(m.newUserPageTable());
+            assertThrows(IllegalStateException.class, m::reset);
+        }
+    }
+}
