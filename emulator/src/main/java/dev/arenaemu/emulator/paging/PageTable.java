@@ -111,15 +111,26 @@ public final class PageTable {
      * absent subtrees and tables below which no leaf is present (see {@link PageTablePool}).
      */
     public void forEachPresent(LongConsumer visitor) {
-        visit(root, 3, 0, 0, 0, visitor);   // end 0: the range wraps to cover all 2^64 bytes
+        visit(root, 3, 0, 0, 0, (va, pte) -> visitor.accept(va));   // end 0: the range wraps to cover all 2^64 bytes
+    }
+
+    /** A present leaf: its address and the raw entry. */
+    @FunctionalInterface
+    public interface LeafVisitor {
+        void leaf(long va, long pte);
+    }
+
+    /** Like {@link #forEachPresent(long, long, LongConsumer)}, with each leaf's entry (no second walk to read it). */
+    public void forEachPresentEntry(long start, long end, LeafVisitor visitor) {
+        visit(root, 3, 0, start, end, visitor);
     }
 
     /** Like {@link #forEachPresent(LongConsumer)}, over [start, end) only. */
     public void forEachPresent(long start, long end, LongConsumer visitor) {
-        visit(root, 3, 0, start, end, visitor);
+        visit(root, 3, 0, start, end, (va, pte) -> visitor.accept(va));
     }
 
-    private void visit(long table, int level, long base, long start, long end, LongConsumer visitor) {
+    private void visit(long table, int level, long base, long start, long end, LeafVisitor visitor) {
         long span = 1L << (12 + 9 * level);
         for (int i = 0; i < 512; i++) {
             long lo = canonical(base + i * span);
@@ -127,7 +138,7 @@ public final class PageTable {
             if (Long.compareUnsigned(hi - 1, start) < 0 || Long.compareUnsigned(lo, end - 1) > 0) continue;
             long e = pool.read(table, i);
             if ((e & PteFlag.P) == 0) continue;
-            if (level == 0) visitor.accept(lo);
+            if (level == 0) visitor.leaf(lo, e);
             else if (pool.presentLeavesBelow(e & ADDR_MASK) > 0) visit(e & ADDR_MASK, level - 1, lo, start, end, visitor);
         }
     }

@@ -1,7 +1,6 @@
 package dev.arenaemu.scenarios.check;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -23,8 +22,10 @@ public final class InvariantChecker {
     private final int step;
     private final List<Violation> out = new ArrayList<>();
     /** Every frame some checked PTE maps: how many PTEs, and which arenas' mappings they are. */
-    private final Map<Long, Integer> mappings = new HashMap<>();
-    private final Map<Long, TreeSet<String>> mappedBy = new HashMap<>();
+    // TreeMaps: page-aligned Long keys share HashMap buckets (their low hash bits are all zero).
+    private final Map<Long, Integer> mappings = new java.util.TreeMap<>();
+    /** Which arenas map each frame; only kept when several arenas are live (it names them in reports). */
+    private final Map<Long, TreeSet<String>> mappedBy = new java.util.TreeMap<>();
 
     private InvariantChecker(WorldState state, int step) {
         this.state = state;
@@ -123,7 +124,7 @@ public final class InvariantChecker {
 
     private void mapped(long frame, WorldState.ArenaState a) {
         mappings.merge(frame, 1, Integer::sum);
-        mappedBy.computeIfAbsent(frame, f -> new TreeSet<>()).add(a.name());
+        if (state.arenas().size() > 1) mappedBy.computeIfAbsent(frame, f -> new TreeSet<>()).add(a.name());
     }
 
     private void add(Invariant inv, WorldState.ArenaState a, String detail) {

@@ -55,8 +55,16 @@ public record WorldState(List<ArenaState> arenas, List<SpaceState> spaces, Map<L
             return kernVmStart + (uaddr & 0xFFFF_FFFFL);
         }
 
+        /** Whether {@code pgoff} is in the free set: a binary search, as the runs are in ascending order. */
         public boolean isFree(long pgoff) {
-            for (Run r : freeRuns) if (pgoff >= r.start() && pgoff < r.start() + r.length()) return true;
+            int lo = 0, hi = freeRuns.size() - 1;
+            while (lo <= hi) {
+                int mid = (lo + hi) >>> 1;
+                Run r = freeRuns.get(mid);
+                if (pgoff < r.start()) hi = mid - 1;
+                else if (pgoff >= r.start() + r.length()) lo = mid + 1;
+                else return true;
+            }
             return false;
         }
     }

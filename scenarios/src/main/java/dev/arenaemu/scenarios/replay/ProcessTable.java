@@ -191,7 +191,7 @@ public final class ProcessTable {
                 String arena = v.file() instanceof BpfMap.ArenaMap m ? arenas.get(m) : null;
                 if (arena == null) continue;
                 vmas.add(new WorldState.VmaRange(arena, v.start(), v.end(), v.flags()));
-                pt.forEachPresent(v.start(), v.end(), va -> ptes.put(va, pt.entry(va) & WorldState.PTE_KEEP));
+                pt.forEachPresentEntry(v.start(), v.end(), (va, pte) -> ptes.put(va, pte & WorldState.PTE_KEEP));
             }
             out.add(new WorldState.SpaceState(e.getKey(), vmas, ptes));
         }

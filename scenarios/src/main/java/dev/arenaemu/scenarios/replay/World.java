@@ -187,7 +187,8 @@ public final class World implements AutoCloseable, Expr.Symbols {
     public WorldState state() {
         List<WorldState.ArenaState> live = new ArrayList<>();
         Map<BpfMap.ArenaMap, String> mapped = new java.util.LinkedHashMap<>();
-        Map<Long, WorldState.FrameCount> frames = new HashMap<>();
+        // A TreeMap: page-aligned Long keys share HashMap buckets (their low hash bits are all zero).
+        Map<Long, WorldState.FrameCount> frames = new TreeMap<>();
         for (BpfMap.ArenaMap m : arenas) {
             if (m.arena().isFreed()) continue;
             WorldState.ArenaState a = arenaState(labels.get(m), m.arena());
@@ -205,7 +206,7 @@ public final class World implements AutoCloseable, Expr.Symbols {
         PageTable kt = machine.kernelPageTable();
         TreeMap<Long, Long> kptes = new TreeMap<>(Long::compareUnsigned);
         long from = a.kernVm().addr(), to = from + a.kernVm().size();
-        kt.forEachPresent(from, to, va -> kptes.put(va, kt.entry(va) & WorldState.PTE_KEEP));
+        kt.forEachPresentEntry(from, to, (va, pte) -> kptes.put(va, pte & WorldState.PTE_KEEP));
         List<WorldState.Run> runs = new ArrayList<>();
         for (RangeTree.Run r : a.freeRuns()) runs.add(new WorldState.Run(r.start(), r.length()));
         List<WorldState.VmaRef> vmas = new ArrayList<>();
