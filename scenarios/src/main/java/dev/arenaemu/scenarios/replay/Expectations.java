@@ -87,7 +87,9 @@ final class Expectations {
             String in = named.isPresent() && state.arenas().size() > 1 ? " in arena " + named.get() : "";
             for (long i = 0; i < p.count(); i++) {
                 long ua = start + i * 4096;
-                String what = "page " + p.addr().text() + (i == 0 ? "" : "+" + i + "*PAGE") + String.format(" (0x%x)", ua) + in;
+                long page = i;
+                // Named only for a mismatch: a "count" of thousands of pages would format thousands of names.
+                java.util.function.Supplier<String> what = () -> "page " + p.addr().text() + (page == 0 ? "" : "+" + page + "*PAGE") + String.format(" (0x%x)", ua) + in;
                 checkPage(step, place, what, p, ua, arena, world, state, out);
             }
         }
@@ -115,30 +117,30 @@ final class Expectations {
         return new Mismatch(step, place, what, "arena " + arena + " exists", "arena " + arena + " was not created in this run", null);
     }
 
-    private static void checkPage(int step, String place, String what, Expect.PageExpect p, long ua, Optional<WorldState.ArenaState> arena,
+    private static void checkPage(int step, String place, java.util.function.Supplier<String> what, Expect.PageExpect p, long ua, Optional<WorldState.ArenaState> arena,
                                   World world, WorldState s, List<Mismatch> out) {
         Long kpte = arena.map(a -> PageMap.kernelPte(a, ua)).orElse(null);
         // Only a mismatch shows the excerpt: building it for every checked page costs a map walk.
         java.util.function.Supplier<String> excerpt = () -> arena.map(a -> PageMap.excerpt(s, a, ua)).orElse("");
         boolean kernel = kpte != null;
         if (p.kernel().isPresent() && p.kernel().get() != kernel) {
-            out.add(new Mismatch(step, place, what + ": kernel PTE", p.kernel().get() ? "present" : "absent", StateDiff.pte(kpte), excerpt.get()));
+            out.add(new Mismatch(step, place, what.get() + ": kernel PTE", p.kernel().get() ? "present" : "absent", StateDiff.pte(kpte), excerpt.get()));
         }
         for (Map.Entry<String, Boolean> u : p.user().entrySet()) {
             Long upte = PageMap.userPte(s, u.getKey(), ua);
             if ((upte != null) != u.getValue()) {
-                out.add(new Mismatch(step, place, what + ": user PTE in " + u.getKey(), u.getValue() ? "present" : "absent", StateDiff.pte(upte), excerpt.get()));
+                out.add(new Mismatch(step, place, what.get() + ": user PTE in " + u.getKey(), u.getValue() ? "present" : "absent", StateDiff.pte(upte), excerpt.get()));
             }
         }
         if (p.state().isPresent() && arena.isPresent()) {
             WorldState.ArenaState a = arena.get();
             Expect.PageState got = kernel ? Expect.PageState.POPULATED : a.isFree(PageMap.pgoff(a, ua)) ? Expect.PageState.FREE : Expect.PageState.RESERVED;
-            if (got != p.state().get()) out.add(new Mismatch(step, place, what + ": state", lower(p.state().get()), lower(got), excerpt.get()));
+            if (got != p.state().get()) out.add(new Mismatch(step, place, what.get() + ": state", lower(p.state().get()), lower(got), excerpt.get()));
         }
         if (p.value().isPresent()) {
             long want = p.value().get().eval(world);
             long got = kernel ? world.kernel().frames().bytes(WorldState.frameOf(kpte)).get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 0) : 0;
-            if (got != want) out.add(new Mismatch(step, place, what + ": value (u64 at the page start, as BPF reads it)", show(p.value().get(), want), hex(got), excerpt.get()));
+            if (got != want) out.add(new Mismatch(step, place, what.get() + ": value (u64 at the page start, as BPF reads it)", show(p.value().get(), want), hex(got), excerpt.get()));
         }
     }
 

@@ -58,12 +58,13 @@ public final class StateDiff {
         for (long k : keys) {
             Long x = before.get(k), y = after.get(k);
             if (x == null ? y == null : x.equals(y)) continue;
-            out.add(String.format("pte %s 0x%x: %s -> %s", space, k, pte(x), pte(y)));
+            // Concatenation, not String.format: an arena-wide free changes thousands of PTEs per step.
+            out.add("pte " + space + " 0x" + Long.toHexString(k) + ": " + pte(x) + " -> " + pte(y));
         }
     }
 
     public static String pte(Long entry) {
         if (entry == null || (entry & 1) == 0) return "absent";
-        return String.format("frame 0x%x %s%s", WorldState.frameOf(entry), (entry & 2) != 0 ? "RW" : "RO", (entry & 4) != 0 ? " U" : "");
+        return "frame 0x" + Long.toHexString(WorldState.frameOf(entry)) + ((entry & 2) != 0 ? " RW" : " RO") + ((entry & 4) != 0 ? " U" : "");
     }
 }
