@@ -67,4 +67,51 @@ public class SweepBench {
     public int sweep() {
         return sweepOnce();
     }
+
+    /**
+     * Every fail-nth run the real corpus (scenarios/corpus, read from the working directory as
+     * `./arena-emu` runs from the repository root) makes, planned once; the two benchmark threads
+     * (the two cores of the target) take the next run in turn, each on its own {@link Replayer}.
+     * The score is injected runs/min on the real corpus's mix, without the command's start-up
+     * and counting runs: most of its runs belong to a few large scenarios (13-41 allocates and
+     * frees 2,051 pages in every run).
+     */
+    @State(Scope.Benchmark)
+    public static class WholeCorpus {
+        List<Sweep.InjectedRun> runs;
+        final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Setup(Level.Trial)
+        public void plan() throws Exception {
+            java.nio.file.Path dir = java.nio.file.Path.of(System.getProperty("arenaemu.corpus", "scenarios/corpus"));
+            if (!java.nio.file.Files.isDirectory(dir)) {
+                throw new IllegalStateException(dir.toAbsolutePath() + " is not a directory: run the benchmark from the repository root");
+            }
+            Replayer counter = new Replayer();
+            runs = new java.util.ArrayList<>();
+            try (var files = java.nio.file.Files.list(dir)) {
+                for (java.nio.file.Path f : files.filter(x -> x.toString().endsWith(".json")).sorted().toList()) {
+                    var s = dev.arenaemu.scenarios.format.ScenarioReader.read(f);
+                    for (var era : s.eras()) runs.addAll(Sweep.plan(counter, new Sweep.Target(s, era), new Sweep.Options(0, 1, 10)));
+                }
+            }
+            // A fixed shuffle: consecutive runs of one scenario would otherwise meet in both threads.
+            java.util.Collections.shuffle(runs, new java.util.Random(1));
+        }
+    }
+
+    /** Per-thread replayer of {@link #wholeCorpusInjectedRun}. */
+    @State(Scope.Thread)
+    public static class Worker {
+        final Replayer replayer = new Replayer();
+    }
+
+    @Benchmark
+    @org.openjdk.jmh.annotations.Threads(JOBS)
+    public Outcome wholeCorpusInjectedRun(WholeCorpus corpus, Worker worker) {
+        Sweep.InjectedRun run = corpus.runs.get(Math.floorMod(corpus.next.getAndIncrement(), corpus.runs.size()));
+        Outcome o = run.execute(worker.replayer);
+        if (!o.passed()) throw new IllegalStateException(o.title() + ": " + String.join("\n", o.problems()));
+        return o;
+    }
 }

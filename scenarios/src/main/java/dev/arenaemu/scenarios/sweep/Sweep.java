@@ -140,6 +140,33 @@ public final class Sweep {
         }
     }
 
+    /**
+     * One planned injected run, with the counting run it is judged against: what a sweep
+     * executes, for callers that schedule runs themselves (the whole-corpus sweep benchmark).
+     */
+    public static final class InjectedRun {
+        private final Target target;
+        private final SweepPlan.Run run;
+        private final Outcome counting;
+
+        private InjectedRun(Target target, SweepPlan.Run run, Outcome counting) {
+            this.target = target;
+            this.run = run;
+            this.counting = counting;
+        }
+
+        /** Replays the run on {@code runner} and judges it as the sweep does. */
+        public Outcome execute(ScenarioRunner runner) {
+            return Sweep.execute(runner, target, run, counting);
+        }
+    }
+
+    /** The injected runs a sweep makes for {@code t}, after its counting run on {@code runner}. */
+    public static List<InjectedRun> plan(ScenarioRunner runner, Target t, Options options) {
+        Outcome counting = count(runner, t);
+        return SweepPlan.of(t.scenario(), counting, options).stream().map(r -> new InjectedRun(t, r, counting)).toList();
+    }
+
     private static Outcome count(ScenarioRunner runner, Target t) {
         return runner.run(t.scenario(), t.era(), List.of(), "count hits");
     }
