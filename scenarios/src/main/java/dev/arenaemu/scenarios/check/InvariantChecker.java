@@ -22,10 +22,13 @@ public final class InvariantChecker {
     private final int step;
     private final List<Violation> out = new ArrayList<>();
     /** Every frame some checked PTE maps: how many PTEs, and which arenas' mappings they are. */
-    // TreeMaps: page-aligned Long keys share HashMap buckets (their low hash bits are all zero).
-    private final Map<Long, Integer> mappings = new java.util.TreeMap<>();
-    /** Which arenas map each frame; only kept when several arenas are live (it names them in reports). */
-    private final Map<Long, TreeSet<String>> mappedBy = new java.util.TreeMap<>();
+    /**
+     * Mappings per frame, keyed by page frame number (phys >>> 12): page-aligned addresses as keys
+     * would share HashMap buckets (their low hash bits are all zero).
+     */
+    private final Map<Long, Integer> mappings = new java.util.HashMap<>();
+    /** Which arenas map each frame (by page frame number); only kept when several arenas are live (it names them in reports). */
+    private final Map<Long, TreeSet<String>> mappedBy = new java.util.HashMap<>();
 
     private InvariantChecker(WorldState state, int step) {
         this.state = state;
@@ -109,22 +112,25 @@ public final class InvariantChecker {
 
     /** frame-refcount and no-freed-frame-mapped over the mappings of every arena. */
     private void frames() {
+        java.util.TreeMap<Long, Violation> found = new java.util.TreeMap<>();   // reported in frame order, whatever the map's
         for (var e : mappings.entrySet()) {
-            WorldState.FrameCount fc = state.frames().get(e.getKey());
-            String who = arenaPrefix(mappedBy.get(e.getKey()));
+            long frame = e.getKey() << 12;
+            WorldState.FrameCount fc = state.frames().get(frame);
             if (fc == null || !fc.inUse()) {
-                out.add(new Violation(Invariant.NO_FREED_FRAME_MAPPED, step, String.format(
-                    "%sframe 0x%x is mapped by %d PTE(s) but the page allocator has it free", who, e.getKey(), e.getValue())));
+                found.put(frame, new Violation(Invariant.NO_FREED_FRAME_MAPPED, step, String.format(
+                    "%sframe 0x%x is mapped by %d PTE(s) but the page allocator has it free", arenaPrefix(mappedBy.get(e.getKey())), frame, e.getValue())));
             } else if (fc.refcount() != e.getValue()) {
-                out.add(new Violation(Invariant.FRAME_REFCOUNT, step, String.format(
-                    "%sframe 0x%x has refcount %d but %d mapping(s) (kernel + user)", who, e.getKey(), fc.refcount(), e.getValue())));
+                found.put(frame, new Violation(Invariant.FRAME_REFCOUNT, step, String.format(
+                    "%sframe 0x%x has refcount %d but %d mapping(s) (kernel + user)", arenaPrefix(mappedBy.get(e.getKey())), frame, fc.refcount(), e.getValue())));
             }
         }
+        out.addAll(found.values());
     }
 
     private void mapped(long frame, WorldState.ArenaState a) {
-        mappings.merge(frame, 1, Integer::sum);
-        if (state.arenas().size() > 1) mappedBy.computeIfAbsent(frame, f -> new TreeSet<>()).add(a.name());
+        long pfn = frame >>> 12;
+        mappings.merge(pfn, 1, Integer::sum);
+        if (state.arenas().size() > 1) mappedBy.computeIfAbsent(pfn, f -> new TreeSet<>()).add(a.name());
     }
 
     private void add(Invariant inv, WorldState.ArenaState a, String detail) {

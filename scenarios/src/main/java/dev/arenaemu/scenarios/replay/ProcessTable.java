@@ -6,6 +6,7 @@ import dev.arenaemu.emulator.paging.PageTable;
 import dev.arenaemu.kernel.Errno;
 import dev.arenaemu.kernel.Kernel;
 import dev.arenaemu.kernel.bpf.BpfMap;
+import dev.arenaemu.scenarios.check.PteMapBuilder;
 import dev.arenaemu.scenarios.check.WorldState;
 import dev.arenaemu.user.Process;
 import dev.arenaemu.user.Processes;
@@ -185,15 +186,15 @@ public final class ProcessTable {
             Process p = e.getValue();
             if (p.exited()) continue;
             List<WorldState.VmaRange> vmas = new ArrayList<>();
-            TreeMap<Long, Long> ptes = new TreeMap<>(Long::compareUnsigned);
+            PteMapBuilder ptes = new PteMapBuilder();   // VMAs in address order: leaves arrive ascending
             PageTable pt = p.mm().pageTable();
             for (Vma v : p.mm().vmas()) {
                 String arena = v.file() instanceof BpfMap.ArenaMap m ? arenas.get(m) : null;
                 if (arena == null) continue;
                 vmas.add(new WorldState.VmaRange(arena, v.start(), v.end(), v.flags()));
-                pt.forEachPresentEntry(v.start(), v.end(), (va, pte) -> ptes.put(va, pte & WorldState.PTE_KEEP));
+                pt.forEachPresentEntry(v.start(), v.end(), ptes);
             }
-            out.add(new WorldState.SpaceState(e.getKey(), vmas, ptes));
+            out.add(new WorldState.SpaceState(e.getKey(), vmas, ptes.build()));
         }
         return out;
     }

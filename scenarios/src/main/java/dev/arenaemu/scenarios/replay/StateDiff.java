@@ -3,6 +3,7 @@ package dev.arenaemu.scenarios.replay;
 import dev.arenaemu.scenarios.check.WorldState;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -51,16 +52,29 @@ public final class StateDiff {
         return s.arena(arena).map(WorldState.ArenaState::kernelPtes).orElse(new TreeMap<>());
     }
 
+    /** A merge of the two maps' entries, both in ascending address order: one pass, no key set. */
     private static void diff(String space, NavigableMap<Long, Long> before, NavigableMap<Long, Long> after, List<String> out) {
-        TreeSet<Long> keys = new TreeSet<>(Long::compareUnsigned);
-        keys.addAll(before.keySet());
-        keys.addAll(after.keySet());
-        for (long k : keys) {
-            Long x = before.get(k), y = after.get(k);
-            if (x == null ? y == null : x.equals(y)) continue;
-            // Concatenation, not String.format: an arena-wide free changes thousands of PTEs per step.
-            out.add("pte " + space + " 0x" + Long.toHexString(k) + ": " + pte(x) + " -> " + pte(y));
+        Iterator<Map.Entry<Long, Long>> b = before.entrySet().iterator(), a = after.entrySet().iterator();
+        Map.Entry<Long, Long> x = b.hasNext() ? b.next() : null, y = a.hasNext() ? a.next() : null;
+        while (x != null || y != null) {
+            int order = x == null ? 1 : y == null ? -1 : Long.compareUnsigned(x.getKey(), y.getKey());
+            if (order < 0) {
+                changed(space, x.getKey(), x.getValue(), null, out);
+                x = b.hasNext() ? b.next() : null;
+            } else if (order > 0) {
+                changed(space, y.getKey(), null, y.getValue(), out);
+                y = a.hasNext() ? a.next() : null;
+            } else {
+                if (!x.getValue().equals(y.getValue())) changed(space, x.getKey(), x.getValue(), y.getValue(), out);
+                x = b.hasNext() ? b.next() : null;
+                y = a.hasNext() ? a.next() : null;
+            }
         }
+    }
+
+    private static void changed(String space, long k, Long before, Long after, List<String> out) {
+        // Concatenation, not String.format: an arena-wide free changes thousands of PTEs per step.
+        out.add("pte " + space + " 0x" + Long.toHexString(k) + ": " + pte(before) + " -> " + pte(after));
     }
 
     public static String pte(Long entry) {

@@ -14,6 +14,7 @@ import dev.arenaemu.kernel.bpf.BpfMap;
 import dev.arenaemu.kernel.bpf.BpfProg;
 import dev.arenaemu.kernel.bpf.BpfSyscall;
 import dev.arenaemu.kernel.bpf.MapCreateResult;
+import dev.arenaemu.scenarios.check.PteMapBuilder;
 import dev.arenaemu.scenarios.check.WorldState;
 import dev.arenaemu.scenarios.format.Era;
 import dev.arenaemu.scenarios.format.Expr;
@@ -204,14 +205,14 @@ public final class World implements AutoCloseable, Expr.Symbols {
     /** One arena's kernel PTEs (its own reserved kernel range, guards included), free set and vma_list. */
     private WorldState.ArenaState arenaState(String name, Arena a) {
         PageTable kt = machine.kernelPageTable();
-        TreeMap<Long, Long> kptes = new TreeMap<>(Long::compareUnsigned);
+        PteMapBuilder kptes = new PteMapBuilder();
         long from = a.kernVm().addr(), to = from + a.kernVm().size();
-        kt.forEachPresentEntry(from, to, (va, pte) -> kptes.put(va, pte & WorldState.PTE_KEEP));
+        kt.forEachPresentEntry(from, to, kptes);
         List<WorldState.Run> runs = new ArrayList<>();
         for (RangeTree.Run r : a.freeRuns()) runs.add(new WorldState.Run(r.start(), r.length()));
         List<WorldState.VmaRef> vmas = new ArrayList<>();
         for (VmaListEntry e : a.vmaList()) vmas.add(new WorldState.VmaRef(e.vma().start(), e.vma().end(), e.vma().alive(), e.mmapCount()));
-        return new WorldState.ArenaState(name, a.userVmStart(), a.userVmEnd(), a.kernVmStart(), Arena.GUARD_SZ, kptes, runs, vmas, a.scratchPage());
+        return new WorldState.ArenaState(name, a.userVmStart(), a.userVmEnd(), a.kernVmStart(), Arena.GUARD_SZ, kptes.build(), runs, vmas, a.scratchPage());
     }
 
     private void frame(Map<Long, WorldState.FrameCount> out, long phys) {
