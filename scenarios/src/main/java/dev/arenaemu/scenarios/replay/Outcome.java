@@ -48,4 +48,13 @@ public record Outcome(String scenario, String file, Era era, String run, Status 
     public Outcome withStatus(Status newStatus, List<Mismatch> keptMismatches) {
         return new Outcome(scenario, file, era, run, newStatus, keptMismatches, violations, kernelReports, error, trace, steps, siteHits, injected, nanos, effects);
     }
+
+    /**
+     * The same run without its trace and step effects: what reports and tables need. A sweep
+     * keeps thousands of passing runs until its reports are written, and one trace of an
+     * arena-wide allocation holds thousands of lines.
+     */
+    public Outcome summary() {
+        return new Outcome(scenario, file, era, run, status, mismatches, violations, kernelReports, error, List.of(), steps, siteHits, injected, nanos, List.of());
+    }
 }

@@ -174,7 +174,8 @@ public final class Sweep {
     private static Outcome execute(ScenarioRunner runner, Target t, SweepPlan.Run run, Outcome counting) {
         Outcome o = runner.run(t.scenario(), t.era(), run.inject(), run.name());
         // A random run may inject nothing; then it is a plain replay and must pass as one.
-        return run.random() && o.injected() == 0 ? o : judge(o, counting);
+        Outcome judged = run.random() && o.injected() == 0 ? o : judge(o, counting);
+        return judged.passed() ? judged.summary() : judged;   // a failing run keeps its trace for the reader
     }
 
     /** Outcomes in plan order, the summary table and the progress callback; used on the calling thread only. */
@@ -188,7 +189,8 @@ public final class Sweep {
             this.progress = progress;
         }
 
-        void counted(Outcome counting) {
+        void counted(Outcome full) {
+            Outcome counting = full.passed() ? full.summary() : full;   // the injected runs were judged against the full one
             for (Map.Entry<String, Long> e : new TreeMap<>(counting.siteHits()).entrySet()) {
                 table.computeIfAbsent(e.getKey(), k -> new SiteStats()).hits += e.getValue();
             }
