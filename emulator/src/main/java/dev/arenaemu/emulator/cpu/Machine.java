@@ -196,7 +196,17 @@ public final class Machine implements AutoCloseable {
 
     /** Guest RAM with a physical address, visible at that address in every CPU. */
     public HostBuffer allocate(String name, long size) {
-        HostBuffer buffer = physical.allocate(name, size);
+        return mapEverywhere(physical.allocate(name, size));
+    }
+
+    /** {@link #allocate} for owners that zero what they hand out (see {@link PhysicalMemory#allocateUnzeroed}). */
+    public PhysicalMemory.Reserved allocateUnzeroed(String name, long size) {
+        PhysicalMemory.Reserved r = physical.allocateUnzeroed(name, size);
+        mapEverywhere(r.buffer());
+        return r;
+    }
+
+    private HostBuffer mapEverywhere(HostBuffer buffer) {
         for (Cpu cpu : cpus) cpu.mapRegion(buffer.physBase(), buffer.size(), buffer, 0);
         for (Cpu cpu : parked) cpu.mapRegion(buffer.physBase(), buffer.size(), buffer, 0);
         return buffer;

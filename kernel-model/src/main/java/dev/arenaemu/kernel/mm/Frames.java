@@ -62,9 +62,14 @@ public final class Frames {
         final byte[][] state;
         int[] pending = new int[64];
         int pendingCount;
+        /** The buffer held other bytes before (a reused buffer): a FRESH page is zeroed when allocated. */
+        final boolean dirty;
+        /** Pages allocated at least once: what this section added to the host's resident memory. */
+        long touched;
 
-        Section(HostBuffer buffer) {
+        Section(HostBuffer buffer, boolean dirty) {
             this.buffer = buffer;
+            this.dirty = dirty;
             this.pages = Math.toIntExact(buffer.size() >>> PAGE_SHIFT);
             int chunks = (pages + CHUNK - 1) / CHUNK;
             refcount = new int[chunks][];
@@ -148,19 +153,28 @@ public final class Frames {
 
     /** Makes the pages of {@code buffer} allocatable (memmap for a new memory section). */
     public void addSection(HostBuffer buffer) {
-        if ((buffer.physBase() & (PAGE_SIZE - 1)) != 0) throw new IllegalArgumentException("section not page aligned: " + buffer);
-        sections.put(buffer.physBase(), new Section(buffer));
+        addSection(buffer, true);
     }
 
-    /** Removes a section; every page in it must be free. */
-    public void removeSection(HostBuffer buffer) {
+    /** A section whose bytes are zero ({@code zeroed}) or hold whatever a previous user left (pages are then zeroed on allocation). */
+    public void addSection(HostBuffer buffer, boolean zeroed) {
+        if ((buffer.physBase() & (PAGE_SIZE - 1)) != 0) throw new IllegalArgumentException("section not page aligned: " + buffer);
+        sections.put(buffer.physBase(), new Section(buffer, !zeroed));
+    }
+
+    /**
+     * Removes a section; every page in it must be free. Returns how many of its pages were ever
+     * allocated (the most it can have added to the host's resident memory).
+     */
+    public long removeSection(HostBuffer buffer) {
         Section s = sections.get(buffer.physBase());
-        if (s == null) return;
+        if (s == null) return 0;
         s.forEachInUse(i -> {
             throw new KernelBug("section " + buffer.name() + " removed with frame 0x" + Long.toHexString(buffer.phys((long) i << PAGE_SHIFT)) + " still in use");
         });
         sections.remove(buffer.physBase());
         if (last == s) last = null;
+        return s.touched;
     }
 
     /**
@@ -322,7 +336,10 @@ public final class Frames {
                 page.fill((byte) 0);
             }
             case DISCARD_PENDING -> s.page(i).fill((byte) 0);   // still holds its old bytes; its pending entry goes stale
-            default -> { }                                      // FRESH: never used, or returned to the host: reads as zero
+            default -> {                                        // FRESH: never used, or returned to the host
+                s.touched++;
+                if (s.dirty) s.page(i).fill((byte) 0);          // ... unless the buffer is a reused one
+            }
         }
     }
 

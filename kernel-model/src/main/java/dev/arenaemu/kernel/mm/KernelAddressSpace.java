@@ -4,6 +4,7 @@ import dev.arenaemu.emulator.cpu.Cpu;
 import dev.arenaemu.emulator.cpu.Machine;
 import dev.arenaemu.emulator.ffm.HostMemory;
 import dev.arenaemu.emulator.memory.HostBuffer;
+import dev.arenaemu.emulator.memory.PhysicalMemory;
 import dev.arenaemu.kernel.inject.FaultInjection;
 import dev.arenaemu.kernel.inject.InjectionSite;
 
@@ -22,8 +23,11 @@ import java.util.List;
  * machine's real kernel page table, so CPL0 code sees exactly the pages installed.
  *
  * <p>Like vmalloc, released ranges are reused: a released area keeps its Unicorn regions and its
- * buffer (whose memory goes back to the host), and the next reservation of the same size takes
- * it over. Unmapping a 4 GiB region costs Unicorn hundreds of milliseconds; reuse costs a madvise.
+ * buffer, and the next reservation of the same size takes it over (so does the next kernel on a
+ * reset machine). Unmapping a 4 GiB region costs Unicorn hundreds of milliseconds. The buffer
+ * keeps the bytes of the pages it used, up to {@link #KEEP_RESIDENT_PAGES} (more go back to the
+ * host): the page allocator zeroes each page as it hands it out again, which is cheaper than the
+ * host faulting it in afresh.
  */
 public final class KernelAddressSpace {
     /** x86-64 VMALLOC_START with 4-level paging (Documentation/arch/x86/x86_64/mm.rst). */
@@ -37,9 +41,11 @@ public final class KernelAddressSpace {
     private final FaultInjection injection;
     private final Frames frames;
     private final List<KernelVmArea> areas = new ArrayList<>();
-    /** Released ranges kept for reuse: still backed and mapped, no PTEs, memory returned to the host. */
+    /** Released ranges kept for reuse: still backed and mapped, no PTEs. */
     private final List<KernelVmArea> purged = new ArrayList<>();
     private long next = VMALLOC_START;
+    /** Pages a released area may keep resident for its next user (32 MiB). */
+    private static final long KEEP_RESIDENT_PAGES = 8192;
 
     public KernelAddressSpace(Machine machine, FaultInjection injection, Frames frames) {
         this.machine = machine;
@@ -64,15 +70,16 @@ public final class KernelAddressSpace {
         for (KernelVmArea old : purged) {
             if (old.size() != aligned) continue;
             purged.remove(old);
-            HostMemory.discard(old.buffer().memory());
-            frames.addSection(old.buffer());
+            frames.addSection(old.buffer(), false);   // old bytes may remain: pages are zeroed as they are allocated
             KernelVmArea area = new KernelVmArea(this, name, old.addr(), aligned, old.buffer());
             areas.add(area);
             return area;
         }
         long addr = next;
-        HostBuffer buffer = machine.allocate(name, aligned);
-        frames.addSection(buffer);
+        // A reset machine's buffer may come back with its old bytes (see release): Frames zeroes pages as it hands them out.
+        PhysicalMemory.Reserved reserved = machine.allocateUnzeroed(name, aligned);
+        HostBuffer buffer = reserved.buffer();
+        frames.addSection(buffer, reserved.zeroed());
         machine.kernelCpu().mapRegion(addr, aligned, buffer, 0);
         next = addr + aligned + GUARD_PAGE;
         KernelVmArea area = new KernelVmArea(this, name, addr, aligned, buffer);
@@ -88,7 +95,10 @@ public final class KernelAddressSpace {
         if (!areas.remove(area)) return;
         area.clearAll();
         flushTlbAll();
-        frames.removeSection(area.buffer());
+        long touched = frames.removeSection(area.buffer());
+        // The bytes stay for the next user of the buffer (zeroed page by page as they are
+        // allocated again), unless so many pages were used that keeping them costs real memory.
+        if (touched > KEEP_RESIDENT_PAGES) HostMemory.discard(area.buffer().memory());
         area.markReleased();
         purged.add(area);
     }

@@ -115,4 +115,22 @@ class FramesTest {
         Frames f = frames(1 << 20, Frames.FreePolicy.POISON);
         assertThrows(KernelBug.class, () -> f.refcount(0x1234_5000L));
     }
+
+    /**
+     * A section over a reused buffer (a reset machine's, see KernelAddressSpace): its pages hold
+     * whatever the previous user left, and alloc_page(__GFP_ZERO) must still hand out zeroes.
+     */
+    @Test
+    void aReusedBuffersPagesAreZeroedWhenAllocatedAndTheirUseIsCounted() {
+        ram.memory().set(java.lang.foreign.ValueLayout.JAVA_LONG, 4096, 0xDEAD_BEEFL);
+        Frames f = new Frames(1 << 20, Frames.FreePolicy.POISON, injection, events::add);
+        f.addSection(ram, false);
+        long p = f.allocPage(ram.phys(4096), "test");
+        assertEquals(0, f.bytes(p).get(java.lang.foreign.ValueLayout.JAVA_LONG, 0), "__GFP_ZERO holds on a reused buffer");
+        f.allocPage(ram.phys(2 * 4096), "test");
+        f.putPage(p);
+        f.putPage(ram.phys(2 * 4096));
+        assertEquals(2, f.removeSection(ram), "two pages were used: what the section can have made resident");
+        assertTrue(events.isEmpty(), events.toString());
+    }
 }
