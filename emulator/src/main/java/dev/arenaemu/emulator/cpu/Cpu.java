@@ -408,7 +408,7 @@ public final class Cpu implements AutoCloseable {
      * Drops the translations of [start, end): page by page up to {@link #SINGLE_PAGE_FLUSH_CEILING}
      * pages, the whole TLB beyond that (the kernel's tlb_single_page_flush_ceiling trade-off).
      * The per-page {@code invlpg}s run as one loop in one run: each run costs a few µs of
-     * uc_emu_start overhead, an {@code invlpg} inside a run much less (emulator/README.md).
+     * uc_emu_start overhead, an {@code invlpg} inside a run much less (emulator/docs/costs.md).
      */
     public void flushTlbRange(long start, long end) {
         long first = start & ~0xFFFL;

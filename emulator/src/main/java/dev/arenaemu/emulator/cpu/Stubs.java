@@ -107,7 +107,7 @@ public final class Stubs {
      * Places supervisor {@code code} followed by {@code jmp} {@link #kernelReturn()}; the stub's
      * {@code end} is that {@code hlt} address, the run's {@code until}. Unicorn 2.0.1 translates
      * a block that falls through into {@code until} again on every run, while one that jumps there
-     * stays cached: about 2 µs less per counted run of a short stub (emulator/README.md). Code
+     * stays cached: about 2 µs less per counted run of a short stub (emulator/docs/costs.md). Code
      * inside may jump to its own end (the appended {@code jmp}).
      */
     public synchronized Stub kernelThenExit(byte[] code) {

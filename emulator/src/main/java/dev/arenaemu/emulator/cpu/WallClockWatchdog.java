@@ -7,7 +7,7 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Ends runs that overstay their wall-clock budget. uc_emu_start's own timeout starts and joins a
  * timer thread on every call (measured: ~120 µs per run against ~7 µs without one, see
- * emulator/README.md), so one daemon thread per JVM does the job instead: it looks at the
+ * emulator/docs/costs.md), so one daemon thread per JVM does the job instead: it looks at the
  * running CPUs every {@link #TICK_NANOS} (less often when none runs) and calls uc_emu_stop on a CPU whose deadline passed,
  * which is exactly what Unicorn's timer thread would have done.
  *

@@ -67,7 +67,7 @@ final class ArenaFreePages {
      * flushes the kernel TLB after each page's unmap (vm_area_unmap_pages); here the flushes are
      * gathered into one range flush after the loop. No guest instruction runs inside this kfunc
      * call, so no CPU can use a stale entry in between, and one flush costs one run per CPU instead
-     * of one per page and CPU (emulator/README.md, "TLB flush cost").
+     * of one per page and CPU (emulator/docs/costs.md, "What a TLB flush costs").
      */
     private void freeZapThenUnmap(long kaddr, long full, long pageCnt) {
         Frames frames = arena.frames;

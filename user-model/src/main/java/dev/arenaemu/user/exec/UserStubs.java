@@ -42,7 +42,7 @@ public final class UserStubs {
     public UserStubs(Machine machine) {
         Stubs s = machine.stubs();
         // Each access is followed by a jmp to the shared user exit (its `end`): a block that
-        // falls through into `until` is translated again on every run (emulator/README.md).
+        // falls through into `until` is translated again on every run (emulator/docs/costs.md).
         load8 = s.userThenExit(LOAD8);
         load16 = s.userThenExit(LOAD16);
         load32 = s.userThenExit(LOAD32);
