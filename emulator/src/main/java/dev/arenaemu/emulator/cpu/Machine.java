@@ -54,6 +54,7 @@ public final class Machine implements AutoCloseable {
      */
     private final List<Cpu> parked = new ArrayList<>();
     private static final int MAX_PARKED = 8;
+    private int resets;
     /** See {@link #codeHighWater(long)}. */
     private final java.util.Map<Long, Long> codeHighWater = new java.util.HashMap<>();
     /** Kernel leaves present at the end of boot; {@link #reset()} removes every other one. */
@@ -109,6 +110,9 @@ public final class Machine implements AutoCloseable {
     }
 
     public PhysicalMemory physical() { return physical; }
+
+    /** How often {@link #reset()} was called. */
+    public int resets() { return resets; }
 
     /** False for {@link #uncounted()} machines. */
     public boolean countsInstructions() { return countsInstructions; }
@@ -183,6 +187,7 @@ public final class Machine implements AutoCloseable {
      */
     public void reset() {
         if (closed) throw new IllegalStateException("machine closed");
+        resets++;
         if (cpus.size() != 1) throw new IllegalStateException((cpus.size() - 1) + " user CPU(s) still live");
         List<Long> stale = new ArrayList<>();
         kernelTable.forEachPresent(va -> { if (!bootLeaves.contains(va)) stale.add(va); });

@@ -93,6 +93,16 @@ public final class Unicorn implements AutoCloseable {
     private final MemorySegment scratch;
     private final List<MemorySegment> keepAlive = new ArrayList<>();
     private Throwable pending;
+    /**
+     * Code hooks by the key passed to libunicorn as user_data. All of an engine's code hooks share
+     * one upcall stub: a stub per hook would stay in the engine's arena until uc_close, and an
+     * engine that machine reuse keeps for thousands of jobs (each adding its hooks) would grow.
+     */
+    private final java.util.Map<Long, CodeHook> codeHooks = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<Long, Long> codeHookKeys = new java.util.concurrent.ConcurrentHashMap<>();
+    private long nextCodeHookKey = 1;
+    private MemorySegment codeStub;
+    private final MemorySegment hookOut = arena.allocate(JAVA_LONG);
     private boolean closed;
 
     public Unicorn() {
@@ -313,8 +323,16 @@ public final class Unicorn implements AutoCloseable {
 
     /** Hooks instructions whose address lies in [begin, end] (inclusive, as libunicorn has it). */
     public long hookCode(long begin, long end, CodeHook hook) {
-        MethodHandle target = bind("code", MethodType.methodType(void.class, CodeHook.class, MemorySegment.class, long.class, int.class, MemorySegment.class), hook);
-        return addHook(HOOK_CODE, upcall(target, FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS)), begin, end);
+        if (codeStub == null) {
+            MethodHandle target = bind("code", MethodType.methodType(void.class, Unicorn.class, MemorySegment.class, long.class, int.class, MemorySegment.class), this);
+            codeStub = upcall(target, FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS));
+        }
+        long key = nextCodeHookKey++;
+        codeHooks.put(key, hook);
+        check("uc_hook_add", (int) call(UC_HOOK_ADD, handle, hookOut, HOOK_CODE, codeStub, MemorySegment.ofAddress(key), begin, end));
+        long id = hookOut.get(JAVA_LONG, 0);
+        codeHookKeys.put(id, key);
+        return id;
     }
 
     public long hookUnmapped(UnmappedHook hook) {
@@ -324,12 +342,13 @@ public final class Unicorn implements AutoCloseable {
 
     public void hookDelete(long hook) {
         check("uc_hook_del", (int) call(UC_HOOK_DEL, handle, hook));
+        Long key = codeHookKeys.remove(hook);
+        if (key != null) codeHooks.remove(key);   // libunicorn never calls a deleted hook again
     }
 
     private long addHook(int type, MemorySegment stub, long begin, long end) {
-        MemorySegment out = arena.allocate(JAVA_LONG);
-        check("uc_hook_add", (int) call(UC_HOOK_ADD, handle, out, type, stub, MemorySegment.NULL, begin, end));
-        return out.get(JAVA_LONG, 0);
+        check("uc_hook_add", (int) call(UC_HOOK_ADD, handle, hookOut, type, stub, MemorySegment.NULL, begin, end));
+        return hookOut.get(JAVA_LONG, 0);
     }
 
     private MemorySegment upcall(MethodHandle target, FunctionDescriptor fd) {
@@ -358,8 +377,13 @@ public final class Unicorn implements AutoCloseable {
     }
 
     @SuppressWarnings("unused")
-    private void code(CodeHook hook, MemorySegment uc, long address, int size, MemorySegment user) {
-        try { hook.onCode(address, size); } catch (Throwable t) { fail(t); }
+    private void code(Unicorn self, MemorySegment uc, long address, int size, MemorySegment user) {
+        try {
+            CodeHook hook = codeHooks.get(user.address());
+            if (hook != null) hook.onCode(address, size);
+        } catch (Throwable t) {
+            fail(t);
+        }
     }
 
     @SuppressWarnings("unused")
