@@ -40,7 +40,6 @@ public final class Cpu implements AutoCloseable {
     private final Unicorn.Context userContext;       // USER mode only: CPL3 state while in kernel mode
     private final Unicorn.Context stubContext;       // the interrupted state around a privileged stub
     private final EngineRegions regions;
-    private final java.util.List<Long> codeHooks = new java.util.ArrayList<>();
     /** Code other than the machine's stubs ran here: its translations may be stale for the next owner. */
     private boolean arbitraryCode;
 
@@ -153,16 +152,10 @@ public final class Cpu implements AutoCloseable {
     public byte[] read(long va, int length) { return uc.memRead(va, length); }
 
     /** Hooks execution of [begin, end] (inclusive); used for trampolines into Java. */
-    public long hookCode(long begin, long end, Unicorn.CodeHook hook) {
-        long id = uc.hookCode(begin, end, hook);
-        codeHooks.add(id);
-        return id;
-    }
+    public long hookCode(long begin, long end, Unicorn.CodeHook hook) { return uc.hookCode(begin, end, hook); }
 
     /** Removes a hook added with {@link #hookCode}. */
-    public void unhook(long hookId) {
-        if (codeHooks.remove(Long.valueOf(hookId))) uc.hookDelete(hookId);
-    }
+    public void unhook(long hookId) { uc.hookDelete(hookId); }
 
     // ---- reuse --------------------------------------------------------------------------
 
@@ -174,7 +167,7 @@ public final class Cpu implements AutoCloseable {
      */
     private void forgetOwner() {
         if (running) throw new IllegalStateException("a running CPU cannot change owners");
-        for (Long id : java.util.List.copyOf(codeHooks)) unhook(id);
+        uc.deleteCodeHooks();
         faultHandler = FaultHandler.DELIVER_ALL;
         syscallHandler = SyscallHandler.EXIT_ALL;
         faultCount = 0;

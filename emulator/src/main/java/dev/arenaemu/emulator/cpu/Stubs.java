@@ -2,6 +2,8 @@ package dev.arenaemu.emulator.cpu;
 
 import dev.arenaemu.emulator.memory.HostBuffer;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * Small pieces of guest code the machine itself needs, placed in two pages it owns: kernel text
  * (supervisor, at {@link Machine#KERNEL_TEXT_VA}) and a user-executable page in the shared upper
@@ -32,18 +34,46 @@ public final class Stubs {
     private static final byte[] NOP = {(byte) 0x90};
     private static final byte[] UD2 = {0x0F, 0x0B};
 
-    private final HostBuffer kernelText;
-    private final long kernelTextVa;
-    private final long kernelTextSize;
-    private final HostBuffer userText;
-    private final long userTextVa;
-    private long kernelNext;
-    private long userNext;
-    private long kernelBoot = -1, userBoot = -1;
-    /** Kernel text ever written (over all lives of the machine): the kernel CPU may hold translations of it. */
-    private long kernelHighWater, userHighWater;
-    private final Runnable dropKernelTranslations, dropUserTranslations;
+    /**
+     * One page of stub code and where the next stub goes. Unicorn 2.0.1 keeps translations of
+     * code rewritten in place, so a stub placed where an earlier life of the machine left other
+     * bytes calls {@code dropTranslations} (a slow flush); the same bytes again, which is what a
+     * reset machine's next user places in the same order, are harmless.
+     */
+    private static final class Text {
+        final HostBuffer buffer;
+        final long va;
+        final long size;
+        final Runnable dropTranslations;
+        long next, boot = -1, highWater;
 
+        Text(HostBuffer buffer, long va, long size, Runnable dropTranslations) {
+            this.buffer = buffer;
+            this.va = va;
+            this.size = size;
+            this.dropTranslations = dropTranslations;
+        }
+
+        /** The address the next stub will have. */
+        long nextAddress() {
+            return va + align(next);
+        }
+
+        Stub place(byte[] code, String full) {
+            long at = align(next);
+            if (at + code.length > size) throw new IllegalStateException(full);
+            MemorySegment target = buffer.memory().asSlice(at, code.length);
+            MemorySegment bytes = MemorySegment.ofArray(code);
+            if (at < highWater && target.mismatch(bytes) != -1) dropTranslations.run();
+            target.copyFrom(bytes);
+            next = at + code.length;
+            highWater = Math.max(highWater, next);
+            return new Stub(va + at, va + at + code.length);
+        }
+    }
+
+    private final Text kernelText;
+    private final Text userText;
     private final Stub invlpg, invlpgRange, reloadCr3, iretqEntry, kernelReturn, userPark, userExit;
 
     /**
@@ -53,13 +83,8 @@ public final class Stubs {
      */
     Stubs(HostBuffer kernelText, long kernelTextVa, long kernelTextSize, HostBuffer userText, long userTextVa,
           Runnable dropKernelTranslations, Runnable dropUserTranslations) {
-        this.dropKernelTranslations = dropKernelTranslations;
-        this.dropUserTranslations = dropUserTranslations;
-        this.kernelText = kernelText;
-        this.kernelTextVa = kernelTextVa;
-        this.kernelTextSize = kernelTextSize;
-        this.userText = userText;
-        this.userTextVa = userTextVa;
+        this.kernelText = new Text(kernelText, kernelTextVa, kernelTextSize, dropKernelTranslations);
+        this.userText = new Text(userText, userTextVa, userText.size(), dropUserTranslations);
         kernelReturn = kernel(HLT);
         invlpg = kernelThenExit(INVLPG_RDI);
         invlpgRange = kernelThenExit(INVLPG_RANGE);
@@ -73,34 +98,20 @@ public final class Stubs {
 
     /** The machine's own stubs are placed: {@link #reset} forgets every stub placed after this. */
     void markBoot() {
-        kernelBoot = kernelNext;
-        userBoot = userNext;
+        kernelText.boot = kernelText.next;
+        userText.boot = userText.next;
     }
 
-    /**
-     * Space of the stubs placed since {@link #markBoot} is free again; stubs placed again are
-     * compared with what an earlier life left there (see {@link #kernel}).
-     */
+    /** Space of the stubs placed since {@link #markBoot} is free again (see {@link Text} for the bytes left there). */
     void reset() {
-        if (kernelBoot < 0) throw new IllegalStateException("no boot mark");
-        kernelNext = kernelBoot;
-        userNext = userBoot;
+        if (kernelText.boot < 0) throw new IllegalStateException("no boot mark");
+        kernelText.next = kernelText.boot;
+        userText.next = userText.boot;
     }
 
     /** Places supervisor code in kernel text. */
     public synchronized Stub kernel(byte[] code) {
-        long at = align(kernelNext);
-        if (at + code.length > kernelTextSize) throw new IllegalStateException("kernel text full");
-        java.lang.foreign.MemorySegment target = kernelText.memory().asSlice(at, code.length);
-        java.lang.foreign.MemorySegment bytes = java.lang.foreign.MemorySegment.ofArray(code);
-        // Unicorn 2.0.1 keeps translations of code rewritten in place: the same bytes again (a
-        // reset machine's next life places the same stubs in the same order) are harmless,
-        // different ones need the (slow) flush.
-        if (at < kernelHighWater && target.mismatch(bytes) != -1) dropKernelTranslations.run();
-        target.copyFrom(bytes);
-        kernelNext = at + code.length;
-        kernelHighWater = Math.max(kernelHighWater, kernelNext);
-        return new Stub(kernelTextVa + at, kernelTextVa + at + code.length);
+        return kernelText.place(code, "kernel text full");
     }
 
     /**
@@ -111,25 +122,19 @@ public final class Stubs {
      * inside may jump to its own end (the appended {@code jmp}).
      */
     public synchronized Stub kernelThenExit(byte[] code) {
-        long address = kernelTextVa + align(kernelNext);
-        Stub placed = kernel(withJump(code, address, kernelReturn.address()));
+        Stub placed = kernel(withJump(code, kernelText.nextAddress(), kernelReturn.address()));
         return new Stub(placed.address(), kernelReturn.address());
     }
 
     /** {@link #kernelThenExit} for code that CPL3 runs: the jump goes to a user-executable exit address. */
     public synchronized Stub userThenExit(byte[] code) {
-        long address = userTextVa + align(userNext);
-        Stub placed = user(withJump(code, address, userExit.address()));
+        Stub placed = user(withJump(code, userText.nextAddress(), userExit.address()));
         return new Stub(placed.address(), userExit.address());
-    }
-
-    private static byte[] withJumpSlot(byte[] code) {
-        return java.util.Arrays.copyOf(code, code.length + 5);
     }
 
     /** {@code code} then {@code jmp target} (rel32), as placed at {@code address}. */
     private static byte[] withJump(byte[] code, long address, long target) {
-        byte[] out = withJumpSlot(code);
+        byte[] out = java.util.Arrays.copyOf(code, code.length + 5);
         int rel = (int) (target - (address + out.length));
         out[code.length] = (byte) 0xE9;
         for (int i = 0; i < 4; i++) out[code.length + 1 + i] = (byte) (rel >>> (8 * i));
@@ -138,15 +143,7 @@ public final class Stubs {
 
     /** Places code that CPL3 may execute. */
     public synchronized Stub user(byte[] code) {
-        long at = align(userNext);
-        if (at + code.length > userText.size()) throw new IllegalStateException("user stub page full");
-        java.lang.foreign.MemorySegment target = userText.memory().asSlice(at, code.length);
-        java.lang.foreign.MemorySegment bytes = java.lang.foreign.MemorySegment.ofArray(code);
-        if (at < userHighWater && target.mismatch(bytes) != -1) dropUserTranslations.run();   // as in kernel()
-        target.copyFrom(bytes);
-        userNext = at + code.length;
-        userHighWater = Math.max(userHighWater, userNext);
-        return new Stub(userTextVa + at, userTextVa + at + code.length);
+        return userText.place(code, "user stub page full");
     }
 
     public Stub invlpg() { return invlpg; }

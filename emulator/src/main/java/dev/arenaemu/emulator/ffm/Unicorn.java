@@ -340,6 +340,11 @@ public final class Unicorn implements AutoCloseable {
         return addHook(HOOK_MEM_UNMAPPED, upcall(target, FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, ADDRESS)), 1, 0);
     }
 
+    /** Deletes every code hook (a reused engine's previous owner's). */
+    public void deleteCodeHooks() {
+        for (Long id : List.copyOf(codeHookKeys.keySet())) hookDelete(id);
+    }
+
     public void hookDelete(long hook) {
         check("uc_hook_del", (int) call(UC_HOOK_DEL, handle, hook));
         Long key = codeHookKeys.remove(hook);
