@@ -12,6 +12,8 @@ import dev.arenaemu.emulator.trap.SyscallHandler;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.List;
+import java.util.function.LongPredicate;
 
 /**
  * One CPU bound to one address space: a Unicorn engine, its page-table root and the regions that
@@ -122,14 +124,14 @@ public final class Cpu implements AutoCloseable {
     }
 
     /** Retires (see {@link EngineRegions}) every region whose start {@code keep} rejects. */
-    void retireRegionsBut(java.util.function.LongPredicate keep) {
+    void retireRegionsBut(LongPredicate keep) {
         regions.retireAllBut(keep);
     }
 
     /** Retired regions an identical mapping brought back (machine reuse saved a uc_mem_map_ptr/unmap pair). */
     public long regionsRevived() { return regions.revivedCount(); }
 
-    public java.util.List<Unicorn.Region> regions() {
+    public List<Unicorn.Region> regions() {
         return uc.memRegions();
     }
 

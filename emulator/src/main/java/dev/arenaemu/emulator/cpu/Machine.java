@@ -11,7 +11,11 @@ import dev.arenaemu.emulator.trap.PageFault;
 
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The whole x86-64 machine: physical memory, the kernel page table, the kernel CPU and one CPU
@@ -56,11 +60,11 @@ public final class Machine implements AutoCloseable {
     private static final int MAX_PARKED = 8;
     private int resets;
     /** See {@link #codeHighWater(long)}. */
-    private final java.util.Map<Long, Long> codeHighWater = new java.util.HashMap<>();
+    private final Map<Long, Long> codeHighWater = new HashMap<>();
     /** Kernel leaves present at the end of boot; {@link #reset()} removes every other one. */
-    private final java.util.Set<Long> bootLeaves = new java.util.HashSet<>();
+    private final Set<Long> bootLeaves = new HashSet<>();
     /** Region starts that exist from boot to close: the boot buffers' physical aliases, kernel image, vsyscall page. */
-    private final java.util.Set<Long> bootRegions = new java.util.HashSet<>();
+    private final Set<Long> bootRegions = new HashSet<>();
     private final Cpu kernelCpu;
     private final boolean countsInstructions;
     private boolean closed;

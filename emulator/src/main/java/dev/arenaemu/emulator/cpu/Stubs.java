@@ -3,6 +3,7 @@ package dev.arenaemu.emulator.cpu;
 import dev.arenaemu.emulator.memory.HostBuffer;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 /**
  * Small pieces of guest code the machine itself needs, placed in two pages it owns: kernel text
@@ -134,7 +135,7 @@ public final class Stubs {
 
     /** {@code code} then {@code jmp target} (rel32), as placed at {@code address}. */
     private static byte[] withJump(byte[] code, long address, long target) {
-        byte[] out = java.util.Arrays.copyOf(code, code.length + 5);
+        byte[] out = Arrays.copyOf(code, code.length + 5);
         int rel = (int) (target - (address + out.length));
         out[code.length] = (byte) 0xE9;
         for (int i = 0; i < 4; i++) out[code.length + 1 + i] = (byte) (rel >>> (8 * i));

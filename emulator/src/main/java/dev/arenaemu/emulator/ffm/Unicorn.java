@@ -17,6 +17,8 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BOOLEAN;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The one place that talks to libunicorn.so.2 (FFM, no JNI). One instance is one uc_engine.
@@ -98,8 +100,8 @@ public final class Unicorn implements AutoCloseable {
      * one upcall stub: a stub per hook would stay in the engine's arena until uc_close, and an
      * engine that machine reuse keeps for thousands of jobs (each adding its hooks) would grow.
      */
-    private final java.util.Map<Long, CodeHook> codeHooks = new java.util.concurrent.ConcurrentHashMap<>();
-    private final java.util.Map<Long, Long> codeHookKeys = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Long, CodeHook> codeHooks = new ConcurrentHashMap<>();
+    private final Map<Long, Long> codeHookKeys = new ConcurrentHashMap<>();
     private long nextCodeHookKey = 1;
     private MemorySegment codeStub;
     private final MemorySegment hookOut = arena.allocate(JAVA_LONG);

@@ -9,6 +9,7 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The machine's physical address space: where each {@link HostBuffer} sits.
@@ -40,7 +41,7 @@ public final class PhysicalMemory implements AutoCloseable {
      * next allocation of the same size at the same base takes one over, host memory and engine
      * regions included. Any other allocation overlapping one sends it to the graveyard.
      */
-    private final java.util.TreeMap<Long, HostBuffer> spares = new java.util.TreeMap<>();
+    private final TreeMap<Long, HostBuffer> spares = new TreeMap<>();
     /** Evicted spares: discarded (no RSS) but kept mapped until close, as retired engine regions may still name them. */
     private final List<HostBuffer> graveyard = new ArrayList<>();
 
@@ -121,7 +122,7 @@ public final class PhysicalMemory implements AutoCloseable {
     }
 
     private void buryOverlapping(long base, long end) {
-        java.util.Map.Entry<Long, HostBuffer> below = spares.floorEntry(base);
+        Map.Entry<Long, HostBuffer> below = spares.floorEntry(base);
         List<HostBuffer> hit = new ArrayList<>();
         if (below != null && below.getKey() + below.getValue().size() > base) hit.add(below.getValue());
         for (HostBuffer b : spares.subMap(base, false, end, false).values()) hit.add(b);

@@ -17,7 +17,9 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -123,11 +125,11 @@ public class ReplayBench {
         @Setup(Level.Trial)
         public void read() throws Exception {
             Path dir = Path.of(System.getProperty("arenaemu.corpus", "scenarios/corpus"));
-            if (!java.nio.file.Files.isDirectory(dir)) {
+            if (!Files.isDirectory(dir)) {
                 throw new IllegalStateException(dir.toAbsolutePath() + " is not a directory: run the benchmark from the repository root");
             }
-            runs = new java.util.ArrayList<>();
-            try (var files = java.nio.file.Files.list(dir)) {
+            runs = new ArrayList<>();
+            try (var files = Files.list(dir)) {
                 for (Path f : files.filter(x -> x.toString().endsWith(".json")).sorted().toList()) {
                     Scenario s = ScenarioReader.read(f);
                     for (Era e : s.eras()) runs.add(new CorpusSample.Run(s, e));

@@ -14,9 +14,15 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Fault-injection sweep throughput (issue 6: at least 10 000 injected runs per minute on two
@@ -79,24 +85,24 @@ public class SweepBench {
     @State(Scope.Benchmark)
     public static class WholeCorpus {
         List<Sweep.InjectedRun> runs;
-        final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        final AtomicInteger next = new AtomicInteger();
 
         @Setup(Level.Trial)
         public void plan() throws Exception {
-            java.nio.file.Path dir = java.nio.file.Path.of(System.getProperty("arenaemu.corpus", "scenarios/corpus"));
-            if (!java.nio.file.Files.isDirectory(dir)) {
+            Path dir = Path.of(System.getProperty("arenaemu.corpus", "scenarios/corpus"));
+            if (!Files.isDirectory(dir)) {
                 throw new IllegalStateException(dir.toAbsolutePath() + " is not a directory: run the benchmark from the repository root");
             }
             Replayer counter = new Replayer();
-            runs = new java.util.ArrayList<>();
-            try (var files = java.nio.file.Files.list(dir)) {
-                for (java.nio.file.Path f : files.filter(x -> x.toString().endsWith(".json")).sorted().toList()) {
+            runs = new ArrayList<>();
+            try (var files = Files.list(dir)) {
+                for (Path f : files.filter(x -> x.toString().endsWith(".json")).sorted().toList()) {
                     var s = dev.arenaemu.scenarios.format.ScenarioReader.read(f);
                     for (var era : s.eras()) runs.addAll(Sweep.plan(counter, new Sweep.Target(s, era), new Sweep.Options(0, 1, 10)));
                 }
             }
             // A fixed shuffle: consecutive runs of one scenario would otherwise meet in both threads.
-            java.util.Collections.shuffle(runs, new java.util.Random(1));
+            Collections.shuffle(runs, new Random(1));
             // The mix touches far more code than the runner's 3 s of warm-up iterations compile
             // (measured: 8,700 runs/min in the first 3,000 runs on two threads, 13,000 after), so
             // the trial starts with WARM_UP_RUNS unmeasured runs, as a long sweep's JVM would be.

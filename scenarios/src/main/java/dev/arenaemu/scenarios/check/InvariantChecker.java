@@ -1,8 +1,10 @@
 package dev.arenaemu.scenarios.check;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -26,9 +28,9 @@ public final class InvariantChecker {
      * Mappings per frame, keyed by page frame number (phys >>> 12): page-aligned addresses as keys
      * would share HashMap buckets (their low hash bits are all zero).
      */
-    private final Map<Long, Integer> mappings = new java.util.HashMap<>();
+    private final Map<Long, Integer> mappings = new HashMap<>();
     /** Which arenas map each frame (by page frame number); only kept when several arenas are live (it names them in reports). */
-    private final Map<Long, TreeSet<String>> mappedBy = new java.util.HashMap<>();
+    private final Map<Long, TreeSet<String>> mappedBy = new HashMap<>();
 
     private InvariantChecker(WorldState state, int step) {
         this.state = state;
@@ -112,7 +114,7 @@ public final class InvariantChecker {
 
     /** frame-refcount and no-freed-frame-mapped over the mappings of every arena. */
     private void frames() {
-        java.util.TreeMap<Long, Violation> found = new java.util.TreeMap<>();   // reported in frame order, whatever the map's
+        TreeMap<Long, Violation> found = new TreeMap<>();   // reported in frame order, whatever the map's
         for (var e : mappings.entrySet()) {
             long frame = e.getKey() << 12;
             WorldState.FrameCount fc = state.frames().get(frame);

@@ -7,11 +7,14 @@ import dev.arenaemu.scenarios.format.Arg;
 import dev.arenaemu.scenarios.format.Expect;
 import dev.arenaemu.scenarios.format.Names;
 
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Supplier;
 
 /** Compares a step's {@link Effect} and the state after it with the step's {@link Expect}. */
 final class Expectations {
@@ -89,7 +92,7 @@ final class Expectations {
                 long ua = start + i * 4096;
                 long page = i;
                 // Named only for a mismatch: a "count" of thousands of pages would format thousands of names.
-                java.util.function.Supplier<String> what = () -> "page " + p.addr().text() + (page == 0 ? "" : "+" + page + "*PAGE") + String.format(" (0x%x)", ua) + in;
+                Supplier<String> what = () -> "page " + p.addr().text() + (page == 0 ? "" : "+" + page + "*PAGE") + String.format(" (0x%x)", ua) + in;
                 checkPage(step, place, what, p, ua, arena, world, state, out);
             }
         }
@@ -117,11 +120,11 @@ final class Expectations {
         return new Mismatch(step, place, what, "arena " + arena + " exists", "arena " + arena + " was not created in this run", null);
     }
 
-    private static void checkPage(int step, String place, java.util.function.Supplier<String> what, Expect.PageExpect p, long ua, Optional<WorldState.ArenaState> arena,
+    private static void checkPage(int step, String place, Supplier<String> what, Expect.PageExpect p, long ua, Optional<WorldState.ArenaState> arena,
                                   World world, WorldState s, List<Mismatch> out) {
         Long kpte = arena.map(a -> PageMap.kernelPte(a, ua)).orElse(null);
         // Only a mismatch shows the excerpt: building it for every checked page costs a map walk.
-        java.util.function.Supplier<String> excerpt = () -> arena.map(a -> PageMap.excerpt(s, a, ua)).orElse("");
+        Supplier<String> excerpt = () -> arena.map(a -> PageMap.excerpt(s, a, ua)).orElse("");
         boolean kernel = kpte != null;
         if (p.kernel().isPresent() && p.kernel().get() != kernel) {
             out.add(new Mismatch(step, place, what.get() + ": kernel PTE", p.kernel().get() ? "present" : "absent", StateDiff.pte(kpte), excerpt.get()));
@@ -139,13 +142,13 @@ final class Expectations {
         }
         if (p.value().isPresent()) {
             long want = p.value().get().eval(world);
-            long got = kernel ? world.kernel().frames().bytes(WorldState.frameOf(kpte)).get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 0) : 0;
+            long got = kernel ? world.kernel().frames().bytes(WorldState.frameOf(kpte)).get(ValueLayout.JAVA_LONG_UNALIGNED, 0) : 0;
             if (got != want) out.add(new Mismatch(step, place, what.get() + ": value (u64 at the page start, as BPF reads it)", show(p.value().get(), want), hex(got), excerpt.get()));
         }
     }
 
     private static String lower(Expect.PageState s) {
-        return s.name().toLowerCase(java.util.Locale.ROOT);
+        return s.name().toLowerCase(Locale.ROOT);
     }
 
     static String show(Arg a, long v) {
