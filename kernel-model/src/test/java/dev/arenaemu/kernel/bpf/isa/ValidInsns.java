@@ -74,9 +74,20 @@ public final class ValidInsns {
     }
 
     public static List<Insn> program(long seed, int count) {
+        return flat(units(seed, count));
+    }
+
+    /** The instructions of {@link #program} one by one (an ld_imm64 pair is one unit), for reducers that drop whole instructions. */
+    public static List<List<Insn>> units(long seed, int count) {
         Random r = new Random(seed);
+        List<List<Insn>> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) out.add(random(r.nextLong()));
+        return out;
+    }
+
+    public static List<Insn> flat(List<List<Insn>> units) {
         List<Insn> out = new ArrayList<>();
-        for (int i = 0; i < count; i++) out.addAll(random(r.nextLong()));
+        units.forEach(out::addAll);
         return out;
     }
 }

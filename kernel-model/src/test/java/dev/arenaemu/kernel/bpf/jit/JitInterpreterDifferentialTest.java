@@ -8,8 +8,8 @@ import dev.arenaemu.kernel.bpf.interp.BpfInterpreter;
 import dev.arenaemu.kernel.bpf.interp.KernelMemory;
 import dev.arenaemu.kernel.bpf.isa.Bpf;
 import dev.arenaemu.kernel.bpf.isa.Insn;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
+import dev.arenaemu.kernel.testing.SeededCheck;
+import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -26,14 +26,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * The JIT run by Unicorn and the reference interpreter agree on random valid programs: same R0,
- * same main stack bytes, same arena bytes, same stderr reports. One machine and one kernel CPU
- * serve every try; each program is placed at the same address (uc_mem_write drops stale
- * translations). Programs per try: system property {@code arenaemu.jitdiff.programsPerTry}
- * (default 1; 10 000 tries per run).
+ * The JIT run by Unicorn (arch/x86/net/bpf_jit_comp.c's code shapes) and the reference
+ * interpreter (kernel/bpf/core.c's ___bpf_prog_run semantics) agree on random valid programs:
+ * same R0, same main stack bytes, same arena bytes, same stderr reports. One machine and one
+ * kernel CPU serve every program; each program is placed at the same address (uc_mem_write drops
+ * stale translations). Programs per run: system property {@code arenaemu.jitdiff.programs}
+ * (default 10 000). A failing program is reduced item by item ({@link RandomPrograms.Shape}).
  */
 class JitInterpreterDifferentialTest {
-    static final int PROGRAMS_PER_TRY = Integer.getInteger("arenaemu.jitdiff.programsPerTry", 1);
+    static final int PROGRAMS_PER_RUN = Integer.getInteger("arenaemu.jitdiff.programs", 10_000);
     static final AtomicLong PROGRAMS = new AtomicLong();
     /** Straight-line programs cannot loop: no wall-clock budget (each would cost a timer thread). */
     private static final Budget BUDGET = new Budget(1_000_000, 0, 10_000);
@@ -60,20 +61,60 @@ class JitInterpreterDifferentialTest {
         return rig;
     }
 
-    @Property(tries = 10_000)
-    void jitInUnicornMatchesTheInterpreter(@ForAll long seed) {
-        Rig rig = rig();
-        Random seeds = new Random(seed);
-        for (int i = 0; i < PROGRAMS_PER_TRY; i++) check(rig, seeds.nextLong());
+    @Test
+    void jitInUnicornMatchesTheInterpreter() {
+        long before = PROGRAMS.get();
+        SeededCheck.forAll("JIT vs interpreter", PROGRAMS_PER_RUN, Case::of,
+            c -> c.shape().smaller().stream().map(c::with).toList(), Case::show, c -> check(rig(), c));
+        System.out.println("jitdiff: " + (PROGRAMS.get() - before) + " programs agreed");
     }
 
-    private static void check(Rig rig, long seed) {
-        RandomPrograms gen = new RandomPrograms(seed);
-        List<Insn> program = gen.program();
-        long[] args = {gen.randomArg(), gen.randomArg(), gen.randomArg(), gen.randomArg(), gen.randomArg()};
-        int arenaBytes = RandomPrograms.ARENA_PAGES * 4096;
-        byte[] initial = new byte[arenaBytes];
-        new Random(seed ^ 0x5DEECE66DL).nextBytes(initial);
+    /**
+     * The reducer's steps keep programs inside what the generator guarantees (forward jumps in
+     * range, arena pointer made next to its access, prologue kept): every shape on the way from
+     * a program down to its prologue still runs and agrees both ways.
+     */
+    @Test
+    void reducedShapesAreStillValidPrograms() {
+        for (long seed = 0; seed < 20; seed++) {
+            Case c = Case.of(seed);
+            while (true) {
+                check(rig(), c);
+                List<RandomPrograms.Shape> smaller = c.shape().smaller();
+                if (smaller.isEmpty()) break;
+                c = c.with(smaller.get(new Random(seed).nextInt(smaller.size())));
+            }
+            assertEquals(RandomPrograms.Shape.PROLOGUE, c.shape().items().size());
+        }
+    }
+
+    /** One differential case: the program's shape, R1..R5 and the arena's initial bytes. */
+    record Case(RandomPrograms.Shape shape, long[] args, byte[] initialArena) {
+        static Case of(long seed) {
+            RandomPrograms gen = new RandomPrograms(seed);
+            RandomPrograms.Shape shape = gen.shape();
+            long[] args = {gen.randomArg(), gen.randomArg(), gen.randomArg(), gen.randomArg(), gen.randomArg()};
+            byte[] initial = new byte[RandomPrograms.ARENA_PAGES * 4096];
+            new Random(seed ^ 0x5DEECE66DL).nextBytes(initial);
+            return new Case(shape, args, initial);
+        }
+
+        Case with(RandomPrograms.Shape smaller) {
+            return new Case(smaller, args, initialArena);
+        }
+
+        String show() {
+            List<Insn> program = shape.insns();
+            return "args " + Arrays.toString(args) + "\n" + dump(program) + "\n" + firstDivergence(rig(), program, args, initialArena);
+        }
+    }
+
+    /** Runs one case both ways; an AssertionError names what differs. */
+    static void check(Rig rig, Case c) {
+        List<Insn> program = c.shape().insns();
+        long[] args = c.args();
+        byte[] initial = c.initialArena();
+        int arenaBytes = initial.length;
 
         // JIT side
         MemorySegment arenaSeg = rig.arena.buffer.memory().asSlice(ArenaFixture.GUARD, arenaBytes);
@@ -84,7 +125,7 @@ class JitInterpreterDifferentialTest {
         try {
             loaded = rig.runtime.load("diff", program, rig.arena.options());
         } catch (JitException e) {
-            throw new AssertionError("JIT rejected a valid program: " + e.getMessage() + "\n" + dump(program), e);
+            throw new AssertionError("JIT rejected a valid program: " + e.getMessage(), e);
         }
         JitRuntime.Outcome outcome;
         try {
@@ -101,18 +142,15 @@ class JitInterpreterDifferentialTest {
         BpfInterpreter interp = new BpfInterpreter(program, rig.arena.options(), model, KernelMemory.NONE, Rig::dispatch, fp);
         BpfInterpreter.Result result = interp.run(1_000_000, args);
 
-        java.util.function.Supplier<String> context = () -> "seed " + seed + ", args " + Arrays.toString(args) + "\n"
-            + dump(program) + "\n" + firstDivergence(rig, program, args, initial);
         if (!(outcome instanceof JitRuntime.Outcome.Returned r)) {
-            fail("JIT run failed: " + outcome + "\n" + context.get());
+            fail("JIT run failed: " + outcome);
             return;
         }
-        assertEquals(result.r0(), r.r0(), () -> "r0 differs (interpreter vs JIT)\n" + context.get());
-        assertEquals(HexFormat.of().formatHex(interp.mainStack()), HexFormat.of().formatHex(jitStack), () -> "stack differs\n" + context.get());
-        if (!Arrays.equals(model.bytes, jitArena)) fail("arena bytes differ at offset " + Arrays.mismatch(model.bytes, jitArena) + "\n" + context.get());
-        assertEquals(interp.stderr(), jitErr, () -> "stderr differs\n" + context.get());
-        long agreed = PROGRAMS.incrementAndGet();
-        if (agreed % 10_000 == 0) System.out.println("jitdiff: " + agreed + " programs agreed (programsPerTry=" + PROGRAMS_PER_TRY + ")");
+        assertEquals(result.r0(), r.r0(), "r0 differs (interpreter vs JIT)");
+        assertEquals(HexFormat.of().formatHex(interp.mainStack()), HexFormat.of().formatHex(jitStack), "stack differs");
+        if (!Arrays.equals(model.bytes, jitArena)) fail("arena bytes differ at offset " + Arrays.mismatch(model.bytes, jitArena));
+        assertEquals(interp.stderr(), jitErr, "stderr differs");
+        PROGRAMS.incrementAndGet();
     }
 
     /**

@@ -7,6 +7,7 @@ import dev.arenaemu.kernel.bpf.isa.Kfunc;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.random.RandomGenerator;
 
 /**
  * Random valid programs for the JIT/interpreter differential test: straight-line code with
@@ -24,63 +25,123 @@ final class RandomPrograms {
     static final int[] POPULATED = {0, 1, 3};
     static final int ARENA_PAGES = 4;
 
-    private final Random rnd;
+    private final RandomGenerator rnd;
 
     RandomPrograms(long seed) {
-        this.rnd = new Random(seed);
+        this(new Random(seed));
+    }
+
+    /** Choices from any source: a seeded {@link Random}, or the fuzzer's bytes (JitDifferentialFuzzTest). */
+    RandomPrograms(RandomGenerator choices) {
+        this.rnd = choices;
     }
 
     long randomArg() { return value(); }
 
     List<Insn> program() {
-        List<List<Insn>> items = new ArrayList<>();
+        return shape().insns();
+    }
+
+    /**
+     * A program before its jumps are resolved: main-function items (each one instruction or a
+     * group that must stay together, such as the 32-bit move that makes an arena pointer and the
+     * access through it), then the subprogram if any item calls it. Jumps name the item they land
+     * on, so dropping items keeps every jump forward and in range: the differential test's reducer
+     * works on shapes.
+     */
+    record Shape(List<Item> items, List<Insn> subprogram) {
+        /** The first items set R0 and R6..R9, which must be written before they are read: a reducer keeps them. */
+        static final int PROLOGUE = 5;
+
+        List<Insn> insns() {
+            int[] start = new int[items.size() + 1];
+            for (int i = 0, pos = 0; i <= items.size(); i++) {
+                start[i] = pos;
+                if (i < items.size()) pos += items.get(i).slots();
+            }
+            // make every register observable: R0..R9 end up in the top 80 stack bytes
+            int subStart = start[items.size()] + 11;
+            List<Insn> out = new ArrayList<>();
+            for (int i = 0; i < items.size(); i++) {
+                switch (items.get(i)) {
+                    case Item.Code c -> out.addAll(c.insns());
+                    case Item.Jump j -> {
+                        Insn t = j.template();
+                        int off = start[j.target()] - (start[i] + 1);
+                        boolean imm = (t.opcode() & 0xF0) == Bpf.JA && t.cls() == Bpf.JMP32;
+                        out.add(imm ? new Insn(t.opcode(), 0, 0, 0, off) : new Insn(t.opcode(), t.dst(), t.src(), off, t.imm()));
+                    }
+                    case Item.CallSub c -> out.add(new Insn(Bpf.JMP | Bpf.CALL, 0, Bpf.PSEUDO_CALL, 0, subStart - (start[i] + 1)));
+                }
+            }
+            for (int r = 0; r <= 9; r++) out.add(new Insn(Bpf.STX | Bpf.MEM | Bpf.DW, 10, r, -8 * (r + 1), 0));
+            out.add(new Insn(Bpf.JMP | Bpf.EXIT, 0, 0, 0, 0));
+            out.addAll(subprogram);
+            return out;
+        }
+
+        /** The shape without item {@code i}: jumps to later items follow them, a jump to {@code i} lands on its successor. */
+        Shape without(int i) {
+            List<Item> out = new ArrayList<>();
+            for (int k = 0; k < items.size(); k++) {
+                if (k == i) continue;
+                Item it = items.get(k);
+                if (it instanceof Item.Jump j && j.target() > i) it = new Item.Jump(j.template(), j.target() - 1);
+                out.add(it);
+            }
+            return new Shape(out, subprogram);
+        }
+
+        /** Smaller shapes for a reducer: one item dropped (never the prologue), or the subprogram when nothing calls it. */
+        List<Shape> smaller() {
+            List<Shape> out = new ArrayList<>();
+            if (!subprogram.isEmpty() && items.stream().noneMatch(it -> it instanceof Item.CallSub)) out.add(new Shape(items, List.of()));
+            for (int i = items.size() - 1; i >= PROLOGUE; i--) out.add(without(i));
+            return out;
+        }
+    }
+
+    sealed interface Item {
+        default int slots() { return this instanceof Code c ? c.insns().size() : 1; }
+
+        record Code(List<Insn> insns) implements Item {}
+
+        /** A conditional or unconditional jump whose offset is resolved to land on item {@code target} (items.size() = the tail). */
+        record Jump(Insn template, int target) implements Item {}
+
+        /** bpf-to-bpf call of the subprogram. */
+        record CallSub() implements Item {}
+    }
+
+    Shape shape() {
+        List<Item> items = new ArrayList<>();
         List<Integer> jumpItems = new ArrayList<>();
-        for (int r : new int[] {0, 6, 7, 8, 9}) items.add(List.of(new Insn(Bpf.ALU64 | Bpf.MOV | Bpf.K, r, 0, 0, imm())));
+        for (int r : new int[] {0, 6, 7, 8, 9}) items.add(code(new Insn(Bpf.ALU64 | Bpf.MOV | Bpf.K, r, 0, 0, imm())));
         boolean subprog = rnd.nextInt(4) == 0;
         int n = 1 + rnd.nextInt(40);
         for (int i = 0; i < n; i++) {
             int kind = rnd.nextInt(100);
-            if (kind < 30) items.add(List.of(alu()));
-            else if (kind < 34) items.add(ldImm64());
-            else if (kind < 50) items.add(stack());
-            else if (kind < 72) items.add(arena());
-            else if (kind < 75) items.add(List.of(new Insn(Bpf.ALU64 | Bpf.MOV | Bpf.X, reg(), reg(), Bpf.ADDR_SPACE_CAST, 1 << 16)));
+            if (kind < 30) items.add(code(alu()));
+            else if (kind < 34) items.add(new Item.Code(ldImm64()));
+            else if (kind < 50) items.add(new Item.Code(stack()));
+            else if (kind < 72) items.add(new Item.Code(arena()));
+            else if (kind < 75) items.add(code(new Insn(Bpf.ALU64 | Bpf.MOV | Bpf.X, reg(), reg(), Bpf.ADDR_SPACE_CAST, 1 << 16)));
             else if (kind < 90) { jumpItems.add(items.size()); items.add(null); }
-            else if (kind < 95) items.add(List.of(call()));
-            else if (subprog) items.add(List.of(new Insn(Bpf.JMP | Bpf.CALL, 0, Bpf.PSEUDO_CALL, 0, 0)));   // patched below
-            else items.add(List.of(alu()));
+            else if (kind < 95) items.add(code(call()));
+            else if (subprog) items.add(new Item.CallSub());
+            else items.add(code(alu()));
         }
-        // jumps: each to a later item boundary (or the exit)
-        int[] start = new int[items.size() + 1];
-        for (int i : jumpItems) items.set(i, List.of(jump(0)));
-        for (int i = 0, pos = 0; i <= items.size(); i++) {
-            start[i] = pos;
-            if (i < items.size()) pos += items.get(i).size();
-        }
+        // jumps: each to a later item (or the tail)
+        for (int i : jumpItems) items.set(i, new Item.Jump(jump(0), 0));
         for (int i : jumpItems) {
-            int target = i + 1 + rnd.nextInt(items.size() - i);
-            Insn j = items.get(i).get(0);
-            int off = start[target] - (start[i] + 1);
-            boolean ja = (j.opcode() & 0xF0) == Bpf.JA;
-            items.set(i, List.of(ja && j.cls() == Bpf.JMP32 ? new Insn(j.opcode(), 0, 0, 0, off)
-                : new Insn(j.opcode(), j.dst(), j.src(), off, j.imm())));
+            Item.Jump j = (Item.Jump) items.get(i);
+            items.set(i, new Item.Jump(j.template(), i + 1 + rnd.nextInt(items.size() - i)));
         }
-        List<Insn> out = new ArrayList<>();
-        for (List<Insn> item : items) out.addAll(item);
-        // make every register observable: R0..R9 end up in the top 80 stack bytes
-        for (int r = 0; r <= 9; r++) out.add(new Insn(Bpf.STX | Bpf.MEM | Bpf.DW, 10, r, -8 * (r + 1), 0));
-        out.add(new Insn(Bpf.JMP | Bpf.EXIT, 0, 0, 0, 0));
-        if (subprog) {
-            int subStart = out.size();
-            for (int i = 0; i < out.size(); i++) {
-                Insn in = out.get(i);
-                if (in.opcode() == (Bpf.JMP | Bpf.CALL) && in.src() == Bpf.PSEUDO_CALL) {
-                    out.set(i, new Insn(in.opcode(), 0, Bpf.PSEUDO_CALL, 0, subStart - (i + 1)));
-                }
-            }
-            out.addAll(subprogram());
-        }
-        return out;
+        return new Shape(items, subprog ? subprogram() : List.of());
+    }
+
+    private static Item code(Insn insn) {
+        return new Item.Code(List.of(insn));
     }
 
     /** Uses R0..R9 (R6..R9 are callee-saved: the caller must see them unchanged) and its own stack. */
