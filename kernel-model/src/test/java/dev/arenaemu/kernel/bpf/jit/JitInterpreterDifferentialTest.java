@@ -20,6 +20,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -39,7 +40,7 @@ class JitInterpreterDifferentialTest {
     /** Straight-line programs cannot loop: no wall-clock budget (each would cost a timer thread). */
     private static final Budget BUDGET = new Budget(1_000_000, 0, 10_000);
 
-    private static final class Rig {
+    static final class Rig {
         final Machine machine = new Machine();
         final ArenaFixture arena = new ArenaFixture(machine);
         final JitRuntime runtime = new JitRuntime(machine, Rig::dispatch);
@@ -56,7 +57,7 @@ class JitInterpreterDifferentialTest {
 
     private static Rig rig;
 
-    private static synchronized Rig rig() {
+    static synchronized Rig rig() {
         if (rig == null) rig = new Rig();
         return rig;
     }
@@ -91,11 +92,16 @@ class JitInterpreterDifferentialTest {
     /** One differential case: the program's shape, R1..R5 and the arena's initial bytes. */
     record Case(RandomPrograms.Shape shape, long[] args, byte[] initialArena) {
         static Case of(long seed) {
-            RandomPrograms gen = new RandomPrograms(seed);
+            return of(new Random(seed), seed ^ 0x5DEECE66DL);
+        }
+
+        /** A case from any source of choices (the fuzz target passes the fuzzer's bytes); the arena's bytes come from {@code arenaSeed}. */
+        static Case of(RandomGenerator choices, long arenaSeed) {
+            RandomPrograms gen = new RandomPrograms(choices);
             RandomPrograms.Shape shape = gen.shape();
             long[] args = {gen.randomArg(), gen.randomArg(), gen.randomArg(), gen.randomArg(), gen.randomArg()};
             byte[] initial = new byte[RandomPrograms.ARENA_PAGES * 4096];
-            new Random(seed ^ 0x5DEECE66DL).nextBytes(initial);
+            new Random(arenaSeed).nextBytes(initial);
             return new Case(shape, args, initial);
         }
 

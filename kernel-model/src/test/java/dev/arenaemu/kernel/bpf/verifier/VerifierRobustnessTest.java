@@ -33,13 +33,17 @@ class VerifierRobustnessTest {
 
     /** The contract the fuzz target (VerifierFuzzTest) checks too. */
     static void verifiesOrRejects(List<Insn> insns) {
-        BpfProgram p = new BpfProgram("p", "syscall", insns, List.of());
+        verifiesOrRejects(new BpfProgram("p", "syscall", insns, List.of()), VerifierTest.ROOT);
+    }
+
+    static void verifiesOrRejects(BpfProgram p, VerifierConfig config) {
+        int n = p.insns().size();
         try {
-            VerifiedProgram v = Verifier.verify(p, VerifierTest.MAPS, VerifierTest.ROOT);
-            assertEquals(insns.size(), v.program().insns().size());
+            VerifiedProgram v = Verifier.verify(p, VerifierTest.MAPS, config);
+            assertEquals(n, v.program().insns().size());
         } catch (VerifierException rejected) {
             assertFalse(rejected.kernelMessage().isEmpty());
-            assertTrue(rejected.insnIndex() >= -1 && rejected.insnIndex() < insns.size(), rejected.getMessage());
+            assertTrue(rejected.insnIndex() >= -1 && rejected.insnIndex() < n, rejected.getMessage());
         }
     }
 }

@@ -1,0 +1,16 @@
+w6 = 0x1
+r1 = map[arena] ll
+r2 = 0x0
+w3 = 0x1
+w4 = -0x1
+r5 = 0x0
+call bpf_arena_alloc_pages
+if r0 == 0x0 goto +0x7
+r1 = addr_space_cast(r0, 0x0, 0x1)
+*(u8 *)(r1 + 0x0) = 0xfb
+r1 = *(s8 *)(r1 + 0x0)
+r2 = map_value[.bss + 0x8] ll
+*(u64 *)(r2 + 0x0) = r1
+w6 = 0x0
+w0 = w6
+exit

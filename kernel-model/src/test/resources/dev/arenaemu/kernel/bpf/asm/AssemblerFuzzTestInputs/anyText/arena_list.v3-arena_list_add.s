@@ -1,0 +1,80 @@
+r2 = map_value[.bss + 0x0] ll
+r1 = arena_global[0x8] ll
+*(u64 *)(r2 + 0x0) = r1
+w6 = 0x0
+r1 = map_value[.bss + 0x8] ll
+w1 = *(u32 *)(r1 + 0x0)
+if w1 s< 0x1 goto +0x33
+r1 = map_value[.bss + 0x20] ll
+w1 = *(u32 *)(r1 + 0x0)
+r2 = map_value[.bss + 0x18] ll
+r0 = *(u64 *)(r2 + 0x0)
+r2 = arena_global[0x0] ll
+r8 = addr_space_cast(r2, 0x0, 0x1)
+r2 = arena_global[0x10] ll
+r9 = addr_space_cast(r2, 0x0, 0x1)
+r7 = 0x0
+goto +0x27
+r4 = map_value[.bss + 0x20] ll
+*(u32 *)(r4 + 0x0) = w1
+r3 = addr_space_cast(r3, 0x0, 0x1)
+*(u64 *)(r3 + 0x0) = r2
+r2 = r0
+r2 += r1
+w6 = 0x1
+if r2 == 0x0 goto +0x1c
+r3 = addr_space_cast(r0, 0x0, 0x1)
+r3 += r1
+w4 = *(u32 *)(r8 + 0x0)
+w4 += 0x1
+*(u32 *)(r8 + 0x0) = w4
+*(u64 *)(r3 + 0x8) = r7
+r4 = *(u64 *)(r9 + 0x0)
+r5 = r7
+r5 += r4
+*(u64 *)(r9 + 0x0) = r5
+r5 = map_value[.bss + 0x0] ll
+r4 = *(u64 *)(r5 + 0x0)
+r4 = addr_space_cast(r4, 0x0, 0x1)
+r4 = *(u64 *)(r4 + 0x0)
+*(u64 *)(r3 + 0x0) = r4
+r3 = *(u64 *)(r5 + 0x0)
+r3 = addr_space_cast(r3, 0x0, 0x1)
+*(u64 *)(r3 + 0x0) = r2
+w6 = 0x0
+if r7 > 0x1869e goto +0x7
+r7 += 0x1
+r2 = map_value[.bss + 0x8] ll
+w2 = *(u32 *)(r2 + 0x0)
+r2 <<= 0x20
+r2 s>>= 0x20
+if r7 s< r2 goto +0x2
+w0 = w6
+exit
+if r0 == 0x0 goto +0x1
+if w1 s> 0xf goto +0x14
+w6 = 0x1
+r1 = map[arena] ll
+r2 = 0x0
+w3 = 0x1
+w4 = -0x1
+r5 = 0x0
+call bpf_arena_alloc_pages
+if r0 == 0x0 goto -0xd
+r1 = addr_space_cast(r0, 0x0, 0x1)
+r2 = map_value[.bss + 0x18] ll
+*(u64 *)(r2 + 0x0) = r0
+r2 = 0x0
+*(u64 *)(r1 + 0xff8) = r2
+w1 = 0xfe8
+r2 = 0x1
+r3 = r0
+r3 += 0xff8
+goto -0x3d
+r2 = addr_space_cast(r0, 0x0, 0x1)
+w1 += -0x10
+r3 = r0
+r3 += 0xff8
+r2 = *(u64 *)(r2 + 0xff8)
+r2 += 0x1
+goto -0x44

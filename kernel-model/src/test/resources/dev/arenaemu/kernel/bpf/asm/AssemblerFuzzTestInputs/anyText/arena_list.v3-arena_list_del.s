@@ -1,0 +1,47 @@
+r3 = 0x0
+r1 = map_value[.bss + 0x0] ll
+r1 = *(u64 *)(r1 + 0x0)
+r2 = addr_space_cast(r1, 0x0, 0x1)
+r2 = *(u64 *)(r2 + 0x0)
+r8 = 0x0
+if r2 == 0x0 goto +0x26
+w1 = 0x0
+r7 = 0x0
+goto +0x8
+r8 += r7
+if r9 == 0x0 goto +0x1d
+w1 = w6
+w1 += 0x1
+r2 = r9
+r7 = r8
+if w6 < 0x1869f goto +0x1
+goto +0x17
+w6 = w1
+r1 = addr_space_cast(r2, 0x0, 0x1)
+r9 = *(u64 *)(r1 + 0x0)
+r8 = *(u64 *)(r1 + 0x8)
+r2 &= -0x1000
+r1 = addr_space_cast(r2, 0x0, 0x1)
+r3 = *(u64 *)(r1 + 0xff8)
+r3 += -0x1
+*(u64 *)(r1 + 0xff8) = r3
+if r3 != 0x0 goto -0x12
+r1 = map_value[.bss + 0x18] ll
+r1 = *(u64 *)(r1 + 0x0)
+if r1 != r2 goto +0x4
+r1 = 0x0
+r3 = map_value[.bss + 0x18] ll
+*(u64 *)(r3 + 0x0) = r1
+r1 = map[arena] ll
+w3 = 0x1
+call bpf_arena_free_pages
+goto -0x1f
+r1 = map_value[.bss + 0x0] ll
+r1 = *(u64 *)(r1 + 0x0)
+r3 = 0x0
+r1 = addr_space_cast(r1, 0x0, 0x1)
+*(u64 *)(r1 + 0x0) = r3
+r1 = map_value[.bss + 0x10] ll
+*(u64 *)(r1 + 0x0) = r8
+w0 = 0x0
+exit

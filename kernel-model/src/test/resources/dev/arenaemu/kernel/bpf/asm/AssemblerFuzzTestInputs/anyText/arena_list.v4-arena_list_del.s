@@ -1,0 +1,44 @@
+r6 = 0x0
+r1 = map_value[.bss + 0x0] ll
+r1 = *(u64 *)(r1 + 0x0)
+r2 = addr_space_cast(r1, 0x0, 0x1)
+r2 = *(u64 *)(r2 + 0x0)
+if r2 == 0x0 goto +0x24
+r8 = 0x0
+w1 = 0x0
+goto +0x8
+r6 += r8
+if r7 == 0x0 goto +0x1c
+w1 = w9
+w1 += 0x1
+r2 = r7
+r8 = r6
+if w9 < 0x1869f goto +0x1
+goto +0x16
+w9 = w1
+r1 = addr_space_cast(r2, 0x0, 0x1)
+r7 = *(u64 *)(r1 + 0x0)
+r6 = *(u64 *)(r1 + 0x8)
+r2 &= -0x1000
+r1 = addr_space_cast(r2, 0x0, 0x1)
+r3 = *(u64 *)(r1 + 0xff8)
+r3 += -0x1
+*(u64 *)(r1 + 0xff8) = r3
+if r3 != 0x0 goto -0x12
+r1 = map_value[.bss + 0x18] ll
+r1 = *(u64 *)(r1 + 0x0)
+if r1 != r2 goto +0x3
+r1 = map_value[.bss + 0x18] ll
+*(u64 *)(r1 + 0x0) = 0x0
+r1 = map[arena] ll
+w3 = 0x1
+call bpf_arena_free_pages
+goto -0x1e
+r1 = map_value[.bss + 0x0] ll
+r1 = *(u64 *)(r1 + 0x0)
+r1 = addr_space_cast(r1, 0x0, 0x1)
+*(u64 *)(r1 + 0x0) = 0x0
+r1 = map_value[.bss + 0x10] ll
+*(u64 *)(r1 + 0x0) = r6
+w0 = 0x0
+exit

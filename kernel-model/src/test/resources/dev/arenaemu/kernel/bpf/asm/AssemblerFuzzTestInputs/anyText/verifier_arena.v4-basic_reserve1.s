@@ -1,0 +1,37 @@
+w7 = 0x1
+r1 = map[arena] ll
+r2 = 0x0
+w3 = 0x1
+w4 = -0x1
+r5 = 0x0
+call bpf_arena_alloc_pages
+r6 = r0
+if r6 == 0x0 goto +0x1d
+r6 += 0x1000
+r1 = map[arena] ll
+r2 = r6
+w3 = 0x1
+call bpf_arena_reserve_pages
+w7 = 0x2
+if w0 != 0x0 goto +0x15
+w8 = 0x1
+r1 = map[arena] ll
+r2 = r6
+w3 = 0x1
+w4 = -0x1
+r5 = 0x0
+call bpf_arena_alloc_pages
+w7 = 0x3
+if r0 != 0x0 goto +0xb
+r1 = map[arena] ll
+r2 = 0x0
+w3 = 0x1
+w4 = -0x1
+r5 = 0x0
+call bpf_arena_alloc_pages
+if r0 != 0x0 goto +0x1
+w8 = 0x0
+w8 <<= 0x2
+w7 = w8
+w0 = w7
+exit
