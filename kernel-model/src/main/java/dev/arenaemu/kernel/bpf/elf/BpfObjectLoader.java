@@ -243,6 +243,11 @@ public final class BpfObjectLoader {
             Kfunc kfunc = Kfunc.bySymbol(name).orElseThrow(() -> new ElfException(rel.fileOffset(), "extern function '" + name + "' is not a known kfunc"));
             return insn.withSrc(Bpf.PSEUDO_KFUNC_CALL).withImm(kfunc.id);
         }
+        if (rel != null && rel.symbol().shndx() >= SHN_LORESERVE) {
+            // libbpf, bpf_program__record_reloc: a call relocation must name a symbol in a code section
+            throw new ElfException(rel.fileOffset(), "bad call relo against '" + rel.symbol().name() + "' in special section 0x"
+                + Integer.toHexString(rel.symbol().shndx()));
+        }
         Section target = rel == null ? f.section() : elf.sections.get(rel.symbol().shndx());
         if (!target.isExec()) throw new ElfException(rel.fileOffset(), "call into non-code section " + target.name());
         // libbpf: sub_insn_idx = sym_off / BPF_INSN_SZ + insn->imm + 1 (sym_off is 0 without relocation)

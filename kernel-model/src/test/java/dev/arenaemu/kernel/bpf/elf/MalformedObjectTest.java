@@ -54,6 +54,26 @@ class MalformedObjectTest {
         assertTrue(e.getMessage().contains("unknown opcode fe"), e.getMessage());
     }
 
+    /**
+     * Found by BpfObjectLoaderFuzzTest: a call relocation whose symbol has a special section
+     * index (here SHN_XINDEX) used to index the section list. libbpf's bpf_program__record_reloc
+     * refuses a call relocation outside a code section ("bad call relo against ...").
+     */
+    @Test
+    void callRelocationAgainstASpecialSectionIndex() {
+        byte[] bad = GOOD.clone();
+        ByteBuffer b = ByteBuffer.wrap(bad).order(ByteOrder.LITTLE_ENDIAN);
+        long rel = sectionOffset(bad, ".relsyscall");
+        int entry = 0;
+        while ((b.getLong((int) (rel + 16L * entry + 8)) & 0xFFFF_FFFFL) != 10) entry++;   // the first R_BPF_64_32 (a call)
+        long symIndex = b.getLong((int) (rel + 16L * entry + 8)) >>> 32;
+        long symtab = sectionOffset(bad, ".symtab");
+        b.putShort((int) (symtab + 24 * symIndex + 6), (short) 0xFFFF);                     // st_shndx = SHN_XINDEX
+        ElfException e = assertThrows(ElfException.class, () -> BpfObjectLoader.load(bad));
+        assertEquals(rel + 16L * entry, e.offset());
+        assertTrue(e.getMessage().contains("bad call relo against"), e.getMessage());
+    }
+
     @Test
     void sectionOffsetBeyondTheFile() {
         byte[] bad = GOOD.clone();
