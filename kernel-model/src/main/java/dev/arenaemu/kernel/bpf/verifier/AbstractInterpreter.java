@@ -127,13 +127,22 @@ final class AbstractInterpreter {
 
     // ---- registers ------------------------------------------------------------------------
 
+    /** check_reg_arg: the 4-bit register fields can name R11..R15, which do not exist (MAX_BPF_REG is 11). */
+    private static void checkRegNo(int i, int r) {
+        if (r >= MAX_BPF_REG) throw new VerifierException(Errno.EINVAL, i, "R" + r + " is invalid");
+    }
+
+    private static final int MAX_BPF_REG = 11;
+
     private RegState read(int i, FrameState s, int r) {
+        checkRegNo(i, r);
         RegState v = s.regs[r];
         if (v.type() == RegType.NOT_INIT) throw new VerifierException(Errno.EACCES, i, "R" + r + " !read_ok");
         return v;
     }
 
     private void writeReg(int i, FrameState s, int r, RegState v) {
+        checkRegNo(i, r);
         if (r == R10) throw new VerifierException(Errno.EACCES, i, "frame pointer is read only");
         s.regs[r] = v;
     }

@@ -44,6 +44,22 @@ class VerifierTest {
         assertEquals(insn, e.insnIndex());
     }
 
+    /**
+     * check_reg_arg: a register field of 11..15 is "R%d is invalid" (-EINVAL), as a destination
+     * and as a source. Found by VerifierFuzzTest (an ArrayIndexOutOfBoundsException before).
+     */
+    @Test
+    void registersBeyondR10AreInvalid() {
+        Insn exit = new Insn(JMP | EXIT, 0, 0, 0, 0);
+        Insn r0 = new Insn(ALU64 | MOV | K, 0, 0, 0, 0);
+        List<Insn> dst = List.of(r0, new Insn(ALU64 | MOV | K, 12, 0, 0, 1), exit);
+        assertRejected(assertThrows(VerifierException.class, () -> Verifier.verify(new BpfProgram("p", "syscall", dst, List.of()), MAPS, ROOT)),
+            Errno.EINVAL, 1, "R12 is invalid");
+        List<Insn> src = List.of(r0, new Insn(LDX | MEM | DW, 1, 15, 0, 0), exit);
+        assertRejected(assertThrows(VerifierException.class, () -> Verifier.verify(new BpfProgram("p", "syscall", src, List.of()), MAPS, ROOT)),
+            Errno.EINVAL, 1, "R15 is invalid");
+    }
+
     /** Allocates one arena page into r0 and casts it into r1 (what clang emits). */
     private static final String ALLOC = """
         r1 = map[arena] ll
