@@ -36,6 +36,8 @@ import static dev.arenaemu.kernel.bpf.jit.BpfRegisterMap.BPF_REG_AX;
  */
 public final class BpfJit {
     static final int MAX_PASSES = 20;
+    /** From this pass on, jumps that would shrink are padded with NOPs (jmp_padding) so the image converges. */
+    static final int PADDING_PASSES = MAX_PASSES - 5;
     private static final int X86_PATCH_SIZE = 5;
     private static final int PSEUDO_FUNC_SRC = Bpf.PSEUDO_FUNC;
     /** BPF_NOSPEC (include/linux/filter.h): BPF_ST | BPF_NOSPEC is a speculation barrier. */
@@ -121,6 +123,8 @@ public final class BpfJit {
         private final boolean[] calleeRegsUsed = new boolean[4];   // R6..R9
         /** addrs[k] = end of local insn k-1 (addrs[0] = end of the prologue), as in the kernel. */
         private final int[] addrs;
+        /** bpf_int_jit_compile's {@code padding}: set from pass PADDING_PASSES on, kept for the image pass. */
+        private boolean padding;
 
         Function(int start, int end, int[] starts) {
             this.start = start;
@@ -143,6 +147,7 @@ public final class BpfJit {
             for (int k = 0, len = 0; k < addrs.length; k++) addrs[k] = len += 64;
             int oldLength = 0;
             for (int pass = 0; pass < MAX_PASSES; pass++) {
+                if (!padding && pass >= PADDING_PASSES) padding = true;
                 Pass p = emit();
                 if (p.code.length == oldLength) {
                     Pass last = emit();   // the kernel's image pass: must reproduce the size
@@ -608,7 +613,13 @@ public final class BpfJit {
                     case Bpf.JA -> {
                         int off = jmp64 ? in.off() : in.imm();
                         long rel = off == -1 ? -2 : target(index, k, off) - addrs[k + 1];
-                        if (rel != 0) a.jmpRel(rel);    // a jump to the next instruction is optimised out
+                        if (rel != 0) {
+                            jmp(k, rel);
+                        } else if (padding) {
+                            // a jump to the next instruction is optimised out; with jmp_padding it
+                            // keeps the size it had in the previous pass (0, jmp rel8 or jmp rel32)
+                            pad(k, 0, 0, 2, 5);
+                        }
                     }
                     case Bpf.CALL -> {
                         if (!jmp64) throw unsupported(in, index);
@@ -655,7 +666,30 @@ public final class BpfJit {
                 } else {
                     a.opReg(false, w, false, Alu.CMP.digit, d, 0x81).emit32(in.imm());   // no rax short form here
                 }
-                a.jccRel(cond, target(index, k, in.off()) - addrs[k + 1]);
+                long rel = target(index, k, in.off()) - addrs[k + 1];
+                // jmp_padding: a jcc that became rel8 (2 bytes) after a rel32 one (6) is padded by 4
+                if (padding && X86Assembler.isImm8(rel)) pad(k, 2, 0, 4);
+                a.jccRel(cond, rel);
+            }
+
+            /** emit_jmp: rel8 or rel32; with jmp_padding a rel8 one after a rel32 one (5 bytes) is padded by 3. */
+            private void jmp(int k, long rel) {
+                if (padding && X86Assembler.isImm8(rel)) pad(k, 2, 0, 3);
+                a.jmpRel(rel);
+            }
+
+            /**
+             * emit_nops for jmp_padding: INSN_SZ_DIFF (the insn's size in the previous pass minus
+             * what this pass emitted for it so far) less the {@code jumpBytes} still to come; any
+             * other amount than the {@code allowed} ones is the kernel's "unexpected ... padding"
+             * -EFAULT.
+             */
+            private void pad(int k, int jumpBytes, int... allowed) {
+                int nops = addrs[k + 1] - a.position() - jumpBytes;
+                if (Arrays.stream(allowed).noneMatch(n -> n == nops)) {
+                    throw new JitException("unexpected jump padding: " + nops + " bytes");
+                }
+                a.nops(nops);
             }
 
             private void call(Insn in, int index) {
@@ -684,7 +718,7 @@ public final class BpfJit {
             /** The first exit emits the epilogue; later ones jump to it (ctx->cleanup_addr). */
             private void exit(int k) {
                 if (seenExit) {
-                    a.jmpRel(cleanupAddr - addrs[k + 1]);
+                    jmp(k, cleanupAddr - addrs[k + 1]);
                     return;
                 }
                 seenExit = true;
