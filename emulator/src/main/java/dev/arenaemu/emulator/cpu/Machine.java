@@ -63,7 +63,7 @@ public final class Machine implements AutoCloseable {
     private final Map<Long, Long> codeHighWater = new HashMap<>();
     /** Kernel leaves present at the end of boot; {@link #reset()} removes every other one. */
     private final Set<Long> bootLeaves = new HashSet<>();
-    /** Region starts that exist from boot to close: the boot buffers' physical aliases, kernel image, vsyscall page. */
+    /** Physical buffers that exist from boot to close (page-table pool, kernel image, vsyscall page). */
     private final Set<Long> bootRegions = new HashSet<>();
     private final Cpu kernelCpu;
     private final boolean countsInstructions;
@@ -94,15 +94,13 @@ public final class Machine implements AutoCloseable {
         vsyscall = physical.allocate("vsyscall page", VSYSCALL_SIZE);
         for (int i = 0; i < GDT.length; i++) image.memory().set(ValueLayout.JAVA_LONG_UNALIGNED, (GDT_VA - KERNEL_TEXT_VA) + 8L * i, GDT[i]);
         for (long off = 0; off < KERNEL_TEXT_SIZE; off += 4096) kernelTable.map(KERNEL_TEXT_VA + off, image.phys(off), 0);
-        kernelTable.map(GDT_VA, image.phys(GDT_VA - KERNEL_TEXT_VA), PteFlag.RW);
-        for (long va = KERNEL_STACK_BOTTOM; va < KERNEL_STACK_TOP; va += 4096) kernelTable.map(va, image.phys(va - KERNEL_TEXT_VA), PteFlag.RW);
+        kernelTable.map(GDT_VA, image.phys(GDT_VA - KERNEL_TEXT_VA), PteFlag.RW | PteFlag.NX);
+        for (long va = KERNEL_STACK_BOTTOM; va < KERNEL_STACK_TOP; va += 4096) kernelTable.map(va, image.phys(va - KERNEL_TEXT_VA), PteFlag.RW | PteFlag.NX);
         for (long off = 0; off < VSYSCALL_SIZE; off += 4096) kernelTable.map(VSYSCALL_VA + off, vsyscall.phys(off), PteFlag.US);
         stubs = new Stubs(image, KERNEL_TEXT_VA, KERNEL_TEXT_SIZE, vsyscall, VSYSCALL_VA, this::dropKernelTranslations, this::dropParkedCpus);
         kernelCpu = newCpu(kernelTable, Cpu.Mode.KERNEL);
         selfCheck();
         for (HostBuffer b : physical.buffers()) bootRegions.add(b.physBase());
-        bootRegions.add(KERNEL_TEXT_VA);
-        bootRegions.add(VSYSCALL_VA);
         kernelTable.forEachPresent(bootLeaves::add);
         physical.markBoot();
         stubs.markBoot();
@@ -146,9 +144,8 @@ public final class Machine implements AutoCloseable {
 
     /**
      * Retires a user CPU; its page table stays with its owner. An engine that ran only stubs is
-     * parked for the next process, with its own regions (the process's VMAs) retired; one that
-     * ran user code closes (user code may have run anywhere, and only a translation flush, about
-     * a second in 2.0.1, would drop what it left translated).
+     * parked for the next process; one that ran user code closes (user code may have run
+     * anywhere, and only a full translation flush would drop what it left translated).
      */
     public void destroyCpu(Cpu cpu) {
         if (cpu == kernelCpu) throw new IllegalArgumentException("the kernel CPU lives as long as the machine");
@@ -157,7 +154,6 @@ public final class Machine implements AutoCloseable {
             cpu.close();
             return;
         }
-        cpu.retireRegionsBut(va -> bootRegions.contains(va) || PhysicalMemory.inWindow(va, 1));
         parked.add(cpu);
     }
 
@@ -216,14 +212,14 @@ public final class Machine implements AutoCloseable {
     }
 
     private HostBuffer mapEverywhere(HostBuffer buffer) {
-        for (Cpu cpu : cpus) cpu.mapRegion(buffer.physBase(), buffer.size(), buffer, 0);
-        for (Cpu cpu : parked) cpu.mapRegion(buffer.physBase(), buffer.size(), buffer, 0);
+        for (Cpu cpu : cpus) cpu.mapPhysical(buffer);
+        for (Cpu cpu : parked) cpu.mapPhysical(buffer);
         return buffer;
     }
 
     public void release(HostBuffer buffer) {
-        for (Cpu cpu : cpus) cpu.unmapRegion(buffer.physBase(), buffer.size());
-        for (Cpu cpu : parked) cpu.unmapRegion(buffer.physBase(), buffer.size());
+        for (Cpu cpu : cpus) cpu.unmapPhysical(buffer);
+        for (Cpu cpu : parked) cpu.unmapPhysical(buffer);
         physical.release(buffer);
     }
 
@@ -234,9 +230,7 @@ public final class Machine implements AutoCloseable {
 
     private Cpu newCpu(PageTable table, Cpu.Mode mode) {
         Cpu cpu = new Cpu(this, table, mode, layout);
-        for (HostBuffer b : physical.buffers()) cpu.mapRegion(b.physBase(), b.size(), b, 0);
-        cpu.mapRegion(KERNEL_TEXT_VA, KERNEL_IMAGE_SIZE, image, 0);
-        cpu.mapRegion(VSYSCALL_VA, VSYSCALL_SIZE, vsyscall, 0);
+        for (HostBuffer b : physical.buffers()) cpu.mapPhysical(b);
         cpu.initialiseLongMode(GDT_VA, GDT.length * 8 - 1, KERNEL_STACK_TOP);
         cpus.add(cpu);
         return cpu;
