@@ -411,9 +411,34 @@ public final class ScenarioReader {
             }
         }
         Optional<Arg> value = p.has("value") ? Optional.of(arg(p.req("value"), "value")) : Optional.empty();
+        Map<String, String> frames = p.has("frame") ? frames(p.req("frame"), count) : Map.of();
         Optional<String> arena = arenaRef(p);
         p.finish();
-        return new Expect.PageExpect(p.where(), addr, count, kernel, user, state, value, arena);
+        return new Expect.PageExpect(p.where(), addr, count, kernel, user, state, value, frames, arena);
+    }
+
+    /** "frame": a name for the kernel PTE's frame, or {"kernel"|process: name}; one page only. */
+    private Map<String, String> frames(Node n, long count) throws ScenarioException {
+        if (count != 1) throw new ScenarioException(n.where(), "\"frame\" names the frames of one page: use it with count 1");
+        Map<String, String> frames = new LinkedHashMap<>();
+        if (n instanceof Node.Obj obj) {
+            for (Node.Field f : obj.fields().values()) {
+                if (!f.name().equals(Expect.PageExpect.KERNEL) && !processes.contains(f.name())) {
+                    throw new ScenarioException(f.keyWhere(), "unknown frame location \"" + f.name() + "\" (\"kernel\" or a process: " + String.join(", ", processes) + ")");
+                }
+                frames.put(f.name(), frameName(f.value()));
+            }
+            if (frames.isEmpty()) throw new ScenarioException(n.where(), "\"frame\" names no frame");
+        } else {
+            frames.put(Expect.PageExpect.KERNEL, frameName(n));
+        }
+        return frames;
+    }
+
+    private static String frameName(Node n) throws ScenarioException {
+        String name = ObjectReader.asString(n, "frame");
+        if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) throw new ScenarioException(n.where(), "frame name \"" + name + "\" is not an identifier");
+        return name;
     }
 
     /**

@@ -66,10 +66,9 @@ public final class JitRuntime {
         this.cpu = machine.kernelCpu();
         this.dispatcher = dispatcher;
         this.area = machine.allocate("bpf module area", textSize + DATA_SIZE);
-        cpu.mapRegion(MODULE_VA, area.size(), area, 0);
         mapText(0, TRAMPOLINE_AREA);
         this.textNext = Math.max(TRAMPOLINE_AREA, machine.codeHighWater(MODULE_VA));
-        for (long off = textSize; off < area.size(); off += 4096) machine.kernelPageTable().map(MODULE_VA + off, area.phys(off), PteFlag.RW);
+        for (long off = textSize; off < area.size(); off += 4096) machine.kernelPageTable().map(MODULE_VA + off, area.phys(off), PteFlag.RW | PteFlag.NX);
         cpu.hookCode(MODULE_VA, MODULE_VA + TRAMPOLINE_AREA - 1, this::onTrampoline);
     }
 
