@@ -18,8 +18,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The whole x86-64 machine: physical memory, the kernel page table, the kernel CPU and one CPU
- * per user address space. Knows nothing of Linux or BPF.
+ * The whole x86-64 machine: physical memory, the kernel page table, {@link #cpuCount()} kernel
+ * CPUs (engines with their own TLBs over the same physical memory; CPU 0 boots) and one CPU per
+ * user address space. Knows nothing of Linux or BPF.
  *
  * <p>Kernel image (supervisor, shared by every address space through the upper half):
  * text at {@link #KERNEL_TEXT_VA}, the GDT after it, then the kernel stack. User roots copy the
@@ -65,12 +66,19 @@ public final class Machine implements AutoCloseable {
     private final Set<Long> bootLeaves = new HashSet<>();
     /** Physical buffers that exist from boot to close (page-table pool, kernel image, vsyscall page). */
     private final Set<Long> bootRegions = new HashSet<>();
-    private final Cpu kernelCpu;
+    private final List<Cpu> kernelCpus = new ArrayList<>();
+    /** CPUs a machine has unless asked otherwise (the kernel's flushes must reach more than one). */
+    public static final int DEFAULT_CPUS = 2;
     private final boolean countsInstructions;
     private boolean closed;
 
     public Machine() {
-        this(true);
+        this(true, DEFAULT_CPUS);
+    }
+
+    /** A machine with {@code cpus} kernel CPUs (at least 1). */
+    public Machine(int cpus) {
+        this(true, cpus);
     }
 
     /**
@@ -82,10 +90,11 @@ public final class Machine implements AutoCloseable {
      * engine has counted (README, "Budgets").
      */
     public static Machine uncounted() {
-        return new Machine(false);
+        return new Machine(false, DEFAULT_CPUS);
     }
 
-    private Machine(boolean countsInstructions) {
+    private Machine(boolean countsInstructions, int cpuCount) {
+        if (cpuCount < 1 || cpuCount > 64) throw new IllegalArgumentException("CPU count " + cpuCount + " (1..64)");
         this.countsInstructions = countsInstructions;
         layout = ContextLayout.discover();
         kernelTable = PageTable.create(physical.pageTablePool());
@@ -98,7 +107,7 @@ public final class Machine implements AutoCloseable {
         for (long va = KERNEL_STACK_BOTTOM; va < KERNEL_STACK_TOP; va += 4096) kernelTable.map(va, image.phys(va - KERNEL_TEXT_VA), PteFlag.RW | PteFlag.NX);
         for (long off = 0; off < VSYSCALL_SIZE; off += 4096) kernelTable.map(VSYSCALL_VA + off, vsyscall.phys(off), PteFlag.US);
         stubs = new Stubs(image, KERNEL_TEXT_VA, KERNEL_TEXT_SIZE, vsyscall, VSYSCALL_VA, this::dropKernelTranslations, this::dropParkedCpus);
-        kernelCpu = newCpu(kernelTable, Cpu.Mode.KERNEL);
+        for (int i = 0; i < cpuCount; i++) kernelCpus.add(newCpu(kernelTable, Cpu.Mode.KERNEL));
         selfCheck();
         for (HostBuffer b : physical.buffers()) bootRegions.add(b.physBase());
         kernelTable.forEachPresent(bootLeaves::add);
@@ -108,7 +117,7 @@ public final class Machine implements AutoCloseable {
 
     /** Called by {@link Stubs} when kernel code is rewritten in place (the kernel CPU exists by then). */
     private void dropKernelTranslations() {
-        kernelCpu.flushTranslations();
+        for (Cpu cpu : kernelCpus) cpu.flushTranslations();
     }
 
     public PhysicalMemory physical() { return physical; }
@@ -119,7 +128,20 @@ public final class Machine implements AutoCloseable {
     /** False for {@link #uncounted()} machines. */
     public boolean countsInstructions() { return countsInstructions; }
     public PageTable kernelPageTable() { return kernelTable; }
-    public Cpu kernelCpu() { return kernelCpu; }
+    /** The boot CPU, CPU 0. */
+    public Cpu kernelCpu() { return kernelCpus.getFirst(); }
+
+    /** Kernel CPU {@code index} (0-based). */
+    public Cpu cpu(int index) {
+        if (index < 0 || index >= kernelCpus.size()) throw new IllegalArgumentException("no CPU " + index + " (this machine has " + kernelCpus.size() + ")");
+        return kernelCpus.get(index);
+    }
+
+    /** How many kernel CPUs the machine has. */
+    public int cpuCount() { return kernelCpus.size(); }
+
+    /** The kernel CPUs, CPU 0 first. */
+    public List<Cpu> kernelCpus() { return List.copyOf(kernelCpus); }
     public Stubs stubs() { return stubs; }
     public ContextLayout contextLayout() { return layout; }
 
@@ -148,7 +170,7 @@ public final class Machine implements AutoCloseable {
      * anywhere, and only a full translation flush would drop what it left translated).
      */
     public void destroyCpu(Cpu cpu) {
-        if (cpu == kernelCpu) throw new IllegalArgumentException("the kernel CPU lives as long as the machine");
+        if (kernelCpus.contains(cpu)) throw new IllegalArgumentException("a kernel CPU lives as long as the machine");
         if (!cpus.remove(cpu)) return;
         if (cpu.hasRunArbitraryCode() || cpu.running() || parked.size() >= MAX_PARKED) {
             cpu.close();
@@ -188,15 +210,15 @@ public final class Machine implements AutoCloseable {
     public void reset() {
         if (closed) throw new IllegalStateException("machine closed");
         resets++;
-        if (cpus.size() != 1) throw new IllegalStateException((cpus.size() - 1) + " user CPU(s) still live");
+        if (cpus.size() != kernelCpus.size()) throw new IllegalStateException((cpus.size() - kernelCpus.size()) + " user CPU(s) still live");
         List<Long> stale = new ArrayList<>();
         kernelTable.forEachPresent(va -> { if (!bootLeaves.contains(va)) stale.add(va); });
         for (long va : stale) kernelTable.unmap(va);
         physical.reset();
         stubs.reset();
-        kernelCpu.retireRegionsBut(bootRegions::contains);
+        for (Cpu cpu : kernelCpus) cpu.retireRegionsBut(bootRegions::contains);
         for (Cpu cpu : parked) cpu.retireRegionsBut(bootRegions::contains);
-        kernelCpu.reboot(GDT_VA, GDT.length * 8 - 1, KERNEL_STACK_TOP);
+        for (Cpu cpu : kernelCpus) cpu.reboot(GDT_VA, GDT.length * 8 - 1, KERNEL_STACK_TOP);
     }
 
     /** Guest RAM with a physical address, visible at that address in every CPU. */
@@ -223,7 +245,7 @@ public final class Machine implements AutoCloseable {
         physical.release(buffer);
     }
 
-    /** Every live CPU, the kernel's first. */
+    /** Every live CPU: the kernel CPUs first, then the user CPUs. */
     public List<Cpu> cpus() {
         return List.copyOf(cpus);
     }
@@ -244,6 +266,7 @@ public final class Machine implements AutoCloseable {
     private void selfCheck() {
         Stubs.Stub probe = stubs.kernel(new byte[] {(byte) 0x88, 0x07, (byte) 0x88, 0x07, (byte) 0x88, 0x07});  // 3x mov [rdi], al
         List<PageFault> seen = new ArrayList<>();
+        Cpu kernelCpu = kernelCpu();
         kernelCpu.setFaultHandler((fault, cpu) -> {
             seen.add(fault);
             return new FaultResolution.Fixup(fault.rip() + 2, null);

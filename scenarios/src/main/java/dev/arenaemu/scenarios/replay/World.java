@@ -87,9 +87,14 @@ public final class World implements AutoCloseable, Expr.Symbols {
      * goes back to the pool at {@link #close()} when {@link #teardown()} completed, else it is closed.
      */
     public World(Era era, List<String> initialProcesses, java.util.Set<Capability> capabilities, MachinePool pool) {
+        this(era, initialProcesses, capabilities, pool, Machine.DEFAULT_CPUS);
+    }
+
+    /** The same on a machine with {@code cpus} kernel CPUs. */
+    public World(Era era, List<String> initialProcesses, java.util.Set<Capability> capabilities, MachinePool pool, int cpus) {
         this.era = era;
         this.pool = pool;
-        this.machine = pool == null ? new Machine() : pool.take();
+        this.machine = pool == null ? new Machine(cpus) : pool.take(cpus);
         this.kernel = new Kernel(machine, kernelEra(era), RAM_BYTES, capabilities);
         // owns the JIT module area and the kernel CPU's fault handler: nothing else may make a JitRuntime here
         this.bpf = BpfSyscall.of(kernel);
