@@ -1,5 +1,5 @@
-/* Spec §10 "failed to mmap arena": map_extra names a user address the process cannot map
- * (the emulator's physical window, where MAP_FIXED gives -ENOMEM). */
+/* libbpf's "failed to mmap arena" (docs/semantics.md#libbpf): map_extra names a user address the
+ * process cannot map (the emulator's physical window, where MAP_FIXED gives -ENOMEM). */
 #include "bpf_arena_common.h"
 
 struct {
