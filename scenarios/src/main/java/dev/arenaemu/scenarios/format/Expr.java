@@ -5,7 +5,7 @@ import java.util.function.Consumer;
 
 /**
  * An address or value expression from a scenario, e.g. {@code base+0x1000}, {@code kern(base+8K)},
- * {@code end-2*PAGE}. Syntax and symbols are documented in scenarios/README.md ("Expressions").
+ * {@code end-2*PAGE}. Syntax and symbols are documented in docs/scenario-format.md#expressions.
  * Arithmetic is 64-bit two's complement, like the kernel's unsigned long math.
  */
 public sealed interface Expr {

@@ -22,7 +22,7 @@ import java.util.TreeSet;
 /**
  * Reads a scenario file strictly: unknown fields, unknown ops, wrong types, bad expressions,
  * undeclared processes/programs/symbols and out-of-range numbers are all errors naming
- * file:line:column. The format is documented in scenarios/README.md and
+ * file:line:column. The format is documented in docs/scenario-format.md and
  * scenarios/schema/scenario.schema.json.
  */
 public final class ScenarioReader {

@@ -98,9 +98,9 @@ public sealed interface Step {
     }
 
     /**
-     * (map_op) a generic BPF map operation on the arena (spec §3.1): the element operations,
-     * BPF_MAP_FREEZE, or map_direct_value_addr(offset) as the verifier calls it for globals; on
-     * the arena named {@code arena} (default: the scenario's first arena).
+     * (map_op) a generic BPF map operation on the arena (docs/semantics.md#generic-map-operations):
+     * the element operations, BPF_MAP_FREEZE, or map_direct_value_addr(offset) as the verifier
+     * calls it for globals; on the arena named {@code arena} (default: the scenario's first arena).
      */
     record MapOperation(Common common, MapOp operation, Arg offset, Optional<String> arena) implements Step {}
 

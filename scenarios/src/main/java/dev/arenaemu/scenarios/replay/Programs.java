@@ -177,7 +177,7 @@ final class Programs {
     }
 
     /**
-     * What libbpf's load does for {@code __arena} globals once the arena is mapped (spec §10):
+     * What libbpf's load does for {@code __arena} globals once the arena is mapped (docs/semantics.md#libbpf):
      * copy the initial image to arena_data_off (fixed at open) from user space, which faults
      * those pages in, and relocate the program's references. Returns what the user sees when
      * that fails (the signal libbpf's memcpy takes), or null when the program is ready in {@code out}.
