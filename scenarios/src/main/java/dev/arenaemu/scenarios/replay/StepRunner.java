@@ -23,10 +23,16 @@ final class StepRunner {
     private final Scenario scenario;
 
     private final Programs programs;
+    private final Limits limits;
 
     StepRunner(World world, Scenario scenario) {
+        this(world, scenario, Limits.DEFAULT);
+    }
+
+    StepRunner(World world, Scenario scenario, Limits limits) {
         this.world = world;
         this.scenario = scenario;
+        this.limits = limits;
         this.programs = new Programs(world, scenario.programs());
     }
 
@@ -55,7 +61,13 @@ final class StepRunner {
                 case Step.Mprotect s -> world.processes().mprotect(s.process(), eval(s.addr()), eval(s.length()), s.prot());
                 case Step.Mremap s -> world.processes().mremap(s.process(), eval(s.addr()), eval(s.oldSize()), eval(s.newSize()), s.flags(),
                     s.newAddr().isPresent() ? eval(s.newAddr().get()) : 0);
-                case Step.Fork s -> world.processes().fork(s.process(), s.child());
+                case Step.Fork s -> {
+                    if (world.processes().alive() >= limits.processes()) {
+                        throw ReplayError.limit(place + ": fork would make " + (world.processes().alive() + 1) + " live processes, more than the process limit of "
+                            + limits.processes() + " (--process-limit)");
+                    }
+                    yield world.processes().fork(s.process(), s.child());
+                }
                 case Step.Exit s -> world.processes().exit(s.process());
                 case Step.Read s -> world.processes().read(s.process(), eval(s.addr()), s.size());
                 case Step.Write s -> world.processes().write(s.process(), eval(s.addr()), s.size(), eval(s.value()));
@@ -73,7 +85,7 @@ final class StepRunner {
         } catch (Expr.Unbound e) {
             throw new ReplayError(place + ": " + e.getMessage());
         } catch (ReplayError e) {
-            throw e.getMessage().startsWith(place) ? e : new ReplayError(place + ": " + e.getMessage(), e.badInput());
+            throw e.getMessage().startsWith(place) ? e : new ReplayError(place + ": " + e.getMessage(), e.kind());
         }
     }
 
