@@ -3,6 +3,7 @@ package dev.arenaemu.scenarios.replay;
 import dev.arenaemu.emulator.cpu.Cpu;
 import dev.arenaemu.kernel.arena.Arena;
 import dev.arenaemu.kernel.arena.ArenaAttr;
+import dev.arenaemu.kernel.arena.ArenaKfuncs;
 import dev.arenaemu.kernel.bpf.BpfMap;
 import dev.arenaemu.kernel.bpf.MapCreateResult;
 import dev.arenaemu.scenarios.format.Arg;
@@ -120,6 +121,7 @@ final class StepRunner {
     }
 
     private Effect kfunc(Step.KfuncCall s, String place) throws ReplayError {
+        if (s.arrayMap()) return kfuncOnArray(s, place);
         Arena arena = world.requireArenaMap(s.arena(), place).arena();
         long addr = eval(s.addr());
         int cnt = (int) eval(s.pageCount());
@@ -146,6 +148,49 @@ final class StepRunner {
                 yield Effect.returned(String.format("bpf_arena_reserve_pages(0x%x, %d) -> %d", addr, Integer.toUnsignedLong(cnt), r), r);
             }
         };
+    }
+
+    /**
+     * A kfunc given a map that is not an arena: a one-element BPF_MAP_TYPE_ARRAY made with
+     * BPF_MAP_CREATE for the call and closed after it. bpf_arena_alloc_pages and
+     * bpf_arena_free_pages check {@code map->map_type} and return NULL / nothing,
+     * bpf_arena_reserve_pages -EINVAL ({@link ArenaKfuncs}).
+     */
+    private Effect kfuncOnArray(Step.KfuncCall s, String place) throws ReplayError {
+        long addr = eval(s.addr());
+        int cnt = (int) eval(s.pageCount());
+        boolean deferred = !s.sleepable() && s.kfunc() != Step.Kfunc.RESERVE_PAGES;
+        if (deferred && !world.kernel().era().hasNonSleepableKfuncs()) {
+            throw new ReplayError(place + ": \"sleepable\": false needs the non-sleepable arena kfuncs of v7.0 and later");
+        }
+        BpfMap.ArrayMap map = switch (world.bpf().mapCreateArray("array", 8, 0, new byte[8])) {
+            case MapCreateResult.Created c -> (BpfMap.ArrayMap) c.map();
+            case MapCreateResult.Failed f -> throw new ReplayError(place + ": BPF_MAP_CREATE of the array map failed: " + f.errno().name(), false);
+        };
+        String suffix = deferred ? "_non_sleepable" : "";
+        try {
+            return switch (s.kfunc()) {
+                case ALLOC_PAGES -> {
+                    int node = (int) eval(s.nodeId());
+                    long flags = eval(s.flags());
+                    long r = deferred ? ArenaKfuncs.bpfArenaAllocPagesNonSleepable(map, addr, cnt, node, flags)
+                        : ArenaKfuncs.bpfArenaAllocPages(map, addr, cnt, node, flags);
+                    yield Effect.returned(String.format("bpf_arena_alloc_pages%s(array map, 0x%x, %d, %d, 0x%x) -> 0x%x", suffix, addr,
+                        Integer.toUnsignedLong(cnt), node, flags, r), r);
+                }
+                case FREE_PAGES -> {
+                    if (deferred) ArenaKfuncs.bpfArenaFreePagesNonSleepable(map, addr, cnt);
+                    else ArenaKfuncs.bpfArenaFreePages(map, addr, cnt);
+                    yield Effect.done(String.format("bpf_arena_free_pages%s(array map, 0x%x, %d)", suffix, addr, Integer.toUnsignedLong(cnt)));
+                }
+                case RESERVE_PAGES -> {
+                    int r = ArenaKfuncs.bpfArenaReservePages(map, addr, cnt);
+                    yield Effect.returned(String.format("bpf_arena_reserve_pages(array map, 0x%x, %d) -> %d", addr, Integer.toUnsignedLong(cnt), r), r);
+                }
+            };
+        } finally {
+            world.bpf().mapRelease(map);
+        }
     }
 
     private Effect mapOp(Step.MapOperation s, String place) throws ReplayError {

@@ -48,6 +48,10 @@ public final class World implements AutoCloseable, Expr.Symbols {
     /** Each arena's name in the snapshots: unique, fixed at creation so traces and reports can compare snapshots by name. */
     private final Map<BpfMap.ArenaMap, String> labels = new java.util.LinkedHashMap<>();
     private final Map<String, Long> bound = new HashMap<>();
+    /** Maps a loader (libbpf) holds for an object until teardown: its .bss/.data/.rodata arrays. */
+    private final List<BpfMap> loaderMaps = new ArrayList<>();
+    /** Resolves sym(name) (the scenario's program objects); none: no __arena globals. */
+    private java.util.function.ToLongFunction<String> globals;
     private final ProcessTable processes;
     private BpfMap.ArenaMap arenaMap;
     private final MachinePool pool;
@@ -156,6 +160,22 @@ public final class World implements AutoCloseable, Expr.Symbols {
         return r;
     }
 
+    /** Who answers {@code sym(name)}: the scenario's programs, which know their objects' __arena globals. */
+    void globals(java.util.function.ToLongFunction<String> resolver) {
+        this.globals = resolver;
+    }
+
+    @Override
+    public long global(String name) {
+        if (globals == null) return Expr.Symbols.super.global(name);
+        return globals.applyAsLong(name);
+    }
+
+    /** A map the loader holds a reference on until teardown (libbpf's internal maps, closed with the object). */
+    void adoptLoaderMap(BpfMap map) {
+        loaderMaps.add(map);
+    }
+
     public void bind(String name, long value) {
         bound.put(name, value);
     }
@@ -237,6 +257,8 @@ public final class World implements AutoCloseable, Expr.Symbols {
     public void teardown() {
         processes.exitAll();
         for (BpfProg p : bpf.progs()) bpf.progRelease(p);
+        for (BpfMap m : loaderMaps) bpf.mapRelease(m);
+        loaderMaps.clear();
         for (BpfMap.ArenaMap m : arenas) bpf.mapRelease(m);
         arenas.clear();
         byName.clear();
