@@ -18,6 +18,11 @@ public record Limits(Duration wallClock, int processes) {
     public static final int DEFAULT_PROCESSES = 64;
     public static final Limits DEFAULT = new Limits(DEFAULT_WALL_CLOCK, DEFAULT_PROCESSES);
 
+    /** "60 s", or "250 ms" below a second. */
+    public static String describe(Duration d) {
+        return d.toMillis() >= 1000 && d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+    }
+
     public Limits {
         if (wallClock.isNegative() || wallClock.isZero()) throw new IllegalArgumentException("wall-clock limit must be positive: " + wallClock);
         if (processes < 1) throw new IllegalArgumentException("process limit must be at least 1: " + processes);

@@ -154,7 +154,7 @@ public final class Replayer implements ScenarioRunner {
         void step(StepRunner runner, Step step, Limits limits) throws ReplayError {
             Step.Common c = step.common();
             if (System.nanoTime() - deadline > 0) {
-                throw ReplayError.limit(c.place() + ": wall-clock limit of " + limits.wallClock().toSeconds() + " s reached after "
+                throw ReplayError.limit(c.place() + ": wall-clock limit of " + Limits.describe(limits.wallClock()) + " reached after "
                     + done + " step(s) (--time-limit)");
             }
             FaultInjection fi = world.kernel().faultInjection();
