@@ -83,13 +83,15 @@ class BadInputTest {
         Files.writeString(dir.resolve("forks.json"), """
             {"name": "forks", "era": "v6.13", "arena": {"max_entries": 1},
              "steps": [{"op": "fork", "child": "A"}, {"op": "fork", "child": "B"}, {"op": "fork", "child": "C"}]}""");
-        Path json = dir.resolve("r.json");
-        MainTest.Run r = run("replay", "--process-limit", "2", "--json", json.toString(), dir.toString());
+        Path json = dir.resolve("r.json"), junit = dir.resolve("r.xml");
+        MainTest.Run r = run("replay", "--process-limit", "2", "--json", json.toString(), "--junit", junit.toString(), dir.toString());
         assertEquals(2, r.status(), r.err() + r.out());
         assertTrue(r.out().contains("LIMIT forks [v6.13]") && r.out().contains("step 1 (fork) at ")
             && r.out().contains("more than the process limit of 2 (--process-limit)"), r.out());
-        assertTrue(r.out().contains("3 run(s): 2 passed"), r.out());
+        assertTrue(r.out().contains("3 run(s): 2 passed, 0 failed, 0 errors, 1 stopped by limits"), r.out());
         assertTrue(Files.readString(json).contains("\"status\" : \"LIMIT\""));
+        String xml = Files.readString(junit);
+        assertTrue(xml.contains("errors=\"1\"") && xml.contains("<error message=\"step 1 (fork) at "), xml);
         assertEquals(2, run("replay", "--process-limit", "0", dir.toString()).status(), "a usage error");
         assertEquals(2, run("replay", "--time-limit", "0", dir.toString()).status(), "a usage error");
     }
