@@ -16,6 +16,8 @@ import dev.arenaemu.scenarios.format.Inject;
 import dev.arenaemu.scenarios.format.Scenario;
 import dev.arenaemu.scenarios.format.Step;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -119,8 +121,8 @@ public final class Replayer implements ScenarioRunner {
 
     /** The exception's stack trace as Java prints it, at most 200 lines (a StackOverflowError has thousands of identical frames). */
     static String stackTrace(Throwable t) {
-        java.io.StringWriter w = new java.io.StringWriter();
-        t.printStackTrace(new java.io.PrintWriter(w));
+        StringWriter w = new StringWriter();
+        t.printStackTrace(new PrintWriter(w));
         List<String> lines = w.toString().lines().toList();
         if (lines.size() <= 200) return String.join("\n", lines);
         return String.join("\n", lines.subList(0, 200)) + "\n\t... " + (lines.size() - 200) + " more lines";

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.ToLongFunction;
 
 /**
  * Everything a scenario runs against: the emulated machine, the modelled kernel of the chosen
@@ -51,7 +52,7 @@ public final class World implements AutoCloseable, Expr.Symbols {
     /** Maps a loader (libbpf) holds for an object until teardown: its .bss/.data/.rodata arrays. */
     private final List<BpfMap> loaderMaps = new ArrayList<>();
     /** Resolves sym(name) (the scenario's program objects); none: no __arena globals. */
-    private java.util.function.ToLongFunction<String> globals;
+    private ToLongFunction<String> globals;
     private final ProcessTable processes;
     private BpfMap.ArenaMap arenaMap;
     private final MachinePool pool;
@@ -161,7 +162,7 @@ public final class World implements AutoCloseable, Expr.Symbols {
     }
 
     /** Who answers {@code sym(name)}: the scenario's programs, which know their objects' __arena globals. */
-    void globals(java.util.function.ToLongFunction<String> resolver) {
+    void globals(ToLongFunction<String> resolver) {
         this.globals = resolver;
     }
 
