@@ -3,10 +3,12 @@ package dev.arenaemu.scenarios.replay;
 import dev.arenaemu.scenarios.format.Era;
 import dev.arenaemu.scenarios.format.Scenario;
 import dev.arenaemu.scenarios.format.ScenarioReader;
+import dev.arenaemu.scenarios.format.Step;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -160,6 +162,22 @@ class FormatReplayTest {
         assertEquals(4, o.steps(), "the setup and three steps ran");
         assertTrue(o.trace().contains("[end] teardown: processes exited, arena freed"), problems(o));
         assertTrue(o.violations().isEmpty(), "teardown returned every frame: " + o.violations());
+    }
+
+    /** A step the reader could never produce (a read without an address) makes the replayer itself fail: INTERNAL, with the trace. */
+    @Test
+    void anInternalErrorIsStatusInternalWithItsStackTrace() throws Exception {
+        Scenario s = ScenarioReader.parse(Path.of("t.json"), """
+            {"name": "n", "era": "v6.13", "arena": {"max_entries": 4}, "steps": [{"op": "mmap", "length": "16K"}, {"op": "checkpoint"}]}""");
+        List<Step> steps = new ArrayList<>(s.steps());
+        steps.set(2, new Step.Read(steps.get(2).common(), "U", null, 8));
+        Scenario broken = new Scenario(s.file(), s.name(), s.description(), s.eras(), s.seed(), s.processes(), s.programs(), s.inject(),
+            steps, s.finalState(), s.maxInstructions(), s.expectViolations(), s.expectKernelReports(), s.capabilities());
+        Outcome o = new Replayer().run(broken, Era.V6_13, List.of(), "replay");
+        assertEquals(Outcome.Status.INTERNAL, o.status(), problems(o));
+        assertTrue(o.error().startsWith("internal error at step 2: java.lang.NullPointerException"), o.error());
+        assertTrue(o.stackTrace().contains("at dev.arenaemu.scenarios.replay.StepRunner"), o.stackTrace());
+        assertTrue(o.problems().contains(o.stackTrace()), "reports show it");
     }
 
     @Test
