@@ -220,8 +220,8 @@ final class Programs {
         } catch (IOException e) {
             throw new ReplayError(spec.where() + ": program \"" + spec.name() + "\" from " + spec.file() + ": " + e.getMessage());
         }
-        // the libbpf of the v6.13 era put the globals at offset 0, the latest at the end of the arena
-        ArenaGlobalsPlacement placement = era == Era.V6_13 ? ArenaGlobalsPlacement.OFFSET_ZERO : ArenaGlobalsPlacement.END_OF_ARENA;
+        // the libbpf of the eras before v7.0 put the globals at offset 0, v7.0's on at the end of the arena
+        ArenaGlobalsPlacement placement = era.compareTo(Era.V7_0) < 0 ? ArenaGlobalsPlacement.OFFSET_ZERO : ArenaGlobalsPlacement.END_OF_ARENA;
         try {
             return new OpenedObject(LibbpfObject.open(elf, OpenOptions.placement(placement)), null);
         } catch (LibbpfException e) {
@@ -241,7 +241,7 @@ final class Programs {
     }
 
     /**
-     * What libbpf's load does for {@code __arena} globals once the arena is mapped (spec §10),
+     * What libbpf's load does for {@code __arena} globals once the arena is mapped (bpf_object__create_map),
      * once per object: copy the initial image to arena_data_off (fixed at open) from user space,
      * which faults those pages in. Returns what the user sees when that fails (the signal
      * libbpf's memcpy takes), or null.

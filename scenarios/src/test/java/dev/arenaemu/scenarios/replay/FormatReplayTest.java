@@ -43,7 +43,7 @@ class FormatReplayTest {
         assertTrue(m.place().startsWith("arena setup at t.json:1:40") && m.actual().contains("EINVAL"), m.describe());
     }
 
-    /** bpf_arena_alloc_pages / free_pages / reserve_pages check map->map_type first (catalogue §6: NULL, nothing, -EINVAL). */
+    /** bpf_arena_alloc_pages / free_pages / reserve_pages check map->map_type first (kernel/bpf/arena.c: NULL, nothing, -EINVAL). */
     @Test
     void aKfuncGivenAnArrayMapRefusesItAsTheKernelDoes() throws Exception {
         String json = """
