@@ -85,6 +85,7 @@ final class ScenarioSelection {
         Path parent = file.toAbsolutePath().getParent();
         String why = null;
         if (Files.isDirectory(file)) why = "it is a directory";
+        else if (parent != null && Files.exists(parent) && !Files.isDirectory(parent)) why = parent + " is not a folder";
         else if (parent != null && !Files.isDirectory(parent)) why = "the folder " + parent + " does not exist";
         if (why == null) {
             try {

@@ -68,6 +68,15 @@ class BadInputTest {
     }
 
     @Test
+    void aReportUnderAFileIsAnErrorNamingIt(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("p.json"), PASSING);
+        Path json = dir.resolve("p.json/r.json");
+        MainTest.Run r = run("replay", "--json", json.toString(), dir.resolve("p.json").toString());
+        assertEquals(2, r.status(), r.err() + r.out());
+        assertTrue(r.err().contains("arena-emu: cannot write the JSON report " + json + ": " + dir.resolve("p.json") + " is not a folder"), r.err());
+    }
+
+    @Test
     void anEraNoScenarioListsIsBadInput(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("p.json"), PASSING);
         MainTest.Run r = run("replay", "--era", "v7.0", dir.toString());
