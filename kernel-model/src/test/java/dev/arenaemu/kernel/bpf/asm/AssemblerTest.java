@@ -13,7 +13,10 @@ import dev.arenaemu.kernel.testing.SeededCheck.Reducer;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The text syntax of arena programs (spec §8, §9.2) and its round trip through the disassembler. */
+/**
+ * The text syntax of arena programs (docs/semantics.md#jit, #the-cast-instruction) and its round
+ * trip through the disassembler.
+ */
 class AssemblerTest {
 
     private static Insn one(String line) {
