@@ -58,6 +58,24 @@ class SeededCheckTest {
     }
 
     @Test
+    void replayRunsOnlyThePrintedSeedAndTriesOverridesTheCount() {
+        List<Long> seen = new ArrayList<>();
+        try {
+            System.setProperty("arenaemu.check.replay", "0x2a");
+            SeededCheck.forAll("p", 50, seed -> seed, Reducer.none(), Object::toString, seen::add);
+            assertEquals(List.of(42L), seen);
+            System.clearProperty("arenaemu.check.replay");
+            System.setProperty("arenaemu.check.tries", "7");
+            seen.clear();
+            SeededCheck.forAll("p", 50, seed -> seed, Reducer.none(), Object::toString, seen::add);
+            assertEquals(7, seen.size());
+        } finally {
+            System.clearProperty("arenaemu.check.replay");
+            System.clearProperty("arenaemu.check.tries");
+        }
+    }
+
+    @Test
     void textReducerDropsLinesThenCharacters() {
         AssertionError e = assertThrows(AssertionError.class, () -> SeededCheck.forAll("text", 1, seed -> "abc\nxyz!\nqrs",
             Reducer.text(), s -> "<" + s + ">", s -> assertFalse(s.contains("!"))));
