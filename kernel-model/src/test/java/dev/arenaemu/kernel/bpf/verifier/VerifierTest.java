@@ -200,10 +200,29 @@ class VerifierTest {
 
     @Test
     void loadAcquireAndStoreReleaseOnArenaBecomeProbeAtomic() {
-        VerifiedProgram v = verify(ALLOC + "w2 = load_acquire((u8 *)(r1 + 0x0))\nstore_release((u64 *)(r1 + 0x8), r2)\nr0 = 0\nexit");
+        VerifiedProgram v = verify(ALLOC + "w2 = load_acquire((u8 *)(r1 + 0x0))\nstore_release((u64 *)(r1 + 0x8), r2)\nr0 = 0\nexit",
+            MAPS, VerifierConfig.privileged(KernelEra.V7_0));
         assertEquals(new Insn(STX | PROBE_ATOMIC | B, 2, 1, 0, LOAD_ACQ), v.program().insns().get(8));
         assertEquals(new Insn(STX | PROBE_ATOMIC | DW, 1, 2, 8, STORE_REL), v.program().insns().get(9));
         assertEquals(2, v.exceptionEntries());
+    }
+
+    /** check_atomic before v6.15 (era V6_13, like the 6.12 kernels) knows neither opcode: -EINVAL at do_check. */
+    @Test
+    void loadAcquireAndStoreReleaseAreInvalidAtomicOpcodesBeforeV615() {
+        assertRejected(reject(ALLOC + "w2 = load_acquire((u8 *)(r1 + 0x0))\nr0 = 0\nexit", MAPS, ROOT),
+            Errno.EINVAL, 8, "BPF_ATOMIC uses invalid atomic opcode 100");
+        assertRejected(reject(ALLOC + "store_release((u64 *)(r1 + 0x8), r1)\nr0 = 0\nexit", MAPS, ROOT),
+            Errno.EINVAL, 8, "BPF_ATOMIC uses invalid atomic opcode 110");
+        assertRejected(reject("r1 = r10\nr1 += -8\nr2 = 0\n*(u64 *)(r10 - 8) = r2\nr2 = load_acquire((u64 *)(r1 + 0x0))\nr0 = 0\nexit", MAPS, ROOT),
+            Errno.EINVAL, 4, "BPF_ATOMIC uses invalid atomic opcode 100");
+    }
+
+    /** check_alu_op: a division or modulo by the immediate 0 is refused. */
+    @Test
+    void divisionByImmediateZeroIsRejected() {
+        assertRejected(reject("r0 = 1\nr0 /= 0\nexit", MAPS, ROOT), Errno.EINVAL, 1, "div by zero");
+        assertRejected(reject("w0 = 1\nw0 %= 0\nexit", MAPS, ROOT), Errno.EINVAL, 1, "div by zero");
     }
 
     @Test
