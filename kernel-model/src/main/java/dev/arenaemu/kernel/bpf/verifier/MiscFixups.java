@@ -69,14 +69,52 @@ public final class MiscFixups {
         List<Insn> out = new ArrayList<>(at);
         for (int i = 0; i < patches.size(); i++) {
             List<Insn> p = patches.get(i);
-            if (p.size() == 1 && p.getFirst() == insns.get(i)) out.add(retarget(insns.get(i), i, newIndex, insns.size()));
+            if (p.size() == 1 && p.getFirst() == insns.get(i)) out.add(retarget(insns.get(i), i, newIndex, insns.size(), at));
             else out.addAll(p);   // patch-internal offsets are relative to the patch and need nothing
         }
         return new Result(List.copyOf(out), newIndex);
     }
 
+    /**
+     * opt_remove_nops (privileged loads only, before the other rewrites): every
+     * {@code goto +0} ({@code BPF_JMP_IMM(BPF_JA, 0, 0, 0)}, all other fields zero) is removed;
+     * a jump that targeted one lands on the instruction after it (bpf_remove_insns). The
+     * {@code newIndex} of a removed instruction is that of the next one kept.
+     */
+    public static Result removeNops(List<Insn> insns) {
+        Insn nop = new Insn(JMP | JA, 0, 0, 0, 0);
+        boolean[] drop = new boolean[insns.size()];
+        boolean[] secondSlot = new boolean[insns.size()];
+        boolean any = false;
+        for (int i = 0; i < insns.size(); i++) {
+            if (insns.get(i).isLdImm64()) {
+                if (i + 1 < insns.size()) secondSlot[i + 1] = true;   // data, whatever it looks like
+                i++;
+                continue;
+            }
+            drop[i] = insns.get(i).equals(nop);
+            any |= drop[i];
+        }
+        int[] newIndex = new int[insns.size()];
+        if (!any) {
+            Arrays.setAll(newIndex, i -> i);
+            return new Result(List.copyOf(insns), newIndex);
+        }
+        int kept = 0;
+        for (int i = 0; i < insns.size(); i++) {
+            newIndex[i] = kept;
+            if (!drop[i]) kept++;
+        }
+        List<Insn> out = new ArrayList<>(kept);
+        for (int i = 0; i < insns.size(); i++) {
+            if (drop[i]) continue;
+            out.add(secondSlot[i] ? insns.get(i) : retarget(insns.get(i), i, newIndex, insns.size(), kept));
+        }
+        return new Result(List.copyOf(out), newIndex);
+    }
+
     /** bpf_adj_branches for one unpatched instruction at old index {@code i}. */
-    private static Insn retarget(Insn in, int i, int[] newIndex, int n) {
+    private static Insn retarget(Insn in, int i, int[] newIndex, int n, int newLength) {
         int cls = in.cls();
         int op = in.opcode() & 0xF0;
         boolean jump = (cls == JMP || cls == JMP32) && op != CALL && op != EXIT;
@@ -87,7 +125,7 @@ public final class MiscFixups {
         int off = viaImm ? in.imm() : in.off();
         int target = i + 1 + off;
         if (target < 0 || target > n) return in;   // out of range: left for the JIT to report
-        int newTarget = target == n ? newIndex[n - 1] + 1 : newIndex[target];
+        int newTarget = target == n ? newLength : newIndex[target];
         int newOff = newTarget - (newIndex[i] + 1);
         if (newOff == off) return in;
         if (!viaImm && newOff != (short) newOff) throw new VerifierException(dev.arenaemu.kernel.Errno.ERANGE, i, "insn " + i + " cannot be patched: jump offset " + newOff + " out of range");

@@ -126,6 +126,21 @@ public final class Verifier {
             }
             if (insn.isLdImm64()) i++;
         }
+        List<Integer> subprogStarts = cfg.subprogStarts;
+        if (config.bpfCapable()) {
+            // opt_remove_nops (privileged only; it runs before the other rewrites, and commutes with them)
+            MiscFixups.Result noNops = MiscFixups.removeNops(out);
+            if (noNops.insns().size() != out.size()) {
+                InsnAux[] kept = new InsnAux[noNops.insns().size()];
+                for (int i = 0; i < out.size(); i++) {
+                    boolean removed = i + 1 < out.size() ? noNops.map(i) == noNops.map(i + 1) : noNops.map(i) == kept.length;
+                    if (!removed) kept[noNops.map(i)] = aux[i];
+                }
+                subprogStarts = subprogStarts.stream().map(noNops::map).toList();
+                out = new ArrayList<>(noNops.insns());
+                aux = kept;
+            }
+        }
         // do_misc_fixups / opt_subreg_zext_lo32_rnd_hi32: the guards become instructions
         MiscFixups.Result fixed = MiscFixups.apply(out);
         List<InsnAux> fixedAux = new ArrayList<>();
@@ -137,7 +152,7 @@ public final class Verifier {
                 fixedAux.add(original ? aux[i] : aux[i].reachable() ? InsnAux.NONE.withReachable() : InsnAux.NONE);
             }
         }
-        List<Integer> starts = cfg.subprogStarts.stream().map(fixed::map).toList();
+        List<Integer> starts = subprogStarts.stream().map(fixed::map).toList();
         return new VerifiedProgram(program.withInsns(fixed.insns()), fixedAux, resolved.arena, exentries, starts, depths,
             resolved.usedMaps());
     }

@@ -218,6 +218,18 @@ class VerifierTest {
             Errno.EINVAL, 4, "BPF_ATOMIC uses invalid atomic opcode 100");
     }
 
+    /** opt_remove_nops (privileged): goto +0 disappears, jumps across it shrink, a jump to it lands after it. */
+    @Test
+    void privilegedLoadsLoseTheirNopJumps() {
+        String prog = "r0 = 0\nif r1 == 0 goto +1\ngoto +0\nif r1 == 1 goto +0\nr0 = 1\nexit";
+        List<Insn> x = verify(prog).program().insns();
+        assertEquals(5, x.size(), x::toString);
+        assertEquals(new Insn(JMP | JEQ | K, 1, 0, 0, 0), x.get(1));   // was +1 to the nop: now lands on the insn after it
+        assertEquals(new Insn(JMP | JEQ | K, 1, 0, 0, 1), x.get(2));   // not a nop: a conditional jump stays
+        VerifierConfig unprivileged = new VerifierConfig(KernelEra.V6_13, false, false, true, true);
+        assertEquals(6, verify(prog, Map.of(), unprivileged).program().insns().size());
+    }
+
     /** check_alu_op: a division or modulo by the immediate 0 is refused. */
     @Test
     void divisionByImmediateZeroIsRejected() {
