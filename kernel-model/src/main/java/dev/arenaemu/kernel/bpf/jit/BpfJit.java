@@ -68,6 +68,7 @@ public final class BpfJit {
         List<JitImage.Relocation> relocs = new ArrayList<>();
         List<ExceptionTableEntry> extable = new ArrayList<>();
         int[] functionOffsets = new int[starts.length];
+        int[] functionLengths = new int[starts.length];
         int[] insnOffsets = new int[insns.size()];
         Arrays.fill(insnOffsets, -1);
         for (int f = 0; f < starts.length; f++) {
@@ -77,6 +78,7 @@ public final class BpfJit {
             Function fn = new Function(starts[f], end, starts, options.stackDepthOf(f));
             Pass pass = fn.converge();
             int base = image.position();
+            functionLengths[f] = pass.code.length;
             for (byte b : pass.code) image.emit8(b);
             for (JitImage.Relocation r : pass.relocs) relocs.add(shift(r, base));
             for (ExceptionTableEntry e : pass.extable) {
@@ -84,7 +86,8 @@ public final class BpfJit {
             }
             for (int k = starts[f]; k < end; k++) insnOffsets[k] = base + pass.insnStart[k - starts[f]];
         }
-        return new JitImage(image.toByteArray(), List.copyOf(relocs), functionOffsets, insnOffsets, List.copyOf(extable), options);
+        return new JitImage(image.toByteArray(), List.copyOf(relocs), functionOffsets, insnOffsets, List.copyOf(extable), options,
+            functionLengths);
     }
 
     private static JitImage.Relocation shift(JitImage.Relocation r, int base) {

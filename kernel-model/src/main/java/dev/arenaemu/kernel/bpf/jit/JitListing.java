@@ -114,6 +114,17 @@ public record JitListing(String name, List<Insn> xlated, BitSet xlatedImmMask, J
         return out;
     }
 
+    /**
+     * Function {@code f}'s masked code as the kernel keeps it, in its own allocation (no padding):
+     * what to compare with the f-th image of BPF_OBJ_GET_INFO_BY_FD's jited_prog_insns, split by
+     * jited_func_lens.
+     */
+    public byte[] maskedFunction(int f) {
+        byte[] masked = maskedImage();
+        int from = image.functionOffsets()[f];
+        return Arrays.copyOfRange(masked, from, from + image.functionLengths()[f]);
+    }
+
     /** The image with every address byte zeroed. */
     public byte[] maskedImage() {
         byte[] out = image.code().clone();

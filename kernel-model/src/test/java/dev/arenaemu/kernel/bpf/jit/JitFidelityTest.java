@@ -39,6 +39,9 @@ class JitFidelityTest {
         int sub = image.functionOffsets()[1] * 2;
         assertTrue(code.startsWith(PROLOGUE + "e8"), "depth 0: no sub rsp: " + code);
         assertTrue(code.substring(sub).startsWith(PROLOGUE + "4881ec10000000"), "depth 12 -> 0x10: " + code.substring(sub));
+        // each function's own code, padding excluded: call, leave, ret / mov eax,7, leave, ret
+        assertEquals(PROLOGUE + "e800000000" + "c9c3", hex(image.functionCode(0)));
+        assertEquals(PROLOGUE + "4881ec10000000" + "b807000000" + "c9c3", hex(image.functionCode(1)));
         for (int[] c : new int[][] {{1, 8}, {8, 8}, {9, 16}, {24, 24}, {500, 504}, {512, 512}}) {
             String one = code(B.prog().mov64(0, 0).exit(), BASE.verified(List.of(c[0])));
             assertEquals(PROLOGUE + "4881ec" + hex(new byte[] {(byte) c[1], (byte) (c[1] >> 8), 0, 0}) + "31c0c9c3", one, "depth " + c[0]);
