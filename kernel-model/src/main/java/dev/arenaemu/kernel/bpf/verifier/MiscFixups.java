@@ -44,12 +44,25 @@ public final class MiscFixups {
         }
     }
 
+    /** The fix-ups with a zero-extension after every 32-bit cmpxchg (programs that skip the verifier). */
     public static Result apply(List<Insn> insns) {
+        return apply(insns, false);
+    }
+
+    /**
+     * The fix-ups; with {@code zextLiveness} a 32-bit cmpxchg gets its zero-extension only when R0
+     * may be read as a 64-bit value before it is written again (the verifier's
+     * insn_aux_data.zext_dst, here from the control-flow graph: {@link #r0ReadAs64(List, int)}).
+     */
+    public static Result apply(List<Insn> insns, boolean zextLiveness) {
         List<List<Insn>> patches = new ArrayList<>(insns.size());
         boolean changed = false;
         for (int i = 0; i < insns.size(); i++) {
             Insn in = insns.get(i);
             List<Insn> p = patch(in);
+            if (zextLiveness && p.size() == 2 && p.getFirst() == in && in.opcode() == (STX | ATOMIC | W) && !r0ReadAs64(insns, i)) {
+                p = List.of(in);
+            }
             patches.add(p);
             changed |= p.size() != 1 || p.getFirst() != in;
             if (in.isLdImm64() && i + 1 < insns.size()) {
@@ -130,6 +143,66 @@ public final class MiscFixups {
         if (newOff == off) return in;
         if (!viaImm && newOff != (short) newOff) throw new VerifierException(dev.arenaemu.kernel.Errno.ERANGE, i, "insn " + i + " cannot be patched: jump offset " + newOff + " out of range");
         return viaImm ? in.withImm(newOff) : new Insn(in.opcode(), in.dst(), in.src(), newOff, in.imm());
+    }
+
+    /**
+     * Whether some path from after instruction {@code at} reads R0 as a 64-bit value (is_reg64:
+     * ALU64 and JMP operands, pointers of loads and stores, the source of a DW store, exit's return
+     * value) before an instruction writes R0 (any ALU/load/call/fetching atomic defining it; a
+     * 32-bit write moves the subregister definition away from {@code at}).
+     */
+    static boolean r0ReadAs64(List<Insn> insns, int at) {
+        int n = insns.size();
+        boolean[] seen = new boolean[n];
+        java.util.ArrayDeque<Integer> work = new java.util.ArrayDeque<>();
+        work.add(at + 1);
+        while (!work.isEmpty()) {
+            int i = work.poll();
+            if (i < 0 || i >= n || seen[i]) continue;
+            seen[i] = true;
+            Insn in = insns.get(i);
+            if (reads64(in)) return true;
+            if (definesR0(in)) continue;
+            int cls = in.cls(), op = in.opcode() & 0xF0;
+            if (in.isLdImm64()) {
+                work.add(i + 2);
+            } else if ((cls == JMP || cls == JMP32) && op != CALL) {
+                if (op == EXIT) continue;
+                int off = in.opcode() == (JMP32 | JA) ? in.imm() : in.off();
+                work.add(i + 1 + off);
+                if (op != JA) work.add(i + 1);
+            } else {
+                work.add(i + 1);
+            }
+        }
+        return false;
+    }
+
+    private static boolean reads64(Insn in) {
+        int cls = in.cls(), op = in.opcode() & 0xF0;
+        boolean x = (in.opcode() & X) != 0;
+        return switch (cls) {
+            case ALU64 -> (op != MOV && in.dst() == 0) || (x && in.src() == 0);
+            case ALU -> op == END && in.imm() == 64 && in.dst() == 0;
+            case JMP -> op == EXIT || (op != CALL && op != JA && (in.dst() == 0 || (x && in.src() == 0)));
+            case LDX -> in.src() == 0;
+            case ST -> in.dst() == 0;
+            case STX -> in.mode() != MEM && in.imm() == LOAD_ACQ ? in.src() == 0      // dst = load_acquire(src + off)
+                : in.dst() == 0 || (in.src() == 0 && in.size() == DW) || (in.imm() == CMPXCHG && in.size() == DW && in.mode() != MEM);
+            default -> false;
+        };
+    }
+
+    private static boolean definesR0(Insn in) {
+        int cls = in.cls();
+        return switch (cls) {
+            case ALU, ALU64, LDX -> in.dst() == 0;
+            case LD -> in.isLdImm64() && in.dst() == 0;
+            case JMP -> in.isCall();
+            case STX -> in.mode() != MEM && (in.imm() == CMPXCHG || ((in.imm() & FETCH) != 0 && in.src() == 0)
+                || (in.imm() == LOAD_ACQ && in.dst() == 0));
+            default -> false;
+        };
     }
 
     private static List<Insn> patch(Insn in) {

@@ -230,6 +230,24 @@ class VerifierTest {
         assertEquals(6, verify(prog, Map.of(), unprivileged).program().insns().size());
     }
 
+    /**
+     * opt_subreg_zext_lo32_rnd_hi32: the zext after a 32-bit cmpxchg is there only when R0 may be
+     * read as 64 bits before it is written again (zext_dst).
+     */
+    @Test
+    void cmpxchgZextOnlyWhenR0IsReadAs64Bits() {
+        String cas = "r1 = 0\n*(u64 *)(r10 - 8) = r1\nw0 = 1\nw2 = 2\nw0 = cmpxchg32_32(r10 - 8, w0, w2)\n";
+        Insn zext = new Insn(ALU | MOV | X, 0, 0, 0, 1);
+        List<Insn> returned = verify(cas + "exit").program().insns();             // exit reads R0 as 64 bits
+        assertEquals(zext, returned.get(5), returned::toString);
+        List<Insn> compared = verify(cas + "if r0 > 5 goto +0\nr0 = 0\nexit").program().insns();
+        assertEquals(zext, compared.get(5), compared::toString);
+        List<Insn> narrow = verify(cas + "w0 += 1\nr0 = 0\nexit").program().insns();   // 32-bit use, then overwritten
+        assertFalse(narrow.contains(zext), narrow::toString);
+        List<Insn> dropped = verify(cas + "r0 = 0\nexit").program().insns();
+        assertFalse(dropped.contains(zext), dropped::toString);
+    }
+
     /** check_alu_op: a division or modulo by the immediate 0 is refused. */
     @Test
     void divisionByImmediateZeroIsRejected() {
