@@ -198,7 +198,7 @@ public final class BpfSyscall {
     /**
      * What bpf_int_jit_compile gets for a verified program: the arena bases, each function's own
      * stack depth, the era's encodings and {@code profile} (programs run here use
-     * {@link JitProfile#EMULATED_CPU}: the emulated CPU has no BMI2).
+     * {@link JitProfile#EMULATED_CPU}, the features of the emulated CPU).
      */
     public static JitOptions jitOptions(VerifiedProgram verified, long kernVmStart, long userVmStart, KernelEra era, JitProfile profile) {
         return new JitOptions(kernVmStart, userVmStart, 0, era.reportsArenaFaults())

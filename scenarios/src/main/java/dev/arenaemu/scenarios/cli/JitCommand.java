@@ -70,7 +70,7 @@ final class JitCommand implements Callable<Integer> {
     @Option(names = "--masked", description = "print address bytes and immediates as .. (what differs between loads)")
     boolean masked;
 
-    @Option(names = "--profile", defaultValue = "debian-cloud", description = "debian-cloud (BMI2, IBT, SLS; default), emulated-cpu (no BMI2), baseline")
+    @Option(names = "--profile", defaultValue = "debian-cloud", description = "debian-cloud (BMI2, IBT, SLS; default), emulated-cpu (what programs run here are compiled for), baseline (no BMI2, IBT, SLS)")
     String profile;
 
     @CommandLine.Spec
