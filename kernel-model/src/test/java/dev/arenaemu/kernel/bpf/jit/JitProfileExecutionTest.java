@@ -2,17 +2,14 @@ package dev.arenaemu.kernel.bpf.jit;
 
 import dev.arenaemu.emulator.cpu.Budget;
 import dev.arenaemu.emulator.cpu.Machine;
-import dev.arenaemu.emulator.cpu.RunResult;
-import dev.arenaemu.emulator.ffm.X86Reg;
 import dev.arenaemu.emulator.trap.FaultHandler;
 import dev.arenaemu.kernel.bpf.isa.Bpf;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.HexFormat;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -71,15 +68,15 @@ class JitProfileExecutionTest {
     /** Unicorn's default model reports BMI2 (CPUID.(EAX=7,ECX=0):EBX bit 8) and runs shlx: EMULATED_CPU has it. */
     @Test
     void theEmulatedCpuHasBmi2() {
-        // mov eax, 7; xor ecx, ecx; cpuid; mov eax, ebx; ret
-        long code = runtime.kernelData(HexFormat.of().parseHex("b80700000031c90fa289d8c3"));
-        var cpu = runtime.cpu();
-        long ret = machine.stubs().kernelReturn().address();
-        long rsp = JitRuntime.mainFramePointer() - 1024;
-        cpu.write(rsp, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(ret).array());
-        cpu.reg(X86Reg.RSP, rsp);
-        assertInstanceOf(RunResult.Returned.class, cpu.run(code, ret, Budget.DEFAULT));
-        long ebx = cpu.reg(X86Reg.RAX) & 0xFFFF_FFFFL;
+        // mov eax, 7; xor ecx, ecx; cpuid; mov eax, ebx; ret — placed in module text like a program
+        byte[] code = HexFormat.of().parseHex("b80700000031c90fa289d8c3");
+        LoadedProgram p = runtime.place("cpuid", new JitImage(code, List.of(), new int[] {0}, new int[0], List.of(), JitOptions.PLAIN));
+        long ebx;
+        try {
+            ebx = r0(runtime.run(p, Budget.DEFAULT)) & 0xFFFF_FFFFL;
+        } finally {
+            runtime.unload(p);
+        }
         assertEquals(1L << 8, ebx & (1L << 8), () -> "CPUID.7.EBX = 0x" + Long.toHexString(ebx));
         assertTrue(JitProfile.EMULATED_CPU.bmi2());
         assertEquals(48, r0(run(B.prog().mov64r(0, 1).alu64(Bpf.LSH, 0, 2).exit(), JitProfile.EMULATED_CPU, 3, 4)));
