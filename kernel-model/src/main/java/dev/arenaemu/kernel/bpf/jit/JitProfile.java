@@ -31,9 +31,10 @@ public record JitProfile(boolean bmi2, boolean ibt, boolean slsInt3) {
 
     /**
      * The emulated machine's own CPU with the Debian build options: what programs that run in the
-     * emulator are compiled for. Unicorn 2.0.1's default x86-64 model reports BMI2
-     * (CPUID.(EAX=7,ECX=0):EBX read 0x180108 there, bit 8 set; JitProfileExecutionTest) and
-     * executes shlx/shrx/sarx, so a kernel booted on it would use them: today the same as
+     * emulator are compiled for. Unicorn's default x86-64 model reports BMI2
+     * (CPUID.(EAX=7,ECX=0):EBX bit 8: 0x180108 read on 2.0.1, bit 8 set on 2.1.4 too;
+     * JitProfileExecutionTest checks it) and executes shlx/shrx/sarx, so a kernel booted on it
+     * would use them: today the same as
      * {@link #DEBIAN_CLOUD}, kept apart because it follows the emulator, not the reference machine.
      */
     public static final JitProfile EMULATED_CPU = new JitProfile(true, true, true);
