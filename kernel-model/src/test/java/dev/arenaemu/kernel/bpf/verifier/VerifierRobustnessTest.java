@@ -39,8 +39,8 @@ class VerifierRobustnessTest {
     static void verifiesOrRejects(BpfProgram p, VerifierConfig config) {
         int n = p.insns().size();
         try {
-            VerifiedProgram v = Verifier.verify(p, VerifierTest.MAPS, config);
-            assertEquals(n, v.program().insns().size());
+            // the rewrites (do_misc_fixups, opt_remove_nops, the zext after cmpxchg) may change the length
+            assertFalse(Verifier.verify(p, VerifierTest.MAPS, config).program().insns().isEmpty());
         } catch (VerifierException rejected) {
             assertFalse(rejected.kernelMessage().isEmpty());
             assertTrue(rejected.insnIndex() >= -1 && rejected.insnIndex() < n, rejected.getMessage());
