@@ -26,7 +26,7 @@ final class LibbpfWorld implements AutoCloseable {
     LibbpfWorld(KernelEra era, Set<Capability> caps) {
         kernel = new Kernel(machine, era, 1L << 30, caps.isEmpty() ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(caps));
         processes = new Processes(kernel);
-        bpf = BpfSyscall.of(kernel);
+        bpf = new BpfSyscall(kernel);
         user = processes.spawn();
     }
 
