@@ -52,9 +52,14 @@ public record BootOptions(KernelEra era, int cpus, long ramBytes, Set<Capability
         KernelEra e = KernelEra.parse(era);
         if (e == null) {
             throw new IllegalArgumentException("unknown era '" + era + "' (known: "
-                + String.join(", ", EnumSet.allOf(KernelEra.class).stream().map(k -> k.name().toLowerCase(Locale.ROOT)).toList()) + ")");
+                + String.join(", ", EnumSet.allOf(KernelEra.class).stream().map(BootOptions::label).toList()) + ")");
         }
         return of(e);
+    }
+
+    /** The name scenarios give an era: V6_13 → "v6.13", LATEST → "latest". */
+    static String label(KernelEra era) {
+        return era.name().toLowerCase(Locale.ROOT).replace('_', '.');
     }
 
     public BootOptions withEra(KernelEra newEra) {
