@@ -1,15 +1,13 @@
 package dev.arenaemu.scenarios.bench;
 
+import dev.arenaemu.ArenaEmu;
+import dev.arenaemu.BootOptions;
 import dev.arenaemu.emulator.cpu.Budget;
-import dev.arenaemu.emulator.cpu.Machine;
-import dev.arenaemu.kernel.Capability;
 import dev.arenaemu.kernel.Errno;
-import dev.arenaemu.kernel.Kernel;
 import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.arena.Arena;
 import dev.arenaemu.kernel.arena.ArenaAttr;
 import dev.arenaemu.user.Process;
-import dev.arenaemu.user.Processes;
 import dev.arenaemu.user.exec.UserResult;
 import dev.arenaemu.user.mm.MapFlag;
 import dev.arenaemu.user.mm.Prot;
@@ -25,7 +23,6 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
-import java.util.EnumSet;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -65,7 +62,7 @@ public class UserFaultBench {
         @Param({"V6_13", "V7_0", "LATEST"})
         public String era;
 
-        Machine machine;
+        ArenaEmu emu;
         Arena arena;
         Process process;
         int fd;
@@ -74,10 +71,9 @@ public class UserFaultBench {
 
         @Setup(Level.Trial)
         public void boot() {
-            machine = new Machine();
-            Kernel kernel = new Kernel(machine, KernelEra.valueOf(era), 64L << 20, EnumSet.allOf(Capability.class));
-            arena = Arena.create(kernel, ArenaAttr.of(PAGES, 0, 0)).orThrow();
-            process = new Processes(kernel).spawn();
+            emu = ArenaEmu.boot(BootOptions.of(KernelEra.valueOf(era)).withRamBytes(64L << 20));
+            arena = Arena.create(emu.kernel(), ArenaAttr.of(PAGES, 0, 0)).orThrow();
+            process = emu.spawn();
             fd = process.installFd(arena);
             base = check(process.mmap(0, SIZE, Prot.RW, MapFlag.SHARED.bit, fd, 0));
             touch = check(process.loadCode(TOUCH));
@@ -103,7 +99,7 @@ public class UserFaultBench {
         @TearDown(Level.Trial)
         public void shutdown() {
             process.exit();
-            machine.close();
+            emu.close();
         }
 
         private static long check(long ret) {
