@@ -17,7 +17,13 @@ class KernelEraTest {
         assertEquals(KernelEra.V7_0, KernelEra.parse("7.0"));
         assertEquals(KernelEra.LATEST, KernelEra.parse("latest"));
         assertEquals(KernelEra.LATEST, KernelEra.parse(" E5 "));
-        assertNull(KernelEra.parse("v6.9"));
+        assertEquals(KernelEra.V6_9, KernelEra.parse("v6.9"));
+        assertEquals(KernelEra.V6_9, KernelEra.parse("E1"));
+        assertEquals(KernelEra.V6_10, KernelEra.parse("v6.10"));
+        assertEquals(KernelEra.V6_10, KernelEra.parse("v6.11"));
+        assertEquals(KernelEra.V6_10, KernelEra.parse("6.12"));
+        assertEquals(KernelEra.V6_10, KernelEra.parse("E2"));
+        assertNull(KernelEra.parse("v6.8"));
         assertEquals(KernelEra.LATEST, KernelEra.DEFAULT);
     }
 
