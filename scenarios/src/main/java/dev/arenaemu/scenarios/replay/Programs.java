@@ -158,8 +158,8 @@ final class Programs {
         } catch (IOException e) {
             throw new ReplayError(spec.where() + ": program \"" + spec.name() + "\" from " + spec.file() + ": " + e.getMessage());
         }
-        // the libbpf of the v6.13 era put the globals at offset 0, the latest at the end of the arena
-        ArenaGlobalsPlacement placement = era == Era.V6_13 ? ArenaGlobalsPlacement.OFFSET_ZERO : ArenaGlobalsPlacement.END_OF_ARENA;
+        // the libbpf of the v6.9 to v6.13 eras put the globals at offset 0, v7.0's on at the end of the arena
+        ArenaGlobalsPlacement placement = era.compareTo(Era.V7_0) < 0 ? ArenaGlobalsPlacement.OFFSET_ZERO : ArenaGlobalsPlacement.END_OF_ARENA;
         LibbpfObject object;
         try {
             object = LibbpfObject.open(elf, OpenOptions.placement(placement));
