@@ -31,29 +31,34 @@ import dev.arenaemu.kernel.mm.VmFaultResult;
  */
 public enum KernelEra {
     // declaration order is kernel order: since(era) below relies on it
-    V6_9,
-    V6_10,
-    V6_13,
-    V7_0,
-    LATEST;
+    V6_9("v6.9"),
+    V6_10("v6.10", "v6.11", "v6.12"),
+    V6_13("v6.13"),
+    V7_0("v7.0"),
+    LATEST("latest");
 
     public static final KernelEra DEFAULT = LATEST;
 
+    private final java.util.List<String> versions;
+
+    KernelEra(String... versions) {
+        this.versions = java.util.List.of(versions);
+    }
+
     /**
-     * The era a scenario names: the constant ("V6_13", "latest"), the kernel version ("v6.13",
-     * "6.13", "v7.0"; v6.11 and v6.12 are E2 like v6.10) or the spec's era tag ("E1" … "E5").
-     * Null when nothing matches.
+     * The era a scenario names: the constant ("V6_13", "latest"), a kernel version it stands for
+     * ("v6.13", "6.13", "v7.0"; v6.11 and v6.12 are E2 like v6.10) or the spec's era tag ("E1" …
+     * "E5"). Null when nothing matches.
      */
     public static KernelEra parse(String name) {
-        String n = name.trim().toUpperCase(java.util.Locale.ROOT);
-        return switch (n) {
-            case "V6_9", "V6.9", "6.9", "E1" -> V6_9;
-            case "V6_10", "V6.10", "6.10", "V6_11", "V6.11", "6.11", "V6_12", "V6.12", "6.12", "E2" -> V6_10;
-            case "V6_13", "V6.13", "6.13", "E3" -> V6_13;
-            case "V7_0", "V7.0", "7.0", "E4" -> V7_0;
-            case "LATEST", "E5" -> LATEST;
-            default -> null;
-        };
+        String n = name.trim().toLowerCase(java.util.Locale.ROOT);
+        for (KernelEra e : values()) {
+            if (n.equals(e.name().toLowerCase(java.util.Locale.ROOT)) || n.equals(e.tag().toLowerCase(java.util.Locale.ROOT))) return e;
+            for (String v : e.versions) {
+                if (n.equals(v) || (v.startsWith("v") && n.equals(v.substring(1)))) return e;
+            }
+        }
+        return null;
     }
 
     /** True from {@code era} on: the behaviour arrived in that kernel and stayed. */
@@ -302,15 +307,14 @@ public enum KernelEra {
         return out;
     }
 
-    /** The kernel releases an era stands for, as the CLI and scenarios name it. */
+    /** The name scenarios and the CLI use for this era ("v6.9", ..., "latest"). */
     public String label() {
-        return switch (this) {
-            case V6_9 -> "v6.9";
-            case V6_10 -> "v6.10";
-            case V6_13 -> "v6.13";
-            case V7_0 -> "v7.0";
-            case LATEST -> "latest";
-        };
+        return versions.getFirst();
+    }
+
+    /** Every kernel version name this era stands for, the label first ("v6.10", "v6.11", "v6.12"). */
+    public java.util.List<String> versions() {
+        return versions;
     }
 
     /** The spec's era tag (E1 … E5). */
