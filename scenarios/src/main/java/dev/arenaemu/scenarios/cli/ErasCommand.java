@@ -1,11 +1,13 @@
 package dev.arenaemu.scenarios.cli;
 
 import dev.arenaemu.kernel.KernelEra;
+import dev.arenaemu.kernel.mm.VmFaultResult;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
@@ -36,14 +38,20 @@ final class ErasCommand implements Callable<Integer> {
             out.printf("%s %s%s: %s%n", era.tag(), era.label(), aliases(era),
                 previous == null ? switches.size() + " behaviour switches" : shown.size() + (all ? " switches" : " change(s) from " + previous.label()));
             for (KernelEra.Switch s : shown) {
-                Object value = s.values().get(era);
+                String value = show(s.values().get(era));
                 boolean changed = previous != null && s.changesIn().contains(era);
                 out.printf("  %s %s = %s%s%n      %s: %s%n", changed ? "*" : " ", s.name(), value,
-                    changed ? " (was " + s.values().get(previous) + ")" : "", s.function(), s.change());
+                    changed ? " (was " + show(s.values().get(previous)) + ")" : "", s.function(), s.change());
             }
         }
         out.flush();
         return Main.PASS;
+    }
+
+    /** A switch value as the kernel names it: VM_FAULT_* for fault results, else its text. */
+    private static String show(Object value) {
+        if (value instanceof VmFaultResult r) return "VM_FAULT_" + r.getClass().getSimpleName().toUpperCase(Locale.ROOT);
+        return String.valueOf(value);
     }
 
     private static String aliases(KernelEra era) {
