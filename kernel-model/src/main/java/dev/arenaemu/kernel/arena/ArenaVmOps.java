@@ -99,7 +99,7 @@ final class ArenaVmOps implements VmOperations {
         if (page == Frames.NO_PAGE) {
             if (arena.attr.has(ArenaAttr.BPF_F_SEGV_ON_FAULT)) return VmFaultResult.SIGSEGV;
             if (arena.pages.claimFaultPage(pgoff) != 0) return VmFaultResult.SIGSEGV;
-            page = frames.allocPage(arena.kernVm.frameFor(kaddr), "arena_vm_fault");
+            page = frames.allocPage("arena_vm_fault");
             if (page == Frames.NO_PAGE) {
                 arena.pages.undoFaultPage(pgoff);
                 return arena.era.faultAllocFailure();
@@ -121,7 +121,7 @@ final class ArenaVmOps implements VmOperations {
         long kaddr = arena.kernelAddress(address);
         long newPage = Frames.NO_PAGE;
         if (arena.kernVm.pageAt(kaddr) == Frames.NO_PAGE) {
-            newPage = frames.allocPage(arena.kernVm.frameFor(kaddr), "arena_vm_fault");
+            newPage = frames.allocPage("arena_vm_fault");
             if (newPage == Frames.NO_PAGE) return arena.era.faultAllocFailure();
         }
         long page = arena.kernVm.pageAt(kaddr);

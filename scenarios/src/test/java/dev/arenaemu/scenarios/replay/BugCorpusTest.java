@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * scenarios/bugs: one group of files per public bug (or defect found by reading), named after its
  * identifier. The plain files of an identifier ({@code <id>.<eras>.json}) together cover every era
  * exactly once, each era in the file its behaviour belongs to (the bug where it lived, clean where
- * it did not); variants ({@code <id>.<variant>.<eras>.json}) add mitigations. Every file replays
+ * it did not); variants ({@code <id>.<variant>.<eras>.json}) add another trigger or a mitigation. Every file replays
  * green in each of its eras: a bug file provokes what it declares (broken invariants, kernel
  * reports) and nothing else, a clean file nothing at all.
  */
@@ -50,7 +50,7 @@ class BugCorpusTest {
             Matcher m = NAME.matcher(p.getFileName().toString());
             assertTrue(m.matches(), "bug file name " + p.getFileName());
             Scenario s = ScenarioReader.read(p);
-            if (m.group(2) != null) continue;   // a variant (mitigation) of the identifier
+            if (m.group(2) != null) continue;   // a variant (another trigger, a mitigation) of the identifier
             covered.computeIfAbsent(m.group(1), k -> new ArrayList<>()).addAll(s.eras());
         }
         assertTrue(covered.keySet().containsAll(Set.of("CVE-2024-42075", "free-below-start", "page0-null-aliasing", "kernel-patches-bpf-12074")), covered.keySet().toString());
@@ -72,6 +72,7 @@ class BugCorpusTest {
             assertFalse(s.expectViolations().isEmpty() && s.expectKernelReports().isEmpty(), e.getKey() + " declares what it breaks");
         }
         for (String clean : List.of("CVE-2024-42075.v6.10-v7.0.json", "CVE-2024-42075.latest.json", "kernel-patches-bpf-12074.latest.json",
+                                    "kernel-patches-bpf-12074.split.latest.json",
                                     "free-below-start.v6.9-v6.10+latest.json")) {
             Scenario s = ScenarioReader.read(BUGS.resolve(clean));
             assertTrue(s.expectViolations().isEmpty() && s.expectKernelReports().isEmpty(), clean + " is clean");
