@@ -4,7 +4,7 @@ import dev.arenaemu.kernel.mm.Frames;
 import dev.arenaemu.kernel.mm.VmFaultResult;
 
 /**
- * Which kernel's arena semantics the model follows (arena-semantics.md §0, §11). Every
+ * Which kernel's arena semantics the model follows (docs/semantics.md#eras, #era-differences). Every
  * difference is a behaviour switch method that says since which era it holds, so another era
  * (v6.9's maple tree) is a new constant in kernel order plus the few switches it changes, not a
  * new code path per call site.
@@ -47,8 +47,8 @@ public enum KernelEra {
 
     /**
      * The era a scenario names: the constant ("V6_13", "latest"), a kernel version it stands for
-     * ("v6.13", "6.13", "v7.0"; v6.11 and v6.12 are E2 like v6.10) or the spec's era tag ("E1" …
-     * "E5"). Null when nothing matches.
+     * ("v6.13", "6.13", "v7.0"; v6.11 and v6.12 are E2 like v6.10) or the era tag of
+     * docs/semantics.md#eras ("E1" … "E5"). Null when nothing matches.
      */
     public static KernelEra parse(String name) {
         String n = name.trim().toLowerCase(java.util.Locale.ROOT);
@@ -127,55 +127,76 @@ public enum KernelEra {
         return (s16Reach + twoPages - 1) / twoPages * twoPages;
     }
 
-    /** E5: a scratch page is allocated at creation and parked on kernel-side faults (§6.5). */
+    /**
+     * E5: a scratch page is allocated at creation and parked on kernel-side faults
+     * (docs/semantics.md#kernel-side-access).
+     */
     @EraSwitch(function = "arena_map_alloc, bpf_arena_handle_page_fault", change = "no scratch page (E1-E4) -> scratch page parked on kernel faults (E5)")
     public boolean usesScratchPage() {
         return since(LATEST);
     }
 
-    /** What a user fault returns when its page allocation fails: E1–E4 SIGSEGV, E5 OOM (§5.1, §5.3). */
+    /**
+     * What a user fault returns when its page allocation fails: E1–E4 SIGSEGV, E5 OOM
+     * (docs/semantics.md#mutex-era-fault, #preallocating-fault).
+     */
     @EraSwitch(function = "arena_vm_fault", change = "page allocation failure: VM_FAULT_SIGSEGV (E1-E4) -> VM_FAULT_OOM (E5)")
     public VmFaultResult faultAllocFailure() {
         return since(LATEST) ? VmFaultResult.OOM : VmFaultResult.SIGSEGV;
     }
 
-    /** E5: arena_vm_fault allocates the page before taking the lock (§5.3). */
+    /** E5: arena_vm_fault allocates the page before taking the lock (docs/semantics.md#preallocating-fault). */
     @EraSwitch(function = "arena_vm_fault", change = "page allocated under the lock (E1-E4) -> before the lock (E5)")
     public boolean faultPreallocatesPage() {
         return since(LATEST);
     }
 
-    /** E5: bpf_arena_alloc_pages rejects node ids other than NUMA_NO_NODE that are not online (§6.1). */
+    /**
+     * E5: bpf_arena_alloc_pages rejects node ids other than NUMA_NO_NODE that are not online
+     * (docs/semantics.md#allocation).
+     */
     @EraSwitch(function = "bpf_arena_alloc_pages", change = "node_id unchecked (E1-E4) -> offline or out-of-range node is NULL (E5)")
     public boolean validatesNumaNode() {
         return since(LATEST);
     }
 
-    /** E5: bpf_arena_free_pages returns early when the address lies below user_vm_start (§6.2). */
+    /**
+     * E5: bpf_arena_free_pages returns early when the address lies below user_vm_start
+     * (docs/semantics.md#free).
+     */
     @EraSwitch(function = "arena_free_pages", change = "no check (E1-E4) -> full_uaddr < user_vm_start returns early (E5)")
     public boolean freeGuardsBelowStart() {
         return since(LATEST);
     }
 
-    /** E5: map_mem_usage reports nr_pages << PAGE_SHIFT; earlier eras report 0 (§3). */
+    /** E5: map_mem_usage reports nr_pages << PAGE_SHIFT; earlier eras report 0 (docs/semantics.md#creation). */
     @EraSwitch(function = "arena_map_mem_usage", change = "0 (E1-E4) -> nr_pages << PAGE_SHIFT (E5)")
     public boolean reportsMemUsage() {
         return since(LATEST);
     }
 
-    /** E5: arena_map_mmap sets VM_DONTCOPY, so fork gives the child no arena VMA (§4.3, §4.4). */
+    /**
+     * E5: arena_map_mmap sets VM_DONTCOPY, so fork gives the child no arena VMA
+     * (docs/semantics.md#registering-the-vma, #vma-lifecycle).
+     */
     @EraSwitch(function = "arena_map_mmap", change = "VM_DONTEXPAND (E1-E4) -> VM_DONTEXPAND | VM_DONTCOPY (E5)")
     public boolean setsDontCopy() {
         return since(LATEST);
     }
 
-    /** E5: arena_vm_ops has may_split and mremap callbacks returning -EINVAL (§4.4). */
+    /**
+     * E5: arena_vm_ops has may_split and mremap callbacks returning -EINVAL
+     * (docs/semantics.md#vma-lifecycle).
+     */
     @EraSwitch(function = "arena_vm_may_split, arena_vm_mremap", change = "allowed (E1-E4) -> -EINVAL (E5)")
     public boolean rejectsSplitAndMremap() {
         return since(LATEST);
     }
 
-    /** E5: map_direct_value_addr rejects {@code off >= size}; earlier {@code off > size} (§3.1). */
+    /**
+     * E5: map_direct_value_addr rejects {@code off >= size}; earlier {@code off > size}
+     * (docs/semantics.md#generic-map-operations).
+     */
     @EraSwitch(function = "arena_map_direct_value_addr", change = "off > size is -ERANGE (E1-E4) -> off >= size (E5)")
     public boolean directValueRejectsEnd() {
         return since(LATEST);
@@ -183,7 +204,7 @@ public enum KernelEra {
 
     /**
      * E5: zap_pages checks that the VMA recorded in each vma_list entry still exists and still
-     * belongs to this arena before zapping it; E1–E4 zap the recorded VMA blindly (§6.2).
+     * belongs to this arena before zapping it; E1–E4 zap the recorded VMA blindly (docs/semantics.md#free).
      */
     @EraSwitch(function = "zap_pages", change = "zaps the recorded VMA blindly (E1-E4) -> re-finds it under mmap_read_lock (E5)")
     public boolean zapRefindsVma() {
@@ -192,7 +213,7 @@ public enum KernelEra {
 
     /**
      * The single-page free's "is it user-mapped?" test: E5 {@code page_ref_count > 1}, E1–E4
-     * {@code page_mapped()} (mapcount) (§6.2).
+     * {@code page_mapped()} (mapcount) (docs/semantics.md#free).
      */
     @EraSwitch(function = "arena_free_pages", change = "single-page zap if page_mapped() (E1-E4) -> if page_ref_count > 1 (E5)")
     public boolean singlePageZapByRefcount() {
@@ -201,7 +222,7 @@ public enum KernelEra {
 
     /**
      * E4+: bpf_arena_alloc_pages allocates and maps in batches of 1024 pages and rolls back
-     * exactly the PTEs written; E1–E3 allocate all pages, then map them all (§6.1).
+     * exactly the PTEs written; E1–E3 allocate all pages, then map them all (docs/semantics.md#allocation).
      */
     @EraSwitch(function = "arena_alloc_pages", change = "all pages then all PTEs (E1-E3) -> 1024-page batches with exact PTE rollback (E4+)")
     public boolean allocatesInBatches() {
@@ -210,7 +231,7 @@ public enum KernelEra {
 
     /**
      * E4+: free clears all kernel PTEs of the range first, flushes once, then zaps user PTEs;
-     * E1–E3 zap first and unmap page by page (§6.2).
+     * E1–E3 zap first and unmap page by page (docs/semantics.md#free).
      */
     @EraSwitch(function = "arena_free_pages", change = "zap, then unmap page by page (E1-E3) -> clear all PTEs, flush, then zap (E4+)")
     public boolean freeClearsPtesBeforeZap() {
@@ -220,7 +241,7 @@ public enum KernelEra {
     /**
      * E4+: bytes from kern_vm_start whose page tables (all levels above the PTEs) arena_map_alloc
      * creates up front so later PTE writes allocate nothing: 4 GiB in E4, 4 GiB + GUARD_SZ/2 in
-     * E5 (the scratch-page recovery window); 0 before (§3).
+     * E5 (the scratch-page recovery window); 0 before (docs/semantics.md#creation).
      */
     @EraSwitch(function = "arena_map_alloc (apply_to_page_range)", change = "no page tables up front (E1-E3) -> 4 GiB (E4) -> 4 GiB + GUARD_SZ/2 (E5)")
     public long prepopulatedBytes() {
@@ -234,7 +255,7 @@ public enum KernelEra {
     /**
      * E4+: the verifier may call {@code bpf_arena_alloc_pages_non_sleepable} /
      * {@code bpf_arena_free_pages_non_sleepable}, whose frees are deferred to a worker
-     * (irq_work → workqueue). Before E4 arena kfuncs are KF_SLEEPABLE only (§6, §6.2).
+     * (irq_work → workqueue). Before E4 arena kfuncs are KF_SLEEPABLE only (docs/semantics.md#kfuncs, #free).
      */
     @EraSwitch(function = "bpf_arena_alloc_pages_non_sleepable, bpf_arena_free_pages_non_sleepable", change = "KF_SLEEPABLE only (E1-E3) -> non-sleepable variants, deferred free (E4+)")
     public boolean hasNonSleepableKfuncs() {
@@ -253,7 +274,8 @@ public enum KernelEra {
     /**
      * v6.18+: {@code ex_handler_bpf} calls {@code bpf_prog_report_arena_violation}, which writes
      * "ERROR: Arena READ|WRITE access at unmapped address 0x…" to the program's BPF stderr stream
-     * (§8.4, §11). Before, a faulting arena access is fixed up silently.
+     * (docs/semantics.md#exception-table, #era-differences). Before, a faulting arena access is
+     * fixed up silently.
      */
     @EraSwitch(function = "ex_handler_bpf, bpf_prog_report_arena_violation", change = "silent fixup (E1-E3) -> ERROR: Arena READ/WRITE access to BPF stderr (E4+)")
     public boolean reportsArenaFaults() {
@@ -263,11 +285,34 @@ public enum KernelEra {
     /**
      * Verifier (resolve_pseudo_ldimm64): E1–E3 refuse a direct value offset {@code >= BPF_MAX_VAR_OFF}
      * ("direct value offset of %u is not allowed"), so arena globals at the end of a 4 GiB arena
-     * load only from v7.0 on (§9.1, catalogue 63).
+     * load only from v7.0 on (docs/semantics.md#arena-binding, catalogue 63).
      */
     @EraSwitch(function = "resolve_pseudo_ldimm64", change = "direct value offset >= BPF_MAX_VAR_OFF refused (E1-E3) -> allowed (E4+)")
     public boolean directValueMaxVarOffCheck() {
         return !since(V7_0);
+    }
+
+    /**
+     * x86-64 JIT ({@code emit_atomic_rmw}, {@code emit_atomic_rmw_index}): BPF_XCHG carries a
+     * {@code lock} prefix up to v6.19; "x86/bpf: Avoid emitting LOCK prefix for XCHG atomic ops"
+     * (Uros Bizjak, bpf-next Dec 2025, in v7.0) drops it, as {@code xchg} with a memory operand
+     * is locked anyway. Every other read-modify-write atomic keeps its {@code lock}.
+     */
+    @EraSwitch(function = "emit_atomic_rmw, emit_atomic_rmw_index (x86-64 JIT)", change = "lock xchg (E1-E3) -> xchg without the lock prefix (E4+)")
+    public boolean xchgHasLockPrefix() {
+        return !since(V7_0);
+    }
+
+    /**
+     * Verifier (check_atomic): BPF_LOAD_ACQ / BPF_STORE_REL (imm 0x100 / 0x110) exist from v6.15
+     * ("bpf: Introduce load-acquire and store-release instructions", 880442305a39). Before, the
+     * opcode switch of check_atomic rejects them: "BPF_ATOMIC uses invalid atomic opcode %02x",
+     * -EINVAL. The V6_13 constant stands for the kernels before that (the 6.12 kernels read back
+     * reject them); V7_0 and later accept them.
+     */
+    @EraSwitch(function = "check_atomic", change = "BPF_LOAD_ACQ/BPF_STORE_REL invalid opcodes (E1-E3) -> accepted (E4+)")
+    public boolean hasLoadAcquireStoreRelease() {
+        return since(V7_0);
     }
 
     /** One behaviour switch: its method, the kernel code it models, and its value in every era. */

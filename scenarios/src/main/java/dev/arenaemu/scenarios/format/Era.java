@@ -3,7 +3,7 @@ package dev.arenaemu.scenarios.format;
 import java.util.Locale;
 
 /**
- * The kernel versions a scenario is written for (spec §0): v6.9 is E1 (the seed commit: maple
+ * The kernel versions a scenario is written for (docs/semantics.md#eras): v6.9 is E1 (the seed commit: maple
  * tree, no vm_ops->open, no arena atomics), v6.10 is E2 (v6.10–v6.12: refcounted vma_list
  * entries, PROBE_ATOMIC; "v6.11" and "v6.12" name it too), v6.13 is the E3 baseline (mutex,
  * range tree, synchronous free); v7.0 is E4 (spinlock, pre-populated page tables, batched
