@@ -131,12 +131,12 @@ public final class ScenarioReader {
 
     private Set<Era> eras(Node n) throws ScenarioException {
         List<Node> items = n instanceof Node.Arr a ? a.items() : List.of(n);
-        if (items.isEmpty()) throw new ScenarioException(n.where(), "\"era\" must name at least one era (v6.13, v7.0, latest)");
+        if (items.isEmpty()) throw new ScenarioException(n.where(), "\"era\" must name at least one era (" + Era.KNOWN + ")");
         Set<Era> eras = EnumSet.noneOf(Era.class);
         for (Node i : items) {
             String s = ObjectReader.asString(i, "era");
             Era e = Era.byLabel(s);
-            if (e == null) throw new ScenarioException(i.where(), "unknown era \"" + s + "\" (known: v6.13, v7.0, latest)");
+            if (e == null) throw new ScenarioException(i.where(), "unknown era \"" + s + "\" (known: " + Era.KNOWN + ")");
             eras.add(e);
         }
         return eras;

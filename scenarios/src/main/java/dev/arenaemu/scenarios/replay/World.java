@@ -119,6 +119,8 @@ public final class World implements AutoCloseable, Expr.Symbols {
 
     public static KernelEra kernelEra(Era era) {
         return switch (era) {
+            case V6_9 -> KernelEra.V6_9;
+            case V6_10 -> KernelEra.V6_10;
             case V6_13 -> KernelEra.V6_13;
             case V7_0 -> KernelEra.V7_0;
             case LATEST -> KernelEra.LATEST;
