@@ -5,6 +5,7 @@ import dev.arenaemu.scenarios.format.Scenario;
 import dev.arenaemu.scenarios.replay.Outcome;
 import dev.arenaemu.scenarios.replay.Replayer;
 import dev.arenaemu.scenarios.report.HumanReport;
+import dev.arenaemu.scenarios.shard.Shard;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,15 +32,21 @@ final class ReplayCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         Era only = selection.only(spec);
+        Shard shard = selection.shard(spec);
         Scenarios.Loaded loaded = selection.load(err);
         if (loaded == null) return Main.BAD_INPUT;
         Replayer replayer = new Replayer();
         List<Outcome> outcomes = new ArrayList<>();
+        List<Integer> seqs = new ArrayList<>();
+        int seq = 0;
         for (Scenario s : loaded.scenarios()) {
             for (Era e : s.eras()) {
                 if (only != null && e != only) continue;
+                int mine = seq++;
+                if (!shard.owns(Shard.id(s.name(), e.label, "replay"))) continue;
                 Outcome o = replayer.run(s, e, List.of(), "replay");
                 outcomes.add(o);
+                seqs.add(mine);
                 PrintStream ps = new PrintStream(new WriterStream(out), true);
                 HumanReport.line(ps, o);
                 if (trace) for (String line : o.trace()) out.println("      " + line);
@@ -47,7 +54,7 @@ final class ReplayCommand implements Callable<Integer> {
             }
         }
         HumanReport.summary(new PrintStream(new WriterStream(out), true), outcomes);
-        selection.writeReports(outcomes, "arena-emu replay");
+        selection.writeReports(outcomes, seqs, shard, "arena-emu replay");
         return Scenarios.status(loaded, outcomes);
     }
 }

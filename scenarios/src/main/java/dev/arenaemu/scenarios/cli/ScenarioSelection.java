@@ -4,6 +4,7 @@ import dev.arenaemu.scenarios.format.Era;
 import dev.arenaemu.scenarios.replay.Outcome;
 import dev.arenaemu.scenarios.report.JsonReport;
 import dev.arenaemu.scenarios.report.JunitReport;
+import dev.arenaemu.scenarios.shard.Shard;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -24,6 +25,10 @@ final class ScenarioSelection {
     @Option(names = "--junit", paramLabel = "FILE", description = "Also write a JUnit XML report (one testcase per run).")
     Path junit;
 
+    @Option(names = "--shard", paramLabel = "K/N", description = "Only the runs of shard K of N (split by a hash of each run's scenario, era and run name); "
+        + "'arena-emu merge' combines the shards' reports into the unsharded run's.")
+    String shard;
+
     @Parameters(arity = "1..*", paramLabel = "PATH", description = "Scenario files or folders.")
     List<Path> paths;
 
@@ -40,5 +45,21 @@ final class ScenarioSelection {
     void writeReports(List<Outcome> outcomes, String suite) throws IOException {
         if (json != null) JsonReport.write(json, outcomes);
         if (junit != null) JunitReport.write(junit, suite, outcomes);
+    }
+
+    /** The --shard option (everything when absent). */
+    Shard shard(CommandLine.Model.CommandSpec spec) {
+        if (shard == null) return Shard.ALL;
+        try {
+            return Shard.parse(shard);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--shard: " + e.getMessage());
+        }
+    }
+
+    /** The reports of a (possibly sharded) run: {@code seqs} are the outcomes' positions in the unsharded run. */
+    void writeReports(List<Outcome> outcomes, List<Integer> seqs, Shard shard, String suite) throws IOException {
+        if (json != null) JsonReport.write(json, outcomes, seqs, shard);
+        if (junit != null) JunitReport.write(junit, suite, outcomes, seqs, shard);
     }
 }
