@@ -10,7 +10,14 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import dev.arenaemu.scenarios.html.PageMapHtml;
+import dev.arenaemu.scenarios.html.PageMapRecorder;
+
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +28,9 @@ import java.util.concurrent.Callable;
 final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--trace", description = "Print each run's deterministic step trace.")
     boolean trace;
+
+    @Option(names = "--html", paramLabel = "DIR", description = "Also write a visual page map per scenario into DIR (one self-contained HTML file each, every era it replayed).")
+    Path html;
 
     @CommandLine.Mixin
     ScenarioSelection selection;
@@ -39,12 +49,15 @@ final class ReplayCommand implements Callable<Integer> {
         List<Outcome> outcomes = new ArrayList<>();
         List<Integer> seqs = new ArrayList<>();
         int seq = 0;
+        if (html != null) Files.createDirectories(html);
+        Set<String> htmlNames = new HashSet<>();
         for (Scenario s : loaded.scenarios()) {
+            PageMapRecorder recorder = html == null ? null : new PageMapRecorder();
             for (Era e : s.eras()) {
                 if (only != null && e != only) continue;
                 int mine = seq++;
                 if (!shard.owns(Shard.id(s.name(), e.label, "replay"))) continue;
-                Outcome o = replayer.run(s, e, List.of(), "replay");
+                Outcome o = (recorder == null ? replayer : replayer.observedBy(recorder)).run(s, e, List.of(), "replay");
                 outcomes.add(o);
                 seqs.add(mine);
                 PrintStream ps = new PrintStream(new WriterStream(out), true);
@@ -52,6 +65,7 @@ final class ReplayCommand implements Callable<Integer> {
                 if (trace) for (String line : o.trace()) out.println("      " + line);
                 out.flush();
             }
+            if (recorder != null && !recorder.runs().isEmpty()) PageMapHtml.write(html.resolve(PageMapHtml.fileName(s, htmlNames)), s, recorder.runs());
         }
         HumanReport.summary(new PrintStream(new WriterStream(out), true), outcomes);
         selection.writeReports(outcomes, seqs, shard, "arena-emu replay");

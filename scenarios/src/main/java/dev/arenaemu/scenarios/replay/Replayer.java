@@ -35,13 +35,26 @@ public final class Replayer implements ScenarioRunner {
     /** Where worlds get their machines; null = a new machine per replay. */
     private final MachinePool pool;
 
+    /** Sees every step (replay --html); null: nobody. */
+    private final StepObserver observer;
+
     /** Replays on machines of the JVM-wide {@link MachinePool}: reset machines, not new ones. */
     public Replayer() {
         this(MachinePool.shared());
     }
 
     private Replayer(MachinePool pool) {
+        this(pool, null);
+    }
+
+    private Replayer(MachinePool pool, StepObserver observer) {
         this.pool = pool;
+        this.observer = observer;
+    }
+
+    /** The same replayer, with {@code o} seeing each replay step by step. */
+    public Replayer observedBy(StepObserver o) {
+        return new Replayer(pool, o);
     }
 
     /** Replays each scenario on a machine of its own, booted for it (the reference the pool is checked against). */
@@ -59,6 +72,8 @@ public final class Replayer implements ScenarioRunner {
             FaultInjection fi = world.kernel().faultInjection();
             long baseline = world.framesInUse();
             r.before = world.state();
+            r.observer = observer;
+            if (observer != null) observer.begin(scenario, era.label, r.before);
             try {
                 for (Inject i : scenario.inject()) arm(fi, i, scenario.seed());
                 for (Inject i : extraInject) arm(fi, i, scenario.seed());
@@ -92,8 +107,10 @@ public final class Replayer implements ScenarioRunner {
         expectedFindings(scenario, r.violations, r.reports, r.mismatches);
         Outcome.Status status = r.badInput ? Outcome.Status.ERROR
             : r.error != null || !r.mismatches.isEmpty() || !r.violations.isEmpty() || !r.reports.isEmpty() ? Outcome.Status.FAIL : Outcome.Status.PASS;
-        return new Outcome(scenario.name(), scenario.file().toString(), era, run, status, List.copyOf(r.mismatches), List.copyOf(r.violations),
+        Outcome outcome = new Outcome(scenario.name(), scenario.file().toString(), era, run, status, List.copyOf(r.mismatches), List.copyOf(r.violations),
             List.copyOf(r.reports), r.error, List.copyOf(r.trace), r.done, r.hits, r.injected, System.nanoTime() - t0, List.copyOf(r.effects));
+        if (observer != null) observer.end(outcome);
+        return outcome;
     }
 
     /** The state of one replay in progress: what it found so far and the last snapshot. */
@@ -107,6 +124,7 @@ public final class Replayer implements ScenarioRunner {
         final List<StepEffect> effects = new ArrayList<>();
         World world;
         WorldState before;
+        StepObserver observer;
         String error;
         boolean badInput;
         int done, injected, eventsSeen;
@@ -121,6 +139,7 @@ public final class Replayer implements ScenarioRunner {
             FaultInjection fi = world.kernel().faultInjection();
             for (Inject i : c.inject()) arm(fi, i, scenario.seed() + c.index());
             int injectedBefore = fi.injected().size();
+            int traceBefore = trace.size(), mismatchesBefore = mismatches.size();
             long kfuncErrorsBefore = world.bpf().kfuncErrors();
             Effect effect = runner.apply(step);
             for (Inject i : c.inject()) fi.clear(site(i));
@@ -158,6 +177,10 @@ public final class Replayer implements ScenarioRunner {
             List<Violation> v = InvariantChecker.check(after, c.index());
             violations.addAll(v);
             for (Violation x : v) trace.add("    " + x.describe());
+            if (observer != null) {
+                observer.step(c, List.copyOf(trace.subList(traceBefore, trace.size())), after,
+                    List.copyOf(mismatches.subList(mismatchesBefore, mismatches.size())), v);
+            }
             before = after;
         }
 
