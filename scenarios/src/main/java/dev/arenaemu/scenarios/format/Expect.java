@@ -20,14 +20,16 @@ import java.util.Optional;
  * @param vmaList  the number of entries in the arena's vma_list
  * @param arena    the arena (create_arena "name") mem_usage, vma_list and the pages without an
  *                 arena of their own talk about; empty: the scenario's first arena
+ * @param output   texts the step's output must contain, each somewhere in it: the verifier's message
+ *                 of a refused load, a program's BPF stderr lines ("ERROR: Arena WRITE access at ...")
  */
 public record Expect(Where where, Optional<Arg> ret, Optional<Errno> errno, Optional<Arg> value, Map<String, Arg> regs,
                      Optional<SignalExpect> signal, List<PageExpect> pages, Optional<Arg> memUsage,
-                     Optional<Boolean> faultIn, Optional<Integer> vmaList, Optional<String> arena) {
+                     Optional<Boolean> faultIn, Optional<Integer> vmaList, Optional<String> arena, List<String> output) {
 
     public static Expect none(Where where) {
         return new Expect(where, Optional.empty(), Optional.empty(), Optional.empty(), Map.of(), Optional.empty(),
-            List.of(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+            List.of(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), List.of());
     }
 
     /** An errno by name with its Linux x86-64 number. */
