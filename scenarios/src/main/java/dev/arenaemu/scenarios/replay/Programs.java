@@ -54,6 +54,12 @@ final class Programs {
     private final Map<String, BpfProg> loaded = new HashMap<>();
     /** Objects whose globals were copied into the arena already (libbpf does it once per object load). */
     private final Set<LibbpfObject> copied = Collections.newSetFromMap(new IdentityHashMap<>());
+    /**
+     * The objects opened so far, by file: programs of one file share one object (one skeleton, as
+     * libbpf opens it), so its __arena globals are copied into the arena once, not again for each
+     * of its programs (which overwrote what earlier programs had stored there).
+     */
+    private final Map<Path, LibbpfObject> objects = new HashMap<>();
 
     Programs(World world, Map<String, ProgramSpec> specs) {
         this.world = world;
@@ -67,7 +73,7 @@ final class Programs {
         BpfSyscall bpf = world.bpf();
         BpfProg prog = loaded.get(name);
         if (prog == null) {
-            Source source = source(spec, world.era());
+            Source source = source(spec, world.era(), objects);
             if (source.openFailure() != null) return source.openFailure();
             List<BpfProgram> placed = new ArrayList<>();
             Effect copyFailure = placeGlobals(source, place, placed);
@@ -141,7 +147,7 @@ final class Programs {
      */
     private record Source(BpfProgram program, LibbpfObject object, Effect openFailure) {}
 
-    private static Source source(ProgramSpec spec, Era era) throws ReplayError {
+    private static Source source(ProgramSpec spec, Era era, Map<Path, LibbpfObject> objects) throws ReplayError {
         String section = spec.sleepable() ? "syscall" : "socket";
         if (spec.inline()) {
             try {
@@ -150,6 +156,23 @@ final class Programs {
                 throw new ReplayError(spec.where() + ": program \"" + spec.name() + "\" asm line " + e.line() + ", column " + e.column() + ": " + e.reason());
             }
         }
+        LibbpfObject object = objects.get(spec.file());
+        if (object == null) {
+            Source opened = open(spec, era);
+            if (opened.openFailure() != null) return opened;
+            object = opened.object();
+            objects.put(spec.file(), object);
+        }
+        var programs = object.object().programs();
+        String entry = spec.section() != null ? spec.section() : programs.size() == 1 ? programs.getFirst().name() : null;
+        if (entry == null) throw new ReplayError(spec.where() + ": program \"" + spec.name() + "\": the object has several programs; name one with \"section\"");
+        BpfProgram program = object.object().program(entry)
+            .orElseThrow(() -> new ReplayError(spec.where() + ": no program \"" + entry + "\" in " + spec.file()));
+        return new Source(program, object, null);
+    }
+
+    /** Compiles (or reads) and opens the object file of {@code spec}: a Source with the object and no program, or the open's failure. */
+    private static Source open(ProgramSpec spec, Era era) throws ReplayError {
         byte[] elf;
         try {
             Path file = spec.file();
@@ -168,12 +191,7 @@ final class Programs {
             long r = e.errno().neg();
             return new Source(null, null, Effect.returned("open " + spec.name() + ": " + e.getMessage() + " -> " + Errno.describe(r), r));
         }
-        var programs = object.object().programs();
-        String entry = spec.section() != null ? spec.section() : programs.size() == 1 ? programs.getFirst().name() : null;
-        if (entry == null) throw new ReplayError(spec.where() + ": program \"" + spec.name() + "\": the object has several programs; name one with \"section\"");
-        BpfProgram program = object.object().program(entry)
-            .orElseThrow(() -> new ReplayError(spec.where() + ": no program \"" + entry + "\" in " + spec.file()));
-        return new Source(program, object, null);
+        return new Source(null, object, null);
     }
 
     /**
