@@ -16,7 +16,8 @@ import java.util.concurrent.Callable;
  * {@code arena-emu merge}: the shards' reports of one replay or sweep ({@code --shard K/N}) into
  * the report the unsharded run writes. Inputs ending in .xml are JUnit reports, the others JSON
  * reports. Exit status as for the run itself: 0 every run passed, 1 a run failed, 2 a run could
- * not execute or the reports do not add up to one run.
+ * not execute (bad input, a limit) or the reports do not add up to one run, 3 a run hit an
+ * internal error (known from a JSON report; JUnit counts it as an error).
  */
 @Command(name = "merge", mixinStandardHelpOptions = true,
     description = "Merge the JSON and/or JUnit reports of the shards (--shard K/N) of one replay or sweep into the unsharded run's report.")
@@ -46,21 +47,22 @@ final class MergeCommand implements Callable<Integer> {
             if (json != null) totals = report(out, "JSON", json, ReportMerge.json(js, json));
             if (junit != null) {
                 ReportMerge.Totals t = report(out, "JUnit", junit, ReportMerge.junit(xml, junit));
-                if (totals != null && !totals.equals(t)) {
+                if (totals != null && (totals.runs() != t.runs() || totals.failed() != t.failed() || totals.errors() + totals.internal() != t.errors())) {
                     err.println("arena-emu: the JSON and JUnit reports disagree: " + totals + " vs " + t);
                     return Main.BAD_INPUT;
                 }
-                totals = t;
+                if (totals == null) totals = t;
             }
         } catch (ReportMerge.MergeException e) {
             err.println("arena-emu: merge: " + e.getMessage());
             return Main.BAD_INPUT;
         }
-        return totals.errors() > 0 ? Main.BAD_INPUT : totals.failed() > 0 ? Main.FAILED : Main.PASS;
+        return totals.internal() > 0 ? Main.INTERNAL_ERROR : totals.errors() > 0 ? Main.BAD_INPUT : totals.failed() > 0 ? Main.FAILED : Main.PASS;
     }
 
     private static ReportMerge.Totals report(PrintWriter out, String kind, Path file, ReportMerge.Totals t) {
-        out.printf("%s report %s: %d run(s): %d passed, %d failed, %d errors%n", kind, file, t.runs(), t.runs() - t.failed() - t.errors(), t.failed(), t.errors());
+        out.printf("%s report %s: %d run(s): %d passed, %d failed, %d errors%n", kind, file, t.runs(), t.runs() - t.failed() - t.errors() - t.internal(),
+            t.failed(), t.errors() + t.internal());
         return t;
     }
 }

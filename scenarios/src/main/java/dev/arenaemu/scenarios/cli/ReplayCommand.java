@@ -43,9 +43,9 @@ final class ReplayCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         Era only = selection.only(spec);
         Shard shard = selection.shard(spec);
+        Replayer replayer = new Replayer(selection.limits(spec));
         Scenarios.Loaded loaded = selection.load(err);
-        if (loaded == null) return Main.BAD_INPUT;
-        Replayer replayer = new Replayer();
+        if (loaded == null || selection.selectsNothing(loaded, only, err)) return Main.BAD_INPUT;
         List<Outcome> outcomes = new ArrayList<>();
         List<Integer> seqs = new ArrayList<>();
         int seq = 0;
@@ -68,7 +68,7 @@ final class ReplayCommand implements Callable<Integer> {
             if (recorder != null && !recorder.runs().isEmpty()) PageMapHtml.write(html.resolve(PageMapHtml.fileName(s, htmlNames)), s, recorder.runs());
         }
         HumanReport.summary(new PrintStream(new WriterStream(out), true), outcomes);
-        selection.writeReports(outcomes, seqs, shard, "arena-emu replay");
-        return Scenarios.status(loaded, outcomes);
+        boolean written = selection.writeReports(outcomes, seqs, shard, "arena-emu replay", err);
+        return Scenarios.status(loaded, outcomes, written);
     }
 }

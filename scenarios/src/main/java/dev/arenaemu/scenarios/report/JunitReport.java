@@ -41,7 +41,8 @@ public final class JunitReport {
     static Case of(Outcome o, int seq) {
         String name = o.scenario() + (o.run().equals("replay") ? "" : " " + o.run());
         if (o.passed()) return new Case("scenarios." + o.era().label, name, o.nanos() / 1e9, seq, null, null, null);
-        String tag = o.status() == Outcome.Status.ERROR ? "error" : "failure";
+        // Bad input, a run stopped by its limits and internal errors are errors; only a failed scenario is a failure.
+        String tag = o.status() == Outcome.Status.FAIL ? "failure" : "error";
         List<String> problems = o.problems();
         String first = problems.isEmpty() ? o.status().name() : problems.getFirst().lines().findFirst().orElse("");
         return new Case("scenarios." + o.era().label, name, o.nanos() / 1e9, seq, tag, first, String.join("\n", problems));

@@ -33,8 +33,12 @@ public final class ReportMerge {
         }
     }
 
-    /** What the merged runs say: how many, how many failed, how many could not execute. */
-    public record Totals(int runs, int failed, int errors) {}
+    /**
+     * What the merged runs say: how many, how many failed (FAIL), how many could not execute
+     * (ERROR: bad input, LIMIT: stopped by a limit), and how many hit an internal error (INTERNAL).
+     * JUnit reports tell only failures from errors: there an internal error counts as an error.
+     */
+    public record Totals(int runs, int failed, int errors, int internal) {}
 
     public static Totals json(List<Path> inputs, Path output) throws IOException, MergeException {
         List<Map<String, Object>> runs = new ArrayList<>();
@@ -60,8 +64,9 @@ public final class ReportMerge {
             i -> runs.get(i).get("scenario") + " [" + runs.get(i).get("era") + "] " + runs.get(i).get("run"));
         JsonReport.write(output, runs, Shard.ALL);
         int failed = (int) runs.stream().filter(r -> "FAIL".equals(r.get("status"))).count();
-        int errors = (int) runs.stream().filter(r -> "ERROR".equals(r.get("status"))).count();
-        return new Totals(runs.size(), failed, errors);
+        int internal = (int) runs.stream().filter(r -> "INTERNAL".equals(r.get("status"))).count();
+        int errors = (int) runs.stream().filter(r -> !"PASS".equals(r.get("status")) && !"FAIL".equals(r.get("status"))).count() - internal;
+        return new Totals(runs.size(), failed, errors, internal);
     }
 
     public static Totals junit(List<Path> inputs, Path output) throws IOException, MergeException {
@@ -108,7 +113,7 @@ public final class ReportMerge {
         JunitReport.write(output, suite, cases, Shard.ALL, cases.stream().mapToDouble(JunitReport.Case::seconds).sum());
         int failed = (int) cases.stream().filter(c -> "failure".equals(c.tag())).count();
         int errors = (int) cases.stream().filter(c -> "error".equals(c.tag())).count();
-        return new Totals(cases.size(), failed, errors);
+        return new Totals(cases.size(), failed, errors, 0);
     }
 
     /** Every input is a different shard of the same N, and all N are there (one unsharded input is fine too). */
