@@ -6,6 +6,7 @@ import dev.arenaemu.scenarios.replay.Limits;
 import dev.arenaemu.scenarios.replay.Outcome;
 import dev.arenaemu.scenarios.report.JsonReport;
 import dev.arenaemu.scenarios.report.JunitReport;
+import dev.arenaemu.scenarios.shard.Shard;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -27,6 +28,10 @@ final class ScenarioSelection {
 
     @Option(names = "--junit", paramLabel = "FILE", description = "Also write a JUnit XML report (one testcase per run).")
     Path junit;
+
+    @Option(names = "--shard", paramLabel = "K/N", description = "Only the runs of shard K of N (split by a hash of each run's scenario, era and run name); "
+        + "'arena-emu merge' combines the shards' reports into the unsharded run's.")
+    String shard;
 
     @Option(names = "--time-limit", paramLabel = "SECONDS",
         description = "Wall-clock limit of each scenario run (default ${DEFAULT-VALUE}); past it the run stops with status LIMIT.")
@@ -97,5 +102,24 @@ final class ScenarioSelection {
         }
         err.println("arena-emu: cannot write the " + kind + " report " + file + ": " + why);
         return false;
+    }
+
+    /** The --shard option (everything when absent). */
+    Shard shard(CommandLine.Model.CommandSpec spec) {
+        if (shard == null) return Shard.ALL;
+        try {
+            return Shard.parse(shard);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--shard: " + e.getMessage());
+        }
+    }
+
+    /** The reports of a (possibly sharded) run: {@code seqs} are the outcomes' positions in the unsharded run. */
+    boolean writeReports(List<Outcome> outcomes, List<Integer> seqs, Shard shard, String suite, PrintWriter err) {
+        boolean ok = true;
+        if (json != null) ok &= write(json, "JSON", err, () -> JsonReport.write(json, outcomes, seqs, shard));
+        if (junit != null) ok &= write(junit, "JUnit", err, () -> JunitReport.write(junit, suite, outcomes, seqs, shard));
+        err.flush();
+        return ok;
     }
 }

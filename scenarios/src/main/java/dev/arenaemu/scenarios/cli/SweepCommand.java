@@ -6,6 +6,7 @@ import dev.arenaemu.scenarios.replay.Limits;
 import dev.arenaemu.scenarios.replay.Outcome;
 import dev.arenaemu.scenarios.replay.Replayer;
 import dev.arenaemu.scenarios.report.HumanReport;
+import dev.arenaemu.scenarios.shard.Shard;
 import dev.arenaemu.scenarios.sweep.Sweep;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -51,6 +52,7 @@ final class SweepCommand implements Callable<Integer> {
         if (probability < 1 || probability > 100) throw new CommandLine.ParameterException(spec.commandLine(), "--probability must be 1..100");
         if (jobs < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--jobs must be at least 1");
         Era only = selection.only(spec);
+        Shard shard = selection.shard(spec);
         Limits limits = selection.limits(spec);
         Scenarios.Loaded loaded = selection.load(err);
         if (loaded == null || selection.selectsNothing(loaded, only, err)) return Main.BAD_INPUT;
@@ -62,13 +64,14 @@ final class SweepCommand implements Callable<Integer> {
         }
         Map<String, Sweep.SiteStats> table = new TreeMap<>();
         // Results arrive in the same order for any --jobs, so this prints what a one-job sweep prints.
-        List<Outcome> all = new Sweep(() -> new Replayer(limits), jobs).run(targets, new Sweep.Options(random, seed, probability), table, o -> {
+        Sweep.Numbered numbered = new Sweep(() -> new Replayer(limits), jobs).sharded(shard).runNumbered(targets, new Sweep.Options(random, seed, probability), table, o -> {
             progress.tick(o);
             if (verbose || !o.passed()) {
                 progress.clear();
                 HumanReport.line(ps, o);
             }
         });
+        List<Outcome> all = numbered.outcomes();
         progress.clear();
         out.println();
         out.printf("%-22s %10s %8s %8s %8s%n", "site", "hits", "runs", "passed", "failed");
@@ -77,7 +80,7 @@ final class SweepCommand implements Callable<Integer> {
             out.printf("%-22s %10s %8d %8d %8d%n", e.getKey(), e.getKey().startsWith("(") ? "-" : Long.toString(st.hits), st.runs, st.passed, st.runs - st.passed);
         }
         HumanReport.summary(ps, all);
-        boolean written = selection.writeReports(all, "arena-emu sweep", err);
+        boolean written = selection.writeReports(all, numbered.seqs(), shard, "arena-emu sweep", err);
         return Scenarios.status(loaded, all, written);
     }
 

@@ -414,7 +414,9 @@ public final class ScenarioReader {
         Map<String, Arg> regs = Map.of();
         Optional<Expect.SignalExpect> signal = Optional.empty();
         Optional<Boolean> faultIn = Optional.empty();
+        List<String> output = new ArrayList<>();
         if (!stateOnly) {
+            for (Node t : e.array("output")) output.add(ObjectReader.asString(t, "output"));
             if (e.has("ret")) ret = Optional.of(arg(e.req("ret"), "ret"));
             Optional<Boolean> isNull = e.optBool("null");
             if (isNull.isPresent()) {
@@ -453,7 +455,7 @@ public final class ScenarioReader {
         Optional<Integer> vmaList = e.has("vma_list") ? Optional.of((int) e.integer("vma_list", 0, 0, 1 << 20)) : Optional.empty();
         Optional<String> arena = arenaRef(e);
         e.finish();
-        return new Expect(e.where(), ret, errno, value, regs, signal, pages, memUsage, faultIn, vmaList, arena, retval, stderr);
+        return new Expect(e.where(), ret, errno, value, regs, signal, pages, memUsage, faultIn, vmaList, arena, retval, stderr, List.copyOf(output));
     }
 
     /** One line the program's BPF stderr stream must show: {@code {"arena_violation": "READ"|"WRITE", "addr": expr}}. */
