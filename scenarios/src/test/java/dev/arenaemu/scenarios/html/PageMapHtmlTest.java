@@ -47,7 +47,7 @@ class PageMapHtmlTest {
     static void replayWithHtml() {
         StringWriter out = new StringWriter(), err = new StringWriter();
         int status = Main.run(new String[] {"replay", "--html", dir.resolve("html").toString(), CORPUS + "13-35-sequential-alloc.json",
-            CORPUS + "13-65-fork.v6.13-v7.0.json", CORPUS + "13-e2e-two-arenas.json"}, new PrintWriter(out), new PrintWriter(err));
+            CORPUS + "13-65-fork.v6.10-v7.0.json", CORPUS + "13-e2e-two-arenas.json"}, new PrintWriter(out), new PrintWriter(err));
         assertEquals(0, status, out + "\n" + err);
     }
 
@@ -121,11 +121,11 @@ class PageMapHtmlTest {
 
     @Test
     void violationsAreMarkedOnTheirPages() throws Exception {
-        String d = dom("13-65-fork.v6.13-v7.0", "era=v6.13&step=0");
+        String d = dom("13-65-fork.v6.10-v7.0", "era=v6.13&step=0");
         Matcher bad = Pattern.compile("<li class=\"step bad\"[^>]*>([0-9]+) ").matcher(d);
         assertTrue(bad.find(), "a step of 13-65 breaks user-pte-matches-kernel");
         String step = bad.group(1);
-        d = dom("13-65-fork.v6.13-v7.0", "era=v6.13&step=" + step);
+        d = dom("13-65-fork.v6.10-v7.0", "era=v6.13&step=" + step);
         assertTrue(d.contains("user-pte-matches-kernel"), "the violation is shown");
         assertTrue(count(d, "class=\"cell [a-z]+ [a-z]+( changed)? bad\"") >= 1, "and its page is marked");
         assertFalse(d.contains("data-bad=\"0\""));
