@@ -2,6 +2,7 @@ package dev.arenaemu.scenarios.cli;
 
 import dev.arenaemu.scenarios.format.Era;
 import dev.arenaemu.scenarios.format.Scenario;
+import dev.arenaemu.scenarios.replay.ClangCommand;
 import dev.arenaemu.scenarios.replay.Outcome;
 import dev.arenaemu.scenarios.replay.Replayer;
 import dev.arenaemu.scenarios.report.HumanReport;
@@ -17,6 +18,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "replay", mixinStandardHelpOptions = true,
     description = "Replay scenario files (folders: every *.json below, skipping src/ and target/).")
+@StartsPrograms(ClangCommand.CLANG)   // scenarios with a C program compile it
 final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--trace", description = "Print each run's deterministic step trace.")
     boolean trace;

@@ -2,6 +2,7 @@ package dev.arenaemu.scenarios.cli;
 
 import dev.arenaemu.scenarios.format.Era;
 import dev.arenaemu.scenarios.format.Scenario;
+import dev.arenaemu.scenarios.replay.ClangCommand;
 import dev.arenaemu.scenarios.replay.Outcome;
 import dev.arenaemu.scenarios.replay.Replayer;
 import dev.arenaemu.scenarios.report.HumanReport;
@@ -20,6 +21,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "sweep", mixinStandardHelpOptions = true,
     description = "Fault-injection sweep: count the hits of every injection site, then fail each hit once (fail_nth).")
+@StartsPrograms(ClangCommand.CLANG)   // scenarios with a C program compile it
 final class SweepCommand implements Callable<Integer> {
     @Option(names = "--random", paramLabel = "N", description = "Also N seeded random runs per scenario (default ${DEFAULT-VALUE}).", defaultValue = "0")
     int random;

@@ -13,8 +13,8 @@ import java.util.concurrent.TimeUnit;
  * include path (where the corpus keeps bpf_arena.h). {@link CompiledObjects} keys its cache on
  * {@link #arguments} and {@link #includeDirs}, so everything that shapes the object is here.
  */
-record ClangCommand(Path source, List<Path> includeDirs) {
-    static final String CLANG = "clang-19";
+public record ClangCommand(Path source, List<Path> includeDirs) {
+    public static final String CLANG = "clang-19";
     private static final List<String> FLAGS = List.of("-target", "bpf", "-mcpu=v4", "-O2", "-g");
 
     static ClangCommand forSource(Path source) {
@@ -35,13 +35,23 @@ record ClangCommand(Path source, List<Path> includeDirs) {
         return args;
     }
 
+    private static java.lang.Process start(List<String> command) throws IOException {
+        try {
+            return new ProcessBuilder(command).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            // Not installed: say what to do rather than "Cannot run program".
+            throw new IOException(CLANG + " is not installed (./arena-emu installs it for replay and sweep; "
+                + "or apt-get install -y " + CLANG + "): " + e.getMessage(), e);
+        }
+    }
+
     /** Runs clang; a failed compilation is an IOException carrying clang's output. */
     byte[] run() throws IOException {
         Path out = Files.createTempFile("arena-emu-", ".bpf.o");
         try {
-            java.lang.Process p = new ProcessBuilder(arguments(out)).redirectErrorStream(true).start();
+            java.lang.Process p = start(arguments(out));
             String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IOException("clang-19 failed:\n" + log);
+            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IOException(CLANG + " failed:\n" + log);
             return Files.readAllBytes(out);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
