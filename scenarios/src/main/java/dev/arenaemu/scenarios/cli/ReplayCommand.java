@@ -1,11 +1,10 @@
 package dev.arenaemu.scenarios.cli;
 
-import dev.arenaemu.scenarios.format.Era;
-import dev.arenaemu.scenarios.format.Scenario;
 import dev.arenaemu.scenarios.replay.ClangCommand;
 import dev.arenaemu.scenarios.replay.Outcome;
 import dev.arenaemu.scenarios.replay.Replayer;
 import dev.arenaemu.scenarios.report.HumanReport;
+import dev.arenaemu.scenarios.sweep.Sweep;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,30 +25,23 @@ final class ReplayCommand implements Callable<Integer> {
     @CommandLine.Mixin
     ScenarioSelection selection;
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        Era only = selection.only(spec);
-        Scenarios.Loaded loaded = selection.load(err);
-        if (loaded == null) return Main.BAD_INPUT;
+        PrintWriter out = selection.command.commandLine().getOut();
+        ScenarioSelection.Selected selected = selection.select();
+        if (selected == null) return Main.BAD_INPUT;
         Replayer replayer = new Replayer();
+        PrintStream ps = new PrintStream(new WriterStream(out), true);
         List<Outcome> outcomes = new ArrayList<>();
-        for (Scenario s : loaded.scenarios()) {
-            for (Era e : s.eras()) {
-                if (only != null && e != only) continue;
-                Outcome o = replayer.run(s, e, List.of(), "replay");
-                outcomes.add(o);
-                PrintStream ps = new PrintStream(new WriterStream(out), true);
-                HumanReport.line(ps, o);
-                if (trace) for (String line : o.trace()) out.println("      " + line);
-                out.flush();
-            }
+        for (Sweep.Target run : selected.runs()) {
+            Outcome o = replayer.run(run.scenario(), run.era(), List.of(), "replay");
+            outcomes.add(o);
+            HumanReport.line(ps, o);
+            if (trace) for (String line : o.trace()) out.println("      " + line);
+            out.flush();
         }
-        HumanReport.summary(new PrintStream(new WriterStream(out), true), outcomes);
+        HumanReport.summary(ps, outcomes);
         selection.writeReports(outcomes, "arena-emu replay");
-        return Scenarios.status(loaded, outcomes);
+        return selected.status(outcomes);
     }
 }

@@ -1,7 +1,5 @@
 package dev.arenaemu.scenarios.cli;
 
-import dev.arenaemu.scenarios.format.Era;
-import dev.arenaemu.scenarios.format.Scenario;
 import dev.arenaemu.scenarios.replay.ClangCommand;
 import dev.arenaemu.scenarios.replay.Outcome;
 import dev.arenaemu.scenarios.replay.Replayer;
@@ -13,7 +11,6 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.io.PrintWriter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -42,27 +39,20 @@ final class SweepCommand implements Callable<Integer> {
     @CommandLine.Mixin
     ScenarioSelection selection;
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        if (random < 0) throw new CommandLine.ParameterException(spec.commandLine(), "--random must not be negative");
-        if (probability < 1 || probability > 100) throw new CommandLine.ParameterException(spec.commandLine(), "--probability must be 1..100");
-        if (jobs < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--jobs must be at least 1");
-        Era only = selection.only(spec);
-        Scenarios.Loaded loaded = selection.load(err);
-        if (loaded == null) return Main.BAD_INPUT;
+        CommandLine cl = selection.command.commandLine();
+        PrintWriter out = cl.getOut();
+        if (random < 0) throw new CommandLine.ParameterException(cl, "--random must not be negative");
+        if (probability < 1 || probability > 100) throw new CommandLine.ParameterException(cl, "--probability must be 1..100");
+        if (jobs < 1) throw new CommandLine.ParameterException(cl, "--jobs must be at least 1");
+        ScenarioSelection.Selected selected = selection.select();
+        if (selected == null) return Main.BAD_INPUT;
         PrintStream ps = new PrintStream(new WriterStream(out), true);
-        Progress progress = new Progress(err, System.console() != null);
-        List<Sweep.Target> targets = new ArrayList<>();
-        for (Scenario s : loaded.scenarios()) {
-            for (Era e : s.eras()) if (only == null || e == only) targets.add(new Sweep.Target(s, e));
-        }
+        Progress progress = new Progress(cl.getErr(), System.console() != null);
         Map<String, Sweep.SiteStats> table = new TreeMap<>();
         // Results arrive in the same order for any --jobs, so this prints what a one-job sweep prints.
-        List<Outcome> all = new Sweep(Replayer::new, jobs).run(targets, new Sweep.Options(random, seed, probability), table, o -> {
+        List<Outcome> all = new Sweep(Replayer::new, jobs).run(selected.runs(), new Sweep.Options(random, seed, probability), table, o -> {
             progress.tick(o);
             if (verbose || !o.passed()) {
                 progress.clear();
@@ -78,7 +68,7 @@ final class SweepCommand implements Callable<Integer> {
         }
         HumanReport.summary(ps, all);
         selection.writeReports(all, "arena-emu sweep");
-        return Scenarios.status(loaded, all);
+        return selected.status(all);
     }
 
     /** A one-line progress bar on stderr, only when it is a terminal. */
