@@ -30,7 +30,7 @@ final class ReplayCommand implements Callable<Integer> {
         PrintWriter out = selection.command.commandLine().getOut();
         ScenarioSelection.Selected selected = selection.select();
         if (selected == null) return Main.BAD_INPUT;
-        Replayer replayer = new Replayer();
+        Replayer replayer = new Replayer(selected.limits());
         PrintStream ps = new PrintStream(new WriterStream(out), true);
         List<Outcome> outcomes = new ArrayList<>();
         for (Sweep.Target run : selected.runs()) {
@@ -41,7 +41,7 @@ final class ReplayCommand implements Callable<Integer> {
             out.flush();
         }
         HumanReport.summary(ps, outcomes);
-        selection.writeReports(outcomes, "arena-emu replay");
-        return selected.status(outcomes);
+        boolean written = selection.writeReports(outcomes, "arena-emu replay");
+        return selected.status(outcomes, written);
     }
 }

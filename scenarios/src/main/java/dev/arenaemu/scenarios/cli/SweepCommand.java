@@ -52,7 +52,7 @@ final class SweepCommand implements Callable<Integer> {
         Progress progress = new Progress(cl.getErr(), System.console() != null);
         Map<String, Sweep.SiteStats> table = new TreeMap<>();
         // Results arrive in the same order for any --jobs, so this prints what a one-job sweep prints.
-        List<Outcome> all = new Sweep(Replayer::new, jobs).run(selected.runs(), new Sweep.Options(random, seed, probability), table, o -> {
+        List<Outcome> all = new Sweep(() -> new Replayer(selected.limits()), jobs).run(selected.runs(), new Sweep.Options(random, seed, probability), table, o -> {
             progress.tick(o);
             if (verbose || !o.passed()) {
                 progress.clear();
@@ -67,8 +67,8 @@ final class SweepCommand implements Callable<Integer> {
             out.printf("%-22s %10s %8d %8d %8d%n", e.getKey(), e.getKey().startsWith("(") ? "-" : Long.toString(st.hits), st.runs, st.passed, st.runs - st.passed);
         }
         HumanReport.summary(ps, all);
-        selection.writeReports(all, "arena-emu sweep");
-        return selected.status(all);
+        boolean written = selection.writeReports(all, "arena-emu sweep");
+        return selected.status(all, written);
     }
 
     /** A one-line progress bar on stderr, only when it is a terminal. */

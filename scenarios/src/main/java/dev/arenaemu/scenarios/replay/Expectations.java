@@ -46,6 +46,21 @@ final class Expectations {
                 out.add(new Mismatch(step, place, "register " + r.getKey(), show(r.getValue(), want), got == null ? "not available" : hex(got), null));
             }
         }
+        e.retval().ifPresent(r -> {
+            long want = r.eval(world);
+            Long got = effect.regs().get("retval");
+            if (got == null || got != want) {
+                out.add(new Mismatch(step, place, "retval (u32, BPF_PROG_TEST_RUN)", show(r, want), got == null ? "not available" : hex(got), null));
+            }
+        });
+        e.stderr().ifPresent(lines -> {
+            List<String> want = new ArrayList<>();
+            for (Expect.StderrLine l : lines) want.add(l.text(l.addr().eval(world)));
+            if (!want.equals(effect.stderr())) {
+                out.add(new Mismatch(step, place, "program stderr", want.isEmpty() ? "nothing" : String.join("\n", want),
+                    effect.stderr().isEmpty() ? "nothing" : String.join("\n", effect.stderr()), null));
+            }
+        });
         if (e.signal().isPresent()) {
             Expect.SignalExpect se = e.signal().get();
             if (effect.signal().isEmpty()) {
@@ -139,6 +154,17 @@ final class Expectations {
             WorldState.ArenaState a = arena.get();
             Expect.PageState got = kernel ? Expect.PageState.POPULATED : a.isFree(PageMap.pgoff(a, ua)) ? Expect.PageState.FREE : Expect.PageState.RESERVED;
             if (got != p.state().get()) out.add(new Mismatch(step, place, what.get() + ": state", lower(p.state().get()), lower(got), excerpt.get()));
+        }
+        for (Map.Entry<String, String> f : p.frames().entrySet()) {
+            boolean inKernel = f.getKey().equals(Expect.PageExpect.KERNEL);
+            Long pte = inKernel ? kpte : PageMap.userPte(s, f.getKey(), ua);
+            String where = what.get() + ": frame " + (inKernel ? "of the kernel PTE" : "in " + f.getKey());
+            if (pte == null || (pte & 1) == 0) {
+                out.add(new Mismatch(step, place, where, f.getValue(), "no PTE", excerpt.get()));
+                continue;
+            }
+            world.checkFrame(f.getValue(), WorldState.frameOf(pte))
+                .ifPresent(got -> out.add(new Mismatch(step, place, where, f.getValue(), got, excerpt.get())));
         }
         if (p.value().isPresent()) {
             long want = p.value().get().eval(world);

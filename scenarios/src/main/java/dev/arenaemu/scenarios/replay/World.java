@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.ToLongFunction;
 
 /**
  * Everything a scenario runs against: the emulated machine, the modelled kernel of the chosen
@@ -48,12 +49,35 @@ public final class World implements AutoCloseable, Expr.Symbols {
     /** Each arena's name in the snapshots: unique, fixed at creation so traces and reports can compare snapshots by name. */
     private final Map<BpfMap.ArenaMap, String> labels = new java.util.LinkedHashMap<>();
     private final Map<String, Long> bound = new HashMap<>();
+    /** Frame names of page expectations, bound at first sight (see {@link #checkFrame}). */
+    private final Map<String, Long> frameNames = new HashMap<>();
+    /** Maps a loader (libbpf) holds for an object until teardown: its .bss/.data/.rodata arrays. */
+    private final List<BpfMap> loaderMaps = new ArrayList<>();
+    /** Resolves sym(name) (the scenario's program objects); none: no __arena globals. */
+    private ToLongFunction<String> globals;
     private final ProcessTable processes;
     private BpfMap.ArenaMap arenaMap;
     private final MachinePool pool;
     private boolean tornDown;
     /** The arena of {@link #arenaMap}, the one the snapshots, symbols and expectations talk about. */
     private Arena arena;
+
+    /**
+     * Frame identity for page expectations: the first time {@code name} is seen it names
+     * {@code frame} (unless another name already does: then the frames were meant to differ);
+     * afterwards it must be that frame again. Empty when the expectation holds, else what was seen.
+     */
+    public Optional<String> checkFrame(String name, long frame) {
+        Long known = frameNames.get(name);
+        if (known != null) {
+            return known == frame ? Optional.empty() : Optional.of("frame 0x" + Long.toHexString(frame) + ", not " + name + " (0x" + Long.toHexString(known) + ")");
+        }
+        for (Map.Entry<String, Long> e : frameNames.entrySet()) {
+            if (e.getValue() == frame) return Optional.of("frame 0x" + Long.toHexString(frame) + ", which is " + e.getKey());
+        }
+        frameNames.put(name, frame);
+        return Optional.empty();
+    }
 
     public World(Era era, List<String> initialProcesses) {
         this(era, initialProcesses, EnumSet.allOf(Capability.class));
@@ -68,9 +92,14 @@ public final class World implements AutoCloseable, Expr.Symbols {
      * goes back to the pool at {@link #close()} when {@link #teardown()} completed, else it is closed.
      */
     public World(Era era, List<String> initialProcesses, java.util.Set<Capability> capabilities, MachinePool pool) {
+        this(era, initialProcesses, capabilities, pool, Machine.DEFAULT_CPUS);
+    }
+
+    /** The same on a machine with {@code cpus} kernel CPUs. */
+    public World(Era era, List<String> initialProcesses, java.util.Set<Capability> capabilities, MachinePool pool, int cpus) {
         this.era = era;
         this.pool = pool;
-        this.machine = pool == null ? new Machine() : pool.take();
+        this.machine = pool == null ? new Machine(cpus) : pool.take(cpus);
         this.kernel = new Kernel(machine, kernelEra(era), RAM_BYTES, capabilities);
         // owns the JIT module area and the kernel CPU's fault handler: nothing else may make a JitRuntime here
         this.bpf = BpfSyscall.of(kernel);
@@ -156,6 +185,22 @@ public final class World implements AutoCloseable, Expr.Symbols {
         return r;
     }
 
+    /** Who answers {@code sym(name)}: the scenario's programs, which know their objects' __arena globals. */
+    void globals(ToLongFunction<String> resolver) {
+        this.globals = resolver;
+    }
+
+    @Override
+    public long global(String name) {
+        if (globals == null) return Expr.Symbols.super.global(name);
+        return globals.applyAsLong(name);
+    }
+
+    /** A map the loader holds a reference on until teardown (libbpf's internal maps, closed with the object). */
+    void adoptLoaderMap(BpfMap map) {
+        loaderMaps.add(map);
+    }
+
     public void bind(String name, long value) {
         bound.put(name, value);
     }
@@ -237,6 +282,8 @@ public final class World implements AutoCloseable, Expr.Symbols {
     public void teardown() {
         processes.exitAll();
         for (BpfProg p : bpf.progs()) bpf.progRelease(p);
+        for (BpfMap m : loaderMaps) bpf.mapRelease(m);
+        loaderMaps.clear();
         for (BpfMap.ArenaMap m : arenas) bpf.mapRelease(m);
         arenas.clear();
         byName.clear();

@@ -70,7 +70,7 @@ public final class BpfInterpreter {
     }
 
     public Result run(long budget, long... args) {
-        long[] r = new long[11];
+        long[] r = new long[12];   // R0..R10 and BPF_REG_AX (the verifier's sdiv/smod guards use it)
         for (int i = 0; i < args.length && i < 5; i++) r[i + 1] = args[i];
         r[10] = framePointer;
         Deque<Frame> frames = new ArrayDeque<>();
@@ -165,7 +165,7 @@ public final class BpfInterpreter {
             case Bpf.ADDR_SPACE_CAST -> {
                 if (in.imm() == 1) yield src & 0xFFFF_FFFFL;                          // cast_kern (32-bit mov)
                 if (in.imm() != 1 << 16) throw bad(in, pc);
-                long lo = src & 0xFFFF_FFFFL;                                          // cast_user, §8.5
+                long lo = src & 0xFFFF_FFFFL;                                          // cast_user, docs/semantics.md#addr_space_cast
                 yield lo == 0 ? 0 : (options.userVmStart() & ~0xFFFF_FFFFL) | lo;
             }
             case 8 -> (byte) src;

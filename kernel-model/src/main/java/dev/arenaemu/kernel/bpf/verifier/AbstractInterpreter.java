@@ -15,13 +15,14 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * do_check, as a worklist abstract interpretation: every reachable instruction gets the join of
- * the register/stack states of all paths reaching it (no path splitting, no scalar ranges, only
- * known constants), iterated to a fixpoint. Subprograms are analysed once for the join of their
- * call sites; r0 at their exits is joined into a summary returned to every caller. The checks are
- * the kernel's (register initialised, r10 read-only, stack bounds, map value bounds, pointer
- * arithmetic rules, spec §9.2/§9.3 arena rules) with the kernel's messages; what it learns about
- * each instruction (arena access, cast kind, ALU64 narrowing) lands in {@link #aux}.
+ * do_check, as a worklist abstract interpretation: every reachable instruction gets the join of the
+ * register/stack states of all paths reaching it (no path splitting, no scalar ranges, only known
+ * constants), iterated to a fixpoint. Subprograms are analysed once for the join of their call
+ * sites; r0 at their exits is joined into a summary returned to every caller. The checks are the
+ * kernel's (register initialised, r10 read-only, stack bounds, map value bounds, pointer arithmetic
+ * rules, the arena rules of docs/semantics.md#the-cast-instruction and #ptr_to_arena) with the
+ * kernel's messages; what it learns about each instruction (arena access, cast kind, ALU64
+ * narrowing) lands in {@link #aux}.
  */
 final class AbstractInterpreter {
     private static final int MAX_PROCESSED = COMPLEXITY_LIMIT_INSNS;
@@ -149,6 +150,9 @@ final class AbstractInterpreter {
             return;
         }
         RegState dst = read(i, s, insn.dst());
+        if ((op == DIV || op == MOD) && insn.source() == K && insn.imm() == 0) {
+            throw new VerifierException(Errno.EINVAL, i, "div by zero");   // check_alu_op
+        }
         if (op == NEG || op == END) {
             writeReg(i, s, insn.dst(), RegState.UNKNOWN);
             return;
@@ -157,7 +161,8 @@ final class AbstractInterpreter {
             : RegState.constant(is64 ? insn.imm() : insn.imm() & 0xFFFF_FFFFL);
         RegState result;
         if (dst.type() == RegType.PTR_TO_ARENA || (op == ADD && dst.type() == RegType.SCALAR && src.type() == RegType.PTR_TO_ARENA)) {
-            // spec §9.3: no bounds tracking; ALU64 is narrowed to 32 bits so the upper half stays zero
+            // no bounds tracking (docs/semantics.md#ptr_to_arena); ALU64 is narrowed to 32 bits so
+            // the upper half stays zero
             result = RegState.ARENA;
             if (is64) aux[i] = aux[i].withNarrowed();
         } else if (dst.type().isPointer()) {
@@ -192,7 +197,7 @@ final class AbstractInterpreter {
         writeReg(i, s, insn.dst(), v);
     }
 
-    /** check_alu_op for BPF_ADDR_SPACE_CAST (spec §9.2). */
+    /** check_alu_op for BPF_ADDR_SPACE_CAST (docs/semantics.md#the-cast-instruction). */
     private void cast(int i, Insn insn, FrameState s) {
         if (insn.imm() != CAST_KERN && insn.imm() != CAST_USER) {
             throw new VerifierException(Errno.EINVAL, i, "addr_space_cast insn can only convert between address space 1 and 0");
@@ -303,7 +308,7 @@ final class AbstractInterpreter {
             case PTR_TO_ARENA -> {
                 accessKind[i] = kind;
                 aux[i] = aux[i].withArenaAccess();
-                yield RegState.UNKNOWN; // no bounds or alignment checks (spec §9.3)
+                yield RegState.UNKNOWN; // no bounds or alignment checks (docs/semantics.md#ptr_to_arena)
             }
             case PTR_TO_STACK -> {
                 accessKind[i] = kind;
@@ -366,6 +371,10 @@ final class AbstractInterpreter {
     private void atomic(int i, Insn insn, FrameState s) {
         int imm = insn.imm();
         int size = sizeBytes(insn.size());
+        if ((imm == LOAD_ACQ || imm == STORE_REL) && !config.era().hasLoadAcquireStoreRelease()) {
+            // check_atomic before v6.15: the opcode switch knows neither
+            throw new VerifierException(Errno.EINVAL, i, String.format("BPF_ATOMIC uses invalid atomic opcode %02x", imm));
+        }
         if (imm == LOAD_ACQ) {
             // check_atomic_load: atomic_ptr_type_ok refuses ctx, and arena unless the JIT supports it
             RegState ptr = read(i, s, insn.src());
@@ -489,7 +498,8 @@ final class AbstractInterpreter {
         }
         FrameState after = s;
         clobberCallerSaved(after);
-        // void * arena returns are unknown scalars (spec §9.3); bpf_arena_free_pages returns void
+        // void * arena returns are unknown scalars (docs/semantics.md#ptr_to_arena);
+        // bpf_arena_free_pages returns void
         after.regs[R0] = kfunc == Kfunc.BPF_ARENA_FREE_PAGES ? RegState.NOT_INIT : RegState.UNKNOWN;
         merge(i + 1, after);
     }

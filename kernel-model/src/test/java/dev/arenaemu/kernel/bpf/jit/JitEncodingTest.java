@@ -8,7 +8,10 @@ import java.util.HexFormat;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** Spec §8.1/§8.2/§8.3/§8.5 worked encodings must appear byte-for-byte in the JIT's output. */
+/**
+ * The worked encodings of docs/semantics.md#register-mapping, #arena-loads-and-stores,
+ * #arena-atomics and #addr_space_cast must appear byte-for-byte in the JIT's output.
+ */
 class JitEncodingTest {
     private static final JitOptions ARENA = JitOptions.arena(ArenaFixture.KERN_VM_START, ArenaFixture.USER_VM_START);
 
@@ -50,11 +53,20 @@ class JitEncodingTest {
 
     @Test
     void spec8_1_arenaProloguePushesR12AndLoadsKernVmStartWithMovabs() {
-        String code = hex(jit(B.prog().mov64(0, 0).exit()).code());
+        String code = hex(BpfJit.compile(B.prog().mov64(0, 0).exit().build(), ARENA.withProfile(JitProfile.BASELINE)).code());
         // nop5, nop3, push rbp, mov rbp,rsp, sub rsp,512, push r12, movabs r12, kern_vm_start
         String expected = "0f1f440000" + "0f1f00" + "55" + "4889e5" + "4881ec00020000" + "4154" + "49bc" + "0080000000c9ffff";
         assertTrue(code.startsWith(expected), code);
         assertTrue(code.endsWith("415cc9c3"), "epilogue pops r12, leave, ret: " + code);
+    }
+
+    /** emit_prologue with CONFIG_X86_KERNEL_IBT: endbr64 at the entry and after mov rbp,rsp; emit_return with SLS: int3 after ret. */
+    @Test
+    void ibtAndSlsProfileAddEndbrAndInt3() {
+        String code = hex(BpfJit.compile(B.prog().mov64(0, 0).exit().build(), ARENA.withProfile(JitProfile.DEBIAN_CLOUD)).code());
+        String expected = "f30f1efa" + "0f1f440000" + "0f1f00" + "55" + "4889e5" + "f30f1efa" + "4881ec00020000" + "4154";
+        assertTrue(code.startsWith(expected), code);
+        assertTrue(code.endsWith("415cc9c3cc"), code);
     }
 
     @Test
