@@ -221,6 +221,14 @@ public final class ScenarioReader {
 
     private ArenaSpec arena(Node n, String what) throws ScenarioException {
         ObjectReader a = new ObjectReader(n, what);
+        ArenaSpec spec = arenaAttributes(a, what);
+        a.optString("comment");
+        a.finish();
+        return spec;
+    }
+
+    /** The arena attributes of an "arena" object, or of a create_arena step, where they sit directly in the step object. */
+    private ArenaSpec arenaAttributes(ObjectReader a, String what) throws ScenarioException {
         long maxEntries = a.integer("max_entries", -1, 0, 0xFFFF_FFFFL);
         if (maxEntries < 0) throw new ScenarioException(a.where(), what + " is missing the required field \"max_entries\"");
         long flags = a.has("flags") ? flags(a.req("flags"), "flags", Names.MAP_FLAGS, "BPF_F_") : ArenaSpec.BPF_F_MMAPABLE;
@@ -228,8 +236,6 @@ public final class ScenarioReader {
         long keySize = a.integer("key_size", 0, 0, 0xFFFF_FFFFL);
         long valueSize = a.integer("value_size", 0, 0, 0xFFFF_FFFFL);
         String name = a.optString("name").orElse("arena");
-        a.optString("comment");
-        a.finish();
         return new ArenaSpec(a.where(), name, maxEntries, flags, extra, keySize, valueSize);
     }
 
@@ -282,17 +288,7 @@ public final class ScenarioReader {
         int cpu = cpu(s, what);
         Step.Common c = new Step.Common(index, s.where(), op, expect, inject, bind, cpu);
         Step step = switch (op) {
-            case "create_arena" -> {
-                ObjectReader a = s;  // the arena attributes sit directly in the step object
-                long maxEntries = a.integer("max_entries", -1, 0, 0xFFFF_FFFFL);
-                if (maxEntries < 0) throw new ScenarioException(a.where(), what + " is missing the required field \"max_entries\"");
-                long flags = a.has("flags") ? flags(a.req("flags"), "flags", Names.MAP_FLAGS, "BPF_F_") : ArenaSpec.BPF_F_MMAPABLE;
-                Arg extra = a.has("map_extra") ? arg(a.req("map_extra"), "map_extra") : Arg.of(0, a.where());
-                long keySize = a.integer("key_size", 0, 0, 0xFFFF_FFFFL);
-                long valueSize = a.integer("value_size", 0, 0, 0xFFFF_FFFFL);
-                String name = a.optString("name").orElse("arena");
-                        yield new Step.CreateArena(c, new ArenaSpec(a.where(), name, maxEntries, flags, extra, keySize, valueSize));
-            }
+            case "create_arena" -> new Step.CreateArena(c, arenaAttributes(s, what));
             case "mmap" -> {
                 boolean anon = s.bool("anonymous", false);
                 long dfltFlags = anon ? Names.MAP_PRIVATE | Names.MAP_ANONYMOUS : Names.MAP_SHARED;

@@ -1,4 +1,4 @@
-package dev.arenaemu.scenarios.bench;
+package dev.arenaemu.benchmarks;
 
 import org.junit.jupiter.api.Test;
 import org.openjdk.jmh.runner.options.OptionsBuilder;

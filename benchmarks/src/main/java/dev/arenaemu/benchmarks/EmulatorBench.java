@@ -1,4 +1,4 @@
-package dev.arenaemu.scenarios.bench;
+package dev.arenaemu.benchmarks;
 
 import dev.arenaemu.emulator.cpu.Budget;
 import dev.arenaemu.emulator.cpu.Cpu;
@@ -85,6 +85,14 @@ public class EmulatorBench {
             machine.close();
         }
 
+        /** Answers every fault by mapping the page to its frame of {@code data} and retrying the access. */
+        void installPteOnFault() {
+            cpu.setFaultHandler((fault, c) -> {
+                table.map(fault.address(), data.phys(fault.address() - KERNEL_VA), PteFlag.RW);
+                return FaultResolution.RETRY;
+            });
+        }
+
         RunResult runLoop(Stubs.Stub loop) {
             cpu.reg(X86Reg.RDI, KERNEL_VA);
             cpu.reg(X86Reg.RCX, PAGES);
@@ -112,10 +120,7 @@ public class EmulatorBench {
     @Benchmark
     @OperationsPerInvocation(PAGES)
     public RunResult readFaultInstallRetry(KernelFaults s) {
-        s.cpu.setFaultHandler((fault, cpu) -> {
-            s.table.map(fault.address(), s.data.phys(fault.address() - KERNEL_VA), PteFlag.RW);
-            return FaultResolution.RETRY;
-        });
+        s.installPteOnFault();
         return s.runLoop(s.readLoop);
     }
 
@@ -128,10 +133,7 @@ public class EmulatorBench {
     @Benchmark
     @OperationsPerInvocation(PAGES)
     public RunResult writeFaultInstallRetry(KernelFaults s) {
-        s.cpu.setFaultHandler((fault, cpu) -> {
-            s.table.map(fault.address(), s.data.phys(fault.address() - KERNEL_VA), PteFlag.RW);
-            return FaultResolution.RETRY;
-        });
+        s.installPteOnFault();
         return s.runLoop(s.writeLoop);
     }
 

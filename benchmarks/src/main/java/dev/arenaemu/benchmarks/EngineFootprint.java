@@ -1,4 +1,4 @@
-package dev.arenaemu.scenarios.bench;
+package dev.arenaemu.benchmarks;
 
 import dev.arenaemu.emulator.cpu.Budget;
 import dev.arenaemu.emulator.cpu.Cpu;
@@ -14,7 +14,7 @@ import java.nio.file.Path;
  * run a stub, measured as the process's resident set. Not a JMH benchmark (JMH measures time);
  * run it in a JVM whose heap cannot move the figure:
  * {@code java -Xms256m -Xmx256m -XX:+AlwaysPreTouch -XX:+UseSerialGC --enable-native-access=ALL-UNNAMED
- * -cp scenarios/target/arena-emu.jar dev.arenaemu.scenarios.bench.EngineFootprint}.
+ * -cp benchmarks/target/arena-emu-bench.jar dev.arenaemu.benchmarks.EngineFootprint}.
  */
 public final class EngineFootprint {
     private EngineFootprint() {}

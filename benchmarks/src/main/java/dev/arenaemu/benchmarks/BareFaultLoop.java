@@ -1,4 +1,4 @@
-package dev.arenaemu.scenarios.bench;
+package dev.arenaemu.benchmarks;
 
 import dev.arenaemu.emulator.cpu.ContextLayout;
 import dev.arenaemu.emulator.ffm.HostMemory;

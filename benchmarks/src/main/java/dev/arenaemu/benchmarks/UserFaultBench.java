@@ -1,4 +1,4 @@
-package dev.arenaemu.scenarios.bench;
+package dev.arenaemu.benchmarks;
 
 import dev.arenaemu.ArenaEmu;
 import dev.arenaemu.BootOptions;

@@ -1,4 +1,4 @@
-package dev.arenaemu.scenarios.bench;
+package dev.arenaemu.benchmarks;
 
 import dev.arenaemu.scenarios.check.InvariantChecker;
 import dev.arenaemu.scenarios.format.Era;

@@ -1,4 +1,4 @@
-package dev.arenaemu.scenarios.bench;
+package dev.arenaemu.benchmarks;
 
 import dev.arenaemu.emulator.cpu.Machine;
 import dev.arenaemu.kernel.Capability;
@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
  * kernel CPU, kernel PTEs written into the real kernel page table, TLB flushes on free.
  * Freed pages are discarded (Frames.FreePolicy.DISCARD) so freeing 4 GiB costs no RSS.
  *
- * <p>Run: {@code java --enable-native-access=ALL-UNNAMED -cp scenarios/target/arena-emu.jar org.openjdk.jmh.Main ArenaBench}
+ * <p>Run: {@code ./arena-emu bench ArenaBench}
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)

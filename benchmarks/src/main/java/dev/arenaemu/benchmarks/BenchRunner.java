@@ -1,4 +1,4 @@
-package dev.arenaemu.scenarios.bench;
+package dev.arenaemu.benchmarks;
 
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
@@ -26,8 +26,8 @@ import java.util.regex.Pattern;
  * ({@code EmulatorBench}, {@code faultFixup}, {@code Emulator.*Retry}); none means all.
  *
  * <p>Settings keep the whole set within minutes on two cores: one fork (the JVM is started again
- * from the same class path, the shaded jar included), 3 warm-up and 5 measured iterations of
- * one second each.
+ * from the same class path, the benchmark jar), 3 warm-up and 5 measured iterations of one
+ * second each.
  */
 public final class BenchRunner {
     private static final String PACKAGE = BenchRunner.class.getPackageName();
@@ -112,10 +112,5 @@ public final class BenchRunner {
         if (v >= 100) return String.format("%.0f", v);
         if (v >= 1) return String.format("%.2f", v);
         return String.format("%.3f", v);
-    }
-
-    /** Until the CLI's {@code bench} command calls {@link #run}, this runs it directly. */
-    public static void main(String[] args) {
-        System.exit(run(List.of(args), System.out));
     }
 }
