@@ -34,6 +34,8 @@ public final class Kernel {
     private final Frames frames;
     private final KernelAddressSpace addressSpace;
     private final int onlineNodes;
+    /** Whether this kernel's bpf(2) exists (see {@link #claimBpfSyscall()}). */
+    private boolean bpfSyscallClaimed;
 
     /** A kernel with page poisoning on, one online NUMA node. */
     public Kernel(Machine machine, KernelEra era, long ramBytes, Set<Capability> capabilities) {
@@ -63,6 +65,15 @@ public final class Kernel {
     public Frames frames() { return frames; }
     public KernelAddressSpace addressSpace() { return addressSpace; }
     public FaultInjection faultInjection() { return injection; }
+
+    /**
+     * Called by the bpf syscall's constructor: it owns the machine's BPF module area and the kernel
+     * CPUs' fault handler, so a kernel has at most one. Throws IllegalStateException the second time.
+     */
+    public void claimBpfSyscall() {
+        if (bpfSyscallClaimed) throw new IllegalStateException("this kernel already has its bpf syscall: get it from its owner (ArenaEmu.bpf())");
+        bpfSyscallClaimed = true;
+    }
 
     /** capable(cap) for the caller. */
     public boolean capable(Capability cap) {

@@ -1,5 +1,6 @@
 package dev.arenaemu.kernel;
 
+import dev.arenaemu.kernel.mm.Frames;
 import dev.arenaemu.kernel.mm.VmFaultResult;
 
 /**
@@ -9,6 +10,13 @@ import dev.arenaemu.kernel.mm.VmFaultResult;
  * new code path per call site.
  *
  * <ul>
+ *   <li>{@link #V6_9}: era E1 (v6.9, 317460317a02 "bpf: Introduce bpf_arena."): a maple tree of
+ *       allocated page offsets (mtree_insert_range / mtree_alloc_range / mtree_store_range), one
+ *       mutex, no vm_ops->open (split, mremap and fork copies share a vma_list entry that the
+ *       first close frees: CVE-2024-42075), no reserve kfunc, no atomics on arena pointers.</li>
+ *   <li>{@link #V6_10}: era E2 (v6.10–v6.12): E1 plus "bpf: Fix remap of arena." (b90d77e5fd78:
+ *       refcounted vma_list entries, arena_vm_open) and "bpf: Add support for certain atomics in
+ *       bpf_arena to x86 JIT" (PROBE_ATOMIC).</li>
  *   <li>{@link #V6_13}: era E3 (v6.13–v6.18): range tree, one mutex, synchronous free, zap of the
  *       VMA recorded in each vma_list entry. Includes {@code bpf_arena_reserve_pages} (v6.17).</li>
  *   <li>{@link #V7_0}: era E4 (bpf-next Dec 2025): E3 plus batched allocation with exact
@@ -23,24 +31,34 @@ import dev.arenaemu.kernel.mm.VmFaultResult;
  */
 public enum KernelEra {
     // declaration order is kernel order: since(era) below relies on it
-    V6_13,
-    V7_0,
-    LATEST;
+    V6_9("v6.9"),
+    V6_10("v6.10", "v6.11", "v6.12"),
+    V6_13("v6.13"),
+    V7_0("v7.0"),
+    LATEST("latest");
 
     public static final KernelEra DEFAULT = LATEST;
 
+    private final java.util.List<String> versions;
+
+    KernelEra(String... versions) {
+        this.versions = java.util.List.of(versions);
+    }
+
     /**
-     * The era a scenario names: the constant ("V6_13", "latest"), the kernel version ("v6.13",
-     * "6.13", "v7.0") or the era tag of docs/semantics.md#eras ("E3", "E4", "E5"). Null when nothing matches.
+     * The era a scenario names: the constant ("V6_13", "latest"), a kernel version it stands for
+     * ("v6.13", "6.13", "v7.0"; v6.11 and v6.12 are E2 like v6.10) or the era tag of
+     * docs/semantics.md#eras ("E1" … "E5"). Null when nothing matches.
      */
     public static KernelEra parse(String name) {
-        String n = name.trim().toUpperCase(java.util.Locale.ROOT);
-        return switch (n) {
-            case "V6_13", "V6.13", "6.13", "E3" -> V6_13;
-            case "V7_0", "V7.0", "7.0", "E4" -> V7_0;
-            case "LATEST", "E5" -> LATEST;
-            default -> null;
-        };
+        String n = name.trim().toLowerCase(java.util.Locale.ROOT);
+        for (KernelEra e : values()) {
+            if (n.equals(e.name().toLowerCase(java.util.Locale.ROOT)) || n.equals(e.tag().toLowerCase(java.util.Locale.ROOT))) return e;
+            for (String v : e.versions) {
+                if (n.equals(v) || (v.startsWith("v") && n.equals(v.substring(1)))) return e;
+            }
+        }
+        return null;
     }
 
     /** True from {@code era} on: the behaviour arrived in that kernel and stayed. */
@@ -49,9 +67,71 @@ public enum KernelEra {
     }
 
     /**
+     * E1–E2: the arena's page offsets live in a maple tree of <em>allocated</em> ranges
+     * (arena_alloc_pages: mtree_insert_range for a fixed address, mtree_alloc_range — lowest
+     * first fit — for any; arena_free_pages: mtree_store_range(NULL); arena_vm_fault:
+     * mtree_insert / mtree_erase); E3+ a range_tree of <em>free</em> runs with best fit ("bpf:
+     * Introduce range_tree data structure and use it in bpf arena", v6.13).
+     */
+    @EraSwitch(function = "arena_alloc_pages, arena_free_pages, arena_vm_fault",
+        change = "maple tree, lowest first fit (E1-E2) -> range_tree, best fit (E3+)")
+    public boolean usesMapleTree() {
+        return !since(V6_13);
+    }
+
+    /**
+     * E2+: arena_vm_ops has .open, and each vma_list entry counts the VMAs sharing it
+     * (mmap_count), so arena_vm_close frees it only with the last one ("bpf: Fix remap of arena.",
+     * b90d77e5fd78, v6.10, CVE-2024-42075). E1 has no .open: a split, mremap or fork copy shares
+     * the entry, and the first close frees it under the others.
+     */
+    @EraSwitch(function = "arena_vm_open, arena_vm_close",
+        change = "no vm_ops->open, the first close frees a shared vma_list entry (E1) -> refcounted entries (E2+, bpf: Fix remap of arena.)")
+    public boolean hasVmOpen() {
+        return since(V6_10);
+    }
+
+    /**
+     * bpf_arena_reserve_pages exists (v6.17, "bpf: Add bpf_arena_reserve_pages kfunc"; this
+     * model's E3 constant includes it). Before, the kfunc is unknown to the verifier.
+     */
+    @EraSwitch(function = "bpf_arena_reserve_pages", change = "absent (E1-E2) -> present (E3+, v6.17)")
+    public boolean hasReservePages() {
+        return since(V6_13);
+    }
+
+    /**
+     * Verifier check_atomic: E1 refuses every BPF_ATOMIC through a PTR_TO_ARENA register
+     * ("BPF_ATOMIC stores into R%d arena is not allowed"); E2+ allows the ones the JIT supports
+     * in arena (bpf_jit_supports_insn(insn, true), BPF_PROBE_ATOMIC: "bpf: Add support for
+     * certain atomics in bpf_arena to x86 JIT", v6.10).
+     */
+    @EraSwitch(function = "check_atomic, bpf_jit_supports_insn", change = "no atomics on arena pointers (E1) -> PROBE_ATOMIC (E2+)")
+    public boolean allowsArenaAtomics() {
+        return since(V6_10);
+    }
+
+    /**
+     * GUARD_SZ, bytes an s16 instruction offset reaches: E1–E2 {@code 1 << 16}; from "bpf/arena:
+     * fix softlockup in arena_map_free on 64k page kernel" (Feb 2025, v6.14; this model's E3
+     * constant is a later snapshot) {@code round_up(1 << 16, 2 * PAGE_SIZE)}, which only differs
+     * on 64K-page kernels. On x86-64's 4K pages both are 64 KiB, the value {@code Arena.GUARD_SZ}
+     * uses.
+     */
+    @EraSwitch(function = "GUARD_SZ (arena_map_alloc, bpf_arena_get_kern_vm_start)",
+        change = "1 << 16 (E1-E2) -> round_up(1 << 16, 2 * PAGE_SIZE) (E3+); both 64 KiB on 4K pages")
+    public long guardSize() {
+        long s16Reach = 1L << 16;
+        if (!since(V6_13)) return s16Reach;
+        long twoPages = 2 * Frames.PAGE_SIZE;
+        return (s16Reach + twoPages - 1) / twoPages * twoPages;
+    }
+
+    /**
      * E5: a scratch page is allocated at creation and parked on kernel-side faults
      * (docs/semantics.md#kernel-side-access).
      */
+    @EraSwitch(function = "arena_map_alloc, bpf_arena_handle_page_fault", change = "no scratch page (E1-E4) -> scratch page parked on kernel faults (E5)")
     public boolean usesScratchPage() {
         return since(LATEST);
     }
@@ -60,11 +140,13 @@ public enum KernelEra {
      * What a user fault returns when its page allocation fails: E1–E4 SIGSEGV, E5 OOM
      * (docs/semantics.md#mutex-era-fault, #preallocating-fault).
      */
+    @EraSwitch(function = "arena_vm_fault", change = "page allocation failure: VM_FAULT_SIGSEGV (E1-E4) -> VM_FAULT_OOM (E5)")
     public VmFaultResult faultAllocFailure() {
         return since(LATEST) ? VmFaultResult.OOM : VmFaultResult.SIGSEGV;
     }
 
     /** E5: arena_vm_fault allocates the page before taking the lock (docs/semantics.md#preallocating-fault). */
+    @EraSwitch(function = "arena_vm_fault", change = "page allocated under the lock (E1-E4) -> before the lock (E5)")
     public boolean faultPreallocatesPage() {
         return since(LATEST);
     }
@@ -73,6 +155,7 @@ public enum KernelEra {
      * E5: bpf_arena_alloc_pages rejects node ids other than NUMA_NO_NODE that are not online
      * (docs/semantics.md#allocation).
      */
+    @EraSwitch(function = "bpf_arena_alloc_pages", change = "node_id unchecked (E1-E4) -> offline or out-of-range node is NULL (E5)")
     public boolean validatesNumaNode() {
         return since(LATEST);
     }
@@ -81,11 +164,13 @@ public enum KernelEra {
      * E5: bpf_arena_free_pages returns early when the address lies below user_vm_start
      * (docs/semantics.md#free).
      */
+    @EraSwitch(function = "arena_free_pages", change = "no check (E1-E4) -> full_uaddr < user_vm_start returns early (E5)")
     public boolean freeGuardsBelowStart() {
         return since(LATEST);
     }
 
     /** E5: map_mem_usage reports nr_pages << PAGE_SHIFT; earlier eras report 0 (docs/semantics.md#creation). */
+    @EraSwitch(function = "arena_map_mem_usage", change = "0 (E1-E4) -> nr_pages << PAGE_SHIFT (E5)")
     public boolean reportsMemUsage() {
         return since(LATEST);
     }
@@ -94,6 +179,7 @@ public enum KernelEra {
      * E5: arena_map_mmap sets VM_DONTCOPY, so fork gives the child no arena VMA
      * (docs/semantics.md#registering-the-vma, #vma-lifecycle).
      */
+    @EraSwitch(function = "arena_map_mmap", change = "VM_DONTEXPAND (E1-E4) -> VM_DONTEXPAND | VM_DONTCOPY (E5)")
     public boolean setsDontCopy() {
         return since(LATEST);
     }
@@ -102,6 +188,7 @@ public enum KernelEra {
      * E5: arena_vm_ops has may_split and mremap callbacks returning -EINVAL
      * (docs/semantics.md#vma-lifecycle).
      */
+    @EraSwitch(function = "arena_vm_may_split, arena_vm_mremap", change = "allowed (E1-E4) -> -EINVAL (E5)")
     public boolean rejectsSplitAndMremap() {
         return since(LATEST);
     }
@@ -110,6 +197,7 @@ public enum KernelEra {
      * E5: map_direct_value_addr rejects {@code off >= size}; earlier {@code off > size}
      * (docs/semantics.md#generic-map-operations).
      */
+    @EraSwitch(function = "arena_map_direct_value_addr", change = "off > size is -ERANGE (E1-E4) -> off >= size (E5)")
     public boolean directValueRejectsEnd() {
         return since(LATEST);
     }
@@ -118,6 +206,7 @@ public enum KernelEra {
      * E5: zap_pages checks that the VMA recorded in each vma_list entry still exists and still
      * belongs to this arena before zapping it; E1–E4 zap the recorded VMA blindly (docs/semantics.md#free).
      */
+    @EraSwitch(function = "zap_pages", change = "zaps the recorded VMA blindly (E1-E4) -> re-finds it under mmap_read_lock (E5)")
     public boolean zapRefindsVma() {
         return since(LATEST);
     }
@@ -126,6 +215,7 @@ public enum KernelEra {
      * The single-page free's "is it user-mapped?" test: E5 {@code page_ref_count > 1}, E1–E4
      * {@code page_mapped()} (mapcount) (docs/semantics.md#free).
      */
+    @EraSwitch(function = "arena_free_pages", change = "single-page zap if page_mapped() (E1-E4) -> if page_ref_count > 1 (E5)")
     public boolean singlePageZapByRefcount() {
         return since(LATEST);
     }
@@ -134,6 +224,7 @@ public enum KernelEra {
      * E4+: bpf_arena_alloc_pages allocates and maps in batches of 1024 pages and rolls back
      * exactly the PTEs written; E1–E3 allocate all pages, then map them all (docs/semantics.md#allocation).
      */
+    @EraSwitch(function = "arena_alloc_pages", change = "all pages then all PTEs (E1-E3) -> 1024-page batches with exact PTE rollback (E4+)")
     public boolean allocatesInBatches() {
         return since(V7_0);
     }
@@ -142,6 +233,7 @@ public enum KernelEra {
      * E4+: free clears all kernel PTEs of the range first, flushes once, then zaps user PTEs;
      * E1–E3 zap first and unmap page by page (docs/semantics.md#free).
      */
+    @EraSwitch(function = "arena_free_pages", change = "zap, then unmap page by page (E1-E3) -> clear all PTEs, flush, then zap (E4+)")
     public boolean freeClearsPtesBeforeZap() {
         return since(V7_0);
     }
@@ -151,9 +243,10 @@ public enum KernelEra {
      * creates up front so later PTE writes allocate nothing: 4 GiB in E4, 4 GiB + GUARD_SZ/2 in
      * E5 (the scratch-page recovery window); 0 before (docs/semantics.md#creation).
      */
+    @EraSwitch(function = "arena_map_alloc (apply_to_page_range)", change = "no page tables up front (E1-E3) -> 4 GiB (E4) -> 4 GiB + GUARD_SZ/2 (E5)")
     public long prepopulatedBytes() {
         return switch (this) {
-            case V6_13 -> 0;
+            case V6_9, V6_10, V6_13 -> 0;
             case V7_0 -> 1L << 32;
             case LATEST -> (1L << 32) + (1L << 15);
         };
@@ -164,6 +257,7 @@ public enum KernelEra {
      * {@code bpf_arena_free_pages_non_sleepable}, whose frees are deferred to a worker
      * (irq_work → workqueue). Before E4 arena kfuncs are KF_SLEEPABLE only (docs/semantics.md#kfuncs, #free).
      */
+    @EraSwitch(function = "bpf_arena_alloc_pages_non_sleepable, bpf_arena_free_pages_non_sleepable", change = "KF_SLEEPABLE only (E1-E3) -> non-sleepable variants, deferred free (E4+)")
     public boolean hasNonSleepableKfuncs() {
         return since(V7_0);
     }
@@ -172,6 +266,7 @@ public enum KernelEra {
      * Verifier: sign-extending loads from arena memory (BPF_PROBE_MEM32SX, x86 JIT support since
      * v6.18). The v6.13 constant predates it: "sign extending loads from arena are not supported yet".
      */
+    @EraSwitch(function = "check_mem_access (BPF_PROBE_MEM32SX)", change = "sign-extending arena loads refused (E1-E3) -> accepted (E4+)")
     public boolean signExtendingArenaLoads() {
         return since(V7_0);
     }
@@ -182,6 +277,7 @@ public enum KernelEra {
      * (docs/semantics.md#exception-table, #era-differences). Before, a faulting arena access is
      * fixed up silently.
      */
+    @EraSwitch(function = "ex_handler_bpf, bpf_prog_report_arena_violation", change = "silent fixup (E1-E3) -> ERROR: Arena READ/WRITE access to BPF stderr (E4+)")
     public boolean reportsArenaFaults() {
         return since(V7_0);
     }
@@ -191,6 +287,7 @@ public enum KernelEra {
      * ("direct value offset of %u is not allowed"), so arena globals at the end of a 4 GiB arena
      * load only from v7.0 on (docs/semantics.md#arena-binding, catalogue 63).
      */
+    @EraSwitch(function = "resolve_pseudo_ldimm64", change = "direct value offset >= BPF_MAX_VAR_OFF refused (E1-E3) -> allowed (E4+)")
     public boolean directValueMaxVarOffCheck() {
         return !since(V7_0);
     }
@@ -201,6 +298,7 @@ public enum KernelEra {
      * (Uros Bizjak, bpf-next Dec 2025, in v7.0) drops it, as {@code xchg} with a memory operand
      * is locked anyway. Every other read-modify-write atomic keeps its {@code lock}.
      */
+    @EraSwitch(function = "emit_atomic_rmw, emit_atomic_rmw_index (x86-64 JIT)", change = "lock xchg (E1-E3) -> xchg without the lock prefix (E4+)")
     public boolean xchgHasLockPrefix() {
         return !since(V7_0);
     }
@@ -212,7 +310,60 @@ public enum KernelEra {
      * -EINVAL. The V6_13 constant stands for the kernels before that (the 6.12 kernels read back
      * reject them); V7_0 and later accept them.
      */
+    @EraSwitch(function = "check_atomic", change = "BPF_LOAD_ACQ/BPF_STORE_REL invalid opcodes (E1-E3) -> accepted (E4+)")
     public boolean hasLoadAcquireStoreRelease() {
         return since(V7_0);
+    }
+
+    /** One behaviour switch: its method, the kernel code it models, and its value in every era. */
+    public record Switch(String name, String function, String change, java.util.Map<KernelEra, Object> values) {
+        /** The eras whose value differs from the era before them (the first era never does). */
+        public java.util.List<KernelEra> changesIn() {
+            java.util.List<KernelEra> out = new java.util.ArrayList<>();
+            KernelEra[] eras = KernelEra.values();
+            for (int i = 1; i < eras.length; i++) {
+                if (!java.util.Objects.equals(values.get(eras[i - 1]), values.get(eras[i]))) out.add(eras[i]);
+            }
+            return out;
+        }
+    }
+
+    /**
+     * Every {@link EraSwitch} method, evaluated in every era by calling it, sorted by name
+     * (reflection gives no declaration order). What {@code arena-emu
+     * eras} prints is derived from these values, not from a table kept by hand.
+     */
+    public static java.util.List<Switch> switches() {
+        java.util.List<Switch> out = new java.util.ArrayList<>();
+        for (java.lang.reflect.Method m : KernelEra.class.getDeclaredMethods()) {
+            EraSwitch a = m.getAnnotation(EraSwitch.class);
+            if (a == null) continue;
+            java.util.Map<KernelEra, Object> values = new java.util.EnumMap<>(KernelEra.class);
+            for (KernelEra e : values()) {
+                try {
+                    values.put(e, m.invoke(e));
+                } catch (ReflectiveOperationException ex) {
+                    throw new IllegalStateException("era switch " + m.getName() + " cannot be evaluated", ex);
+                }
+            }
+            out.add(new Switch(m.getName(), a.function(), a.change(), java.util.Map.copyOf(values)));
+        }
+        out.sort(java.util.Comparator.comparing(Switch::name));
+        return out;
+    }
+
+    /** The name scenarios and the CLI use for this era ("v6.9", ..., "latest"). */
+    public String label() {
+        return versions.getFirst();
+    }
+
+    /** Every kernel version name this era stands for, the label first ("v6.10", "v6.11", "v6.12"). */
+    public java.util.List<String> versions() {
+        return versions;
+    }
+
+    /** The spec's era tag (E1 … E5). */
+    public String tag() {
+        return "E" + (ordinal() + 1);
     }
 }

@@ -12,6 +12,14 @@ public sealed interface KernelEvent {
      */
     record UseAfterFree(long phys, int offset, String where) implements KernelEvent {}
 
+    /**
+     * KASAN's slab-use-after-free: kernel code read or wrote a kmalloc'd object ({@code object},
+     * e.g. an arena's vma_list entry) after it was kfree'd, in {@code where}. The model reports
+     * the access and does not carry it out (E1's arena_vm_close after a split, mremap or fork:
+     * CVE-2024-42075).
+     */
+    record SlabUseAfterFree(String object, String where, String detail) implements KernelEvent {}
+
     /** A WARN_ON_ONCE that fired, with the kernel function it is in. */
     record Warning(String function, String condition) implements KernelEvent {}
 

@@ -17,7 +17,13 @@ class KernelEraTest {
         assertEquals(KernelEra.V7_0, KernelEra.parse("7.0"));
         assertEquals(KernelEra.LATEST, KernelEra.parse("latest"));
         assertEquals(KernelEra.LATEST, KernelEra.parse(" E5 "));
-        assertNull(KernelEra.parse("v6.9"));
+        assertEquals(KernelEra.V6_9, KernelEra.parse("v6.9"));
+        assertEquals(KernelEra.V6_9, KernelEra.parse("E1"));
+        assertEquals(KernelEra.V6_10, KernelEra.parse("v6.10"));
+        assertEquals(KernelEra.V6_10, KernelEra.parse("v6.11"));
+        assertEquals(KernelEra.V6_10, KernelEra.parse("6.12"));
+        assertEquals(KernelEra.V6_10, KernelEra.parse("E2"));
+        assertNull(KernelEra.parse("v6.8"));
         assertEquals(KernelEra.LATEST, KernelEra.DEFAULT);
     }
 
@@ -60,6 +66,59 @@ class KernelEraTest {
         assertEquals(java.util.List.of(0L, 1L << 32, (1L << 32) + (1L << 15)),
             java.util.List.of(KernelEra.V6_13.prepopulatedBytes(), KernelEra.V7_0.prepopulatedBytes(), KernelEra.LATEST.prepopulatedBytes()));
         assertEquals(VmFaultResult.SIGSEGV, KernelEra.V6_13.faultAllocFailure());
+    }
+
+    /**
+     * The switches that tell E1 and E2 apart from E3, each with the kernel function and the commit
+     * whose title it cites: usesMapleTree (arena_alloc_pages et al., "bpf: Introduce range_tree data
+     * structure and use it in bpf arena"), hasVmOpen (arena_vm_open, "bpf: Fix remap of arena."),
+     * allowsArenaAtomics (check_atomic, "bpf: Add support for certain atomics in bpf_arena to x86
+     * JIT"), hasReservePages (bpf_arena_reserve_pages, "bpf/arena: add bpf_arena_reserve_pages
+     * kfunc"), guardSize (GUARD_SZ, "bpf/arena: fix softlockup in arena_map_free on 64k page kernel").
+     */
+    @Test
+    void mapleEraSwitchesFollowTheSources() {
+        record Row(String name, java.util.function.Predicate<KernelEra> on, boolean e1, boolean e2, boolean e3, boolean e4, boolean e5) {}
+        java.util.List<Row> table = java.util.List.of(
+            new Row("usesMapleTree", KernelEra::usesMapleTree, true, true, false, false, false),
+            new Row("hasVmOpen", KernelEra::hasVmOpen, false, true, true, true, true),
+            new Row("allowsArenaAtomics", KernelEra::allowsArenaAtomics, false, true, true, true, true),
+            new Row("hasReservePages", KernelEra::hasReservePages, false, false, true, true, true),
+            // E1/E2 share the E3 values of the switches that arrived later
+            new Row("reportsMemUsage", KernelEra::reportsMemUsage, false, false, false, false, true),
+            new Row("signExtendingArenaLoads", KernelEra::signExtendingArenaLoads, false, false, false, true, true),
+            new Row("directValueMaxVarOffCheck", KernelEra::directValueMaxVarOffCheck, true, true, true, false, false),
+            new Row("hasNonSleepableKfuncs", KernelEra::hasNonSleepableKfuncs, false, false, false, true, true),
+            new Row("rejectsSplitAndMremap", KernelEra::rejectsSplitAndMremap, false, false, false, false, true));
+        for (Row r : table) {
+            assertEquals(java.util.List.of(r.e1(), r.e2(), r.e3(), r.e4(), r.e5()),
+                java.util.Arrays.stream(KernelEra.values()).map(r.on()::test).toList(), r.name());
+        }
+        for (KernelEra e : KernelEra.values()) assertEquals(1L << 16, e.guardSize(), "GUARD_SZ on 4K pages, " + e);
+        assertEquals(0L, KernelEra.V6_9.prepopulatedBytes());
+        assertEquals(VmFaultResult.SIGSEGV, KernelEra.V6_10.faultAllocFailure());
+    }
+
+    /** `arena-emu eras` is built from switches(): every behaviour method is an @EraSwitch and is evaluated in every era. */
+    @Test
+    void everyBehaviourMethodIsAnEraSwitch() {
+        java.util.Set<String> notSwitches = java.util.Set.of("parse", "label", "versions", "tag", "switches", "values", "valueOf", "since");
+        java.util.Set<String> methods = new java.util.TreeSet<>();
+        for (java.lang.reflect.Method m : KernelEra.class.getDeclaredMethods()) {
+            if (m.isSynthetic() || notSwitches.contains(m.getName()) || m.getName().startsWith("lambda$")) continue;
+            methods.add(m.getName());
+            assertTrue(m.isAnnotationPresent(EraSwitch.class), m.getName() + " is a behaviour switch without @EraSwitch");
+        }
+        java.util.List<KernelEra.Switch> switches = KernelEra.switches();
+        assertEquals(methods, switches.stream().map(KernelEra.Switch::name).collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new)));
+        KernelEra.Switch open = switches.stream().filter(s -> s.name().equals("hasVmOpen")).findFirst().orElseThrow();
+        assertEquals(java.util.List.of(KernelEra.V6_10), open.changesIn());
+        KernelEra.Switch maple = switches.stream().filter(s -> s.name().equals("usesMapleTree")).findFirst().orElseThrow();
+        assertEquals(java.util.List.of(KernelEra.V6_13), maple.changesIn());
+        KernelEra.Switch guard = switches.stream().filter(s -> s.name().equals("guardSize")).findFirst().orElseThrow();
+        assertEquals(java.util.List.of(), guard.changesIn(), "same GUARD_SZ on 4K pages in every era");
+        assertEquals(java.util.List.of("v6.10", "v6.11", "v6.12"), KernelEra.V6_10.versions());
+        assertEquals("E1", KernelEra.V6_9.tag());
     }
 
     @Test

@@ -1,7 +1,8 @@
 package dev.arenaemu.user;
 
+import dev.arenaemu.ArenaEmu;
+import dev.arenaemu.BootOptions;
 import dev.arenaemu.emulator.cpu.Machine;
-import dev.arenaemu.kernel.Capability;
 import dev.arenaemu.kernel.Errno;
 import dev.arenaemu.kernel.Kernel;
 import dev.arenaemu.kernel.KernelEra;
@@ -10,21 +11,22 @@ import dev.arenaemu.kernel.arena.ArenaAttr;
 import dev.arenaemu.user.mm.MapFlag;
 import dev.arenaemu.user.mm.Prot;
 
-import java.util.EnumSet;
-
-/** A machine, a kernel of one era and its processes, closed after each test. */
+/** A booted system of one era (machine, kernel, processes), closed after each test. */
 final class UserWorld implements AutoCloseable {
     static final long SHARED = MapFlag.SHARED.bit;
     /** The size of the arena mapping most tests make: 4 pages. */
     static final long K16 = 16 * 1024;
 
-    final Machine machine = new Machine();
+    final ArenaEmu emu;
+    final Machine machine;
     final Kernel kernel;
     final Processes processes;
 
     UserWorld(KernelEra era) {
-        kernel = new Kernel(machine, era, 256L << 20, EnumSet.allOf(Capability.class));
-        processes = new Processes(kernel);
+        emu = ArenaEmu.boot(BootOptions.of(era).withRamBytes(256L << 20));
+        machine = emu.machine();
+        kernel = emu.kernel();
+        processes = emu.processes();
     }
 
     UserWorld() {
@@ -48,7 +50,6 @@ final class UserWorld implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Process p : processes.live()) p.exit();
-        machine.close();
+        emu.close();
     }
 }

@@ -25,8 +25,9 @@ import java.util.List;
  * <p>Kernel side: {@link #KERN_VM_SZ} bytes of vmalloc space; BPF accesses
  * {@code kern_vm_start + lo32(ptr)}. Pages are populated by the kfuncs ({@link #allocPages}, done
  * by {@link ArenaAllocPages}) or by user faults ({@link ArenaVmOps#fault}) and live until freed
- * ({@link #freePages}, done by {@link ArenaFreePages}) or until the map goes ({@link #free}). The
- * free set of page offsets is a {@link RangeTree}. User side: every mapping is registered in the
+ * ({@link #freePages}, done by {@link ArenaFreePages}) or until the map goes ({@link #free}). Which
+ * page offsets are taken is kept by the era's {@link ArenaPageAllocator}: a {@link MapleTree} of
+ * allocated ranges in E1–E2, a {@link RangeTree} of free runs from E3 on. User side: every mapping is registered in the
  * vma_list so frees can zap user PTEs.
  *
  * <p>This class is struct bpf_arena and the map-level code of arena.c: arena_map_alloc,
@@ -57,7 +58,8 @@ public final class Arena implements MappableFile {
     final ArenaAttr attr;
     final KernelVmArea kernVm;
     private final long kernVmStart;
-    final RangeTree rt;
+    /** range_tree (E3+) or maple tree (E1–E2) of the page offsets; see {@link ArenaPageAllocator}. */
+    final ArenaPageAllocator pages;
     /** Newest first, as list_add puts entries at the head. */
     final List<VmaListEntry> vmaList = new ArrayList<>();
     private final BpfMapMmap mmapState = new BpfMapMmap();
@@ -71,7 +73,7 @@ public final class Arena implements MappableFile {
     private long nrPages;
     private boolean freed;
 
-    private Arena(Kernel kernel, ArenaAttr attr, KernelVmArea kernVm, RangeTree rt, long scratchPage) {
+    private Arena(Kernel kernel, ArenaAttr attr, KernelVmArea kernVm, ArenaPageAllocator pages, long scratchPage) {
         this.kernel = kernel;
         this.era = kernel.era();
         this.frames = kernel.frames();
@@ -79,7 +81,7 @@ public final class Arena implements MappableFile {
         this.attr = attr;
         this.kernVm = kernVm;
         this.kernVmStart = kernVm.addr() + GUARD_SZ / 2;
-        this.rt = rt;
+        this.pages = pages;
         this.scratchPage = scratchPage;
         this.userVmStart = attr.mapExtra();
         this.userVmEnd = attr.mapExtra() != 0 ? attr.mapExtra() + pagesOf(attr) * PAGE_SIZE : 0;
@@ -121,18 +123,18 @@ public final class Arena implements MappableFile {
                 return new ArenaCreateResult.Failed(Errno.ENOMEM);
             }
         }
-        RangeTree rt = new RangeTree(kernel.faultInjection());
-        int err = rt.set(0, maxEntries);
+        ArenaPageAllocator pages = ArenaPageAllocator.of(kernel.era(), kernel.faultInjection());
+        int err = pages.init(maxEntries);
         if (err == 0 && kernel.era().prepopulatedBytes() > 0) {
             err = kernVm.populatePageTables(kernVm.addr() + GUARD_SZ / 2, kernel.era().prepopulatedBytes());
-            if (err != 0) rt.destroy();
+            if (err != 0) pages.destroy();
         }
         if (err != 0) {
             if (scratch != Frames.NO_PAGE) kernel.frames().putPage(scratch);
             kernel.addressSpace().release(kernVm);
             return new ArenaCreateResult.Failed(Errno.of(err));
         }
-        return new ArenaCreateResult.Created(new Arena(kernel, attr, kernVm, rt, scratch));
+        return new ArenaCreateResult.Created(new Arena(kernel, attr, kernVm, pages, scratch));
     }
 
     // ---- generic map operations (docs/semantics.md#generic-map-operations) ----------------------
@@ -294,6 +296,9 @@ public final class Arena implements MappableFile {
      * reserves nothing (kernel quirk).
      */
     public int reservePages(long ptr, int pageCnt) {
+        if (!era.hasReservePages()) {
+            throw new KernelBug("bpf_arena_reserve_pages does not exist in " + era + " (added in v6.17): the verifier rejects a call to it");
+        }
         return allocPages.reserve(ptr, pageCnt);
     }
 
@@ -338,7 +343,7 @@ public final class Arena implements MappableFile {
             frames.putPage(page);
         }
         kernel.addressSpace().release(kernVm);
-        rt.destroy();
+        pages.destroy();
         if (scratchPage != Frames.NO_PAGE) frames.putPage(scratchPage);
         nrPages = 0;
         freed = true;
@@ -381,12 +386,15 @@ public final class Arena implements MappableFile {
 
     /** Whether pgoff is in the free set (neither allocated, reserved nor faulted in). */
     public boolean isFree(long pgoff) {
-        return rt.contains(pgoff);
+        return pages.isFree(pgoff);
     }
 
-    /** The free set's runs, by start. */
+    /**
+     * The free set's runs, by start: the range tree's runs (E3+), or the gaps between the maple
+     * tree's entries below max_entries (E1–E2).
+     */
     public List<RangeTree.Run> freeRuns() {
-        return rt.runs();
+        return pages.freeRuns(maxEntries());
     }
 
     /** The vma_list, newest first. */
@@ -396,7 +404,7 @@ public final class Arena implements MappableFile {
 
     /** Everything the invariant checker compares (see {@link ArenaSnapshot}). */
     public ArenaSnapshot snapshot() {
-        List<ArenaSnapshot.KernelPage> pages = new ArrayList<>();
+        List<ArenaSnapshot.KernelPage> kernelPages = new ArrayList<>();
         boolean scratchInUse = false;
         if (!freed) {
             List<Long> present = new ArrayList<>();
@@ -405,12 +413,12 @@ public final class Arena implements MappableFile {
                 long frame = kernVm.pageAt(va);
                 boolean scratch = frame == scratchPage && scratchPage != Frames.NO_PAGE;
                 scratchInUse |= scratch;
-                pages.add(new ArenaSnapshot.KernelPage(va - kernVmStart, va, frame, frames.refcount(frame), frames.mapcount(frame), scratch));
+                kernelPages.add(new ArenaSnapshot.KernelPage(va - kernVmStart, va, frame, frames.refcount(frame), frames.mapcount(frame), scratch));
             }
         }
         List<ArenaSnapshot.Vma> vmas = vmaList.stream()
             .map(e -> new ArenaSnapshot.Vma(e.vma().start(), e.vma().end(), e.vma().alive(), e.mmapCount())).toList();
-        return new ArenaSnapshot(userVmStart, userVmEnd, kernVmStart, pages, rt.runs(), vmas, memUsage(), scratchInUse);
+        return new ArenaSnapshot(userVmStart, userVmEnd, kernVmStart, kernelPages, freeRuns(), vmas, memUsage(), scratchInUse);
     }
 
     /** nr_pages bookkeeping: {@code delta} kernel PTEs installed (negative: removed). */

@@ -28,7 +28,6 @@ final class ArenaAllocPages {
     long alloc(long addr, int pageCnt, int nodeId, long flags, boolean sleepable) {
         arena.checkLive();
         Kernel kernel = arena.kernel;
-        RangeTree rt = arena.rt;
         long cnt = Integer.toUnsignedLong(pageCnt);
         if (flags != 0 || cnt == 0) return 0;
         if (arena.era.validatesNumaNode() && nodeId != Kernel.NUMA_NO_NODE
@@ -46,12 +45,10 @@ final class ArenaAllocPages {
         // kvcalloc (E1–E3) / kmalloc_nolock (E4+) of the page-pointer array, before the lock.
         if (arena.injection.shouldFail(InjectionSite.PAGE_ARRAY_ALLOC)) return 0;
         if (addr != 0) {
-            if (rt.isSet(pgoff, cnt) != 0) return 0;
-            if (rt.clear(pgoff, cnt) != 0) return 0;
+            if (arena.pages.allocAt(pgoff, cnt) != 0) return 0;
         } else {
-            pgoff = rt.find(cnt);
+            pgoff = arena.pages.allocAny(cnt, pageCntMax);
             if (pgoff < 0) return 0;
-            if (rt.clear(pgoff, cnt) != 0) return 0;
         }
         long uaddr32 = Arena.lo32(arena.userVmStart() + pgoff * Arena.PAGE_SIZE);
         long kaddr = arena.kernVmStart() + uaddr32;
@@ -60,7 +57,8 @@ final class ArenaAllocPages {
     }
 
     /**
-     * E1–E3: bpf_map_alloc_pages() for all pages (all or nothing), then vm_area_map_pages().
+     * E1–E3: bpf_map_alloc_pages() for all pages (all or nothing), then vm_area_map_pages(); a
+     * failure gives the offsets back (range_tree_set, or mtree_erase in E1–E2).
      * On a PTE failure the PTEs already written are removed before the pages are freed (the
      * E4 behaviour; the E3 code leaves them, see docs/semantics.md#allocation — not modelled).
      */
@@ -72,7 +70,7 @@ final class ArenaAllocPages {
             pages[i] = frames.allocPage("bpf_arena_alloc_pages");
             if (pages[i] == Frames.NO_PAGE) {
                 for (int j = 0; j < i; j++) frames.putPage(pages[j]);
-                arena.rt.set(pgoff, cnt);
+                arena.pages.undoAlloc(pgoff, cnt);
                 return false;
             }
         }
@@ -80,7 +78,7 @@ final class ArenaAllocPages {
         if (mapped < n) {
             arena.kernVm.unmapPages(kaddr, mapped);
             for (long p : pages) frames.putPage(p);
-            arena.rt.set(pgoff, cnt);
+            arena.pages.undoAlloc(pgoff, cnt);
             return false;
         }
         arena.pagesInstalled(n);
@@ -122,7 +120,7 @@ final class ArenaAllocPages {
             remaining -= batch;
         }
         if (mapped == cnt) return true;
-        arena.rt.set(pgoff + mapped, cnt - mapped);
+        arena.pages.undoAlloc(pgoff + mapped, cnt - mapped);
         if (mapped > 0) freePages.free(uaddr32, mapped, sleepable);
         return false;
     }
@@ -150,7 +148,6 @@ final class ArenaAllocPages {
         long pageCntMax = (arena.userVmEnd() - arena.userVmStart()) >>> Arena.PAGE_SHIFT;
         long pgoff = arena.computePgoff(ptr);
         if (pgoff + cnt > pageCntMax) return Errno.EINVAL.neg();
-        if (arena.rt.isSet(pgoff, cnt) != 0) return Errno.EBUSY.neg();
-        return arena.rt.clear(pgoff, cnt);
+        return arena.pages.reserve(pgoff, cnt);
     }
 }

@@ -38,7 +38,8 @@ final class ArenaFreePages {
 
     /**
      * arena_free_pages() (docs/semantics.md#free), synchronous: rounds down, clips at the arena's
-     * end, returns the whole range to the free set (reserved and never-populated pages included),
+     * end, returns the whole range to the free set (reserved and never-populated pages included;
+     * E1–E2 store NULL over it in the maple tree),
      * zaps user PTEs (all registered VMAs over the range when more than one page; for one page only
      * if it looks user-mapped), removes the kernel PTEs with a kernel TLB flush and drops the
      * arena's page references. Not {@code sleepable}: the range is only queued for the worker.
@@ -57,7 +58,7 @@ final class ArenaFreePages {
             deferFree(uaddr, pageCnt);
             return;
         }
-        arena.rt.set(pgoff, pageCnt);
+        arena.pages.free(pgoff, pageCnt);
         if (arena.era.freeClearsPtesBeforeZap()) freeCollectThenZap(kaddr, full, pageCnt);
         else freeZapThenUnmap(kaddr, full, pageCnt);
     }
@@ -135,7 +136,7 @@ final class ArenaFreePages {
         List<Long> collected = new ArrayList<>();
         for (FreeSpan span : spans) {
             clearAndCollect(arena.kernVmStart() + span.uaddr(), span.pageCnt(), collected);
-            arena.rt.set(arena.computePgoff(span.uaddr()), span.pageCnt());
+            arena.pages.free(arena.computePgoff(span.uaddr()), span.pageCnt());
         }
         for (FreeSpan span : spans) {
             arena.kernVm.flushTlb(arena.kernVmStart() + span.uaddr(), span.pageCnt());

@@ -2,6 +2,7 @@ package dev.arenaemu.kernel.arena;
 
 import dev.arenaemu.kernel.Errno;
 import dev.arenaemu.kernel.KernelBug;
+import dev.arenaemu.kernel.KernelEvent;
 import dev.arenaemu.kernel.mm.Frames;
 import dev.arenaemu.kernel.mm.VmArea;
 import dev.arenaemu.kernel.mm.VmFaultResult;
@@ -20,15 +21,28 @@ final class ArenaVmOps implements VmOperations {
         this.arena = arena;
     }
 
-    /** arena_vm_open (E2+): one more VMA shares the entry. */
+    /**
+     * arena_vm_open (E2+, "bpf: Fix remap of arena."): one more VMA shares the entry. E1's
+     * arena_vm_ops has no .open, so core mm's call does nothing there.
+     */
     @Override
     public void open(VmArea vma) {
+        if (!arena.era.hasVmOpen()) return;
         entryOf(vma, "arena_vm_open").get();
     }
 
-    /** arena_vm_close: the entry goes when its last VMA does. */
+    /**
+     * arena_vm_close: E2+ the entry goes when its last VMA does. E1 removes and kfrees the entry
+     * at the first close of any VMA sharing it; a later close of another one does list_del and
+     * kfree on freed memory (CVE-2024-42075), which is reported as a
+     * {@link KernelEvent.SlabUseAfterFree} and not carried out.
+     */
     @Override
     public void close(VmArea vma) {
+        if (!arena.era.hasVmOpen()) {
+            closeUncounted(vma);
+            return;
+        }
         VmaListEntry entry = entryOf(vma, "arena_vm_close");
         if (!entry.put()) return;
         arena.vmaList.remove(entry);
@@ -54,6 +68,20 @@ final class ArenaVmOps implements VmOperations {
         return arena.era.rejectsSplitAndMremap() ? Errno.EINVAL.neg() : 0;
     }
 
+    /** E1 arena_vm_close: list_del + kfree, whichever sharer closes. */
+    private void closeUncounted(VmArea vma) {
+        if (vma.privateData() instanceof VmaListEntry entry && entry.isFreed()) {
+            arena.kernel.report(new KernelEvent.SlabUseAfterFree("vma_list", "arena_vm_close",
+                "list_del of the vma_list entry another VMA's close already kfree'd (VMA at 0x" + Long.toHexString(vma.start()) + ")"));
+            vma.setPrivateData(null);
+            return;
+        }
+        VmaListEntry entry = entryOf(vma, "arena_vm_close");
+        arena.vmaList.remove(entry);
+        entry.kfree();
+        vma.setPrivateData(null);
+    }
+
     private VmaListEntry entryOf(VmArea vma, String where) {
         if (!(vma.privateData() instanceof VmaListEntry entry) || !arena.vmaList.contains(entry)) {
             throw new KernelBug(where + ": vm_private_data of VMA at 0x" + Long.toHexString(vma.start()) + " is not a live vma_list entry of this arena");
@@ -70,14 +98,14 @@ final class ArenaVmOps implements VmOperations {
         long page = arena.kernVm.pageAt(kaddr);
         if (page == Frames.NO_PAGE) {
             if (arena.attr.has(ArenaAttr.BPF_F_SEGV_ON_FAULT)) return VmFaultResult.SIGSEGV;
-            if (arena.rt.clear(pgoff, 1) != 0) return VmFaultResult.SIGSEGV;
+            if (arena.pages.claimFaultPage(pgoff) != 0) return VmFaultResult.SIGSEGV;
             page = frames.allocPage("arena_vm_fault");
             if (page == Frames.NO_PAGE) {
-                arena.rt.set(pgoff, 1);
+                arena.pages.undoFaultPage(pgoff);
                 return arena.era.faultAllocFailure();
             }
             if (arena.kernVm.mapPage(kaddr, page) != 0) {
-                arena.rt.set(pgoff, 1);
+                arena.pages.undoFaultPage(pgoff);
                 frames.putPage(page);
                 return VmFaultResult.SIGSEGV;
             }
@@ -111,10 +139,10 @@ final class ArenaVmOps implements VmOperations {
             failure = VmFaultResult.RETRY;         // raced with a free (cannot happen single-threaded)
         } else if (arena.attr.has(ArenaAttr.BPF_F_SEGV_ON_FAULT)) {
             failure = VmFaultResult.SIGSEGV;
-        } else if (arena.rt.clear(pgoff, 1) != 0) {
+        } else if (arena.pages.claimFaultPage(pgoff) != 0) {
             failure = VmFaultResult.OOM;
         } else if (arena.kernVm.mapPage(kaddr, newPage) != 0) {
-            arena.rt.set(pgoff, 1);
+            arena.pages.undoFaultPage(pgoff);
             failure = VmFaultResult.SIGSEGV;
         } else {
             arena.pagesInstalled(1);

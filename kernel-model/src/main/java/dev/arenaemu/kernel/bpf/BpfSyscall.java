@@ -29,13 +29,11 @@ import dev.arenaemu.kernel.bpf.verifier.Verifier;
 import dev.arenaemu.kernel.bpf.verifier.VerifierConfig;
 import dev.arenaemu.kernel.bpf.verifier.VerifierException;
 
-import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.WeakHashMap;
 
 /**
  * The bpf(2) system call of one kernel (kernel/bpf/syscall.c): BPF_MAP_CREATE for arenas and the
@@ -43,18 +41,15 @@ import java.util.WeakHashMap;
  * (verifier with the kernel's era and capabilities → x86-64 JIT with the bound arena's
  * kern_vm_start / user_vm_start → a {@link BpfProg} holding references on its maps) and
  * BPF_PROG_TEST_RUN on the kernel CPU. It also is what JIT'd calls reach: kfuncs go to
- * {@link ArenaKfuncs} with the map object the program passed. One instance per {@link Kernel}:
- * {@link #of(Kernel)}.
+ * {@link ArenaKfuncs} with the map object the program passed. One instance per {@link Kernel}, made
+ * by whoever owns the kernel (user-model's {@code ArenaEmu}, or a test that boots a bare kernel):
+ * it owns the machine's BPF module area and the kernel CPUs' fault handler, so the constructor
+ * refuses a second one ({@link Kernel#claimBpfSyscall()}).
  *
  * <p>Map objects (struct bpf_map) and array values live in the JIT runtime's kernel data area,
  * so the addresses the verifier bakes into {@code ld_imm64} are real kernel memory.
  */
 public final class BpfSyscall {
-    /**
-     * One per kernel. Weak both ways: the instance is reachable from its kernel anyway (the
-     * kernel CPU's fault handler refers to it), and a dropped kernel must not be kept alive here.
-     */
-    private static final Map<Kernel, WeakReference<BpfSyscall>> INSTANCES = new WeakHashMap<>();
     /** sizeof(struct bpf_map) is a few hundred bytes; only the address matters here. */
     private static final int MAP_OBJECT_SIZE = 256;
 
@@ -65,25 +60,19 @@ public final class BpfSyscall {
     private BpfProg running;
     private long kfuncErrors;
 
-    private BpfSyscall(Kernel kernel) {
+    /**
+     * The bpf syscall of {@code kernel}: maps the JIT module area and installs the kernel fault
+     * dispatch (exception table, E5 arena fault recovery) on every kernel CPU. Throws
+     * IllegalStateException when {@code kernel} already has one: a second would map its JIT
+     * images over the first one's.
+     */
+    @SuppressWarnings("this-escape")   // the runtime and the fault dispatch call back into this object only once programs run
+    public BpfSyscall(Kernel kernel) {
+        kernel.claimBpfSyscall();
         this.kernel = kernel;
         this.runtime = new JitRuntime(kernel.machine(), this::call);
         KernelFaultDispatch dispatch = new KernelFaultDispatch(runtime, () -> running);
         for (var cpu : kernel.machine().kernelCpus()) cpu.setFaultHandler(dispatch);
-    }
-
-    /**
-     * The bpf syscall of {@code kernel}, created on first use: it owns the JIT module area and the
-     * kernel CPU's fault handler, so there is one per kernel.
-     */
-    public static synchronized BpfSyscall of(Kernel kernel) {
-        WeakReference<BpfSyscall> ref = INSTANCES.get(kernel);
-        BpfSyscall bpf = ref == null ? null : ref.get();
-        if (bpf == null) {
-            bpf = new BpfSyscall(kernel);
-            INSTANCES.put(kernel, new WeakReference<>(bpf));
-        }
-        return bpf;
     }
 
     public Kernel kernel() { return kernel; }

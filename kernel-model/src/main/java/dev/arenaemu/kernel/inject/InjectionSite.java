@@ -12,6 +12,11 @@ public enum InjectionSite {
     KERNEL_PTE_INSTALL,
     /** A range_tree node (bpf_mem_alloc in range_tree_clear / range_tree_set). */
     RANGE_TREE_NODE,
+    /**
+     * E1–E2: maple tree nodes for a store (mas_nomem's allocation in mtree_insert_range,
+     * mtree_alloc_range, mtree_insert and mtree_store_range). Counted once per storing call.
+     */
+    MAPLE_NODE,
     /** The vma_list entry remember_vma() kmallocs in arena_map_mmap. */
     VMA_LIST_ENTRY,
     /** The kernel virtual range get_vm_area() reserves at arena creation. */

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** bpf_arena_reserve_pages (docs/semantics.md#reserve; catalogue 33, 53, 55). */
 class ArenaReserveTest extends MappedArenaTest {
     @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EnumSource(value = KernelEra.class, names = {"V6_13", "V7_0", "LATEST"})   // bpf_arena_reserve_pages: v6.17+
     void scenario53_reserveBasics(KernelEra era) {
         Arena arena = mapped(era, 4, 0);
         assertEquals(0, arena.reservePages(X, 1));
@@ -31,7 +31,7 @@ class ArenaReserveTest extends MappedArenaTest {
     }
 
     @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EnumSource(value = KernelEra.class, names = {"V6_13", "V7_0", "LATEST"})   // bpf_arena_reserve_pages: v6.17+
     void scenario55_partialOverlap(KernelEra era) {
         Arena arena = mapped(era, 16, 0);
         assertEquals(0, arena.reservePages(X + 0x3000, 4));
@@ -59,7 +59,7 @@ class ArenaReserveTest extends MappedArenaTest {
     }
 
     @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EnumSource(value = KernelEra.class, names = {"V6_13", "V7_0", "LATEST"})   // bpf_arena_reserve_pages: v6.17+
     void scenario33_userFaultOnAReservedPagePopulatesIt(KernelEra era) {
         Arena arena = mapped(era, 4, 0);
         RecordingVma vma = (RecordingVma) arena.vmaList().getFirst().vma();
@@ -70,7 +70,7 @@ class ArenaReserveTest extends MappedArenaTest {
     }
 
     @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EnumSource(value = KernelEra.class, names = {"V6_13", "V7_0", "LATEST"})   // bpf_arena_reserve_pages: v6.17+
     void scenario33_segvOnFaultRefusesAReservedPage(KernelEra era) {
         Arena arena = mapped(era, 4, ArenaAttr.BPF_F_SEGV_ON_FAULT);
         RecordingVma vma = (RecordingVma) arena.vmaList().getFirst().vma();
@@ -80,7 +80,7 @@ class ArenaReserveTest extends MappedArenaTest {
 
     /** progs/verifier_arena_large.c free_reserved: reserved and allocated pages are interchangeable for free. */
     @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EnumSource(value = KernelEra.class, names = {"V6_13", "V7_0", "LATEST"})   // bpf_arena_reserve_pages: v6.17+
     void selftestFreeReserved(KernelEra era) {
         Arena arena = mapped(era, 16, 0);
         long a = X + 0x4000;
@@ -92,7 +92,7 @@ class ArenaReserveTest extends MappedArenaTest {
 
     /** progs/verifier_arena_large.c access_reserved: reserved pages read 0 after writes. */
     @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EnumSource(value = KernelEra.class, names = {"V6_13", "V7_0", "LATEST"})   // bpf_arena_reserve_pages: v6.17+
     void selftestAccessReserved(KernelEra era) {
         Arena arena = mapped(era, 16, 0);
         assertEquals(0, arena.reservePages(X + 0x8000, 4));

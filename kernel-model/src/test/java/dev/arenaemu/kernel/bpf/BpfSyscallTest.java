@@ -50,7 +50,7 @@ class BpfSyscallTest {
     private BpfSyscall boot(KernelEra era, Set<Capability> caps) {
         machine = new Machine();
         kernel = new Kernel(machine, era, 1L << 30, caps.isEmpty() ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(caps));
-        return bpf = BpfSyscall.of(kernel);
+        return bpf = new BpfSyscall(kernel);
     }
 
     private BpfSyscall boot(KernelEra era) {

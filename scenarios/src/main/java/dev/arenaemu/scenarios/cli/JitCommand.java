@@ -1,9 +1,7 @@
 package dev.arenaemu.scenarios.cli;
 
-import dev.arenaemu.emulator.cpu.Machine;
-import dev.arenaemu.kernel.Capability;
+import dev.arenaemu.ArenaEmu;
 import dev.arenaemu.kernel.Errno;
-import dev.arenaemu.kernel.Kernel;
 import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.arena.ArenaAttr;
 import dev.arenaemu.kernel.bpf.BpfMap;
@@ -21,7 +19,6 @@ import dev.arenaemu.kernel.bpf.isa.Reloc;
 import dev.arenaemu.kernel.bpf.jit.JitListing;
 import dev.arenaemu.kernel.bpf.jit.JitProfile;
 import dev.arenaemu.user.Process;
-import dev.arenaemu.user.Processes;
 import dev.arenaemu.user.libbpf.BpfSkeleton;
 import dev.arenaemu.user.libbpf.LibbpfException;
 import dev.arenaemu.user.libbpf.LibbpfObject;
@@ -38,7 +35,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -132,24 +128,19 @@ final class JitCommand implements Callable<Integer> {
         }
         boolean asm = name.endsWith(".s");
         if (!asm && !name.endsWith(".o")) throw new BadInput(file + ": expected a .bpf.o/.o object or a .s assembler file");
-        try (Machine machine = new Machine()) {
-            Kernel kernel = new Kernel(machine, era, 1L << 30, EnumSet.allOf(Capability.class));
-            Processes processes = new Processes(kernel);
-            BpfSyscall bpf = BpfSyscall.of(kernel);
-            Process user = processes.spawn();
-            try {
-                List<BpfProg> progs = asm ? loadAsm(file, new String(content, StandardCharsets.UTF_8), section, bpf)
-                    : loadObject(file, content, era, section, user, bpf);
-                List<JitListing> out = new ArrayList<>();
-                for (BpfProg prog : progs) {
-                    long kern = prog.arena().map(a -> a.kernVmStart()).orElse(0L);
-                    long userStart = prog.arena().map(a -> a.userVmStart()).orElse(0L);
-                    out.add(JitListing.of(prog.name(), prog.verified(), BpfSyscall.jitOptions(prog.verified(), kern, userStart, era, profile)));
-                }
-                return out;
-            } finally {
-                for (Process p : processes.live()) p.exit();
+        // closing the system exits the process and releases the programs, as the process's exit would
+        try (ArenaEmu emu = ArenaEmu.boot(era)) {
+            BpfSyscall bpf = emu.bpf();
+            Process user = emu.spawn();
+            List<BpfProg> progs = asm ? loadAsm(file, new String(content, StandardCharsets.UTF_8), section, bpf)
+                : loadObject(file, content, era, section, user, bpf);
+            List<JitListing> out = new ArrayList<>();
+            for (BpfProg prog : progs) {
+                long kern = prog.arena().map(a -> a.kernVmStart()).orElse(0L);
+                long userStart = prog.arena().map(a -> a.userVmStart()).orElse(0L);
+                out.add(JitListing.of(prog.name(), prog.verified(), BpfSyscall.jitOptions(prog.verified(), kern, userStart, era, profile)));
             }
+            return out;
         }
     }
 

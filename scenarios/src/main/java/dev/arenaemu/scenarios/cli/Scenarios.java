@@ -57,7 +57,7 @@ final class Scenarios {
     static Era era(String label, CommandLine.Model.CommandSpec spec) {
         if (label == null) return null;
         Era e = Era.byLabel(label);
-        if (e == null) throw new CommandLine.ParameterException(spec.commandLine(), "unknown era '" + label + "' (known: v6.13, v7.0, latest)");
+        if (e == null) throw new CommandLine.ParameterException(spec.commandLine(), "unknown era '" + label + "' (known: " + Era.KNOWN + ")");
         return e;
     }
 

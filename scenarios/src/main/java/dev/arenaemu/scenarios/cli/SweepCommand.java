@@ -1,11 +1,10 @@
 package dev.arenaemu.scenarios.cli;
 
-import dev.arenaemu.scenarios.format.Era;
-import dev.arenaemu.scenarios.format.Scenario;
-import dev.arenaemu.scenarios.replay.Limits;
+import dev.arenaemu.scenarios.replay.ClangCommand;
 import dev.arenaemu.scenarios.replay.Outcome;
 import dev.arenaemu.scenarios.replay.Replayer;
 import dev.arenaemu.scenarios.report.HumanReport;
+import dev.arenaemu.scenarios.shard.Shard;
 import dev.arenaemu.scenarios.sweep.Sweep;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -13,7 +12,6 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.io.PrintWriter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -21,6 +19,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "sweep", mixinStandardHelpOptions = true,
     description = "Fault-injection sweep: count the hits of every injection site, then fail each hit once (fail_nth).")
+@StartsPrograms(ClangCommand.CLANG)   // scenarios with a C program compile it
 final class SweepCommand implements Callable<Integer> {
     @Option(names = "--random", paramLabel = "N", description = "Also N seeded random runs per scenario (default ${DEFAULT-VALUE}).", defaultValue = "0")
     int random;
@@ -41,34 +40,28 @@ final class SweepCommand implements Callable<Integer> {
     @CommandLine.Mixin
     ScenarioSelection selection;
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        if (random < 0) throw new CommandLine.ParameterException(spec.commandLine(), "--random must not be negative");
-        if (probability < 1 || probability > 100) throw new CommandLine.ParameterException(spec.commandLine(), "--probability must be 1..100");
-        if (jobs < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--jobs must be at least 1");
-        Era only = selection.only(spec);
-        Limits limits = selection.limits(spec);
-        Scenarios.Loaded loaded = selection.load(err);
-        if (loaded == null || selection.selectsNothing(loaded, only, err)) return Main.BAD_INPUT;
+        CommandLine cl = selection.command.commandLine();
+        PrintWriter out = cl.getOut();
+        if (random < 0) throw new CommandLine.ParameterException(cl, "--random must not be negative");
+        if (probability < 1 || probability > 100) throw new CommandLine.ParameterException(cl, "--probability must be 1..100");
+        if (jobs < 1) throw new CommandLine.ParameterException(cl, "--jobs must be at least 1");
+        ScenarioSelection.Selected selected = selection.select();
+        if (selected == null) return Main.BAD_INPUT;
+        Shard shard = selection.shard();
         PrintStream ps = new PrintStream(new WriterStream(out), true);
-        Progress progress = new Progress(err, System.console() != null);
-        List<Sweep.Target> targets = new ArrayList<>();
-        for (Scenario s : loaded.scenarios()) {
-            for (Era e : s.eras()) if (only == null || e == only) targets.add(new Sweep.Target(s, e));
-        }
+        Progress progress = new Progress(cl.getErr(), System.console() != null);
         Map<String, Sweep.SiteStats> table = new TreeMap<>();
         // Results arrive in the same order for any --jobs, so this prints what a one-job sweep prints.
-        List<Outcome> all = new Sweep(() -> new Replayer(limits), jobs).run(targets, new Sweep.Options(random, seed, probability), table, o -> {
+        Sweep.Numbered numbered = new Sweep(() -> new Replayer(selected.limits()), jobs).sharded(shard).runNumbered(selected.runs(), new Sweep.Options(random, seed, probability), table, o -> {
             progress.tick(o);
             if (verbose || !o.passed()) {
                 progress.clear();
                 HumanReport.line(ps, o);
             }
         });
+        List<Outcome> all = numbered.outcomes();
         progress.clear();
         out.println();
         out.printf("%-22s %10s %8s %8s %8s%n", "site", "hits", "runs", "passed", "failed");
@@ -77,8 +70,8 @@ final class SweepCommand implements Callable<Integer> {
             out.printf("%-22s %10s %8d %8d %8d%n", e.getKey(), e.getKey().startsWith("(") ? "-" : Long.toString(st.hits), st.runs, st.passed, st.runs - st.passed);
         }
         HumanReport.summary(ps, all);
-        boolean written = selection.writeReports(all, "arena-emu sweep", err);
-        return Scenarios.status(loaded, all, written);
+        boolean written = selection.writeReports(all, numbered.seqs(), shard, "arena-emu sweep");
+        return selected.status(all, written);
     }
 
     /** A one-line progress bar on stderr, only when it is a terminal. */

@@ -23,15 +23,17 @@ import java.util.Optional;
  * @param retval   run_program: the u32 {@code retval} BPF_PROG_TEST_RUN reports (lo32 of r0)
  * @param stderr   run_program: every line the run appended to the program's BPF stderr stream,
  *                 in order (an empty list: none; before v6.18 arena faults are fixed up silently)
+ * @param output   texts the step's output must contain, each somewhere in it: the verifier's message
+ *                 of a refused load, a program's BPF stderr lines ("ERROR: Arena WRITE access at ...")
  */
 public record Expect(Where where, Optional<Arg> ret, Optional<Errno> errno, Optional<Arg> value, Map<String, Arg> regs,
                      Optional<SignalExpect> signal, List<PageExpect> pages, Optional<Arg> memUsage,
                      Optional<Boolean> faultIn, Optional<Integer> vmaList, Optional<String> arena,
-                     Optional<Arg> retval, Optional<List<StderrLine>> stderr) {
+                     Optional<Arg> retval, Optional<List<StderrLine>> stderr, List<String> output) {
 
     public static Expect none(Where where) {
         return new Expect(where, Optional.empty(), Optional.empty(), Optional.empty(), Map.of(), Optional.empty(),
-            List.of(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+            List.of(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), List.of());
     }
 
     /**

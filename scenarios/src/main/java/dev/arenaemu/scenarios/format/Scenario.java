@@ -38,7 +38,7 @@ public record Scenario(Path file, String name, String description, Set<Era> eras
     public static final List<String> CAPABILITIES = List.of("CAP_BPF", "CAP_PERFMON", "CAP_SYS_ADMIN");
     public static final List<String> INVARIANTS = List.of("user-pte-matches-kernel", "kernel-pte-in-range", "populated-not-free",
         "frame-refcount", "no-freed-frame-mapped", "vma-list-matches", "teardown-returns-frames");
-    public static final List<String> KERNEL_REPORTS = List.of("dangling_vma", "use_after_free", "warning");
+    public static final List<String> KERNEL_REPORTS = List.of("dangling_vma", "use_after_free", "slab_use_after_free", "warning");
 
     public static final long DEFAULT_MAX_INSTRUCTIONS = 1_000_000;
     public static final int MAX_STEPS = 100_000;

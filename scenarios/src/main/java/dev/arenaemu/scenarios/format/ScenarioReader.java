@@ -131,12 +131,12 @@ public final class ScenarioReader {
 
     private Set<Era> eras(Node n) throws ScenarioException {
         List<Node> items = n instanceof Node.Arr a ? a.items() : List.of(n);
-        if (items.isEmpty()) throw new ScenarioException(n.where(), "\"era\" must name at least one era (v6.13, v7.0, latest)");
+        if (items.isEmpty()) throw new ScenarioException(n.where(), "\"era\" must name at least one era (" + Era.KNOWN + ")");
         Set<Era> eras = EnumSet.noneOf(Era.class);
         for (Node i : items) {
             String s = ObjectReader.asString(i, "era");
             Era e = Era.byLabel(s);
-            if (e == null) throw new ScenarioException(i.where(), "unknown era \"" + s + "\" (known: v6.13, v7.0, latest)");
+            if (e == null) throw new ScenarioException(i.where(), "unknown era \"" + s + "\" (known: " + Era.KNOWN + ")");
             eras.add(e);
         }
         return eras;
@@ -221,6 +221,14 @@ public final class ScenarioReader {
 
     private ArenaSpec arena(Node n, String what) throws ScenarioException {
         ObjectReader a = new ObjectReader(n, what);
+        ArenaSpec spec = arenaAttributes(a, what);
+        a.optString("comment");
+        a.finish();
+        return spec;
+    }
+
+    /** The arena attributes of an "arena" object, or of a create_arena step, where they sit directly in the step object. */
+    private ArenaSpec arenaAttributes(ObjectReader a, String what) throws ScenarioException {
         long maxEntries = a.integer("max_entries", -1, 0, 0xFFFF_FFFFL);
         if (maxEntries < 0) throw new ScenarioException(a.where(), what + " is missing the required field \"max_entries\"");
         long flags = a.has("flags") ? flags(a.req("flags"), "flags", Names.MAP_FLAGS, "BPF_F_") : ArenaSpec.BPF_F_MMAPABLE;
@@ -228,8 +236,6 @@ public final class ScenarioReader {
         long keySize = a.integer("key_size", 0, 0, 0xFFFF_FFFFL);
         long valueSize = a.integer("value_size", 0, 0, 0xFFFF_FFFFL);
         String name = a.optString("name").orElse("arena");
-        a.optString("comment");
-        a.finish();
         return new ArenaSpec(a.where(), name, maxEntries, flags, extra, keySize, valueSize);
     }
 
@@ -282,17 +288,7 @@ public final class ScenarioReader {
         int cpu = cpu(s, what);
         Step.Common c = new Step.Common(index, s.where(), op, expect, inject, bind, cpu);
         Step step = switch (op) {
-            case "create_arena" -> {
-                ObjectReader a = s;  // the arena attributes sit directly in the step object
-                long maxEntries = a.integer("max_entries", -1, 0, 0xFFFF_FFFFL);
-                if (maxEntries < 0) throw new ScenarioException(a.where(), what + " is missing the required field \"max_entries\"");
-                long flags = a.has("flags") ? flags(a.req("flags"), "flags", Names.MAP_FLAGS, "BPF_F_") : ArenaSpec.BPF_F_MMAPABLE;
-                Arg extra = a.has("map_extra") ? arg(a.req("map_extra"), "map_extra") : Arg.of(0, a.where());
-                long keySize = a.integer("key_size", 0, 0, 0xFFFF_FFFFL);
-                long valueSize = a.integer("value_size", 0, 0, 0xFFFF_FFFFL);
-                String name = a.optString("name").orElse("arena");
-                        yield new Step.CreateArena(c, new ArenaSpec(a.where(), name, maxEntries, flags, extra, keySize, valueSize));
-            }
+            case "create_arena" -> new Step.CreateArena(c, arenaAttributes(s, what));
             case "mmap" -> {
                 boolean anon = s.bool("anonymous", false);
                 long dfltFlags = anon ? Names.MAP_PRIVATE | Names.MAP_ANONYMOUS : Names.MAP_SHARED;
@@ -414,7 +410,9 @@ public final class ScenarioReader {
         Map<String, Arg> regs = Map.of();
         Optional<Expect.SignalExpect> signal = Optional.empty();
         Optional<Boolean> faultIn = Optional.empty();
+        List<String> output = new ArrayList<>();
         if (!stateOnly) {
+            for (Node t : e.array("output")) output.add(ObjectReader.asString(t, "output"));
             if (e.has("ret")) ret = Optional.of(arg(e.req("ret"), "ret"));
             Optional<Boolean> isNull = e.optBool("null");
             if (isNull.isPresent()) {
@@ -453,7 +451,7 @@ public final class ScenarioReader {
         Optional<Integer> vmaList = e.has("vma_list") ? Optional.of((int) e.integer("vma_list", 0, 0, 1 << 20)) : Optional.empty();
         Optional<String> arena = arenaRef(e);
         e.finish();
-        return new Expect(e.where(), ret, errno, value, regs, signal, pages, memUsage, faultIn, vmaList, arena, retval, stderr);
+        return new Expect(e.where(), ret, errno, value, regs, signal, pages, memUsage, faultIn, vmaList, arena, retval, stderr, List.copyOf(output));
     }
 
     /** One line the program's BPF stderr stream must show: {@code {"arena_violation": "READ"|"WRITE", "addr": expr}}. */

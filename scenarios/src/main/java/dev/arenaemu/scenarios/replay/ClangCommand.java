@@ -17,11 +17,11 @@ import java.util.concurrent.TimeUnit;
  * {@code mcpu} is the BPF ISA version clang may use (v4 by default, as the selftests build;
  * v3 and v2 leave out the sign-extending loads, gotol and the other v4 instructions).
  */
-record ClangCommand(Path source, List<Path> includeDirs, String mcpu) {
-    static final String CLANG = "clang-19";
+public record ClangCommand(Path source, List<Path> includeDirs, String mcpu) {
+    public static final String CLANG = "clang-19";
     static final String DEFAULT_MCPU = "v4";
 
-    ClangCommand {
+    public ClangCommand {
         if (!ProgramSpec.MCPUS.contains(mcpu)) throw new IllegalArgumentException("-mcpu=" + mcpu + " (known: " + ProgramSpec.MCPUS + ")");
     }
 
@@ -47,13 +47,23 @@ record ClangCommand(Path source, List<Path> includeDirs, String mcpu) {
         return args;
     }
 
+    private static java.lang.Process start(List<String> command) throws IOException {
+        try {
+            return new ProcessBuilder(command).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            // Not installed: say what to do rather than "Cannot run program".
+            throw new IOException(CLANG + " is not installed (./arena-emu installs it for replay and sweep; "
+                + "or apt-get install -y " + CLANG + "): " + e.getMessage(), e);
+        }
+    }
+
     /** Runs clang; a failed compilation is an IOException carrying clang's output. */
     byte[] run() throws IOException {
         Path out = Files.createTempFile("arena-emu-", ".bpf.o");
         try {
-            java.lang.Process p = new ProcessBuilder(arguments(out)).redirectErrorStream(true).start();
+            java.lang.Process p = start(arguments(out));
             String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IOException("clang-19 failed:\n" + log);
+            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IOException(CLANG + " failed:\n" + log);
             return Files.readAllBytes(out);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

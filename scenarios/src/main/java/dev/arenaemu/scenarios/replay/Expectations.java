@@ -39,6 +39,9 @@ final class Expectations {
                     effect.value().isEmpty() ? "no value (" + signalText(effect) + ")" : hex(effect.value().getAsLong()), null));
             }
         });
+        for (String text : e.output()) {
+            if (!effect.summary().contains(text)) out.add(new Mismatch(step, place, "output", "contains \"" + text + "\"", effect.summary(), null));
+        }
         for (Map.Entry<String, Arg> r : e.regs().entrySet()) {
             long want = r.getValue().eval(world);
             Long got = effect.regs().get(r.getKey());

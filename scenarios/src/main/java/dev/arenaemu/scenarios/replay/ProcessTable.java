@@ -4,7 +4,6 @@ import dev.arenaemu.emulator.cpu.Budget;
 import dev.arenaemu.emulator.ffm.X86Reg;
 import dev.arenaemu.emulator.paging.PageTable;
 import dev.arenaemu.kernel.Errno;
-import dev.arenaemu.kernel.Kernel;
 import dev.arenaemu.kernel.bpf.BpfMap;
 import dev.arenaemu.scenarios.check.PteMapBuilder;
 import dev.arenaemu.scenarios.check.WorldState;
@@ -42,8 +41,8 @@ public final class ProcessTable {
     /** Per process, its fd of each arena it has mapped. */
     private final Map<Process, Map<BpfMap.ArenaMap, Integer>> arenaFds = new HashMap<>();
 
-    ProcessTable(Kernel kernel) {
-        this.processes = new Processes(kernel);
+    ProcessTable(Processes processes) {
+        this.processes = processes;
     }
 
     void spawn(String name) {

@@ -37,6 +37,8 @@ public final class Replayer implements ScenarioRunner {
     /** Where worlds get their machines; null = a new machine per replay. */
     private final MachinePool pool;
     private final Limits limits;
+    /** Sees every step (replay --html); null: nobody. */
+    private final StepObserver observer;
 
     /** Replays on machines of the JVM-wide {@link MachinePool}: reset machines, not new ones. */
     public Replayer() {
@@ -49,8 +51,18 @@ public final class Replayer implements ScenarioRunner {
     }
 
     private Replayer(MachinePool pool, Limits limits) {
+        this(pool, limits, null);
+    }
+
+    private Replayer(MachinePool pool, Limits limits, StepObserver observer) {
         this.pool = pool;
         this.limits = limits;
+        this.observer = observer;
+    }
+
+    /** The same replayer, with {@code o} seeing each replay step by step. */
+    public Replayer observedBy(StepObserver o) {
+        return new Replayer(pool, limits, o);
     }
 
     /** Replays each scenario on a machine of its own, booted for it (the reference the pool is checked against). */
@@ -75,8 +87,10 @@ public final class Replayer implements ScenarioRunner {
             : r.kind == ReplayError.Kind.LIMIT ? Outcome.Status.LIMIT
             : r.kind == ReplayError.Kind.BAD_INPUT ? Outcome.Status.ERROR
             : r.error != null || !r.mismatches.isEmpty() || !r.violations.isEmpty() || !r.reports.isEmpty() ? Outcome.Status.FAIL : Outcome.Status.PASS;
-        return new Outcome(scenario.name(), scenario.file().toString(), era, run, status, List.copyOf(r.mismatches), List.copyOf(r.violations),
+        Outcome outcome = new Outcome(scenario.name(), scenario.file().toString(), era, run, status, List.copyOf(r.mismatches), List.copyOf(r.violations),
             List.copyOf(r.reports), r.error, List.copyOf(r.trace), r.done, r.hits, r.injected, System.nanoTime() - t0, List.copyOf(r.effects), r.stackTrace);
+        if (observer != null) observer.end(outcome);
+        return outcome;
     }
 
     /** The replay proper, on a world of its own; what it finds goes into {@code r}. */
@@ -86,6 +100,8 @@ public final class Replayer implements ScenarioRunner {
             FaultInjection fi = world.kernel().faultInjection();
             long baseline = world.framesInUse();
             r.before = world.state();
+            r.observer = observer;
+            if (observer != null) observer.begin(scenario, era.label, r.before);
             try {
                 for (Inject i : scenario.inject()) arm(fi, i, scenario.seed());
                 for (Inject i : extraInject) arm(fi, i, scenario.seed());
@@ -141,6 +157,7 @@ public final class Replayer implements ScenarioRunner {
         final long deadline;
         World world;
         WorldState before;
+        StepObserver observer;
         String error;
         /** Why the replay stopped early, when {@link #error} is set by a {@link ReplayError}; null otherwise. */
         ReplayError.Kind kind;
@@ -162,6 +179,7 @@ public final class Replayer implements ScenarioRunner {
             FaultInjection fi = world.kernel().faultInjection();
             for (Inject i : c.inject()) arm(fi, i, scenario.seed() + c.index());
             int injectedBefore = fi.injected().size();
+            int traceBefore = trace.size(), mismatchesBefore = mismatches.size();
             long kfuncErrorsBefore = world.bpf().kfuncErrors();
             Effect effect = runner.apply(step);
             for (Inject i : c.inject()) fi.clear(site(i));
@@ -205,6 +223,10 @@ public final class Replayer implements ScenarioRunner {
             List<Violation> v = InvariantChecker.check(after, c.index());
             violations.addAll(v);
             for (Violation x : v) trace.add("    " + x.describe());
+            if (observer != null) {
+                observer.step(c, List.copyOf(trace.subList(traceBefore, trace.size())), after,
+                    List.copyOf(mismatches.subList(mismatchesBefore, mismatches.size())), v);
+            }
             before = after;
         }
 

@@ -131,6 +131,10 @@ final class StepRunner {
             throw new ReplayError(place + ": \"sleepable\": false needs the non-sleepable arena kfuncs of v7.0 and later; in " + world.era()
                 + " they are KF_SLEEPABLE and a non-sleepable program cannot call them");
         }
+        if (s.kfunc() == Step.Kfunc.RESERVE_PAGES && !world.kernel().era().hasReservePages()) {
+            throw new ReplayError(place + ": bpf_arena_reserve_pages does not exist in " + world.era()
+                + " (added in v6.17); a program calling it fails to load there");
+        }
         String suffix = deferred ? "_non_sleepable" : "";
         return switch (s.kfunc()) {
             case ALLOC_PAGES -> {

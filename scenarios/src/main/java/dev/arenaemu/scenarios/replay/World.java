@@ -1,5 +1,7 @@
 package dev.arenaemu.scenarios.replay;
 
+import dev.arenaemu.ArenaEmu;
+import dev.arenaemu.BootOptions;
 import dev.arenaemu.emulator.cpu.Machine;
 import dev.arenaemu.emulator.cpu.MachinePool;
 import dev.arenaemu.emulator.paging.PageTable;
@@ -38,8 +40,10 @@ import java.util.function.ToLongFunction;
  */
 public final class World implements AutoCloseable, Expr.Symbols {
     /** RAM the page allocator may hand out: enough for every corpus scenario, small enough to hit OOM on purpose. */
-    public static final long RAM_BYTES = 1L << 30;
+    public static final long RAM_BYTES = BootOptions.DEFAULT_RAM_BYTES;
 
+    /** The booted system: machine, kernel, bpf syscall, processes (user-model's root object). */
+    private final ArenaEmu system;
     private final Machine machine;
     private final Kernel kernel;
     private final Era era;
@@ -57,7 +61,6 @@ public final class World implements AutoCloseable, Expr.Symbols {
     private ToLongFunction<String> globals;
     private final ProcessTable processes;
     private BpfMap.ArenaMap arenaMap;
-    private final MachinePool pool;
     private boolean tornDown;
     /** The arena of {@link #arenaMap}, the one the snapshots, symbols and expectations talk about. */
     private Arena arena;
@@ -98,12 +101,12 @@ public final class World implements AutoCloseable, Expr.Symbols {
     /** The same on a machine with {@code cpus} kernel CPUs. */
     public World(Era era, List<String> initialProcesses, java.util.Set<Capability> capabilities, MachinePool pool, int cpus) {
         this.era = era;
-        this.pool = pool;
-        this.machine = pool == null ? new Machine(cpus) : pool.take(cpus);
-        this.kernel = new Kernel(machine, kernelEra(era), RAM_BYTES, capabilities);
-        // owns the JIT module area and the kernel CPU's fault handler: nothing else may make a JitRuntime here
-        this.bpf = BpfSyscall.of(kernel);
-        this.processes = new ProcessTable(kernel);
+        this.system = ArenaEmu.boot(BootOptions.of(kernelEra(era)).withCpus(cpus).withRamBytes(RAM_BYTES)
+            .withCapabilities(capabilities).withPool(pool));
+        this.machine = system.machine();
+        this.kernel = system.kernel();
+        this.bpf = system.bpf();
+        this.processes = new ProcessTable(system.processes());
         for (String p : initialProcesses) processes.spawn(p);
     }
 
@@ -116,12 +119,16 @@ public final class World implements AutoCloseable, Expr.Symbols {
 
     public static KernelEra kernelEra(Era era) {
         return switch (era) {
+            case V6_9 -> KernelEra.V6_9;
+            case V6_10 -> KernelEra.V6_10;
             case V6_13 -> KernelEra.V6_13;
             case V7_0 -> KernelEra.V7_0;
             case LATEST -> KernelEra.LATEST;
         };
     }
 
+    /** The system the scenario runs on, for callers that want the parts the World does not wrap. */
+    public ArenaEmu system() { return system; }
     public Machine machine() { return machine; }
     public Kernel kernel() { return kernel; }
     public Era era() { return era; }
@@ -291,9 +298,13 @@ public final class World implements AutoCloseable, Expr.Symbols {
         tornDown = true;
     }
 
+    /**
+     * After {@link #teardown()}: the system closes (a pooled machine goes back to its pool, reset).
+     * Without it (the replay stopped on an exception) the machine is discarded, not reused.
+     */
     @Override
     public void close() {
-        if (pool != null && tornDown) pool.give(machine);
-        else machine.close();
+        if (tornDown) system.close();
+        else system.discard();
     }
 }

@@ -6,6 +6,7 @@ import dev.arenaemu.scenarios.replay.Outcome;
 import dev.arenaemu.scenarios.replay.StepEffect;
 import dev.arenaemu.scenarios.replay.Mismatch;
 import dev.arenaemu.scenarios.replay.ScenarioRunner;
+import dev.arenaemu.scenarios.shard.Shard;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -54,6 +55,8 @@ public final class Sweep {
 
     private final Supplier<? extends ScenarioRunner> runners;
     private final int jobs;
+    /** The runs this sweep executes and reports ({@code --shard K/N}); counting runs always execute, since they plan the rest. */
+    private Shard shard = Shard.ALL;
 
     /**
      * @param runners makes the runner of each worker thread (called once per thread)
@@ -64,6 +67,19 @@ public final class Sweep {
         this.runners = runners;
         this.jobs = jobs;
     }
+
+    /**
+     * Only the runs of {@code s}: each counting run and each injected run belongs to the shard of
+     * its stable id ({@link Shard#id}: scenario name, era, run name). Every target's counting run
+     * still executes in every shard (it plans the injected runs), but only its own shard reports it.
+     */
+    public Sweep sharded(Shard s) {
+        this.shard = s;
+        return this;
+    }
+
+    /** What {@link #runNumbered} returns: the outcomes, and each one's position in the unsharded sweep. */
+    public record Numbered(List<Outcome> outcomes, List<Integer> seqs) {}
 
     /** One runner, everything on the calling thread. */
     public Sweep(ScenarioRunner runner) {
@@ -82,20 +98,32 @@ public final class Sweep {
      * and {@code table} is updated there too.
      */
     public List<Outcome> run(List<Target> targets, Options options, Map<String, SiteStats> table, Consumer<Outcome> progress) {
+        return runNumbered(targets, options, table, progress).outcomes();
+    }
+
+    /** {@link #run(List, Options, Map, Consumer)}, with the position of each outcome in the unsharded sweep. */
+    public Numbered runNumbered(List<Target> targets, Options options, Map<String, SiteStats> table, Consumer<Outcome> progress) {
         Results results = new Results(table, progress);
         if (jobs == 1) {
             ScenarioRunner runner = runners.get();
             for (Target t : targets) {
                 Outcome counting = count(runner, t);
-                results.counted(counting);
-                for (SweepPlan.Run run : SweepPlan.of(t.scenario(), counting, options)) results.add(run, execute(runner, t, run, counting));
+                results.counted(counting, owns(t, counting.run()));
+                for (SweepPlan.Run run : SweepPlan.of(t.scenario(), counting, options)) {
+                    if (owns(t, run.name())) results.add(run, execute(runner, t, run, counting));
+                    else results.skip();
+                }
             }
         } else {
             try (SweepWorkers workers = new SweepWorkers(runners, jobs)) {
                 runInParallel(workers, targets, options, results);
             }
         }
-        return results.all;
+        return new Numbered(results.all, results.seqs);
+    }
+
+    private boolean owns(Target t, String run) {
+        return shard.owns(Shard.id(t.scenario().name(), t.era().label, run));
     }
 
     /**
@@ -112,21 +140,26 @@ public final class Sweep {
         while (!window.isEmpty()) {
             InFlight current = window.poll();
             if (next.hasNext()) window.add(start(workers, next.next(), options));
-            results.counted(join(current.counting()));
-            for (Planned p : join(current.runs())) results.add(p.run(), join(p.outcome()));
+            Outcome counting = join(current.counting());
+            results.counted(counting, owns(current.target(), counting.run()));
+            for (Planned p : join(current.runs())) {
+                if (p.outcome() == null) results.skip();
+                else results.add(p.run(), join(p.outcome()));
+            }
         }
     }
 
     /** A target's counting run, and its injected runs once the counting run has planned them. */
-    private record InFlight(CompletableFuture<Outcome> counting, CompletableFuture<List<Planned>> runs) {}
+    private record InFlight(Target target, CompletableFuture<Outcome> counting, CompletableFuture<List<Planned>> runs) {}
 
+    /** @param outcome null for a run of another shard (not executed) */
     private record Planned(SweepPlan.Run run, CompletableFuture<Outcome> outcome) {}
 
-    private static InFlight start(SweepWorkers workers, Target t, Options options) {
+    private InFlight start(SweepWorkers workers, Target t, Options options) {
         CompletableFuture<Outcome> counting = workers.submit(runner -> count(runner, t));
         CompletableFuture<List<Planned>> runs = counting.thenApply(c -> SweepPlan.of(t.scenario(), c, options).stream()
-            .map(run -> new Planned(run, workers.submit(runner -> execute(runner, t, run, c)))).toList());
-        return new InFlight(counting, runs);
+            .map(run -> new Planned(run, owns(t, run.name()) ? workers.submit(runner -> execute(runner, t, run, c)) : null)).toList());
+        return new InFlight(t, counting, runs);
     }
 
     /** The result, or what the run threw, as if it had run on this thread. */
@@ -181,7 +214,10 @@ public final class Sweep {
     /** Outcomes in plan order, the summary table and the progress callback; used on the calling thread only. */
     private static final class Results {
         final List<Outcome> all = new ArrayList<>();
+        final List<Integer> seqs = new ArrayList<>();
         final Map<String, SiteStats> table;
+        /** The position of the next run in the unsharded sweep. */
+        int seq;
         final Consumer<Outcome> progress;
 
         Results(Map<String, SiteStats> table, Consumer<Outcome> progress) {
@@ -189,7 +225,11 @@ public final class Sweep {
             this.progress = progress;
         }
 
-        void counted(Outcome full) {
+        /** @param owned whether this shard reports the counting run (its hits count in the table only then) */
+        void counted(Outcome full, boolean owned) {
+            int mine = seq++;
+            if (!owned) return;
+            seqs.add(mine);
             Outcome counting = full.passed() ? full.summary() : full;   // the injected runs were judged against the full one
             for (Map.Entry<String, Long> e : new TreeMap<>(counting.siteHits()).entrySet()) {
                 table.computeIfAbsent(e.getKey(), k -> new SiteStats()).hits += e.getValue();
@@ -198,7 +238,13 @@ public final class Sweep {
             progress.accept(counting);
         }
 
+        /** A run of another shard: it keeps its place in the sequence. */
+        void skip() {
+            seq++;
+        }
+
         void add(SweepPlan.Run run, Outcome o) {
+            seqs.add(seq++);
             SiteStats stats = table.computeIfAbsent(run.site(), k -> new SiteStats());
             stats.runs++;
             if (o.passed()) stats.passed++;

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.List;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -49,6 +50,23 @@ class MainTest {
         assertTrue(r.out().contains("step 0 (kfunc)") && r.out().contains("expected: base+4K = 0x100000001000")
             && r.out().contains("actual:   0x100000000000") && r.out().contains("page map around"), r.out());
         assertTrue(Files.readString(junit).contains("<failure message=\"step 0 (kfunc)"));
+    }
+
+    /** `eras` lists every era and, from the second on, exactly the switches whose value changes (KernelEra.switches()). */
+    @Test
+    void erasListsTheChangesOfEachEraFromTheSwitches() {
+        Run r = run("eras");
+        assertEquals(0, r.status(), r.err());
+        String out = r.out();
+        for (String header : List.of("E1 v6.9:", "E2 v6.10 (also v6.11, v6.12): 2 change(s) from v6.9", "E3 v6.13: 2 change(s) from v6.10", "E4 v7.0:", "E5 latest:")) {
+            assertTrue(out.contains(header), header + " in\n" + out);
+        }
+        String e2 = out.substring(out.indexOf("E2 v6.10"), out.indexOf("E3 v6.13"));
+        assertTrue(e2.contains("* hasVmOpen = true (was false)") && e2.contains("arena_vm_open"), e2);
+        assertTrue(e2.contains("* allowsArenaAtomics = true (was false)"), e2);
+        String e3 = out.substring(out.indexOf("E3 v6.13"), out.indexOf("E4 v7.0"));
+        assertTrue(e3.contains("* usesMapleTree = false (was true)") && e3.contains("* hasReservePages = true (was false)"), e3);
+        assertEquals(0, run("replay", "--era", "v6.11", "corpus/13-01-minimal-arena.json").status(), "v6.11 names E2");
     }
 
     @Test

@@ -102,7 +102,7 @@ class CompiledObjectsTest {
 
     @Test
     void replayingAScenarioAgainDoesNotCompileItsProgramAgain() throws Exception {
-        Scenario s = ScenarioReader.read(Path.of("corpus/13-62-globals-at-offset-zero.v6.13.json"));
+        Scenario s = ScenarioReader.read(Path.of("corpus/13-62-globals-at-offset-zero.v6.9-v6.13.json"));
         Outcome first = new Replayer().run(s, Era.V6_13, List.of(), "replay");
         long compilations = CompiledObjects.shared().compilations();
         Outcome second = new Replayer().run(s, Era.V6_13, List.of(), "replay");

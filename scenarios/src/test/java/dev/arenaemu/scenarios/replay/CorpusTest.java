@@ -34,7 +34,7 @@ class CorpusTest {
         for (Path p : corpus()) {
             Scenario s = ScenarioReader.read(p);
             String file = p.getFileName().toString();
-            assertTrue(file.matches("(13|12)-[0-9a-z]+-[a-z0-9-]+(\\.(v6\\.13|v7\\.0|latest)(-(v7\\.0|latest))?)?\\.json"), "corpus file name " + file);
+            assertTrue(file.matches("(13|12)-[0-9a-z]+-[a-z0-9-]+(\\.(v6\\.9|v6\\.10|v6\\.13|v7\\.0|latest)(-(v6\\.10|v6\\.13|v7\\.0|latest))?)?\\.json"), "corpus file name " + file);
             assertTrue(file.startsWith(s.name()), file + " holds scenario " + s.name());
         }
     }

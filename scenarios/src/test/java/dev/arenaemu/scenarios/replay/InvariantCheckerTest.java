@@ -8,9 +8,7 @@ import dev.arenaemu.scenarios.check.InvariantChecker;
 import dev.arenaemu.scenarios.check.Violation;
 import dev.arenaemu.scenarios.check.WorldState;
 import dev.arenaemu.scenarios.format.Era;
-import dev.arenaemu.scenarios.format.Scenario;
 import dev.arenaemu.scenarios.format.ScenarioReader;
-import dev.arenaemu.scenarios.format.Step;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -37,13 +35,7 @@ class InvariantCheckerTest {
          ]}""";
 
     private static World setUp() throws Exception {
-        Scenario s = ScenarioReader.parse(Path.of("setup.json"), SETUP);
-        World w = new World(Era.V6_13, s.processes());
-        StepRunner runner = new StepRunner(w, s);
-        for (Step step : s.steps()) {
-            Effect e = runner.apply(step);
-            step.common().bind().ifPresent(b -> w.bind(b, e.ret().orElse(0)));
-        }
+        World w = PlayedScenario.play("setup.json", SETUP).world();
         assertEquals(List.of(), InvariantChecker.check(w.state(), 0), "the untouched world is consistent");
         return w;
     }

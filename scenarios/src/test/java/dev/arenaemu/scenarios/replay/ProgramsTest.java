@@ -4,14 +4,10 @@ import dev.arenaemu.kernel.Errno;
 import dev.arenaemu.kernel.bpf.BpfMap;
 import dev.arenaemu.kernel.bpf.BpfProg;
 import dev.arenaemu.kernel.bpf.isa.Insn;
-import dev.arenaemu.scenarios.format.Era;
-import dev.arenaemu.scenarios.format.Scenario;
 import dev.arenaemu.scenarios.format.ScenarioReader;
-import dev.arenaemu.scenarios.format.Step;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -36,24 +32,13 @@ class ProgramsTest {
            {"op": "run_program", "program": "Alloc"}
          ]}""".formatted(ALLOC);
 
-    private record Replay(World world, StepRunner runner, List<Effect> effects) {}
-
-    private static Replay replay() throws Exception {
-        Scenario s = ScenarioReader.parse(Path.of("programs.json"), SCENARIO);
-        World w = new World(Era.V6_13, s.processes());
-        StepRunner runner = new StepRunner(w, s);
-        List<Effect> effects = new ArrayList<>();
-        for (Step step : s.steps()) {
-            Effect e = runner.apply(step);
-            step.common().bind().ifPresent(b -> w.bind(b, e.ret().orElse(0)));
-            effects.add(e);
-        }
-        return new Replay(w, runner, effects);
+    private static PlayedScenario replay() throws Exception {
+        return PlayedScenario.play("programs.json", SCENARIO);
     }
 
     @Test
     void theLoadedProgramBakesTheArenaMapObjectOfTheWorldsBpfSyscall() throws Exception {
-        Replay r = replay();
+        PlayedScenario r = replay();
         try (World w = r.world()) {
             BpfMap.ArenaMap arena = w.arenaMap("arena").orElseThrow();
             BpfProg prog = w.bpf().progs().getFirst();
@@ -68,7 +53,7 @@ class ProgramsTest {
 
     @Test
     void creatorFdVmaAndProgramEachHoldAReferenceOnTheArena() throws Exception {
-        Replay r = replay();
+        PlayedScenario r = replay();
         try (World w = r.world()) {
             // creator's fd (the World) + U's fd + U's VMA (vm_file) + the program's used_maps
             assertEquals(4, w.arenaMap("arena").orElseThrow().refs());
@@ -77,7 +62,7 @@ class ProgramsTest {
 
     @Test
     void catalogue68_teardownFreesTheArenaWithItsLastReference() throws Exception {
-        Replay r = replay();
+        PlayedScenario r = replay();
         try (World w = r.world()) {
             BpfMap.ArenaMap arena = w.arenaMap("arena").orElseThrow();
             w.teardown();
@@ -90,7 +75,7 @@ class ProgramsTest {
 
     @Test
     void aRejectedLoadNamesTheInstructionIndexAndTheVerifierMessage() throws Exception {
-        Replay r = replay();
+        PlayedScenario r = replay();
         try (World w = r.world()) {
             Effect e = r.runner().apply(ScenarioReader.parse(Path.of("run.json"), """
                 {"name": "run", "era": "v6.13", "arena": {"max_entries": 4}, "programs": {"Unset": {"asm": "exit"}},

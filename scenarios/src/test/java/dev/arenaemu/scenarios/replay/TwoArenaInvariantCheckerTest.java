@@ -7,13 +7,8 @@ import dev.arenaemu.scenarios.check.Invariant;
 import dev.arenaemu.scenarios.check.InvariantChecker;
 import dev.arenaemu.scenarios.check.Violation;
 import dev.arenaemu.scenarios.check.WorldState;
-import dev.arenaemu.scenarios.format.Era;
-import dev.arenaemu.scenarios.format.Scenario;
-import dev.arenaemu.scenarios.format.ScenarioReader;
-import dev.arenaemu.scenarios.format.Step;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -43,14 +38,7 @@ class TwoArenaInvariantCheckerTest {
          ]}""";
 
     private static World setUp() throws Exception {
-        Scenario s = ScenarioReader.parse(Path.of("two-arenas.json"), SETUP);
-        World w = new World(Era.V6_13, s.processes());
-        StepRunner runner = new StepRunner(w, s);
-        for (Step step : s.steps()) {
-            Effect e = runner.apply(step);
-            step.common().bind().ifPresent(b -> w.bind(b, e.ret().orElse(0)));
-        }
-        return w;
+        return PlayedScenario.play("two-arenas.json", SETUP).world();
     }
 
     private static Arena other(World w) {

@@ -20,7 +20,13 @@ public final class UserCpu {
     private static final X86Reg[] ARG_REGS = {X86Reg.RDI, X86Reg.RSI, X86Reg.RDX, X86Reg.RCX, X86Reg.R8, X86Reg.R9};
     /** Single accesses cannot loop; a copy runs one iteration per byte. */
     private static final Budget ACCESS = new Budget(100, 0, 64);
-    private static final int COPY_CHUNK = 64 * 1024;
+    /**
+     * Bytes per rep movsb of readBytes/writeBytes. On Unicorn 2.0.1 a single copy of 32 KiB or
+     * more ran out of its instruction budget (length + 16) although it executes one iteration per
+     * byte (seen when libbpf copied 8+ pages of __arena globals:
+     * scenarios/selftests/verifier_arena_globals*); 16 KiB copies stay within it.
+     */
+    private static final int COPY_CHUNK = 16 * 1024;
 
     private final Mm mm;
     private final Cpu cpu;

@@ -1,5 +1,7 @@
 package dev.arenaemu.user.libbpf;
 
+import dev.arenaemu.ArenaEmu;
+import dev.arenaemu.BootOptions;
 import dev.arenaemu.emulator.cpu.Machine;
 import dev.arenaemu.kernel.Capability;
 import dev.arenaemu.kernel.Kernel;
@@ -11,9 +13,10 @@ import dev.arenaemu.user.Processes;
 import java.util.EnumSet;
 import java.util.Set;
 
-/** A machine, a kernel of one era, its bpf syscall and one user process that loads objects. */
+/** A booted system of one era (machine, kernel, its bpf syscall, processes) and one user process that loads objects. */
 final class LibbpfWorld implements AutoCloseable {
-    final Machine machine = new Machine();
+    final ArenaEmu emu;
+    final Machine machine;
     final Kernel kernel;
     final Processes processes;
     final BpfSyscall bpf;
@@ -24,10 +27,12 @@ final class LibbpfWorld implements AutoCloseable {
     }
 
     LibbpfWorld(KernelEra era, Set<Capability> caps) {
-        kernel = new Kernel(machine, era, 1L << 30, caps.isEmpty() ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(caps));
-        processes = new Processes(kernel);
-        bpf = BpfSyscall.of(kernel);
-        user = processes.spawn();
+        emu = ArenaEmu.boot(BootOptions.of(era).withCapabilities(caps));
+        machine = emu.machine();
+        kernel = emu.kernel();
+        processes = emu.processes();
+        bpf = emu.bpf();
+        user = emu.spawn();
     }
 
     /** bpf_object__open + bpf_object__load of a compiled test program in {@link #user}. */
@@ -39,7 +44,6 @@ final class LibbpfWorld implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Process p : processes.live()) p.exit();
-        machine.close();
+        emu.close();
     }
 }

@@ -412,13 +412,15 @@ final class AbstractInterpreter {
     }
 
     /**
-     * bpf_jit_supports_insn(insn, true) of the x86-64 JIT. (v6.9, E1, had no arena atomics at all;
-     * no KernelEra models it, so that check is not here.)
+     * check_atomic on a PTR_TO_ARENA register: E1 lists is_arena_reg() among the refused pointer
+     * kinds (no atomic at all, {@link dev.arenaemu.kernel.KernelEra#allowsArenaAtomics()}); E2+
+     * asks bpf_jit_supports_insn(insn, true) of the x86-64 JIT.
      */
     private void arenaAtomicAllowed(int i, Insn insn, RegState ptr, int ptrReg, String direction) {
         if (ptr.type() != RegType.PTR_TO_ARENA) return;
         int imm = insn.imm();
-        boolean x86Supports = imm != (AND | FETCH) && imm != (OR | FETCH) && imm != (XOR | FETCH);
+        boolean x86Supports = config.era().allowsArenaAtomics()
+            && imm != (AND | FETCH) && imm != (OR | FETCH) && imm != (XOR | FETCH);
         if (!x86Supports) {
             throw new VerifierException(Errno.EACCES, i, "BPF_ATOMIC " + direction + " R" + ptrReg + " arena is not allowed");
         }
@@ -493,6 +495,10 @@ final class AbstractInterpreter {
         Optional<Kfunc> kf = Kfunc.byId(insn.imm());
         if (kf.isEmpty()) throw new VerifierException(Errno.EINVAL, i, "kernel btf_id " + insn.imm() + " is not a function");
         Kfunc kfunc = kf.get();
+        // bpf_arena_reserve_pages arrived in v6.17: an E1/E2 kernel's BTF has no such function
+        if (kfunc == Kfunc.BPF_ARENA_RESERVE_PAGES && !config.era().hasReservePages()) {
+            throw new VerifierException(Errno.EINVAL, i, "kernel btf_id " + insn.imm() + " is not a function");
+        }
         // the arena kfuncs are KF_SLEEPABLE until E4 ("remove KF_SLEEPABLE from arena kfuncs")
         if (!sleepable && !config.era().hasNonSleepableKfuncs()) {
             throw new VerifierException(Errno.EACCES, i, "program must be sleepable to call sleepable kfunc " + kfunc.symbol);

@@ -210,6 +210,32 @@ class VerifierTest {
         assertRejected(e, Errno.EACCES, 9, "BPF_ATOMIC stores into R1 arena is not allowed");
     }
 
+    /**
+     * check_atomic in v6.9 lists is_arena_reg() among the refused destinations (317460317a02 series);
+     * "bpf: Add support for certain atomics in bpf_arena to x86 JIT" (v6.10) allows what the JIT supports.
+     */
+    @Test
+    void v6_9RefusesEveryAtomicOnArenaAndV6_10AcceptsTheJitsOnes() {
+        String fetchAdd = ALLOC + "r2 = 1\nr2 = atomic_fetch_add((u64 *)(r1 + 0), r2)\nr0 = 0\nexit";
+        String and = ALLOC + "r2 = 1\nlock *(u64 *)(r1 + 0) &= r2\nr0 = 0\nexit";
+        for (String prog : List.of(fetchAdd, and)) {
+            assertRejected(reject(prog, MAPS, VerifierConfig.privileged(KernelEra.V6_9)), Errno.EACCES, 9, "BPF_ATOMIC stores into R1 arena is not allowed");
+            assertEquals(STX | PROBE_ATOMIC | DW, verify(prog, MAPS, VerifierConfig.privileged(KernelEra.V6_10)).program().insns().get(9).opcode());
+        }
+        assertRejected(reject(ALLOC + "r2 = 1\nr2 = atomic_fetch_and((u64 *)(r1 + 0), r2)\nr0 = 0\nexit", MAPS, VerifierConfig.privileged(KernelEra.V6_10)),
+            Errno.EACCES, 9, "BPF_ATOMIC stores into R1 arena is not allowed");
+    }
+
+    /** "bpf/arena: add bpf_arena_reserve_pages kfunc" (v6.17): before it, vmlinux BTF has no such function. */
+    @Test
+    void reservePagesIsNotAFunctionBeforeV6_17() {
+        String prog = "r1 = map[arena] ll\nr2 = 0\nr3 = 1\ncall bpf_arena_reserve_pages\nexit";
+        for (KernelEra era : List.of(KernelEra.V6_9, KernelEra.V6_10)) {
+            assertRejected(reject(prog, MAPS, VerifierConfig.privileged(era)), Errno.EINVAL, 4, "kernel btf_id 3 is not a function");
+        }
+        assertNotNull(verify(prog, MAPS, VerifierConfig.privileged(KernelEra.V6_13)));
+    }
+
     @Test
     void scenario27_nonFetchAndOnArenaBecomesProbeAtomic() {
         VerifiedProgram v = verify(ALLOC + "r2 = 1\nlock *(u64 *)(r1 + 0) &= r2\nr0 = 0\nexit");

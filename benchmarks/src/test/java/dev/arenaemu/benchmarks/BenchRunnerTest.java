@@ -1,0 +1,43 @@
+package dev.arenaemu.benchmarks;
+
+import org.junit.jupiter.api.Test;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** `./arena-emu bench NAME` selects by name and prints one row per benchmark (in-process here, one short iteration). */
+class BenchRunnerTest {
+    private static OptionsBuilder quick() {
+        OptionsBuilder o = new OptionsBuilder();
+        o.forks(0).warmupIterations(0).measurementIterations(1).measurementTime(TimeValue.milliseconds(300))
+            .shouldFailOnError(true).verbosity(VerboseMode.SILENT);
+        return o;
+    }
+
+    @Test
+    void namedBenchmarkRunsAndPrintsItsRowInMicroseconds() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int status = BenchRunner.run(List.of("faultFixup"), new PrintStream(bytes, true, StandardCharsets.UTF_8), quick());
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        assertEquals(0, status, out);
+        List<String> rows = out.lines().filter(l -> l.startsWith("EmulatorBench.")).toList();
+        assertEquals(1, rows.size(), out);
+        assertTrue(rows.getFirst().startsWith("EmulatorBench.faultFixup") && rows.getFirst().endsWith("us/op"), out);
+    }
+
+    @Test
+    void unknownNameIsReportedWithStatusTwo() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int status = BenchRunner.run(List.of("noSuchBenchmark"), new PrintStream(bytes, true, StandardCharsets.UTF_8), quick());
+        assertEquals(2, status, bytes.toString(StandardCharsets.UTF_8));
+        assertTrue(bytes.toString(StandardCharsets.UTF_8).contains("no benchmark matches"));
+    }
+}

@@ -1,0 +1,106 @@
+/* Equivalent of the upstream arena_htab selftest (written for this project, with its own hash
+ * table and allocator): build_htab inserts keys 0..999 (value = key) into a 64-bucket chained
+ * hash table in the arena, then inserts them all again, each second insert replacing (and
+ * freeing) the element of the first, and returns the number of live elements. The bucket array
+ * is the program's first page, which user code walks natively (the scenario's lookup). Elements come from a page-fragment allocator:
+ * 32-byte objects carved upwards from pages of bpf_arena_alloc_pages, the first 8 bytes of each
+ * page counting its live objects; a page goes back to the arena when its count drops to 0. */
+#include "bpf_arena.h"
+
+#define NB 64
+#define KEYS 1000
+#define OBJ 32
+
+struct elem {
+	struct elem __arena *next;
+	u64 key;
+	u64 value;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARENA);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 100);
+} arena SEC(".maps");
+
+/* Plain globals (.bss), as the selftest keeps its htab pointer: no __arena globals, so nothing
+ * of libbpf's lands in the arena. */
+struct elem __arena *__arena *htab;
+char __arena *cur_page;
+u64 cur_off;
+u64 live_elems;
+
+static __always_inline struct elem __arena *obj_alloc(void)
+{
+	char __arena *pg = cur_page;
+	struct elem __arena *o;
+
+	if (!pg || cur_off + OBJ > PAGE_SIZE) {
+		pg = bpf_arena_alloc_pages(&arena, 0, 1, NUMA_NO_NODE, 0);
+		if (!pg)
+			return 0;
+		cur_page = pg;
+		cur_off = 8;
+	}
+	o = (struct elem __arena *)(pg + cur_off);
+	cur_off += OBJ;
+	(*(u64 __arena *)pg)++;
+	live_elems++;
+	return o;
+}
+
+static __always_inline void obj_free(struct elem __arena *o)
+{
+	char __arena *pg = (char __arena *)((u64)o & ~(u64)(PAGE_SIZE - 1));
+	u64 __arena *live = (u64 __arena *)pg;
+
+	live_elems--;
+	if (--*live == 0) {
+		if (pg == cur_page)
+			cur_page = 0;
+		bpf_arena_free_pages(&arena, pg, 1);
+	}
+}
+
+/* Insert or replace: the new element goes to the bucket's head, an old one with the key is
+ * unlinked and freed. */
+static __always_inline int update(u64 key, u64 value)
+{
+	struct elem __arena *__arena *bucket = &htab[key & (NB - 1)];
+	struct elem __arena *n = obj_alloc(), *prev, *e;
+	int k;
+
+	if (!n)
+		return -1;
+	n->key = key;
+	n->value = value;
+	n->next = *bucket;
+	*bucket = n;
+	prev = n;
+	e = n->next;
+	for (k = 0; k < KEYS && e; k++) {
+		if (e->key == key) {
+			prev->next = e->next;
+			obj_free(e);
+			break;
+		}
+		prev = e;
+		e = e->next;
+	}
+	return 0;
+}
+
+SEC("syscall")
+int build_htab(void *ctx)
+{
+	int pass, i;
+
+	htab = bpf_arena_alloc_pages(&arena, 0, 1, NUMA_NO_NODE, 0);
+	if (!htab)
+		return -1;
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < KEYS; i++)
+			if (update(i, i))
+				return -2;
+	return live_elems;
+}
