@@ -35,13 +35,31 @@ public final class Replayer implements ScenarioRunner {
     /** Where worlds get their machines; null = a new machine per replay. */
     private final MachinePool pool;
 
+    /** Sees every step's effect and the state after it (the real-kernel oracle); null: nobody. */
+    private final StepListener listener;
+
+    /** What a step did and the snapshot taken after it, as a {@link StepListener} sees them. */
+    public interface StepListener {
+        void afterStep(Step step, Effect effect, World world, WorldState after);
+    }
+
     /** Replays on machines of the JVM-wide {@link MachinePool}: reset machines, not new ones. */
     public Replayer() {
         this(MachinePool.shared());
     }
 
     private Replayer(MachinePool pool) {
+        this(pool, null);
+    }
+
+    private Replayer(MachinePool pool, StepListener listener) {
         this.pool = pool;
+        this.listener = listener;
+    }
+
+    /** The same replayer, with {@code l} told about every step (after its result is bound). */
+    public Replayer withListener(StepListener l) {
+        return new Replayer(pool, l);
     }
 
     /** Replays each scenario on a machine of its own, booted for it (the reference the pool is checked against). */
@@ -52,7 +70,7 @@ public final class Replayer implements ScenarioRunner {
     @Override
     public Outcome run(Scenario scenario, Era era, List<Inject> extraInject, String run) {
         long t0 = System.nanoTime();
-        Run r = new Run(scenario);
+        Run r = new Run(scenario, listener);
         r.trace.add("scenario " + scenario.name() + " era " + era.label + " seed " + scenario.seed() + (run.equals("replay") ? "" : " run " + run));
         try (World world = new World(era, scenario.processes(), World.capabilities(scenario.capabilities()), pool)) {
             r.world = world;
@@ -99,6 +117,7 @@ public final class Replayer implements ScenarioRunner {
     /** The state of one replay in progress: what it found so far and the last snapshot. */
     private static final class Run {
         final Scenario scenario;
+        final StepListener listener;
         final List<String> trace = new ArrayList<>();
         final List<Mismatch> mismatches = new ArrayList<>();
         final List<Violation> violations = new ArrayList<>();
@@ -111,8 +130,9 @@ public final class Replayer implements ScenarioRunner {
         boolean badInput;
         int done, injected, eventsSeen;
 
-        Run(Scenario scenario) {
+        Run(Scenario scenario, StepListener listener) {
             this.scenario = scenario;
+            this.listener = listener;
         }
 
         /** Apply one step, then trace it, bind its result, check its expectations and the invariants. */
@@ -144,6 +164,7 @@ public final class Replayer implements ScenarioRunner {
                 world.bind(c.bind().get(), v);
                 trace.add("    " + c.bind().get() + " = 0x" + Long.toHexString(v));
             }
+            if (listener != null) listener.afterStep(step, effect, world, after);
             if (step instanceof Step.Checkpoint) trace.addAll(checkpointDump(after));
             if (mismatches.size() < MAX_MISMATCHES) {
                 // Steps whose CPL3 accesses may take a signal (run_program: libbpf's copy of __arena globals).
