@@ -14,10 +14,15 @@ public final class Comparison {
         List<Verdict> out = new ArrayList<>();
         boolean kernelStopped = false;
         int stoppedAt = 0;
+        String diverged = null;
         for (StepPlan plan : plans) {
             int i = plan.index();
             if (plan.mode() == StepPlan.Mode.NOT_OBSERVABLE) {
                 out.add(new Verdict.NotObservable(i, plan.reason()));
+                continue;
+            }
+            if (diverged != null) {
+                out.add(new Verdict.NotObservable(i, diverged));
                 continue;
             }
             Observation k = kernel.steps().get(i);
@@ -38,6 +43,8 @@ public final class Comparison {
             }
             if (k.notObservable() != null) {
                 out.add(new Verdict.NotObservable(i, k.notObservable()));
+                // the emulator did the step and the kernel could not (e.g. a kfunc it lacks): later states differ for that reason alone
+                if (plan.mode() == StepPlan.Mode.RUN) diverged = "follows step " + i + ", which this kernel could not run (" + k.notObservable() + ")";
                 continue;
             }
             if (e.notObservable() != null) {

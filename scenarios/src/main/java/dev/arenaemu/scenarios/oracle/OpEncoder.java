@@ -40,8 +40,8 @@ public final class OpEncoder {
 
     static final int CAP_SYS_ADMIN = 21, CAP_PERFMON = 38, CAP_BPF = 39;
 
-    /** Instructions the runner's program wrapper puts in front (args from the ctx, ctx saved on the stack). */
-    static final int PROLOGUE = 6;
+    /** Instructions the runner's program wrapper puts in front (r1..r5 from the io map's value). */
+    static final int PROLOGUE = 7;
 
     private final Scenario scenario;
     private final Map<String, Integer> slots = new HashMap<>();
@@ -189,6 +189,8 @@ public final class OpEncoder {
         }
         List<Insn> out = new ArrayList<>(wrapperPrologue());
         int epilogue = PROLOGUE + body.size();
+        relocs.add("v:0:io");
+        relocs.add("v:" + epilogue + ":io");
         for (int i = 0; i < body.size(); i++) {
             Insn in = body.get(i);
             boolean secondSlot = i > 0 && body.get(i - 1).isLdImm64();
@@ -213,19 +215,24 @@ public final class OpEncoder {
     }
 
     /**
-     * A syscall program's r1 is its ctx; the scenario's r1..r5 come in the ctx's first five u64s,
-     * and the ctx pointer waits at fp-512 for the epilogue (BPF_PROG_TEST_RUN returns only 32 bits).
+     * The scenario's r1..r5 come from the runner's io map (u64 args[5], result), reached with
+     * ld_imm64 BPF_PSEUDO_MAP_VALUE ("v" reloc): BPF_PROG_TEST_RUN reports only 32 bits of r0, and
+     * a non-sleepable program (a socket filter) has no writable context.
      */
     static List<Insn> wrapperPrologue() {
-        int stx = Bpf.STX | Bpf.MEM | Bpf.DW, ldx = Bpf.LDX | Bpf.MEM | Bpf.DW;
-        return List.of(new Insn(stx, 10, 1, -512, 0), new Insn(ldx, 2, 1, 8, 0), new Insn(ldx, 3, 1, 16, 0),
-            new Insn(ldx, 4, 1, 24, 0), new Insn(ldx, 5, 1, 32, 0), new Insn(ldx, 1, 1, 0, 0));
+        int ldx = Bpf.LDX | Bpf.MEM | Bpf.DW;
+        List<Insn> out = new ArrayList<>(Insn.ldImm64(1, Bpf.PSEUDO_MAP_VALUE, 0));
+        out.addAll(List.of(new Insn(ldx, 2, 1, 8, 0), new Insn(ldx, 3, 1, 16, 0), new Insn(ldx, 4, 1, 24, 0),
+            new Insn(ldx, 5, 1, 32, 0), new Insn(ldx, 1, 1, 0, 0)));
+        return out;
     }
 
-    /** r1 = ctx; ctx[5] = r0; return 0. */
+    /** io[5] = r0; return 0. */
     static List<Insn> wrapperEpilogue() {
-        return List.of(new Insn(Bpf.LDX | Bpf.MEM | Bpf.DW, 1, 10, -512, 0), new Insn(Bpf.STX | Bpf.MEM | Bpf.DW, 1, 0, 40, 0),
-            new Insn(Bpf.ALU64 | Bpf.MOV | Bpf.K, 0, 0, 0, 0), new Insn(Bpf.JMP | Bpf.EXIT, 0, 0, 0, 0));
+        List<Insn> out = new ArrayList<>(Insn.ldImm64(1, Bpf.PSEUDO_MAP_VALUE, 0));
+        out.addAll(List.of(new Insn(Bpf.STX | Bpf.MEM | Bpf.DW, 1, 0, 40, 0), new Insn(Bpf.ALU64 | Bpf.MOV | Bpf.K, 0, 0, 0, 0),
+            new Insn(Bpf.JMP | Bpf.EXIT, 0, 0, 0, 0)));
+        return out;
     }
 
     private int arenaByName(String name) {

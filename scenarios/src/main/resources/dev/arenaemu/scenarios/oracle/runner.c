@@ -90,6 +90,8 @@ static void ostr(const char *s) {
 #define BPF_PROG_TEST_RUN 10
 #define BPF_MAP_FREEZE 22
 #define BPF_PROG_TYPE_SYSCALL 31
+#define BPF_PROG_TYPE_SOCKET_FILTER 1
+#define BPF_MAP_TYPE_ARRAY 2
 #define BPF_F_SLEEPABLE (1U << 4)
 
 static long sys_bpf(int cmd, void *attr, unsigned size) {
@@ -547,7 +549,8 @@ static char last_log[256];
 static long prog_load(struct insn *insns, int n, int sleepable) {
     static char log[65536];
     char attr[256] = {0};
-    uint32_t type = BPF_PROG_TYPE_SYSCALL, cnt = n, level = 1, size = sizeof log, flags = sleepable ? BPF_F_SLEEPABLE : 0;
+    /* a syscall program must be sleepable; a non-sleepable one is a socket filter, as the emulator's */
+    uint32_t type = sleepable ? BPF_PROG_TYPE_SYSCALL : BPF_PROG_TYPE_SOCKET_FILTER, cnt = n, level = 1, size = sizeof log, flags = sleepable ? BPF_F_SLEEPABLE : 0;
     uint64_t ip = (uint64_t)(uintptr_t)insns, lic = (uint64_t)(uintptr_t)"GPL", lp = (uint64_t)(uintptr_t)log;
     memcpy(attr + 0, &type, 4);
     memcpy(attr + 4, &cnt, 4);
@@ -563,24 +566,62 @@ static long prog_load(struct insn *insns, int n, int sleepable) {
         memcpy(attr + 28, &size, 4);
         memcpy(attr + 32, &lp, 8);
         bpf_as_scenario(BPF_PROG_LOAD, attr, sizeof attr);
-        /* the last non-empty line says why */
-        char *end = log + strlen(log);
-        while (end > log && (end[-1] == '\n' || end[-1] == ' ')) *--end = 0;
-        char *start = strrchr(log, '\n');
-        snprintf(last_log, sizeof last_log, "%s", start ? start + 1 : log);
+        /* the last line that is not the verifier's statistics says why */
+        char *why = NULL;
+        for (char *l = strtok(log, "\n"); l; l = strtok(NULL, "\n")) {
+            if (!strncmp(l, "processed ", 10) || !strncmp(l, "verification time", 17) || !strncmp(l, "stack depth", 11)) continue;
+            why = l;
+        }
+        snprintf(last_log, sizeof last_log, "%s", why ? why : "");
     }
     return fd;
 }
 
-/* BPF_PROG_TEST_RUN with a 48-byte context (args r1..r5 in, the 64-bit result at +40 out). */
-static long test_run(int fd, uint64_t *ctx) {
+/*
+ * Programs get r1..r5 from, and leave their 64-bit r0 in, the value of a one-entry array map
+ * (u64 args[5], result): BPF_PROG_TEST_RUN reports only 32 bits of r0, and a socket filter has
+ * no writable context. The wrapper reaches the value with ld_imm64 BPF_PSEUDO_MAP_VALUE.
+ */
+static int result_map = -1;
+
+static int io_map_create(void) {
     char attr[256] = {0};
-    uint32_t pfd = fd, csz = 48;
-    uint64_t cp = (uint64_t)(uintptr_t)ctx;
+    uint32_t type = BPF_MAP_TYPE_ARRAY, ks = 4, vs = 48, me = 1;
+    memcpy(attr + 0, &type, 4);
+    memcpy(attr + 4, &ks, 4);
+    memcpy(attr + 8, &vs, 4);
+    memcpy(attr + 12, &me, 4);
+    return (int)sys_bpf(BPF_MAP_CREATE, attr, sizeof attr);
+}
+
+static long io_map(int cmd, uint64_t *value) {
+    char attr[256] = {0};
+    uint32_t fd = result_map, key = 0;
+    uint64_t kp = (uint64_t)(uintptr_t)&key, vp = (uint64_t)(uintptr_t)value;
+    memcpy(attr + 0, &fd, 4);
+    memcpy(attr + 8, &kp, 8);
+    memcpy(attr + 16, &vp, 8);
+    return sys_bpf(cmd, attr, sizeof attr);
+}
+
+/* BPF_PROG_TEST_RUN with io[0..4] as r1..r5; io[5] is r0 afterwards. */
+static long test_run(int fd, int sleepable, uint64_t *io) {
+    char attr[256] = {0};
+    static char packet[64];
+    uint32_t pfd = fd, dsz = sizeof packet;
+    uint64_t dp = (uint64_t)(uintptr_t)packet;
+    io[5] = 0;
+    long r = io_map(BPF_MAP_UPDATE_ELEM, io);
+    if (r < 0) return r;
     memcpy(attr + 0, &pfd, 4);
-    memcpy(attr + 40, &csz, 4);
-    memcpy(attr + 48, &cp, 8);
-    return sys_bpf(BPF_PROG_TEST_RUN, attr, sizeof attr);
+    if (!sleepable) {
+        /* a socket filter runs on a packet: at least an Ethernet header */
+        memcpy(attr + 8, &dsz, 4);
+        memcpy(attr + 16, &dp, 8);
+    }
+    r = sys_bpf(BPF_PROG_TEST_RUN, attr, sizeof attr);
+    if (r < 0) return r;
+    return io_map(BPF_MAP_LOOKUP_ELEM, io);
 }
 
 /* A step's result: what is printed before the state. */
@@ -596,9 +637,8 @@ static void kfunc_step(struct result *res) {
     const char *fname = !strcmp(kind, "alloc") ? "bpf_arena_alloc_pages" : !strcmp(kind, "free") ? "bpf_arena_free_pages" : "bpf_arena_reserve_pages";
     int id = btf_func_id(fname);
     if (id < 0) { snprintf(res->note, sizeof res->note, "kernel has no kfunc %s", fname); res->not_observable = 1; return; }
-    struct insn p[16];
+    struct insn p[20];
     int n = 0;
-    p[n++] = (struct insn){0xbf, 6 | (1 << 4), 0, 0};          /* r6 = r1 (ctx) */
     emit_ld64(p + n, 1, 1, arenas[a].fd); n += 2;               /* r1 = map (BPF_PSEUDO_MAP_FD) */
     emit_ld64(p + n, 2, 0, addr); n += 2;
     emit_ld64(p + n, 3, 0, cnt); n += 2;
@@ -607,7 +647,12 @@ static void kfunc_step(struct result *res) {
         emit_ld64(p + n, 5, 0, flags); n += 2;
     }
     p[n++] = (struct insn){0x85, 2 << 4, 0, id};                /* call kfunc (BPF_PSEUDO_KFUNC_CALL) */
-    if (strcmp(kind, "free")) p[n++] = (struct insn){0x7b, 6, 40, 0}; /* *(u64 *)(r6 + 40) = r0 */
+    if (strcmp(kind, "free")) {
+        p[n] = (struct insn){0x18, 1 | (2 << 4), 0, result_map};   /* r1 = &io (BPF_PSEUDO_MAP_VALUE) */
+        p[n + 1] = (struct insn){0, 0, 0, 0};
+        n += 2;
+        p[n++] = (struct insn){0x7b, 1, 40, 0};                     /* io[5] = r0 */
+    }
     p[n++] = (struct insn){0xb7, 0, 0, 0};
     p[n++] = (struct insn){0x95, 0, 0, 0};
     long fd = prog_load(p, n, sleepable);
@@ -618,7 +663,7 @@ static void kfunc_step(struct result *res) {
         return;
     }
     uint64_t ctx[6] = {0};
-    long r = test_run(fd, ctx);
+    long r = test_run(fd, sleepable, ctx);
     close(fd);
     if (r < 0) { res->has_ret = 1; res->ret = r; snprintf(res->note, sizeof res->note, "test_run failed"); return; }
     if (strcmp(kind, "free")) {
@@ -646,6 +691,8 @@ static void run_program(struct result *res) {
                 int a = atoi(name);
                 if (a >= narenas_created || arenas[a].fd < 0) { pr->load_err = 1; snprintf(pr->log_line, sizeof pr->log_line, "map %d not created", a); break; }
                 pr->insns[at].imm = arenas[a].fd;
+            } else if (kind == 'v') {
+                pr->insns[at].imm = result_map;
             } else if (kind == 'k') {
                 int id = btf_func_id(name);
                 if (id < 0) { pr->load_err = 1; snprintf(pr->log_line, sizeof pr->log_line, "kernel has no kfunc %s", name); break; }
@@ -654,19 +701,20 @@ static void run_program(struct result *res) {
         }
         if (pr->load_err) { res->not_observable = 1; snprintf(res->note, sizeof res->note, "%s", pr->log_line); return; }
         long fd = prog_load(pr->insns, pr->n, pr->sleepable);
-        if (fd < 0) { pr->load_err = fd; snprintf(pr->log_line, sizeof pr->log_line, "%s", last_log); }
-        else pr->fd = fd;
+        if (fd < 0) {
+            /* a refused load is tried again at the next run, as the scenario's loader does (the arena may be placed by then) */
+            pr->loaded = 0;
+            res->has_ret = 1;
+            res->ret = fd;
+            snprintf(res->note, sizeof res->note, "verifier: %s", last_log);
+            return;
+        }
+        pr->fd = fd;
     }
-    if (pr->load_err == 1) { res->not_observable = 1; snprintf(res->note, sizeof res->note, "%s", pr->log_line); return; }
-    if (pr->load_err) {
-        res->has_ret = 1;
-        res->ret = pr->load_err;
-        snprintf(res->note, sizeof res->note, "verifier: %s", pr->log_line);
-        return;
-    }
+    if (pr->load_err) { res->not_observable = 1; snprintf(res->note, sizeof res->note, "%s", pr->log_line); return; }
     uint64_t ctx[6] = {0};
     for (int i = 0; i < nargs && i < 5; i++) ctx[i] = E(6 + i);
-    long r = test_run(pr->fd, ctx);
+    long r = test_run(pr->fd, pr->sleepable, ctx);
     res->has_ret = 1;
     res->ret = r < 0 ? r : (long)ctx[5];
     if (r < 0) snprintf(res->note, sizeof res->note, "test_run failed");
@@ -823,6 +871,7 @@ static void run_controller(char **lines, int n, int nprocs, uint64_t drop) {
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     drop_caps = drop;
     for (int a = 0; a < MAX_ARENAS; a++) arenas[a].fd = -1;
+    result_map = io_map_create();
     for (int i = 0; i < nprocs && i < MAX_PROCS; i++) spawn_worker(i);
     for (int i = 0; i < n; i++) {
         if (lines[i][0] == 'P') load_prog(lines[i]);
