@@ -38,6 +38,7 @@ public final class Normalizer {
             case Step.Mprotect s -> Ret.VALUE;
             case Step.Mremap s -> Ret.VALUE;
             case Step.RunProgram s -> Ret.VALUE;
+            case Step.RunCode s -> Ret.VALUE;
             case Step.MapOperation s -> Ret.VALUE;
             case Step.KfuncCall s -> s.kfunc() == Step.Kfunc.FREE_PAGES ? Ret.NONE : Ret.VALUE;
             default -> Ret.NONE;
@@ -53,7 +54,8 @@ public final class Normalizer {
             out.put("ret", raw.ret().isEmpty() ? "none" : kind == Ret.OK_OR_ERRNO ? n.okOrErrno(raw.ret().getAsLong()) : n.value(raw.ret().getAsLong()));
         }
         if (step instanceof Step.Read) out.put("value", raw.value().isEmpty() ? "none" : n.value(raw.value().getAsLong()));
-        boolean access = step instanceof Step.Read || step instanceof Step.Write || step instanceof Step.Copy || step instanceof Step.RunProgram;
+        boolean access = step instanceof Step.Read || step instanceof Step.Write || step instanceof Step.Copy || step instanceof Step.RunProgram
+            || step instanceof Step.RunCode;
         if (access || raw.signal() != null) out.put("signal", raw.signal() == null ? "none" : n.signal(raw.signal()));
         out.putAll(n.state(raw));
         return out;

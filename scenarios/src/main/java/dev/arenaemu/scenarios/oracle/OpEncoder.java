@@ -35,13 +35,20 @@ import java.util.Optional;
  * them with its own values, so addresses follow where the real kernel put the arena.
  */
 public final class OpEncoder {
-    /** A scenario gets this long on a TCG guest before the runner kills its process tree. */
+    /**
+     * A scenario gets this long, plus {@link #STEP_TIMEOUT_MS} per step, on a TCG guest before the
+     * runner kills its process tree (a 250-step scenario took over 20 s on a loaded 2-core host).
+     */
     public static final int SCENARIO_TIMEOUT_MS = 20_000;
+    public static final int STEP_TIMEOUT_MS = 1_000;
 
     static final int CAP_SYS_ADMIN = 21, CAP_PERFMON = 38, CAP_BPF = 39;
 
     /** Instructions the runner's program wrapper puts in front (r1..r5 from the io map's value). */
     static final int PROLOGUE = 7;
+
+    /** The runner's buffer for run_code's machine code. */
+    static final int MAX_CODE = 1024;
 
     private final Scenario scenario;
     private final Map<String, Integer> slots = new HashMap<>();
@@ -84,10 +91,14 @@ public final class OpEncoder {
         }
         StringBuilder text = new StringBuilder();
         text.append("S ").append(number).append(' ').append(scenario.processes().size()).append(" 0x")
-            .append(Long.toHexString(dropCaps(scenario))).append(' ').append(SCENARIO_TIMEOUT_MS).append('\n');
+            .append(Long.toHexString(dropCaps(scenario))).append(' ').append(timeoutMs(scenario)).append('\n');
         for (String p : programLines) text.append(p).append('\n');
         for (String s : steps) text.append(s).append('\n');
         return new CompiledScenario(scenario, number, text.toString(), List.copyOf(plans), List.copyOf(processes), List.copyOf(arenas), whole);
+    }
+
+    static long timeoutMs(Scenario s) {
+        return SCENARIO_TIMEOUT_MS + (long) STEP_TIMEOUT_MS * s.steps().size();
     }
 
     /** The capability bits the scenario's caller does not hold (of the three the arena checks). */
@@ -140,7 +151,7 @@ public final class OpEncoder {
             case Step.Read s -> Encoded.run("R " + proc(s.process()) + " " + bind + " " + expr(s.addr()) + " " + s.size());
             case Step.Write s -> Encoded.run("W " + proc(s.process()) + " " + bind + " " + expr(s.addr()) + " " + s.size() + " " + expr(s.value()));
             case Step.Copy s -> Encoded.run("C " + proc(s.process()) + " " + bind + " " + expr(s.src()) + " " + expr(s.dst()) + " " + expr(s.length()));
-            case Step.RunCode s -> Encoded.not("run_code (raw x86-64 code with chosen registers) is not expressed by the runner yet", true);
+            case Step.RunCode s -> runCode(s, bind);
             case Step.RunProgram s -> program(s, bind);
             case Step.KfuncCall s -> Encoded.run("K 0 " + bind + " " + s.kfunc().label.replace("_pages", "") + " " + arena(s.arena()) + " "
                 + expr(s.addr()) + " " + expr(s.pageCount()) + " " + expr(s.nodeId()) + " " + expr(s.flags()) + " " + (s.sleepable() ? 1 : 0));
@@ -153,6 +164,15 @@ public final class OpEncoder {
             case Step.FlushTlb s -> Encoded.stateOnly("TLB flushes are not visible to user space");
             case Step.Checkpoint s -> Encoded.stateOnly(null);
         };
+    }
+
+    /** The code (hex without spaces) and rdi, rsi, rdx, rcx, r8, r9 (0 when not given). */
+    private Encoded runCode(Step.RunCode s, String bind) {
+        String hex = s.hex().replaceAll("\\s", "");
+        if (hex.length() / 2 > MAX_CODE) return Encoded.not("run_code longer than " + MAX_CODE + " bytes", true);
+        StringBuilder line = new StringBuilder("X " + proc(s.process()) + " " + bind + " " + hex);
+        for (String r : List.of("rdi", "rsi", "rdx", "rcx", "r8", "r9")) line.append(' ').append(s.regs().containsKey(r) ? expr(s.regs().get(r)) : "#0");
+        return Encoded.run(line.toString());
     }
 
     private Encoded program(Step.RunProgram s, String bind) {
@@ -170,7 +190,7 @@ public final class OpEncoder {
     /** Adds the program's "P" line; returns why it cannot run on the kernel, or null. */
     private String addProgram(ProgramSpec spec) {
         if (spec == null) return "no such program";
-        if (!spec.inline()) return "programs from C sources or objects (" + spec.file() + ") are not loaded by the runner yet";
+        if (!spec.inline()) return "programs from C sources or objects (" + spec.file().getFileName() + ") are not loaded by the runner yet";
         if (!spec.jit()) return "\"jit\": false: a kernel's JIT choice is system-wide (CONFIG_BPF_JIT_ALWAYS_ON), not per program";
         BpfProgram p;
         try {

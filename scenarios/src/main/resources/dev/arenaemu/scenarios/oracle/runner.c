@@ -180,9 +180,10 @@ static int btf_func_id(const char *name) {
 
 /* ---------------------------------------------------------------- worker protocol */
 
-enum { W_MMAP = 1, W_MUNMAP, W_MPROTECT, W_MREMAP, W_FORK, W_EXIT, W_READ, W_WRITE, W_COPY, W_TAKEFD };
+enum { W_MMAP = 1, W_MUNMAP, W_MPROTECT, W_MREMAP, W_FORK, W_EXIT, W_READ, W_WRITE, W_COPY, W_TAKEFD, W_CODE };
 
-struct cmd { int op; int size; long a[6]; };
+#define MAX_CODE 1024
+struct cmd { int op; int size; long a[6]; unsigned char code[MAX_CODE]; };
 struct rep { long ret; int has_ret; int signo, code; int has_value; long addr; long value; int pid; };
 
 static int send_fd(int sock, const void *buf, size_t len, int fd) {
@@ -244,6 +245,21 @@ static void copy_bytes(long src, long dst, long len) {
 
 static int arena_fd[MAX_ARENAS];
 
+/*
+ * long call_code(void *code, const long regs[6]): run_code's machine code with rdi, rsi, rdx, rcx,
+ * r8, r9 from regs; returns its rax. The callee-saved registers are saved around it (the code may
+ * use any), and a signal's siglongjmp restores them from the sigsetjmp buffer.
+ */
+long call_code(void *code, const long *regs);
+__asm__(".text\n.globl call_code\n.type call_code,@function\ncall_code:\n"
+        "push %rbx\npush %rbp\npush %r12\npush %r13\npush %r14\npush %r15\n"
+        "mov %rdi, %rax\nmov %rsi, %r11\n"
+        "mov 0(%r11), %rdi\nmov 8(%r11), %rsi\nmov 16(%r11), %rdx\nmov 24(%r11), %rcx\nmov 32(%r11), %r8\nmov 40(%r11), %r9\n"
+        "call *%rax\n"
+        "pop %r15\npop %r14\npop %r13\npop %r12\npop %rbp\npop %rbx\nret\n");
+
+static void *code_page;
+
 /* A user access at CPL3 with SIGSEGV/SIGBUS caught: signo, si_code, si_addr into the reply. */
 static void user_access(struct cmd *c, struct rep *r) {
     fault_signo = 0;
@@ -272,6 +288,10 @@ static void user_access(struct cmd *c, struct rep *r) {
             break;
         }
         case W_COPY: copy_bytes(c->a[0], c->a[1], c->a[2]); break;
+        case W_CODE:
+            r->ret = call_code(code_page, c->a);
+            r->has_ret = 1;
+            break;
         }
         fault_armed = 0;
     } else {
@@ -340,6 +360,13 @@ __attribute__((noreturn)) static void worker_loop(int sock) {
             send_fd(sock, &r, sizeof r, -1);
             _exit(0);
         case W_READ: case W_WRITE: case W_COPY:
+            user_access(&c, &r);
+            break;
+        case W_CODE:
+            /* the code runs from an anonymous RWX page of the worker's own, outside the arena */
+            if (!code_page) code_page = mmap(NULL, MAX_CODE, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            if (code_page == MAP_FAILED) { code_page = NULL; r.ret = -ENOMEM; r.has_ret = 1; break; }
+            memcpy(code_page, c.code, c.size < MAX_CODE ? c.size : MAX_CODE);
             user_access(&c, &r);
             break;
         }
@@ -827,6 +854,19 @@ static int run_step(char *line) {
     case 'R': c.a[0] = E(4); c.size = N(5); if (!unbound) died = worker_step(W_READ, p, &c, &res); break;
     case 'W': c.a[0] = E(4); c.size = N(5); c.a[1] = E(6); if (!unbound) died = worker_step(W_WRITE, p, &c, &res); break;
     case 'C': c.a[0] = E(4); c.a[1] = E(5); c.a[2] = E(6); if (!unbound) died = worker_step(W_COPY, p, &c, &res); break;
+    case 'X': {
+        /* X hex rdi rsi rdx rcx r8 r9 */
+        const char *hex = tok[4];
+        int n = 0;
+        for (; hex[2 * n] && hex[2 * n + 1] && n < MAX_CODE; n++) {
+            char b[3] = {hex[2 * n], hex[2 * n + 1], 0};
+            c.code[n] = (unsigned char)strtoul(b, NULL, 16);
+        }
+        c.size = n;
+        for (int i = 0; i < 6; i++) c.a[i] = E(5 + i);
+        if (!unbound) died = worker_step(W_CODE, p, &c, &res);
+        break;
+    }
     case 'K': kfunc_step(&res); break;
     case 'P': run_program(&res); break;
     case 'M': map_op(&res); break;

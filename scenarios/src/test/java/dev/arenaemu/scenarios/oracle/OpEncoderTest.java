@@ -35,7 +35,7 @@ class OpEncoderTest {
                {"op": "exit", "process": "C"}
              ]}"""), 3);
         List<String> l = lines(cs);
-        assertEquals("S 3 1 0x0 " + OpEncoder.SCENARIO_TIMEOUT_MS, l.get(0));
+        assertEquals("S 3 1 0x0 " + (OpEncoder.SCENARIO_TIMEOUT_MS + 7 * OpEncoder.STEP_TIMEOUT_MS), l.get(0));
         assertEquals("T -1 A -1 -1 0 #4 #1024 #0 #0 #0", l.get(1));
         // "as": X is slot 3 (0..2 are base, end, size); 16K = 16384
         assertEquals("T 0 m 0 3 #0 #16384 3 1 #0 0 0", l.get(2));
@@ -47,6 +47,14 @@ class OpEncoderTest {
         assertEquals(List.of("U", "C"), cs.processes());
         assertEquals(List.of("arena"), cs.arenas());
         assertTrue(cs.plans().stream().allMatch(p -> p.mode() == StepPlan.Mode.RUN));
+    }
+
+    @Test
+    void runCodeSendsTheBytesAndSixRegisters() throws Exception {
+        CompiledScenario cs = OpEncoder.compile(scenario("""
+            {"name": "x", "era": "latest", "arena": {"max_entries": 4},
+             "steps": [{"op": "run_code", "code": "48 89 f0 c3", "regs": {"rdi": "base", "rsi": "0x42"}}]}"""), 0);
+        assertEquals("T 0 X 0 -1 4889f0c3 $0 #66 #0 #0 #0 #0", lines(cs).get(2));
     }
 
     @Test
@@ -64,7 +72,7 @@ class OpEncoderTest {
              "steps": [
                {"op": "mmap", "length": "16K"},
                {"op": "checkpoint", "label": "a"},
-               {"op": "run_code", "code": "c3"},
+               {"op": "kfunc", "name": "alloc_pages", "page_cnt": 1, "inject": [{"site": "page_alloc", "nth": 1}]},
                {"op": "read", "addr": "base"}
              ]}"""), 0);
         assertEquals(StepPlan.Mode.RUN, cs.plan(0).mode());
@@ -72,7 +80,7 @@ class OpEncoderTest {
         assertEquals(StepPlan.Mode.NOT_OBSERVABLE, cs.plan(2).mode());
         assertEquals(StepPlan.Mode.NOT_OBSERVABLE, cs.plan(3).mode());
         assertTrue(cs.plan(3).reason().startsWith("follows step 2"), cs.plan(3).reason());
-        assertEquals(4, lines(cs).size(), "S, setup, mmap, checkpoint: nothing after run_code is sent");
+        assertEquals(4, lines(cs).size(), "S, setup, mmap, checkpoint: nothing after the injected step is sent");
     }
 
     @Test
@@ -90,7 +98,7 @@ class OpEncoderTest {
             {"name": "x", "era": "latest", "capabilities": ["CAP_BPF"],
              "steps": [{"op": "create_arena", "max_entries": 1}]}"""), 0);
         long drop = (1L << OpEncoder.CAP_SYS_ADMIN) | (1L << OpEncoder.CAP_PERFMON);
-        assertEquals("S 0 1 0x" + Long.toHexString(drop) + " " + OpEncoder.SCENARIO_TIMEOUT_MS, lines(cs).get(0));
+        assertEquals("S 0 1 0x" + Long.toHexString(drop) + " " + (OpEncoder.SCENARIO_TIMEOUT_MS + OpEncoder.STEP_TIMEOUT_MS), lines(cs).get(0));
     }
 
     @Test
