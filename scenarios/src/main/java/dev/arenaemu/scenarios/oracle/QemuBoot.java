@@ -54,10 +54,16 @@ final class QemuBoot {
         int lastLines = 0;
         boolean booted = false;
         try {
+            long resultsSize = -1, consoleSize = -1;
+            List<String> lines = List.of();
             while (true) {
                 boolean exited = p.waitFor(100, TimeUnit.MILLISECONDS);
-                List<String> lines = readLines(results);
-                String con = read(console);
+                // the files are read again only when they grew: the host is shared
+                long rs = size(results), cs = size(console);
+                if (rs != resultsSize) lines = readLines(results);
+                String con = cs != consoleSize && trouble == null ? read(console) : "";
+                resultsSize = rs;
+                consoleSize = cs;
                 if (trouble == null) {
                     for (String marker : KERNEL_TROUBLE) {
                         int at = con.indexOf(marker);
@@ -104,6 +110,14 @@ final class QemuBoot {
             else if (l.contains("\"end\"") || l.contains("\"timeout\"") || l.contains("\"crash\"")) current = -1;
         }
         return current;
+    }
+
+    private static long size(Path p) {
+        try {
+            return Files.exists(p) ? Files.size(p) : -1;
+        } catch (IOException e) {
+            return -1;
+        }
     }
 
     private static String read(Path p) {

@@ -61,4 +61,15 @@ class RealKernelTest {
         assertInstanceOf(Verdict.Agree.class, r.scenarios().get(4).verdicts().getLast());
         assertEquals(1, r.boots(), "the hang cost no reboot");
     }
+
+    @Test
+    void aKernelThatPanicsIsReportedWithItsConsoleLine() throws Exception {
+        KernelImage k = new Kernels().resolve("7.3");
+        // an initramfs without /init: the kernel panics ("No working init found") and QEMU exits (-no-reboot)
+        QemuBoot.Result r = QemuBoot.boot(k, new Cpio().dir("dev").charDevice("dev/console", 5, 1).finish(), Files.createTempDirectory("oracle-panic"));
+        assertTrue(r.exited(), "QEMU exits after the panic (panic=-1, -no-reboot)");
+        assertTrue(r.trouble() != null && r.trouble().contains("Kernel panic"), r.trouble() + "\n" + r.console());
+        assertEquals(-1, r.troubleScenario());
+        assertTrue(r.results().isEmpty());
+    }
 }
