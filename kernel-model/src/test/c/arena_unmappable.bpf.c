@@ -1,12 +1,13 @@
-/* Spec §10 "failed to mmap arena": map_extra names a user address the process cannot map
- * (the emulator's physical window, where MAP_FIXED gives -ENOMEM). */
+/* libbpf's "failed to mmap arena": map_extra names a user range the process cannot map. The arena's
+ * 16 KiB from 0x7fffffffc000 end past TASK_SIZE, so libbpf's mmap(MAP_FIXED) gets -ENOMEM
+ * (do_mmap's range check); the range stays inside one 4 GiB window, which arena_map_alloc requires. */
 #include "bpf_arena_common.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARENA);
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 4);
-	__ulong(map_extra, 1ull << 32);
+	__ulong(map_extra, 0x7fffffffc000ull);
 } arena SEC(".maps");
 
 SEC("syscall")

@@ -1,7 +1,7 @@
 package dev.arenaemu.kernel;
 
 import dev.arenaemu.emulator.cpu.Machine;
-import dev.arenaemu.emulator.memory.HostBuffer;
+import dev.arenaemu.emulator.memory.PhysicalMemory;
 import dev.arenaemu.kernel.inject.FaultInjection;
 import dev.arenaemu.kernel.mm.Frames;
 import dev.arenaemu.kernel.mm.KernelAddressSpace;
@@ -18,8 +18,8 @@ import java.util.Set;
  * {@link KernelEvent}s; knows its {@link KernelEra} and the capabilities of the (single) caller.
  * Arenas and other kernel objects are created against it.
  *
- * <p>One kernel per machine: the kernel owns the machine's vmalloc range (and keeps released
- * ranges mapped for reuse), so a second kernel on the same machine would collide with it.
+ * <p>One kernel per machine: the kernel owns the machine's vmalloc range and its RAM for the page
+ * allocator, so a second kernel on the same machine would collide with it.
  */
 public final class Kernel {
     /** NUMA_NO_NODE. */
@@ -34,8 +34,6 @@ public final class Kernel {
     private final Frames frames;
     private final KernelAddressSpace addressSpace;
     private final int onlineNodes;
-    private static final int LOWMEM_PAGES = 64;
-    private final HostBuffer lowmem;
 
     /** A kernel with page poisoning on, one online NUMA node. */
     public Kernel(Machine machine, KernelEra era, long ramBytes, Set<Capability> capabilities) {
@@ -51,13 +49,13 @@ public final class Kernel {
         this.machine = machine;
         this.era = era;
         this.capabilities = capabilities.isEmpty() ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(capabilities);
-        this.frames = new Frames(ramBytes, freePolicy, injection, events::add);
-        this.addressSpace = new KernelAddressSpace(machine, injection, frames);
+        // RAM for the page allocator is taken at boot, before anything else takes physical memory:
+        // the same frames in every era and scenario, and a reset machine hands the same buffer back.
+        // Frames zeroes each page as it hands it out, so a reused buffer need not be zeroed.
+        PhysicalMemory.Reserved ram = machine.allocateUnzeroed("page frames", (ramBytes + Frames.PAGE_SIZE - 1) & -Frames.PAGE_SIZE);
+        this.frames = new Frames(ram.buffer(), ram.zeroed(), freePolicy, injection, events::add);
+        this.addressSpace = new KernelAddressSpace(machine, injection);
         this.onlineNodes = 1;
-        // At boot, before anything else takes physical memory: the same address in every era and
-        // scenario, which keeps a reset machine's buffers where the next kernel asks for them.
-        this.lowmem = machine.allocate("kernel lowmem", LOWMEM_PAGES * (long) Frames.PAGE_SIZE);
-        frames.addSection(lowmem);
     }
 
     public Machine machine() { return machine; }
@@ -91,16 +89,12 @@ public final class Kernel {
     }
 
     /**
-     * A page for the kernel's own use (alloc_page without a fixed home), such as an arena's
-     * scratch page: taken from a small section of low memory. {@link Frames#NO_PAGE} when
-     * allocation fails (including {@link dev.arenaemu.kernel.inject.InjectionSite#PAGE_ALLOC}).
+     * alloc_page(GFP_KERNEL | __GFP_ZERO) for the kernel's own use, such as an arena's scratch
+     * page: {@link Frames#NO_PAGE} when allocation fails (including
+     * {@link dev.arenaemu.kernel.inject.InjectionSite#PAGE_ALLOC}).
      */
     public long allocKernelPage(String where) {
-        for (int i = 0; i < LOWMEM_PAGES; i++) {
-            long phys = lowmem.phys((long) i * Frames.PAGE_SIZE);
-            if (!frames.inUse(phys)) return frames.allocPage(phys, where);
-        }
-        return Frames.NO_PAGE;
+        return frames.allocPage(where);
     }
 
     /**

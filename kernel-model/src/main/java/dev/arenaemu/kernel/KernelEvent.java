@@ -20,12 +20,4 @@ public sealed interface KernelEvent {
      * split / mremap UAF, kernel-patches/bpf PR #12074). The model skips the access.
      */
     record DanglingVma(long vmaStart, String where) implements KernelEvent {}
-
-    /**
-     * A frame still referenced (e.g. by a stale user PTE of an unrecorded VMA) was handed out
-     * again at the same physical address. On real hardware the new page would be a different
-     * frame; here, with Unicorn 2.0.1 reading the region at the virtual address, both users share
-     * the bytes. Reported so no scenario silently depends on it.
-     */
-    record FrameAliased(long phys, int refcount, String where) implements KernelEvent {}
 }

@@ -1,7 +1,6 @@
 package dev.arenaemu.user;
 
-import dev.arenaemu.emulator.ffm.Unicorn;
-import dev.arenaemu.emulator.memory.PhysicalMemory;
+import dev.arenaemu.emulator.paging.PteFlag;
 import dev.arenaemu.kernel.mm.VmFlag;
 import dev.arenaemu.user.mm.Mm;
 import dev.arenaemu.user.mm.Vma;
@@ -16,30 +15,19 @@ final class MmChecks {
     private MmChecks() {}
 
     /**
-     * VMAs sorted and disjoint; each VMA exactly one Unicorn region and each user region a VMA;
-     * every present PTE inside an accessible VMA, with RW iff VM_WRITE.
+     * VMAs sorted and disjoint; every present PTE inside an accessible VMA, with RW iff VM_WRITE
+     * and NX iff not VM_EXEC.
      */
     static void consistent(Mm mm) {
         List<Vma> vmas = mm.vmas();
         for (int i = 1; i < vmas.size(); i++) assertTrue(vmas.get(i - 1).end() <= vmas.get(i).start(), "overlapping VMAs " + vmas);
-        List<Unicorn.Region> regions = mm.cpu().regions();
-        for (Vma v : vmas) {
-            assertTrue(regions.stream().anyMatch(r -> r.begin() == v.start() && r.end() == v.end() - 1),
-                "no region for " + v + " in " + regions);
-        }
-        for (Unicorn.Region r : regions) {
-            boolean user = Long.compareUnsigned(r.begin(), Mm.TASK_SIZE) < 0;
-            boolean physical = PhysicalMemory.inWindow(r.begin(), r.end() - r.begin() + 1);
-            if (user && !physical) {
-                assertTrue(vmas.stream().anyMatch(v -> v.start() == r.begin() && v.end() - 1 == r.end()),
-                    "a user region without its VMA: " + r + " (VMAs " + vmas + ")");
-            }
-        }
         for (var pte : mm.snapshot().ptes()) {
             Vma v = mm.find(pte.va());
             assertTrue(v != null, "PTE outside every VMA at 0x" + Long.toHexString(pte.va()));
             assertTrue((v.flags() & (VmFlag.READ.bit | VmFlag.WRITE.bit | VmFlag.EXEC.bit)) != 0, "PTE in an inaccessible VMA " + v);
             assertEquals(v.has(VmFlag.WRITE), pte.writable(), "RW bit of 0x" + Long.toHexString(pte.va()) + " in " + v);
+            long e = mm.pageTable().entry(pte.va());
+            assertEquals(!v.has(VmFlag.EXEC), (e & PteFlag.NX) != 0, "NX bit of 0x" + Long.toHexString(pte.va()) + " in " + v);
         }
     }
 }

@@ -1,7 +1,6 @@
 package dev.arenaemu.user;
 
 import dev.arenaemu.emulator.cpu.Machine;
-import dev.arenaemu.emulator.memory.HostBuffer;
 import dev.arenaemu.kernel.mm.Frames;
 import dev.arenaemu.kernel.mm.MappableFile;
 import dev.arenaemu.kernel.mm.VmArea;
@@ -12,23 +11,24 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A small shared file for testing core mm without an arena: its page {@code n} is frame
- * {@code n} of its own buffer (so aliases by file offset, vm_pgoff included), handed out with a
- * page reference like filemap_fault; the callbacks are counted and may_split / mremap answers
- * are settable.
+ * A small shared file for testing core mm without an arena: a page cache from file page
+ * {@code n} to one frame (so aliases by file offset, vm_pgoff included), filled with byte n and
+ * handed out with a page reference like filemap_fault; the callbacks are counted and may_split /
+ * mremap answers are settable.
  */
 final class TestFile implements MappableFile, VmOperations {
-    final HostBuffer buffer;
+    final long size;
     final Frames frames;
+    /** File page -> frame: the page cache, which keeps its own reference. */
+    final java.util.Map<Long, Long> pageCache = new java.util.HashMap<>();
     final List<String> calls = new ArrayList<>();
     int maySplitAnswer;
     int mremapAnswer;
     VmFaultResult faultOverride;
 
     TestFile(Machine machine, Frames frames, long pages) {
-        this.buffer = machine.allocate("test file", pages * 4096);
+        this.size = pages * 4096;
         this.frames = frames;
-        frames.addSection(buffer);
     }
 
     @Override
@@ -40,18 +40,12 @@ final class TestFile implements MappableFile, VmOperations {
     @Override
     public int mmap(VmArea vma) {
         calls.add("mmap");
-        return vma.end() - vma.start() > buffer.size() ? dev.arenaemu.kernel.Errno.EINVAL.neg() : 0;
+        return vma.end() - vma.start() > size ? dev.arenaemu.kernel.Errno.EINVAL.neg() : 0;
     }
 
     @Override
     public VmOperations vmOperations() {
         return this;
-    }
-
-    /** Mappings are made at offset 0 in these tests: the first page shown is file page 0. */
-    @Override
-    public Backing backing(long start, long end) {
-        return new Backing(buffer, 0);
     }
 
     @Override public void open(VmArea vma) { calls.add("open"); }
@@ -63,10 +57,14 @@ final class TestFile implements MappableFile, VmOperations {
     public VmFaultResult fault(VmArea vma, long address, boolean write) {
         if (faultOverride != null) return faultOverride;
         long pgoff = ((dev.arenaemu.user.mm.Vma) vma).pgoff() + ((address - vma.start()) >>> 12);
-        long phys = buffer.phys(pgoff * 4096);
-        if (!frames.inUse(phys)) {
-            frames.allocPage(phys, "test file");    // the page cache's own reference
-            buffer.memory().asSlice(pgoff * 4096, 4096).fill((byte) pgoff);   // page n is filled with byte n
+        Long cached = pageCache.get(pgoff);
+        long phys;
+        if (cached == null) {
+            phys = frames.allocPage("test file");    // the page cache's own reference
+            frames.bytes(phys).fill((byte) pgoff);   // page n is filled with byte n
+            pageCache.put(pgoff, phys);
+        } else {
+            phys = cached;
         }
         frames.getPage(phys);
         return new VmFaultResult.Page(phys);

@@ -5,6 +5,7 @@ import dev.arenaemu.emulator.ffm.UnicornException;
 import dev.arenaemu.emulator.ffm.X86Reg;
 import dev.arenaemu.emulator.memory.HostBuffer;
 import dev.arenaemu.emulator.paging.PageTable;
+import dev.arenaemu.emulator.paging.PteFlag;
 import dev.arenaemu.emulator.trap.FaultHandler;
 import dev.arenaemu.emulator.trap.FaultResolution;
 import dev.arenaemu.emulator.trap.PageFault;
@@ -16,21 +17,22 @@ import java.util.List;
 import java.util.function.LongPredicate;
 
 /**
- * One CPU bound to one address space: a Unicorn engine, its page-table root and the regions that
- * back its virtual ranges. The kernel CPU runs at CPL0 under the kernel root; each process gets
- * its own CPU at CPL3 under its user root. Regions are per engine, which is why a process is an
- * engine of its own; engines share host memory through map_ptr.
+ * One CPU: a Unicorn engine with its own TLB and translated code, its page-table root (CR3), and
+ * the machine's physical memory mapped once at its physical addresses. Every virtual mapping is
+ * a PTE; the engine walks the tables and reads the frame a PTE names. The boot CPU and any
+ * further kernel CPUs run at CPL0 under the kernel root; a user CPU runs one address space at
+ * CPL3 under its user root.
  *
  * <p>Every #PF reaches {@link FaultHandler} with the error code read from the context blob; the
  * handler's {@link FaultResolution} is applied and the blob's old_exception is reset so the next
- * fault is a #PF again, not a #DF (Unicorn 2.0.1 never "delivers" a handled exception).
+ * fault is a #PF again, not a #DF (Unicorn never "delivers" a handled exception: emulator/README.md,
+ * "Quirks").
  */
 public final class Cpu implements AutoCloseable {
     public enum Mode { KERNEL, USER }
 
     private static final int UC_ERR_INSN_INVALID = 10, UC_ERR_EXCEPTION = 21;
     private static final int UC_ERR_READ_UNMAPPED = 6, UC_ERR_WRITE_UNMAPPED = 7, UC_ERR_FETCH_UNMAPPED = 8;
-    private static final long DUMMY_PAGE = 0x1000L;   // never mapped otherwise: the null page
 
     private final Machine machine;
     private final Unicorn uc;
@@ -69,6 +71,7 @@ public final class Cpu implements AutoCloseable {
         this.mode = mode;
         this.layout = layout;
         this.uc = new Unicorn();
+        uc.setTcgBufferSize(TCG_BUFFER_BYTES);
         this.regions = new EngineRegions(uc);
         this.scratchContext = uc.contextAlloc();
         this.userContext = uc.contextAlloc();
@@ -79,12 +82,19 @@ public final class Cpu implements AutoCloseable {
         uc.hookSyscall(this::onSyscall);
     }
 
-    /** Long mode with paging on under this CPU's root (written before the first run, see notes §1). */
+    /**
+     * Translation buffer per engine. Unicorn's default reserves 1 GiB of host address space per
+     * engine; the guest code here (stubs, JIT'd programs, user snippets) is small, and a machine
+     * has several engines (emulator/docs/costs.md, "Memory per engine").
+     */
+    static final int TCG_BUFFER_BYTES = 32 << 20;
+
+    /** Long mode with paging on under this CPU's root, written before the first run. */
     void initialiseLongMode(long gdtBase, int gdtLimit, long kernelStackTop) {
         uc.regWriteTable(X86Reg.GDTR, gdtBase, gdtLimit);
         uc.regWrite(X86Reg.CR3, table.root());
         uc.regWrite(X86Reg.CR4, 0x220);                 // PAE | OSFXSR
-        uc.msrWrite(0xC000_0080, 0x500);                // EFER = LME | LMA (NXE/SCE unavailable in 2.0.1)
+        uc.msrWrite(0xC000_0080, 0xD01);                // EFER = SCE | LME | LMA | NXE: the NX bit is honoured
         uc.regWrite(X86Reg.CR0, 0x8001_0033L);          // PG | WP | NE | ET | MP | PE
         uc.regWrite(X86Reg.RSP, kernelStackTop);
     }
@@ -113,14 +123,14 @@ public final class Cpu implements AutoCloseable {
 
     // ---- regions ------------------------------------------------------------------------
 
-    /** Backs [va, va+size) with {@code buffer} bytes from {@code offset}; presence still comes from the PTEs. */
-    public void mapRegion(long va, long size, HostBuffer buffer, long offset) {
-        regions.map(va, size, buffer.memory().asSlice(offset, size));
+    /** Shows {@code buffer} at its physical address in this engine (physical memory, not a mapping). */
+    void mapPhysical(HostBuffer buffer) {
+        regions.map(buffer.physBase(), buffer.size(), buffer.memory());
     }
 
-    /** Unmaps a region exactly as {@link #mapRegion} made it. */
-    public void unmapRegion(long va, long size) {
-        regions.unmap(va, size);
+    /** Removes a buffer from this engine's physical memory. */
+    void unmapPhysical(HostBuffer buffer) {
+        regions.unmap(buffer.physBase(), buffer.size());
     }
 
     /** Retires (see {@link EngineRegions}) every region whose start {@code keep} rejects. */
@@ -141,17 +151,55 @@ public final class Cpu implements AutoCloseable {
     public void reg(X86Reg reg, long value) { uc.regWrite(reg, value); }
 
     /**
-     * Writes through the engine (uc_mem_write; bypasses page permissions). Code that already ran
-     * from these bytes keeps its translation: call {@link #flushTranslations} before running it.
+     * Writes at virtual {@code va} of this CPU's address space, through its page table (as the
+     * kernel's own accessors do; no permission check, no TLB involved). Every page must be
+     * present. Code that already ran from these bytes keeps its translation: call
+     * {@link #removeTranslations} or {@link #flushTranslations} before running it.
      */
-    public void write(long va, byte[] bytes) { uc.memWrite(va, bytes); }
+    public void write(long va, byte[] bytes) {
+        for (int done = 0; done < bytes.length; ) {
+            long at = va + done;
+            int n = (int) Math.min(bytes.length - done, 4096 - (at & 0xFFF));
+            MemorySegment.copy(bytes, done, frameBytes(at, n), ValueLayout.JAVA_BYTE, 0, n);
+            done += n;
+        }
+    }
+
+    /** Reads at virtual {@code va} of this CPU's address space (see {@link #write}). */
+    public byte[] read(long va, int length) {
+        byte[] out = new byte[length];
+        for (int done = 0; done < length; ) {
+            long at = va + done;
+            int n = (int) Math.min(length - done, 4096 - (at & 0xFFF));
+            MemorySegment.copy(frameBytes(at, n), ValueLayout.JAVA_BYTE, 0, out, done, n);
+            done += n;
+        }
+        return out;
+    }
+
+    private MemorySegment frameBytes(long va, int length) {
+        long e = table.entry(va);
+        if ((e & PteFlag.P) == 0) throw new IllegalArgumentException("no page at 0x" + Long.toHexString(va) + " in this address space");
+        return machine.physical().bytes((e & PteFlag.FRAME_MASK) | (va & 0xFFF), length);
+    }
 
     /** Drops all translated code of this CPU (not the TLB): required after rewriting code in place. */
     public void flushTranslations() {
         if (running) throw new IllegalStateException("translations cannot be flushed during a run");
         uc.flushTranslations();
     }
-    public byte[] read(long va, int length) { return uc.memRead(va, length); }
+
+    /**
+     * Drops the translated code of virtual [begin, end) in this CPU's address space and every jump
+     * chained into it: code placed again at an address that held other code must not run as the
+     * old translation (or half-linked to it).
+     */
+    public void removeTranslations(long begin, long end) {
+        if (running) throw new IllegalStateException("translations cannot be removed during a run");
+        uc.removeTranslations(begin, end);
+    }
+
+
 
     /** Hooks execution of [begin, end] (inclusive); used for trampolines into Java. */
     public long hookCode(long begin, long end, Unicorn.CodeHook hook) { return uc.hookCode(begin, end, hook); }
@@ -384,9 +432,9 @@ public final class Cpu implements AutoCloseable {
     // ---- TLB ----------------------------------------------------------------------------
 
     /**
-     * Drops this CPU's cached translation of {@code va}. Unicorn 2.0.1 has no API for it
-     * (uc_ctl_flush_tlb flushes translation blocks only), so a guest {@code invlpg} runs; inside a
-     * run, where a nested run would clobber state, the dummy map+unmap flush is used instead.
+     * Drops this CPU's cached translation of {@code va} with a guest {@code invlpg}, as the kernel
+     * does; inside a run, where a nested run would clobber state, the engine's whole TLB is
+     * flushed through uc_ctl (Unicorn has no single-page control).
      */
     public void flushTlbPage(long va) {
         if (running) { flushInsideRun(); return; }
@@ -417,9 +465,7 @@ public final class Cpu implements AutoCloseable {
     public static final int SINGLE_PAGE_FLUSH_CEILING = 33;
 
     private void flushInsideRun() {
-        // Mapping or unmapping any region makes QEMU flush the whole TLB of this engine.
-        uc.memMap(DUMMY_PAGE, 0x1000, Unicorn.PROT_READ);
-        uc.memUnmap(DUMMY_PAGE, 0x1000);
+        uc.flushTlb();
     }
 
     /** Runs a CPL0 stub with RDI, RSI = the arguments, without disturbing guest registers. */

@@ -18,8 +18,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The whole x86-64 machine: physical memory, the kernel page table, the kernel CPU and one CPU
- * per user address space. Knows nothing of Linux or BPF.
+ * The whole x86-64 machine: physical memory, the kernel page table, {@link #cpuCount()} kernel
+ * CPUs (engines with their own TLBs over the same physical memory; CPU 0 boots) and one CPU per
+ * user address space. Knows nothing of Linux or BPF.
  *
  * <p>Kernel image (supervisor, shared by every address space through the upper half):
  * text at {@link #KERNEL_TEXT_VA}, the GDT after it, then the kernel stack. User roots copy the
@@ -63,14 +64,21 @@ public final class Machine implements AutoCloseable {
     private final Map<Long, Long> codeHighWater = new HashMap<>();
     /** Kernel leaves present at the end of boot; {@link #reset()} removes every other one. */
     private final Set<Long> bootLeaves = new HashSet<>();
-    /** Region starts that exist from boot to close: the boot buffers' physical aliases, kernel image, vsyscall page. */
+    /** Physical buffers that exist from boot to close (page-table pool, kernel image, vsyscall page). */
     private final Set<Long> bootRegions = new HashSet<>();
-    private final Cpu kernelCpu;
+    private final List<Cpu> kernelCpus = new ArrayList<>();
+    /** CPUs a machine has unless asked otherwise (the kernel's flushes must reach more than one). */
+    public static final int DEFAULT_CPUS = 2;
     private final boolean countsInstructions;
     private boolean closed;
 
     public Machine() {
-        this(true);
+        this(true, DEFAULT_CPUS);
+    }
+
+    /** A machine with {@code cpus} kernel CPUs (at least 1). */
+    public Machine(int cpus) {
+        this(true, cpus);
     }
 
     /**
@@ -82,10 +90,11 @@ public final class Machine implements AutoCloseable {
      * engine has counted (README, "Budgets").
      */
     public static Machine uncounted() {
-        return new Machine(false);
+        return new Machine(false, DEFAULT_CPUS);
     }
 
-    private Machine(boolean countsInstructions) {
+    private Machine(boolean countsInstructions, int cpuCount) {
+        if (cpuCount < 1 || cpuCount > 64) throw new IllegalArgumentException("CPU count " + cpuCount + " (1..64)");
         this.countsInstructions = countsInstructions;
         layout = ContextLayout.discover();
         kernelTable = PageTable.create(physical.pageTablePool());
@@ -94,15 +103,13 @@ public final class Machine implements AutoCloseable {
         vsyscall = physical.allocate("vsyscall page", VSYSCALL_SIZE);
         for (int i = 0; i < GDT.length; i++) image.memory().set(ValueLayout.JAVA_LONG_UNALIGNED, (GDT_VA - KERNEL_TEXT_VA) + 8L * i, GDT[i]);
         for (long off = 0; off < KERNEL_TEXT_SIZE; off += 4096) kernelTable.map(KERNEL_TEXT_VA + off, image.phys(off), 0);
-        kernelTable.map(GDT_VA, image.phys(GDT_VA - KERNEL_TEXT_VA), PteFlag.RW);
-        for (long va = KERNEL_STACK_BOTTOM; va < KERNEL_STACK_TOP; va += 4096) kernelTable.map(va, image.phys(va - KERNEL_TEXT_VA), PteFlag.RW);
+        kernelTable.map(GDT_VA, image.phys(GDT_VA - KERNEL_TEXT_VA), PteFlag.RW | PteFlag.NX);
+        for (long va = KERNEL_STACK_BOTTOM; va < KERNEL_STACK_TOP; va += 4096) kernelTable.map(va, image.phys(va - KERNEL_TEXT_VA), PteFlag.RW | PteFlag.NX);
         for (long off = 0; off < VSYSCALL_SIZE; off += 4096) kernelTable.map(VSYSCALL_VA + off, vsyscall.phys(off), PteFlag.US);
         stubs = new Stubs(image, KERNEL_TEXT_VA, KERNEL_TEXT_SIZE, vsyscall, VSYSCALL_VA, this::dropKernelTranslations, this::dropParkedCpus);
-        kernelCpu = newCpu(kernelTable, Cpu.Mode.KERNEL);
+        for (int i = 0; i < cpuCount; i++) kernelCpus.add(newCpu(kernelTable, Cpu.Mode.KERNEL));
         selfCheck();
         for (HostBuffer b : physical.buffers()) bootRegions.add(b.physBase());
-        bootRegions.add(KERNEL_TEXT_VA);
-        bootRegions.add(VSYSCALL_VA);
         kernelTable.forEachPresent(bootLeaves::add);
         physical.markBoot();
         stubs.markBoot();
@@ -110,7 +117,7 @@ public final class Machine implements AutoCloseable {
 
     /** Called by {@link Stubs} when kernel code is rewritten in place (the kernel CPU exists by then). */
     private void dropKernelTranslations() {
-        kernelCpu.flushTranslations();
+        for (Cpu cpu : kernelCpus) cpu.flushTranslations();
     }
 
     public PhysicalMemory physical() { return physical; }
@@ -121,7 +128,20 @@ public final class Machine implements AutoCloseable {
     /** False for {@link #uncounted()} machines. */
     public boolean countsInstructions() { return countsInstructions; }
     public PageTable kernelPageTable() { return kernelTable; }
-    public Cpu kernelCpu() { return kernelCpu; }
+    /** The boot CPU, CPU 0. */
+    public Cpu kernelCpu() { return kernelCpus.getFirst(); }
+
+    /** Kernel CPU {@code index} (0-based). */
+    public Cpu cpu(int index) {
+        if (index < 0 || index >= kernelCpus.size()) throw new IllegalArgumentException("no CPU " + index + " (this machine has " + kernelCpus.size() + ")");
+        return kernelCpus.get(index);
+    }
+
+    /** How many kernel CPUs the machine has. */
+    public int cpuCount() { return kernelCpus.size(); }
+
+    /** The kernel CPUs, CPU 0 first. */
+    public List<Cpu> kernelCpus() { return List.copyOf(kernelCpus); }
     public Stubs stubs() { return stubs; }
     public ContextLayout contextLayout() { return layout; }
 
@@ -146,18 +166,16 @@ public final class Machine implements AutoCloseable {
 
     /**
      * Retires a user CPU; its page table stays with its owner. An engine that ran only stubs is
-     * parked for the next process, with its own regions (the process's VMAs) retired; one that
-     * ran user code closes (user code may have run anywhere, and only a translation flush, about
-     * a second in 2.0.1, would drop what it left translated).
+     * parked for the next process; one that ran user code closes (user code may have run
+     * anywhere, and only a full translation flush would drop what it left translated).
      */
     public void destroyCpu(Cpu cpu) {
-        if (cpu == kernelCpu) throw new IllegalArgumentException("the kernel CPU lives as long as the machine");
+        if (kernelCpus.contains(cpu)) throw new IllegalArgumentException("a kernel CPU lives as long as the machine");
         if (!cpus.remove(cpu)) return;
         if (cpu.hasRunArbitraryCode() || cpu.running() || parked.size() >= MAX_PARKED) {
             cpu.close();
             return;
         }
-        cpu.retireRegionsBut(va -> bootRegions.contains(va) || PhysicalMemory.inWindow(va, 1));
         parked.add(cpu);
     }
 
@@ -192,15 +210,15 @@ public final class Machine implements AutoCloseable {
     public void reset() {
         if (closed) throw new IllegalStateException("machine closed");
         resets++;
-        if (cpus.size() != 1) throw new IllegalStateException((cpus.size() - 1) + " user CPU(s) still live");
+        if (cpus.size() != kernelCpus.size()) throw new IllegalStateException((cpus.size() - kernelCpus.size()) + " user CPU(s) still live");
         List<Long> stale = new ArrayList<>();
         kernelTable.forEachPresent(va -> { if (!bootLeaves.contains(va)) stale.add(va); });
         for (long va : stale) kernelTable.unmap(va);
         physical.reset();
         stubs.reset();
-        kernelCpu.retireRegionsBut(bootRegions::contains);
+        for (Cpu cpu : kernelCpus) cpu.retireRegionsBut(bootRegions::contains);
         for (Cpu cpu : parked) cpu.retireRegionsBut(bootRegions::contains);
-        kernelCpu.reboot(GDT_VA, GDT.length * 8 - 1, KERNEL_STACK_TOP);
+        for (Cpu cpu : kernelCpus) cpu.reboot(GDT_VA, GDT.length * 8 - 1, KERNEL_STACK_TOP);
     }
 
     /** Guest RAM with a physical address, visible at that address in every CPU. */
@@ -216,27 +234,25 @@ public final class Machine implements AutoCloseable {
     }
 
     private HostBuffer mapEverywhere(HostBuffer buffer) {
-        for (Cpu cpu : cpus) cpu.mapRegion(buffer.physBase(), buffer.size(), buffer, 0);
-        for (Cpu cpu : parked) cpu.mapRegion(buffer.physBase(), buffer.size(), buffer, 0);
+        for (Cpu cpu : cpus) cpu.mapPhysical(buffer);
+        for (Cpu cpu : parked) cpu.mapPhysical(buffer);
         return buffer;
     }
 
     public void release(HostBuffer buffer) {
-        for (Cpu cpu : cpus) cpu.unmapRegion(buffer.physBase(), buffer.size());
-        for (Cpu cpu : parked) cpu.unmapRegion(buffer.physBase(), buffer.size());
+        for (Cpu cpu : cpus) cpu.unmapPhysical(buffer);
+        for (Cpu cpu : parked) cpu.unmapPhysical(buffer);
         physical.release(buffer);
     }
 
-    /** Every live CPU, the kernel's first. */
+    /** Every live CPU: the kernel CPUs first, then the user CPUs. */
     public List<Cpu> cpus() {
         return List.copyOf(cpus);
     }
 
     private Cpu newCpu(PageTable table, Cpu.Mode mode) {
         Cpu cpu = new Cpu(this, table, mode, layout);
-        for (HostBuffer b : physical.buffers()) cpu.mapRegion(b.physBase(), b.size(), b, 0);
-        cpu.mapRegion(KERNEL_TEXT_VA, KERNEL_IMAGE_SIZE, image, 0);
-        cpu.mapRegion(VSYSCALL_VA, VSYSCALL_SIZE, vsyscall, 0);
+        for (HostBuffer b : physical.buffers()) cpu.mapPhysical(b);
         cpu.initialiseLongMode(GDT_VA, GDT.length * 8 - 1, KERNEL_STACK_TOP);
         cpus.add(cpu);
         return cpu;
@@ -250,6 +266,7 @@ public final class Machine implements AutoCloseable {
     private void selfCheck() {
         Stubs.Stub probe = stubs.kernel(new byte[] {(byte) 0x88, 0x07, (byte) 0x88, 0x07, (byte) 0x88, 0x07});  // 3x mov [rdi], al
         List<PageFault> seen = new ArrayList<>();
+        Cpu kernelCpu = kernelCpu();
         kernelCpu.setFaultHandler((fault, cpu) -> {
             seen.add(fault);
             return new FaultResolution.Fixup(fault.rip() + 2, null);

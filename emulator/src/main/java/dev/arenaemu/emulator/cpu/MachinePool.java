@@ -32,17 +32,24 @@ public final class MachinePool {
         return SHARED;
     }
 
-    /** A machine in its boot state: an idle one if any, else a new one. */
+    /** A machine in its boot state with the default CPU count: an idle one if any, else a new one. */
     public Machine take() {
+        return take(Machine.DEFAULT_CPUS);
+    }
+
+    /** A machine in its boot state with {@code cpus} kernel CPUs: an idle one if any, else a new one. */
+    public Machine take(int cpus) {
         synchronized (this) {
-            Machine m = idle.pollFirst();
-            if (m != null) {
+            for (java.util.Iterator<Machine> it = idle.iterator(); it.hasNext(); ) {
+                Machine m = it.next();
+                if (m.cpuCount() != cpus) continue;
+                it.remove();
                 reused++;
                 return m;
             }
             booted++;
         }
-        return new Machine();
+        return new Machine(cpus);
     }
 
     /**

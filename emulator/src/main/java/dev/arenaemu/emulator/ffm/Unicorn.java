@@ -82,7 +82,17 @@ public final class Unicorn implements AutoCloseable {
     private static final MethodHandle UC_HOOK_DEL = h("uc_hook_del", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
     /** uc_ctl(uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0)): variadic after the control word, no further arguments. */
     private static final MethodHandle UC_CTL_0 = h("uc_ctl", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), Linker.Option.firstVariadicArg(2));
-    private static final int UC_CTL_TB_FLUSH = 10, UC_CTL_IO_WRITE = 1;
+    /** uc_ctl with two 64-bit arguments (UC_CTL_TB_REMOVE_CACHE: begin, end). */
+    private static final MethodHandle UC_CTL_2L = h("uc_ctl", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2));
+    /** uc_ctl with one int argument (UC_CTL_TCG_BUFFER_SIZE). */
+    private static final MethodHandle UC_CTL_1I = h("uc_ctl", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
+    /** uc_control_type of unicorn 2.1.x (unicorn.h); the control word is type | nargs << 26 | rw << 30. */
+    private static final int UC_CTL_TB_REMOVE_CACHE = 9, UC_CTL_TB_FLUSH = 10, UC_CTL_TLB_FLUSH = 11, UC_CTL_TCG_BUFFER_SIZE = 13;
+    private static final int UC_CTL_IO_WRITE = 1;
+
+    private static int ctlWrite(int type, int nargs) {
+        return type | nargs << 26 | UC_CTL_IO_WRITE << 30;
+    }
 
     /** struct uc_x86_mmr { u16 selector; u64 base; u32 limit; u32 flags; } */
     private static final MemoryLayout MMR = MemoryLayout.structLayout(
@@ -214,13 +224,36 @@ public final class Unicorn implements AutoCloseable {
     }
 
     /**
-     * Drops every translated block (uc_ctl(UC_CTL_TB_FLUSH), what 2.0.1's uc_ctl_flush_tlb
-     * expands to). Needed before running code rewritten in place: measured on 2.0.1, uc_mem_write
-     * into a map_ptr region that already ran keeps its old translations, and range invalidation
-     * (uc_ctl_remove_cache) crashed in tb_set_jmp_target after thousands of reloads.
+     * Drops every translated block (uc_ctl(UC_CTL_TB_FLUSH)). Host-side writes to guest RAM (through
+     * a MemorySegment or uc_mem_write) do not invalidate the blocks translated from those bytes.
      */
     public void flushTranslations() {
-        check("uc_ctl(UC_CTL_TB_FLUSH)", (int) call(UC_CTL_0, handle, UC_CTL_TB_FLUSH | UC_CTL_IO_WRITE << 30));
+        check("uc_ctl(UC_CTL_TB_FLUSH)", (int) call(UC_CTL_0, handle, ctlWrite(UC_CTL_TB_FLUSH, 0)));
+    }
+
+    /**
+     * Drops the translated blocks whose code lies in [begin, end) (virtual addresses of the
+     * current address space: uc_ctl_remove_cache), and unlinks every block chained into them.
+     * Code rewritten in place must go through this before it runs again.
+     */
+    public void removeTranslations(long begin, long end) {
+        int err;
+        try { err = (int) UC_CTL_2L.invokeExact(handle, ctlWrite(UC_CTL_TB_REMOVE_CACHE, 2), begin, end); } catch (Throwable t) { throw rethrow(t); }
+        check("uc_ctl(UC_CTL_TB_REMOVE_CACHE)", err);
+    }
+
+    /** Drops every cached address translation (the soft TLB) of this engine: uc_ctl(UC_CTL_TLB_FLUSH). */
+    public void flushTlb() {
+        int err;
+        try { err = (int) UC_CTL_0.invokeExact(handle, ctlWrite(UC_CTL_TLB_FLUSH, 0)); } catch (Throwable t) { throw rethrow(t); }
+        check("uc_ctl(UC_CTL_TLB_FLUSH)", err);
+    }
+
+    /** Size of the buffer TCG translates into (uc_ctl_set_tcg_buffer_size); only before the first run. */
+    public void setTcgBufferSize(int bytes) {
+        int err;
+        try { err = (int) UC_CTL_1I.invokeExact(handle, ctlWrite(UC_CTL_TCG_BUFFER_SIZE, 1), bytes); } catch (Throwable t) { throw rethrow(t); }
+        check("uc_ctl(UC_CTL_TCG_BUFFER_SIZE)", err);
     }
 
     // ---- execution -----------------------------------------------------------------------
@@ -464,12 +497,50 @@ public final class Unicorn implements AutoCloseable {
         return LINKER.downcallHandle(symbol, fd, options);
     }
 
+    /** Where the launcher installs Unicorn 2.1.4 from the Unicorn project's wheel (README, "Set-up"). */
+    static final String ENV_LIBRARY = "ARENA_EMU_LIBUNICORN";
+
+    /**
+     * libunicorn 2.1.x: {@code $ARENA_EMU_LIBUNICORN}, else the launcher's cache
+     * {@code ~/.cache/arena-emu/unicorn/2.1.4/libunicorn.so.2}. Never the system's libunicorn.so.2:
+     * Debian's 2.0.1 ignores the frame in a PTE, which this machine depends on.
+     */
     private static SymbolLookup openLibrary() {
-        try {
-            return SymbolLookup.libraryLookup("libunicorn.so.2", Arena.global());
-        } catch (IllegalArgumentException e) {
-            throw new UnsatisfiedLinkError("libunicorn.so.2 not found: install Debian's libunicorn2 "
-                + "(apt-get install -y libunicorn2), or run ./arena-emu, which does it when run as root");
+        java.nio.file.Path path = libraryPath();
+        if (!java.nio.file.Files.isRegularFile(path)) {
+            throw new UnsatisfiedLinkError("libunicorn 2.1.4 not found at " + path + ": run ./arena-emu (it fetches the "
+                + "Unicorn project's 2.1.4 wheel with pip and installs libunicorn.so.2 there), or set "
+                + ENV_LIBRARY + " to a libunicorn.so.2 of version 2.1.x");
         }
+        SymbolLookup lookup = SymbolLookup.libraryLookup(path, Arena.global());
+        int version = version(lookup);
+        if ((version >>> 24) != 2 || ((version >>> 16) & 0xff) < 1) {
+            throw new UnsatisfiedLinkError(path + " is libunicorn " + (version >>> 24) + "." + ((version >>> 16) & 0xff)
+                + ": arena-emu needs 2.1.x (2.0 ignores the frame a PTE names)");
+        }
+        return lookup;
+    }
+
+    /** uc_version(): major << 24 | minor << 16 | patch << 8 | extra. */
+    private static int version(SymbolLookup lookup) {
+        MethodHandle v = LINKER.downcallHandle(lookup.find("uc_version").orElseThrow(() -> new UnsatisfiedLinkError("uc_version missing")),
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        try {
+            return (int) v.invokeExact(MemorySegment.NULL, MemorySegment.NULL);
+        } catch (Throwable t) {
+            throw new UnsatisfiedLinkError("uc_version failed: " + t);
+        }
+    }
+
+    /** The loaded library's version as "major.minor.patch". */
+    public static String libraryVersion() {
+        int v = version(LIB);
+        return (v >>> 24) + "." + ((v >>> 16) & 0xff) + "." + ((v >>> 8) & 0xff);
+    }
+
+    static java.nio.file.Path libraryPath() {
+        String env = System.getenv(ENV_LIBRARY);
+        if (env != null && !env.isBlank()) return java.nio.file.Path.of(env);
+        return java.nio.file.Path.of(System.getProperty("user.home"), ".cache", "arena-emu", "unicorn", "2.1.4", "libunicorn.so.2");
     }
 }

@@ -30,6 +30,8 @@ public final class PhysicalMemory implements AutoCloseable {
 
     private final PageTablePool pool;
     private final List<HostBuffer> buffers = new ArrayList<>();
+    /** The live buffers by physical base, for {@link #bytes}. */
+    private final TreeMap<Long, HostBuffer> byPhys = new TreeMap<>();
     /** Each buffer's own arena: closing it unmaps the host memory and invalidates the segment. */
     private final Map<HostBuffer, Arena> owners = new IdentityHashMap<>();
     private long nextData = DATA_BASE;
@@ -51,6 +53,7 @@ public final class PhysicalMemory implements AutoCloseable {
         // Arenas of v7.0+ pre-populate 2048 leaf tables at creation: 4 host faults, not 2048.
         HostMemory.adviseHugePages(poolBuffer.memory());
         buffers.add(poolBuffer);
+        byPhys.put(poolBuffer.physBase(), poolBuffer);
         owners.put(poolBuffer, owner);
         pool = new PageTablePool(poolBuffer);
     }
@@ -97,6 +100,7 @@ public final class PhysicalMemory implements AutoCloseable {
             buffer = new HostBuffer(name, HostMemory.reserve(aligned, owner), base);
         }
         buffers.add(buffer);
+        byPhys.put(base, buffer);
         owners.put(buffer, owner);
         nextData = (end + SLOT_ALIGN - 1) & -SLOT_ALIGN;
         return new Reserved(buffer, zeroed);
@@ -117,6 +121,7 @@ public final class PhysicalMemory implements AutoCloseable {
         if (bootData < 0) throw new IllegalStateException("no boot mark");
         List<HostBuffer> since = new ArrayList<>(buffers.subList(bootBuffers, buffers.size()));
         buffers.subList(bootBuffers, buffers.size()).clear();
+        for (HostBuffer b : since) byPhys.remove(b.physBase());
         for (HostBuffer b : since) spares.put(b.physBase(), b);
         nextData = bootData;
     }
@@ -136,7 +141,10 @@ public final class PhysicalMemory implements AutoCloseable {
     /** Returns a buffer's host memory; its physical range is not reused. */
     public void release(HostBuffer buffer) {
         if (buffer == pool.buffer()) throw new IllegalArgumentException("the page-table pool is never released");
-        if (buffers.remove(buffer)) owners.remove(buffer).close();
+        if (buffers.remove(buffer)) {
+            byPhys.remove(buffer.physBase());
+            owners.remove(buffer).close();
+        }
     }
 
     /**
@@ -149,8 +157,22 @@ public final class PhysicalMemory implements AutoCloseable {
         for (HostBuffer b : spares.values()) owners.remove(b).close();
         for (HostBuffer b : graveyard) owners.remove(b).close();
         buffers.clear();
+        byPhys.clear();
         spares.clear();
         graveyard.clear();
+    }
+
+    /**
+     * The host bytes behind physical [pa, pa + length), which must lie in one buffer: what a frame
+     * holds, whichever virtual address shows it.
+     */
+    public MemorySegment bytes(long pa, long length) {
+        Map.Entry<Long, HostBuffer> e = byPhys.floorEntry(pa);
+        HostBuffer b = e == null ? null : e.getValue();
+        if (b == null || !b.containsPhys(pa) || !b.containsPhys(pa + length - 1)) {
+            throw new IllegalArgumentException("no RAM at physical 0x" + Long.toHexString(pa) + " (+" + length + ")");
+        }
+        return b.memory().asSlice(pa - b.physBase(), length);
     }
 
     /** Every buffer with a physical address, the page-table pool first. */

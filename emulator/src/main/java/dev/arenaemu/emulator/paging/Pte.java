@@ -9,12 +9,13 @@ public record Pte(long raw) {
     public boolean user() { return (raw & PteFlag.US) != 0; }
     public boolean accessed() { return (raw & PteFlag.A) != 0; }
     public boolean dirty() { return (raw & PteFlag.D) != 0; }
+    public boolean noExecute() { return (raw & PteFlag.NX) != 0; }
     public long frame() { return raw & PteFlag.FRAME_MASK; }
 
     @Override
     public String toString() {
         if (!present()) return "Pte[absent]";
         return "Pte[frame=0x" + Long.toHexString(frame()) + (writable() ? " RW" : " RO") + (user() ? " U" : " S")
-            + (accessed() ? " A" : "") + (dirty() ? " D" : "") + "]";
+            + (noExecute() ? " NX" : "") + (accessed() ? " A" : "") + (dirty() ? " D" : "") + "]";
     }
 }

@@ -3,8 +3,9 @@ package dev.arenaemu.emulator.trap;
 /**
  * A page fault as the CPU raised it: the faulting address (CR2), the #PF error code, the RIP of
  * the faulting instruction and the privilege level it ran at. {@code noRegion} marks an access
- * where the emulator had no backing region at all (Unicorn reports those before any page walk);
- * it is dispatched like a not-present fault.
+ * through a present PTE to a frame where the machine has no RAM (a PTE pointing nowhere, which
+ * only a model bug writes); {@code address} is then the physical address the engine reports,
+ * since the walk succeeded. It is dispatched like a not-present fault.
  */
 public record PageFault(long address, int errorCode, long rip, int cpl, boolean noRegion) {
     public static final int PF_PROT = 1, PF_WRITE = 1 << 1, PF_USER = 1 << 2, PF_RSVD = 1 << 3, PF_INSTR = 1 << 4;

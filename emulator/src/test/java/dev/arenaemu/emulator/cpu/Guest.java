@@ -7,13 +7,13 @@ import dev.arenaemu.emulator.paging.PteFlag;
 import java.lang.foreign.ValueLayout;
 
 /**
- * Test fixture: a machine with one data buffer shown at a kernel VA (in the kernel CPU) and at a
- * user VA (in one user CPU). Regions back both ranges; which pages are present, and with which
- * rights, is left to each test's PTEs.
+ * Test fixture: a machine with one data buffer of physical pages, a kernel VA range and a user VA
+ * range (in one user CPU) where tests map its pages. Only PTEs make a page visible: which pages
+ * are present, with which rights and which frame, is left to each test.
  */
 final class Guest implements AutoCloseable {
     static final long KERNEL_DATA_VA = 0xFFFF_C900_0000_0000L;   // vmalloc area
-    static final long USER_DATA_VA = 0x0000_0100_0000_0000L;     // 1 TiB, above the physical window
+    static final long USER_DATA_VA = 0x0000_0100_0000_0000L;     // 1 TiB
 
     final Machine machine;
     final HostBuffer data;
@@ -25,10 +25,8 @@ final class Guest implements AutoCloseable {
         machine = new Machine();
         data = machine.allocate("test data", pages * 4096);
         kernel = machine.kernelCpu();
-        kernel.mapRegion(KERNEL_DATA_VA, data.size(), data, 0);
         userTable = machine.newUserPageTable();
         user = machine.newUserCpu(userTable);
-        user.mapRegion(USER_DATA_VA, data.size(), data, 0);
     }
 
     long kva(long page) { return KERNEL_DATA_VA + page * 4096; }

@@ -57,7 +57,6 @@ class MachineResetTest {
         try (Machine m = new Machine()) {
             Cpu k = m.kernelCpu();
             HostBuffer data = m.allocate("data", 4096);
-            k.mapRegion(VA, 4096, data, 0);
             m.kernelPageTable().map(VA, data.phys(0), PteFlag.RW);
             data.memory().set(ValueLayout.JAVA_LONG, 0, 0xBBBB);
             Stubs.Stub load = m.stubs().kernel(LOAD);
@@ -68,8 +67,7 @@ class MachineResetTest {
             m.reset();
             assertEquals(0, m.kernelPageTable().entry(VA), "the leaf made after boot is gone");
             HostBuffer again = m.allocate("data", 4096);
-            k.mapRegion(VA, 4096, again, 0);
-            assertTrue(k.regionsRevived() >= 2, "the identical regions came back without Unicorn calls");
+            assertTrue(k.regionsRevived() >= 1, "the identical physical region came back without Unicorn calls");
             Stubs.Stub load2 = m.stubs().kernel(LOAD);
             assertEquals(load.address(), load2.address(), "stubs are placed where they were after boot");
             k.reg(X86Reg.RDI, VA);

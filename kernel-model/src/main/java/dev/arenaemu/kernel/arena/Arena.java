@@ -225,19 +225,6 @@ public final class Arena implements MappableFile {
         return vmOps;
     }
 
-    /**
-     * The bytes a user mapping of [start, end) shows: the kernel range's buffer from the offset of
-     * {@code kern_vm_start + lo32(start)}, the same bytes BPF reaches (Unicorn 2.0.1 aliasing).
-     */
-    @Override
-    public Backing backing(long start, long end) {
-        long offset = GUARD_SZ / 2 + lo32(start);
-        if (end < start || offset + (end - start) > kernVm.size()) {
-            throw new IllegalArgumentException("arena mapping [0x" + Long.toHexString(start) + ", 0x" + Long.toHexString(end) + ") does not fit the arena's 4 GiB window");
-        }
-        return new Backing(kernVm.buffer(), offset);
-    }
-
     // ---- kfuncs (§6): the page work is in ArenaAllocPages and ArenaFreePages -----------------
 
     /**
@@ -342,10 +329,7 @@ public final class Arena implements MappableFile {
         kernVm.forEachPresent(kernVmStart, walkEnd, present::add);
         for (long va : present) {
             long page = kernVm.pageAt(va);
-            if (page == scratchPage) {
-                frames.scrub(kernVm.frameFor(va));
-                continue;
-            }
+            if (page == scratchPage) continue;
             frames.putPage(page);
         }
         kernel.addressSpace().release(kernVm);

@@ -69,7 +69,7 @@ final class ArenaAllocPages {
         int n = Math.toIntExact(cnt);
         long[] pages = new long[n];
         for (int i = 0; i < n; i++) {
-            pages[i] = frames.allocPage(arena.kernVm.frameFor(kaddr + ((long) i << Arena.PAGE_SHIFT)), "bpf_arena_alloc_pages");
+            pages[i] = frames.allocPage("bpf_arena_alloc_pages");
             if (pages[i] == Frames.NO_PAGE) {
                 for (int j = 0; j < i; j++) frames.putPage(pages[j]);
                 arena.rt.set(pgoff, cnt);
@@ -104,8 +104,7 @@ final class ArenaAllocPages {
             boolean allocated = true;
             for (int i = 0; i < batch; i++) {
                 long va = batchStart + ((long) i << Arena.PAGE_SHIFT);
-                if (arena.kernVm.pageAt(va) == scratchPage && scratchPage != Frames.NO_PAGE) frames.scrub(arena.kernVm.frameFor(va));
-                pages[i] = frames.allocPage(arena.kernVm.frameFor(va), "bpf_arena_alloc_pages");
+                pages[i] = frames.allocPage("bpf_arena_alloc_pages");
                 if (pages[i] == Frames.NO_PAGE) {
                     for (int j = 0; j < i; j++) frames.putPage(pages[j]);
                     allocated = false;

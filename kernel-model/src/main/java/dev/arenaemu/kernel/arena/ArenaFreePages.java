@@ -106,10 +106,7 @@ final class ArenaFreePages {
             long va = kaddr + (i << Arena.PAGE_SHIFT);
             long page = arena.kernVm.clearPte(va);
             if (page == Frames.NO_PAGE) continue;
-            if (page == arena.scratchPage) {
-                arena.frames.scrub(arena.kernVm.frameFor(va));   // bytes BPF wrote while the scratch page was parked
-                continue;
-            }
+            if (page == arena.scratchPage) continue;   // parked by kernel-fault recovery: never freed here
             collected.add(page);
             arena.pagesInstalled(-1);
         }

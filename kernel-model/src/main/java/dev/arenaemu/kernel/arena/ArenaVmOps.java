@@ -71,7 +71,7 @@ final class ArenaVmOps implements VmOperations {
         if (page == Frames.NO_PAGE) {
             if (arena.attr.has(ArenaAttr.BPF_F_SEGV_ON_FAULT)) return VmFaultResult.SIGSEGV;
             if (arena.rt.clear(pgoff, 1) != 0) return VmFaultResult.SIGSEGV;
-            page = frames.allocPage(arena.kernVm.frameFor(kaddr), "arena_vm_fault");
+            page = frames.allocPage("arena_vm_fault");
             if (page == Frames.NO_PAGE) {
                 arena.rt.set(pgoff, 1);
                 return arena.era.faultAllocFailure();
@@ -93,7 +93,7 @@ final class ArenaVmOps implements VmOperations {
         long kaddr = arena.kernelAddress(address);
         long newPage = Frames.NO_PAGE;
         if (arena.kernVm.pageAt(kaddr) == Frames.NO_PAGE) {
-            newPage = frames.allocPage(arena.kernVm.frameFor(kaddr), "arena_vm_fault");
+            newPage = frames.allocPage("arena_vm_fault");
             if (newPage == Frames.NO_PAGE) return arena.era.faultAllocFailure();
         }
         long page = arena.kernVm.pageAt(kaddr);

@@ -114,9 +114,6 @@ public abstract sealed class BpfMap permits BpfMap.ArenaMap, BpfMap.ArrayMap {
         public void putFile() { put(); }
 
         @Override
-        public Backing backing(long start, long end) { return arena.backing(start, end); }
-
-        @Override
         public MapDescriptor descriptor() {
             return new MapDescriptor(name(), MapDescriptor.BPF_MAP_TYPE_ARENA, arena.mapFlags(), 0, objectAddress(), 0,
                 arena.userVmStart(), arena.userVmEnd(), (off, era) -> arena.mapDirectValueAddr((int) off));

@@ -66,7 +66,8 @@ public final class BpfSyscall {
     private BpfSyscall(Kernel kernel) {
         this.kernel = kernel;
         this.runtime = new JitRuntime(kernel.machine(), this::call);
-        kernel.machine().kernelCpu().setFaultHandler(new KernelFaultDispatch(runtime, () -> running));
+        KernelFaultDispatch dispatch = new KernelFaultDispatch(runtime, () -> running);
+        for (var cpu : kernel.machine().kernelCpus()) cpu.setFaultHandler(dispatch);
     }
 
     /**

@@ -1,6 +1,5 @@
 package dev.arenaemu.kernel.mm;
 
-import dev.arenaemu.emulator.memory.HostBuffer;
 import dev.arenaemu.emulator.paging.PageTable;
 import dev.arenaemu.emulator.paging.PteFlag;
 import dev.arenaemu.kernel.Errno;
@@ -10,51 +9,39 @@ import dev.arenaemu.kernel.inject.InjectionSite;
 import java.util.function.LongConsumer;
 
 /**
- * One reserved kernel range (struct vm_struct from get_vm_area()): its start, size and the host
- * buffer behind it, plus the page-level operations of mm/vmalloc.c the arena uses —
- * vm_area_map_pages(), vm_area_unmap_pages(), vmalloc_to_page().
- *
- * <p>The frame for virtual address {@code va} is always {@code buffer.phys(va - addr)}
- * ({@link #frameFor}), because Unicorn 2.0.1 shows that buffer's bytes at {@code va} whatever the
- * PTE says; see {@link Frames}.
+ * One reserved kernel range (struct vm_struct from get_vm_area()): its start and size, plus the
+ * page-level operations of mm/vmalloc.c the arena uses — vm_area_map_pages(),
+ * vm_area_unmap_pages(), vmalloc_to_page(). Any frame may be installed at any page of the range.
  */
 public final class KernelVmArea {
     /** arch/x86/mm/tlb.c tlb_single_page_flush_ceiling. */
     public static final int TLB_SINGLE_PAGE_FLUSH_CEILING = 33;
-    /** Kernel data PTE: present, writable, supervisor (PAGE_KERNEL without NX/global). */
-    private static final long PAGE_KERNEL = PteFlag.RW;
+    /** Kernel data PTE: present, writable, supervisor, not executable (PAGE_KERNEL without the global bit). */
+    private static final long PAGE_KERNEL = PteFlag.RW | PteFlag.NX;
 
     private final KernelAddressSpace space;
     private final String name;
     private final long addr;
     private final long size;
-    private final HostBuffer buffer;
     private final PageTable table;
     private long present;
     private boolean released;
 
-    KernelVmArea(KernelAddressSpace space, String name, long addr, long size, HostBuffer buffer) {
+    KernelVmArea(KernelAddressSpace space, String name, long addr, long size) {
         this.space = space;
         this.name = name;
         this.addr = addr;
         this.size = size;
-        this.buffer = buffer;
         this.table = space.machine().kernelPageTable();
     }
 
     public String name() { return name; }
     public long addr() { return addr; }
     public long size() { return size; }
-    public HostBuffer buffer() { return buffer; }
     /** Kernel PTEs present in the range now. */
     public long presentPages() { return present; }
 
-    /** The physical frame that backs {@code va} (whether or not a PTE is installed). */
-    public long frameFor(long va) {
-        return buffer.phys(offsetOf(va));
-    }
-
-    /** The buffer offset that shows {@code va}. */
+    /** The offset of {@code va} in the range. */
     public long offsetOf(long va) {
         long off = va - addr;
         if (off < 0 || off >= size) throw new KernelBug("address 0x" + Long.toHexString(va) + " outside vm area " + name);
@@ -63,7 +50,7 @@ public final class KernelVmArea {
 
     /**
      * vm_area_map_pages() for {@code count} pages from {@code va}: installs one kernel PTE per
-     * frame in {@code frames[0..count)} (each must be {@link #frameFor} its address). Returns the
+     * frame in {@code frames[0..count)}. Returns the
      * number of PTEs written before a failure ({@link InjectionSite#KERNEL_PTE_INSTALL}), so the
      * caller can roll back exactly those; {@code count} on success.
      */
@@ -71,7 +58,7 @@ public final class KernelVmArea {
         checkLive();
         for (int i = 0; i < count; i++) {
             long page = va + ((long) i << Frames.PAGE_SHIFT);
-            if (frames[i] != frameFor(page)) throw new KernelBug("frame 0x" + Long.toHexString(frames[i]) + " cannot back 0x" + Long.toHexString(page));
+            offsetOf(page);
             if (space.injection().shouldFail(InjectionSite.KERNEL_PTE_INSTALL)) return i;
             long old = table.map(page, frames[i], PAGE_KERNEL);
             if ((old & PteFlag.P) == 0) present++;
@@ -99,9 +86,8 @@ public final class KernelVmArea {
     }
 
     /**
-     * Installs a PTE naming a frame that is not this address's home (E5's scratch page parked by
-     * kernel-fault recovery). Unicorn 2.0.1 still shows this area's own bytes at {@code va}; the
-     * caller scrubs them when the alias goes.
+     * Installs a PTE for {@code frame} at {@code va} that no fault injection can fail (E5's scratch
+     * page parked by kernel-fault recovery: the kernel maps it with set_pte_at directly).
      */
     public void mapAlias(long va, long frame) {
         checkLive();

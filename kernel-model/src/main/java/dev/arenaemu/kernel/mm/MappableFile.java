@@ -1,7 +1,5 @@
 package dev.arenaemu.kernel.mm;
 
-import dev.arenaemu.emulator.memory.HostBuffer;
-
 /**
  * A file that user space may mmap (for this project: a BPF map fd, in practice the arena).
  * The user model's mmap calls these in the kernel's order: get_unmapped_area, then mmap.
@@ -20,15 +18,6 @@ public interface MappableFile {
     int mmap(VmArea vma);
 
     VmOperations vmOperations();
-
-    /**
-     * Where the bytes a VMA at [start, end) shows live: Unicorn 2.0.1 reads the region at a
-     * virtual address, not the PTE's frame, so the user model backs the VMA's range with this
-     * slice of the file's host memory.
-     */
-    Backing backing(long start, long end);
-
-    record Backing(HostBuffer buffer, long offset) {}
 
     /**
      * get_file: one more file descriptor refers to this file (fork copying an fd table). The fd

@@ -9,7 +9,6 @@ import dev.arenaemu.emulator.paging.PageTable;
 import dev.arenaemu.emulator.paging.PteFlag;
 import dev.arenaemu.emulator.trap.FaultResolution;
 import dev.arenaemu.kernel.KernelEra;
-import dev.arenaemu.kernel.mm.MappableFile;
 import dev.arenaemu.kernel.mm.VmArea;
 import dev.arenaemu.kernel.mm.VmFaultResult;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -76,8 +75,6 @@ class ArenaUserCpuContractTest extends MappedArenaTest {
         long addr = arena.getUnmappedArea(X, len, 0, 0, (h, l, f) -> h);
         CpuVma vma = new CpuVma(userTable, user, fx.kernel.frames(), addr, addr + len);
         assertEquals(0, arena.mmap(vma));
-        MappableFile.Backing backing = arena.backing(vma.start(), vma.end());
-        user.mapRegion(vma.start(), len, backing.buffer(), backing.offset());
 
         List<VmFaultResult> faults = new ArrayList<>();
         user.setFaultHandler((fault, cpu) -> {

@@ -11,36 +11,37 @@ import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** struct page counts, the RAM bound, zeroing, poisoning and use-after-free detection. */
+/** struct page counts, the RAM bound, frame choice, zeroing, poisoning and use-after-free detection. */
 class FramesTest {
     private final Machine machine = new Machine();
     private final FaultInjection injection = new FaultInjection();
     private final List<KernelEvent> events = new ArrayList<>();
-    private final HostBuffer ram = machine.allocate("test ram", 16 * 4096);
 
     @AfterEach
     void close() {
         machine.close();
     }
 
-    private Frames frames(long ramBytes, Frames.FreePolicy policy) {
-        Frames f = new Frames(ramBytes, policy, injection, events::add);
-        f.addSection(ram);
-        return f;
+    private Frames frames(int pages, Frames.FreePolicy policy) {
+        HostBuffer ram = machine.allocate("test ram", pages * 4096L);
+        return new Frames(ram, true, policy, injection, events::add);
     }
 
     @Test
     void countsFollowGetPutAndMapcount() {
-        Frames f = frames(1 << 20, Frames.FreePolicy.POISON);
-        long p = f.allocPage(ram.phys(0), "test");
+        Frames f = frames(16, Frames.FreePolicy.POISON);
+        long p = f.allocPage("test");
         assertEquals(1, f.refcount(p));
         f.getPage(p);
         f.addMapcount(p, 1);
@@ -55,37 +56,63 @@ class FramesTest {
 
     @Test
     void freeingAMappedPageIsAKernelBug() {
-        Frames f = frames(1 << 20, Frames.FreePolicy.POISON);
-        long p = f.allocPage(ram.phys(0), "test");
+        Frames f = frames(16, Frames.FreePolicy.POISON);
+        long p = f.allocPage("test");
         f.addMapcount(p, 1);
         assertThrows(KernelBug.class, () -> f.putPage(p));
     }
 
+    /** Frames are distinct physical pages with real frame numbers inside the RAM buffer. */
+    @Test
+    void inUseFramesAreDistinctPagesOfTheRam() {
+        Frames f = frames(64, Frames.FreePolicy.POISON);
+        Set<Long> seen = new HashSet<>();
+        for (int i = 0; i < 64; i++) {
+            long p = f.allocPage("test");
+            assertTrue(f.contains(p) && (p & 0xFFF) == 0, "page-aligned frame of the RAM: 0x" + Long.toHexString(p));
+            assertTrue(seen.add(p), "frame handed out twice while in use");
+        }
+        assertEquals(Frames.NO_PAGE, f.allocPage("one too many"), "RAM exhausted");
+    }
+
+    /** The most recently freed frame is the next one handed out (per-CPU free lists are LIFO). */
+    @Test
+    void aFreedFrameIsReusedFirst() {
+        Frames f = frames(16, Frames.FreePolicy.POISON);
+        long a = f.allocPage("a");
+        long b = f.allocPage("b");
+        f.putPage(a);
+        assertEquals(a, f.allocPage("reuse"));
+        assertNotEquals(a, f.allocPage("fresh"));
+        assertTrue(f.inUse(b));
+    }
+
     @Test
     void ramBoundAndInjectionGiveNoPage() {
-        Frames f = frames(2 * 4096, Frames.FreePolicy.POISON);
-        assertTrue(f.allocPage(ram.phys(0), "a") != Frames.NO_PAGE);
-        assertTrue(f.allocPage(ram.phys(4096), "b") != Frames.NO_PAGE);
-        assertEquals(Frames.NO_PAGE, f.allocPage(ram.phys(8192), "c"));
-        f.putPage(ram.phys(0));
+        Frames f = frames(2, Frames.FreePolicy.POISON);
+        long a = f.allocPage("a");
+        assertTrue(a != Frames.NO_PAGE);
+        assertTrue(f.allocPage("b") != Frames.NO_PAGE);
+        assertEquals(Frames.NO_PAGE, f.allocPage("c"));
+        f.putPage(a);
         injection.failNth(InjectionSite.PAGE_ALLOC, 1);
-        assertEquals(Frames.NO_PAGE, f.allocPage(ram.phys(8192), "d"));
+        assertEquals(Frames.NO_PAGE, f.allocPage("d"));
         assertEquals(1, f.used());
     }
 
     @Test
     void poisonedPageIsZeroedOnReuseAndChangesAreReported() {
-        Frames f = frames(1 << 20, Frames.FreePolicy.POISON);
-        long p = f.allocPage(ram.phys(4096), "test");
+        Frames f = frames(16, Frames.FreePolicy.POISON);
+        long p = f.allocPage("test");
         f.bytes(p).set(ValueLayout.JAVA_LONG, 0, 123);
         f.putPage(p);
         assertEquals(Frames.PAGE_POISON, f.bytes(p).get(ValueLayout.JAVA_BYTE, 0));
-        f.allocPage(p, "clean reuse");
+        assertEquals(p, f.allocPage("clean reuse"));
         assertTrue(events.isEmpty());
         assertEquals(0, f.bytes(p).get(ValueLayout.JAVA_LONG, 0));
         f.putPage(p);
-        f.bytes(p).set(ValueLayout.JAVA_BYTE, 4000, (byte) 1);
-        f.allocPage(p, "dirty reuse");
+        f.bytes(p).set(ValueLayout.JAVA_BYTE, 4000, (byte) 1);   // a write through a stale mapping
+        assertEquals(p, f.allocPage("dirty reuse"));
         KernelEvent.UseAfterFree uaf = assertInstanceOf(KernelEvent.UseAfterFree.class, events.getFirst());
         assertEquals(4000, uaf.offset());
         assertEquals("dirty reuse", uaf.where());
@@ -93,44 +120,42 @@ class FramesTest {
 
     @Test
     void discardPolicyReturnsMemoryInBatchesAndZeroesOnReuse() {
-        Frames f = frames(1 << 20, Frames.FreePolicy.DISCARD);
-        long a = f.allocPage(ram.phys(0), "a");
-        long b = f.allocPage(ram.phys(4096), "b");
+        Frames f = frames(16, Frames.FreePolicy.DISCARD);
+        long a = f.allocPage("a");
+        long b = f.allocPage("b");
         f.bytes(a).set(ValueLayout.JAVA_LONG, 8, 5);
         f.bytes(b).set(ValueLayout.JAVA_LONG, 8, 6);
         f.putPage(a);
         f.putPage(b);
-        f.allocPage(b, "reuse before the batch went back");
+        assertEquals(b, f.allocPage("reuse before the batch went back"));
         assertEquals(0, f.bytes(b).get(ValueLayout.JAVA_LONG, 8), "zeroed on reuse");
         f.bytes(b).set(ValueLayout.JAVA_LONG, 8, 7);
         f.flushDiscards();
         assertEquals(0, f.bytes(a).get(ValueLayout.JAVA_LONG, 8), "returned to the host: reads as zero");
         assertEquals(7, f.bytes(b).get(ValueLayout.JAVA_LONG, 8), "the reallocated page was not discarded");
-        f.allocPage(a, "reuse after discard");
+        assertEquals(a, f.allocPage("reuse after discard"));
         assertTrue(events.isEmpty(), "DISCARD does not check freed pages");
     }
 
     @Test
     void unknownPhysicalAddressIsAKernelBug() {
-        Frames f = frames(1 << 20, Frames.FreePolicy.POISON);
+        Frames f = frames(16, Frames.FreePolicy.POISON);
         assertThrows(KernelBug.class, () -> f.refcount(0x1234_5000L));
     }
 
     /**
-     * A section over a reused buffer (a reset machine's, see KernelAddressSpace): its pages hold
-     * whatever the previous user left, and alloc_page(__GFP_ZERO) must still hand out zeroes.
+     * RAM over a reused buffer (a reset machine's): its pages hold whatever the previous user
+     * left, and alloc_page(__GFP_ZERO) must still hand out zeroes.
      */
     @Test
-    void aReusedBuffersPagesAreZeroedWhenAllocatedAndTheirUseIsCounted() {
-        ram.memory().set(java.lang.foreign.ValueLayout.JAVA_LONG, 4096, 0xDEAD_BEEFL);
-        Frames f = new Frames(1 << 20, Frames.FreePolicy.POISON, injection, events::add);
-        f.addSection(ram, false);
-        long p = f.allocPage(ram.phys(4096), "test");
-        assertEquals(0, f.bytes(p).get(java.lang.foreign.ValueLayout.JAVA_LONG, 0), "__GFP_ZERO holds on a reused buffer");
-        f.allocPage(ram.phys(2 * 4096), "test");
-        f.putPage(p);
-        f.putPage(ram.phys(2 * 4096));
-        assertEquals(2, f.removeSection(ram), "two pages were used: what the section can have made resident");
+    void aReusedBuffersPagesAreZeroedWhenAllocated() {
+        HostBuffer ram = machine.allocate("reused ram", 16 * 4096L);
+        ram.memory().set(ValueLayout.JAVA_LONG, 0, 0xDEAD_BEEFL);
+        Frames f = new Frames(ram, false, Frames.FreePolicy.POISON, injection, events::add);
+        long p = f.allocPage("test");
+        assertEquals(ram.phys(0), p);
+        assertEquals(0, f.bytes(p).get(ValueLayout.JAVA_LONG, 0), "__GFP_ZERO holds on a reused buffer");
+        assertEquals(1, f.touched());
         assertTrue(events.isEmpty(), events.toString());
     }
 }

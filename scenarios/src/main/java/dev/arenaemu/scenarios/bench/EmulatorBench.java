@@ -53,7 +53,6 @@ public class EmulatorBench {
             cpu = machine.kernelCpu();
             table = machine.kernelPageTable();
             data = machine.allocate("bench data", PAGES * 4096L);
-            cpu.mapRegion(KERNEL_VA, data.size(), data, 0);
             readLoop = machine.stubs().kernel(code(
                 0x48, 0x8B, 0x07,                      // loop: mov rax, [rdi]
                 0x48, 0x81, 0xC7, 0x00, 0x10, 0, 0,    //       add rdi, 0x1000

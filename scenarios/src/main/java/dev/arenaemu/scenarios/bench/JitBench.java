@@ -68,9 +68,8 @@ public class JitBench {
 
         Rig(Machine machine, List<Insn> listProgram) {
             this.machine = machine;
-            arena = machine.allocate("bench arena", (1L << 32) + 2 * GUARD);
-            machine.kernelCpu().mapRegion(KERN_VM_BASE, arena.size(), arena, 0);
-            for (int p = 0; p < PAGES; p++) machine.kernelPageTable().map(KERN_VM_START + p * 4096L, arena.phys(GUARD + p * 4096L), PteFlag.RW);
+            arena = machine.allocate("bench arena frames", PAGES * 4096L);
+            for (int p = 0; p < PAGES; p++) machine.kernelPageTable().map(KERN_VM_START + p * 4096L, arena.phys(p * 4096L), PteFlag.RW | PteFlag.NX);
             runtime = new JitRuntime(machine, CallDispatcher.NONE);
             runtime.installFaultHandler(FaultHandler.DELIVER_ALL);
             listBuild = runtime.load("list_build", listProgram, JitOptions.arena(KERN_VM_START, USER_VM_START));

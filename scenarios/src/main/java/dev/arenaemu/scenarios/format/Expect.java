@@ -42,8 +42,13 @@ public record Expect(Where where, Optional<Arg> ret, Optional<Errno> errno, Opti
      * The state of {@code count} pages from {@code addr} (a user address of the arena):
      * kernel PTE present or not, user PTE present per process, the range-tree state, and
      * optionally the 64-bit value stored at the start of each page (through the kernel mapping).
+     * {@code frames} names the frames of a single page: from {@link #KERNEL} or a process name to
+     * a frame name (see World#checkFrame: the first sight binds, later sights compare).
      * {@code arena} names the arena (empty: the expectation's, else the scenario's first arena).
      */
     public record PageExpect(Where where, Arg addr, long count, Optional<Boolean> kernel, Map<String, Boolean> user,
-                             Optional<PageState> state, Optional<Arg> value, Optional<String> arena) {}
+                             Optional<PageState> state, Optional<Arg> value, Map<String, String> frames, Optional<String> arena) {
+        /** The key of {@link #frames} for the kernel PTE's frame. */
+        public static final String KERNEL = "kernel";
+    }
 }

@@ -16,18 +16,20 @@ import java.util.Set;
  * @param maxInstructions instruction budget per CPU run (user code, BPF program)
  * @param expectViolations invariants the scenario reproduces a kernel bug against: they must
  *                   break (at least once each), and no other may
- * @param expectKernelReports kinds of kernel reports (dangling_vma, use_after_free, warning,
- *                   frame_aliased) the scenario must provoke; any other report fails it
+ * @param expectKernelReports kinds of kernel reports (dangling_vma, use_after_free, warning) the scenario must provoke; any other report fails it
  * @param capabilities what the caller may do (default CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN)
+ * @param cpus        how many kernel CPUs the machine has (default {@link #DEFAULT_CPUS})
  */
 public record Scenario(Path file, String name, String description, Set<Era> eras, long seed,
                        List<String> processes, Map<String, ProgramSpec> programs, List<Inject> inject,
                        List<Step> steps, Expect finalState, long maxInstructions,
-                       Set<String> expectViolations, Set<String> expectKernelReports, Set<String> capabilities) {
+                       Set<String> expectViolations, Set<String> expectKernelReports, Set<String> capabilities, int cpus) {
+    public static final int DEFAULT_CPUS = dev.arenaemu.emulator.cpu.Machine.DEFAULT_CPUS;
+    public static final int MAX_CPUS = 8;
     public static final List<String> CAPABILITIES = List.of("CAP_BPF", "CAP_PERFMON", "CAP_SYS_ADMIN");
     public static final List<String> INVARIANTS = List.of("user-pte-matches-kernel", "kernel-pte-in-range", "populated-not-free",
         "frame-refcount", "no-freed-frame-mapped", "vma-list-matches", "teardown-returns-frames");
-    public static final List<String> KERNEL_REPORTS = List.of("dangling_vma", "use_after_free", "warning", "frame_aliased");
+    public static final List<String> KERNEL_REPORTS = List.of("dangling_vma", "use_after_free", "warning");
 
     public static final long DEFAULT_MAX_INSTRUCTIONS = 1_000_000;
     public static final int MAX_STEPS = 100_000;

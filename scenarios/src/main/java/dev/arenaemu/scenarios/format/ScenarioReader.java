@@ -33,6 +33,8 @@ public final class ScenarioReader {
     /** Symbols usable at the current point: builtins plus every earlier step's "as". */
     private final Set<String> symbols = new LinkedHashSet<>(Expr.BUILTINS);
     private final Set<String> processes = new LinkedHashSet<>();
+    /** The scenario's "cpus", read before the steps that name one. */
+    private int cpus = Scenario.DEFAULT_CPUS;
     private final Set<String> exited = new HashSet<>();
     /** Arena names usable at the current point: the top-level "arena" and every earlier create_arena's "name". */
     private final Set<String> arenas = new LinkedHashSet<>();
@@ -76,6 +78,7 @@ public final class ScenarioReader {
         Set<Era> eras = eras(o.req("era"));
         long seed = o.integer("seed", 0, 0, Long.MAX_VALUE);
         long maxInstructions = o.integer("max_instructions", Scenario.DEFAULT_MAX_INSTRUCTIONS, 1, 1_000_000_000L);
+        cpus = (int) o.integer("cpus", Scenario.DEFAULT_CPUS, 1, Scenario.MAX_CPUS);
 
         List<Node> procNodes = o.array("processes");
         for (Node p : procNodes) {
@@ -92,7 +95,7 @@ public final class ScenarioReader {
         if (arena.isPresent()) {
             ArenaSpec spec = arena(arena.get(), "the arena");
             arenas.add(spec.name());
-            steps.add(new Step.CreateArena(new Step.Common(-1, spec.where(), "create_arena", Expect.none(spec.where()), List.of(), Optional.empty()), spec));
+            steps.add(new Step.CreateArena(new Step.Common(-1, spec.where(), "create_arena", Expect.none(spec.where()), List.of(), Optional.empty(), 0), spec));
         }
         Node stepsNode = o.req("steps");
         if (!(stepsNode instanceof Node.Arr arr)) throw ObjectReader.typeError(stepsNode, "steps", "an array");
@@ -107,7 +110,7 @@ public final class ScenarioReader {
             : new LinkedHashSet<>(Scenario.CAPABILITIES);
         o.finish();
         List<String> initial = procNodes.isEmpty() ? List.of("U") : procNodes.stream().map(n -> ((Node.Str) n).value()).toList();
-        return new Scenario(file, name, description, eras, seed, initial, programs, inject, List.copyOf(steps), fin, maxInstructions, violations, reports, caps);
+        return new Scenario(file, name, description, eras, seed, initial, programs, inject, List.copyOf(steps), fin, maxInstructions, violations, reports, caps, cpus);
     }
 
     private static Set<String> names(List<Node> nodes, String field, List<String> allowed) throws ScenarioException {
@@ -202,6 +205,14 @@ public final class ScenarioReader {
         }
     }
 
+    /** A step's "cpu": a kernel CPU of the scenario's machine (default 0). */
+    private int cpu(ObjectReader s, String what) throws ScenarioException {
+        if (!s.has("cpu")) return 0;
+        long cpu = s.integer("cpu", 0, 0, Scenario.MAX_CPUS - 1);
+        if (cpu >= cpus) throw new ScenarioException(s.req("cpu").where(), what + ": no CPU " + cpu + " (the scenario has " + cpus + "; set \"cpus\")");
+        return (int) cpu;
+    }
+
     private Step stepUnchecked(Node n, int index) throws ScenarioException {
         ObjectReader s = new ObjectReader(n, "step " + index);
         String op = s.string("op");
@@ -222,7 +233,8 @@ public final class ScenarioReader {
         if (op.equals("create_arena")) arenas.add(s.optString("name").orElse("arena"));
         Expect expect = s.has("expect") ? expect(s.req("expect"), what + " expect", false) : Expect.none(s.where());
         symbols.retainAll(before);
-        Step.Common c = new Step.Common(index, s.where(), op, expect, inject, bind);
+        int cpu = cpu(s, what);
+        Step.Common c = new Step.Common(index, s.where(), op, expect, inject, bind, cpu);
         Step step = switch (op) {
             case "create_arena" -> {
                 ObjectReader a = s;  // the arena attributes sit directly in the step object
@@ -310,7 +322,11 @@ public final class ScenarioReader {
                 yield new Step.MapOperation(c, mapOp, optArg(s, "offset", 0), arenaRef(s));
             }
             case "run_work" -> new Step.RunWork(c);
-            case "flush_tlb" -> new Step.FlushTlb(c, s.has("process") ? Optional.of(process(s)) : Optional.empty());
+            case "flush_tlb" -> {
+                if (s.has("process") && s.has("cpu")) throw new ScenarioException(s.req("cpu").where(), what + ": flush either a process's CPU or kernel CPU \"cpu\", not both");
+                yield new Step.FlushTlb(c, s.has("process") ? Optional.of(process(s)) : Optional.empty(),
+                    s.has("cpu") ? java.util.OptionalInt.of(cpu) : java.util.OptionalInt.empty());
+            }
             case "checkpoint" -> new Step.Checkpoint(c, s.optString("label").orElse("checkpoint " + index));
             default -> throw new ScenarioException(s.req("op").where(), "unknown step op \"" + op
                 + "\" (known: create_arena, mmap, munmap, mprotect, mremap, fork, exit, read, write, copy, run_code, run_program, kfunc, map_op, run_work, flush_tlb, checkpoint)");
@@ -411,9 +427,34 @@ public final class ScenarioReader {
             }
         }
         Optional<Arg> value = p.has("value") ? Optional.of(arg(p.req("value"), "value")) : Optional.empty();
+        Map<String, String> frames = p.has("frame") ? frames(p.req("frame"), count) : Map.of();
         Optional<String> arena = arenaRef(p);
         p.finish();
-        return new Expect.PageExpect(p.where(), addr, count, kernel, user, state, value, arena);
+        return new Expect.PageExpect(p.where(), addr, count, kernel, user, state, value, frames, arena);
+    }
+
+    /** "frame": a name for the kernel PTE's frame, or {"kernel"|process: name}; one page only. */
+    private Map<String, String> frames(Node n, long count) throws ScenarioException {
+        if (count != 1) throw new ScenarioException(n.where(), "\"frame\" names the frames of one page: use it with count 1");
+        Map<String, String> frames = new LinkedHashMap<>();
+        if (n instanceof Node.Obj obj) {
+            for (Node.Field f : obj.fields().values()) {
+                if (!f.name().equals(Expect.PageExpect.KERNEL) && !processes.contains(f.name())) {
+                    throw new ScenarioException(f.keyWhere(), "unknown frame location \"" + f.name() + "\" (\"kernel\" or a process: " + String.join(", ", processes) + ")");
+                }
+                frames.put(f.name(), frameName(f.value()));
+            }
+            if (frames.isEmpty()) throw new ScenarioException(n.where(), "\"frame\" names no frame");
+        } else {
+            frames.put(Expect.PageExpect.KERNEL, frameName(n));
+        }
+        return frames;
+    }
+
+    private static String frameName(Node n) throws ScenarioException {
+        String name = ObjectReader.asString(n, "frame");
+        if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) throw new ScenarioException(n.where(), "frame name \"" + name + "\" is not an identifier");
+        return name;
     }
 
     /**

@@ -11,8 +11,12 @@ import java.util.Optional;
 public sealed interface Step {
     Common common();
 
-    /** What every step has: its 0-based index in "steps" (-1 for the top-level "arena" setup), place, expectations, own injections and result binding. */
-    record Common(int index, Where where, String op, Expect expect, List<Inject> inject, Optional<String> bind) {
+    /**
+     * What every step has: its 0-based index in "steps" (-1 for the top-level "arena" setup),
+     * place, expectations, own injections, result binding, and the kernel CPU its kernel work
+     * (kfuncs, BPF programs, map operations) runs on.
+     */
+    record Common(int index, Where where, String op, Expect expect, List<Inject> inject, Optional<String> bind, int cpu) {
         /** "step 3 (mmap) at file:12:5" — how errors and mismatches name a step. */
         public String place() {
             if (index < 0) return "arena setup at " + where;
@@ -101,7 +105,7 @@ public sealed interface Step {
     record MapOperation(Common common, MapOp operation, Arg offset, Optional<String> arena) implements Step {}
 
     /** (flush_tlb) flush one process's TLB, or every CPU's when no process is named. */
-    record FlushTlb(Common common, Optional<String> process) implements Step {}
+    record FlushTlb(Common common, Optional<String> process, java.util.OptionalInt cpu) implements Step {}
 
     /** (checkpoint) records the full state in the trace and checks the step's state expectations. */
     record Checkpoint(Common common, String label) implements Step {}

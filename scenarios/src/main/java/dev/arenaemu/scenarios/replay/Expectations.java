@@ -140,6 +140,17 @@ final class Expectations {
             Expect.PageState got = kernel ? Expect.PageState.POPULATED : a.isFree(PageMap.pgoff(a, ua)) ? Expect.PageState.FREE : Expect.PageState.RESERVED;
             if (got != p.state().get()) out.add(new Mismatch(step, place, what.get() + ": state", lower(p.state().get()), lower(got), excerpt.get()));
         }
+        for (Map.Entry<String, String> f : p.frames().entrySet()) {
+            boolean inKernel = f.getKey().equals(Expect.PageExpect.KERNEL);
+            Long pte = inKernel ? kpte : PageMap.userPte(s, f.getKey(), ua);
+            String where = what.get() + ": frame " + (inKernel ? "of the kernel PTE" : "in " + f.getKey());
+            if (pte == null || (pte & 1) == 0) {
+                out.add(new Mismatch(step, place, where, f.getValue(), "no PTE", excerpt.get()));
+                continue;
+            }
+            world.checkFrame(f.getValue(), WorldState.frameOf(pte))
+                .ifPresent(got -> out.add(new Mismatch(step, place, where, f.getValue(), got, excerpt.get())));
+        }
         if (p.value().isPresent()) {
             long want = p.value().get().eval(world);
             long got = kernel ? world.kernel().frames().bytes(WorldState.frameOf(kpte)).get(ValueLayout.JAVA_LONG_UNALIGNED, 0) : 0;

@@ -72,7 +72,7 @@ public final class Replayer implements ScenarioRunner {
         long t0 = System.nanoTime();
         Run r = new Run(scenario, listener);
         r.trace.add("scenario " + scenario.name() + " era " + era.label + " seed " + scenario.seed() + (run.equals("replay") ? "" : " run " + run));
-        try (World world = new World(era, scenario.processes(), World.capabilities(scenario.capabilities()), pool)) {
+        try (World world = new World(era, scenario.processes(), World.capabilities(scenario.capabilities()), pool, scenario.cpus())) {
             r.world = world;
             FaultInjection fi = world.kernel().faultInjection();
             long baseline = world.framesInUse();
@@ -151,7 +151,8 @@ public final class Replayer implements ScenarioRunner {
             List<String> sites = new ArrayList<>();
             for (int k = injectedBefore; k < fi.injected().size(); k++) sites.add(fi.injected().get(k).site().name().toLowerCase(Locale.ROOT));
             effects.add(new StepEffect(c.index(), lines.getFirst(), sites, reportedError(step, effect, world.bpf().kfuncErrors() > kfuncErrorsBefore)));
-            trace.add(String.format("[%s] %s", c.index() < 0 ? "setup" : Integer.toString(c.index()), lines.getFirst()));
+            // A step on a CPU other than the boot CPU says so (kernel work of other steps runs on CPU 0).
+            trace.add(String.format("[%s] %s%s", c.index() < 0 ? "setup" : Integer.toString(c.index()), c.cpu() == 0 ? "" : "cpu" + c.cpu() + ": ", lines.getFirst()));
             for (String more : lines.subList(1, lines.size())) trace.add("    " + more);
             for (int k = injectedBefore; k < fi.injected().size(); k++) {
                 FaultInjection.Injected inj = fi.injected().get(k);

@@ -45,6 +45,7 @@ final class StepRunner {
 
     private Effect dispatch(Step step) throws ReplayError {
         String place = step.common().place();
+        world.bpf().runtime().onCpu(step.common().cpu());   // the kernel work of this step runs there
         try {
             return switch (step) {
                 case Step.CreateArena s -> createArena(s);
@@ -155,6 +156,10 @@ final class StepRunner {
 
     private Effect flush(Step.FlushTlb s) throws ReplayError {
         if (s.process().isPresent()) return world.processes().flushTlb(s.process().get());
+        if (s.cpu().isPresent()) {
+            world.machine().cpu(s.cpu().getAsInt()).flushTlbAll();
+            return Effect.done("flush_tlb CPU " + s.cpu().getAsInt());
+        }
         for (Cpu cpu : world.machine().cpus()) cpu.flushTlbAll();
         return Effect.done("flush_tlb all CPUs");
     }

@@ -48,12 +48,31 @@ public final class World implements AutoCloseable, Expr.Symbols {
     /** Each arena's name in the snapshots: unique, fixed at creation so traces and reports can compare snapshots by name. */
     private final Map<BpfMap.ArenaMap, String> labels = new java.util.LinkedHashMap<>();
     private final Map<String, Long> bound = new HashMap<>();
+    /** Frame names of page expectations, bound at first sight (see {@link #checkFrame}). */
+    private final Map<String, Long> frameNames = new HashMap<>();
     private final ProcessTable processes;
     private BpfMap.ArenaMap arenaMap;
     private final MachinePool pool;
     private boolean tornDown;
     /** The arena of {@link #arenaMap}, the one the snapshots, symbols and expectations talk about. */
     private Arena arena;
+
+    /**
+     * Frame identity for page expectations: the first time {@code name} is seen it names
+     * {@code frame} (unless another name already does: then the frames were meant to differ);
+     * afterwards it must be that frame again. Empty when the expectation holds, else what was seen.
+     */
+    public Optional<String> checkFrame(String name, long frame) {
+        Long known = frameNames.get(name);
+        if (known != null) {
+            return known == frame ? Optional.empty() : Optional.of("frame 0x" + Long.toHexString(frame) + ", not " + name + " (0x" + Long.toHexString(known) + ")");
+        }
+        for (Map.Entry<String, Long> e : frameNames.entrySet()) {
+            if (e.getValue() == frame) return Optional.of("frame 0x" + Long.toHexString(frame) + ", which is " + e.getKey());
+        }
+        frameNames.put(name, frame);
+        return Optional.empty();
+    }
 
     public World(Era era, List<String> initialProcesses) {
         this(era, initialProcesses, EnumSet.allOf(Capability.class));
@@ -68,9 +87,14 @@ public final class World implements AutoCloseable, Expr.Symbols {
      * goes back to the pool at {@link #close()} when {@link #teardown()} completed, else it is closed.
      */
     public World(Era era, List<String> initialProcesses, java.util.Set<Capability> capabilities, MachinePool pool) {
+        this(era, initialProcesses, capabilities, pool, Machine.DEFAULT_CPUS);
+    }
+
+    /** The same on a machine with {@code cpus} kernel CPUs. */
+    public World(Era era, List<String> initialProcesses, java.util.Set<Capability> capabilities, MachinePool pool, int cpus) {
         this.era = era;
         this.pool = pool;
-        this.machine = pool == null ? new Machine() : pool.take();
+        this.machine = pool == null ? new Machine(cpus) : pool.take(cpus);
         this.kernel = new Kernel(machine, kernelEra(era), RAM_BYTES, capabilities);
         // owns the JIT module area and the kernel CPU's fault handler: nothing else may make a JitRuntime here
         this.bpf = BpfSyscall.of(kernel);

@@ -76,7 +76,7 @@ public final class UserCpu {
             int n = Math.min(COPY_CHUNK, length - done);
             UserResult r = copy(scratch, address + done, n);
             if (!(r instanceof UserResult.Value)) return new Bytes(null, r);
-            System.arraycopy(cpu.read(scratch, n), 0, out, done, n);
+            java.lang.foreign.MemorySegment.copy(mm.anonymousBytes(scratch, n), java.lang.foreign.ValueLayout.JAVA_BYTE, 0, out, done, n);
             done += n;
         }
         return new Bytes(out, new UserResult.Value(length));
@@ -86,8 +86,7 @@ public final class UserCpu {
     public UserResult writeBytes(long address, byte[] data) {
         for (int done = 0; done < data.length; ) {
             int n = Math.min(COPY_CHUNK, data.length - done);
-            byte[] chunk = java.util.Arrays.copyOfRange(data, done, done + n);
-            cpu.write(scratch, chunk);
+            java.lang.foreign.MemorySegment.copy(data, done, mm.anonymousBytes(scratch, n), java.lang.foreign.ValueLayout.JAVA_BYTE, 0, n);
             UserResult r = copy(address + done, scratch, n);
             if (!(r instanceof UserResult.Value)) return r;
             done += n;

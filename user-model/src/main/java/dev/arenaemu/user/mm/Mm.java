@@ -2,7 +2,6 @@ package dev.arenaemu.user.mm;
 
 import dev.arenaemu.emulator.cpu.Cpu;
 import dev.arenaemu.emulator.cpu.Machine;
-import dev.arenaemu.emulator.memory.PhysicalMemory;
 import dev.arenaemu.emulator.paging.PageTable;
 import dev.arenaemu.emulator.paging.PteFlag;
 import dev.arenaemu.kernel.Errno;
@@ -45,7 +44,6 @@ public final class Mm {
     private final TreeMap<Long, Vma> vmas = new TreeMap<>();
     private boolean dead;
     /** Set by {@link #exit()}: the engine closes right after, so its regions need no unmapping. */
-    private boolean exiting;
 
     /** A new, empty address space whose anonymous mappings take their bytes from {@code anon}. */
     public Mm(Machine machine, Frames frames, AnonMemory anon, String name) {
@@ -111,9 +109,9 @@ public final class Mm {
         return bottom >= 0 ? bottom : Errno.ENOMEM.neg();
     }
 
-    /** No VMA and no part of the physical window in [start, end). */
+    /** No VMA in [start, end). */
     public boolean isFree(long start, long end) {
-        return intersecting(start, end).isEmpty() && !PhysicalMemory.inWindow(start, end - start);
+        return intersecting(start, end).isEmpty();
     }
 
     private long topDown(long length) {
@@ -137,15 +135,7 @@ public final class Mm {
 
     private List<long[]> occupiedAscending() {
         List<long[]> out = new ArrayList<>();
-        boolean windowAdded = false;
-        for (Vma v : vmas.values()) {
-            if (!windowAdded && v.start() >= PhysicalMemory.WINDOW_START) {
-                out.add(new long[] {PhysicalMemory.WINDOW_START, PhysicalMemory.WINDOW_END});
-                windowAdded = true;
-            }
-            out.add(new long[] {v.start(), v.end()});
-        }
-        if (!windowAdded) out.add(new long[] {PhysicalMemory.WINDOW_START, PhysicalMemory.WINDOW_END});
+        for (Vma v : vmas.values()) out.add(new long[] {v.start(), v.end()});
         return out;
     }
 
@@ -183,15 +173,19 @@ public final class Mm {
         releaseBytes(vma);
     }
 
-    /** Whether a file VMA's bytes would cover [start, end) (mremap growing a file mapping). */
+    /**
+     * Whether a shared VMA's object would cover [start, end) (mremap growing a mapping). A file
+     * (the arena) has no such bound: its fault handler decides what each page is. A shmem
+     * object has a fixed size (a deviation: Linux would map past its end and SIGBUS there).
+     */
     boolean bytesCover(Vma vma, long start, long end) {
+        if (vma.bytes() == null) return true;
         return vma.bytesOffsetOf(start) >= 0 && vma.bytesOffsetOf(start) + (end - start) <= vma.bytes().size();
     }
 
-    /** Links {@code vma} into the set and backs its range with a region. */
+    /** Links {@code vma} into the set. */
     void insert(Vma vma) {
         vmas.put(vma.start(), vma);
-        mapRegion(vma);
     }
 
     /**
@@ -206,7 +200,6 @@ public final class Mm {
         }
         Vma piece = vma.duplicate(this);
         long pgoffAtAddr = vma.pgoff() + ((addr - vma.start()) >>> 12);
-        unmapRegion(vma.start(), vma.end());
         vmas.remove(vma.start());
         if (newBelow) {
             piece.setRange(vma.start(), addr, vma.pgoff());
@@ -234,7 +227,6 @@ public final class Mm {
     /** Takes {@code vma} out of the set without callbacks (its PTEs must be gone). */
     void detach(Vma vma) {
         vmas.remove(vma.start());
-        unmapRegion(vma.start(), vma.end());
         releaseBytes(vma);
         vma.kill();
     }
@@ -251,36 +243,20 @@ public final class Mm {
     /** Gives {@code vma} a new end without callbacks (mremap growing in place). */
     void resize(Vma vma, long end) {
         vmas.remove(vma.start());
-        unmapRegion(vma.start(), vma.end());
         vma.setRange(vma.start(), end, vma.pgoff());
         insert(vma);
-    }
-
-    private void mapRegion(Vma vma) {
-        if (vma.bytesOffsetOf(vma.start()) < 0 || vma.bytesOffsetOf(vma.end()) > vma.bytes().size()) {
-            throw new IllegalStateException(vma + " extends past the bytes of " + vma.bytes().name() + ": a MappableFile.backing contract violation");
-        }
-        cpu.mapRegion(vma.start(), vma.length(), vma.bytes(), vma.bytesOffsetOf(vma.start()));
-    }
-
-    private void unmapRegion(long start, long end) {
-        // uc_close frees every region at once; uc_mem_unmap flushes the TLB page by page over the
-        // region (Unicorn 2.0.1 memory_unmap), 1M calls for a 4 GiB arena VMA: most of a
-        // scenario's teardown before exit skipped it.
-        if (exiting) return;
-        cpu.unmapRegion(start, end - start);
     }
 
     // ---- PTEs ----------------------------------------------------------------------------------
 
     /**
-     * The leaf permission bits for a VMA's flags: US, and RW iff VM_WRITE. An inaccessible
+     * The leaf permission bits for a VMA's flags: US, RW iff VM_WRITE, NX unless VM_EXEC. An inaccessible
      * (PROT_NONE) VMA has no present PTEs at all: the fault path refuses to install them and
      * mprotect zaps them, so a present user PTE always means an accessible page, for CPL3 and
      * for kernel uaccess alike (no SMAP here to tell them apart).
      */
     static long pteFlags(long vmFlags) {
-        return PteFlag.US | (VmFlag.has(vmFlags, VmFlag.WRITE) ? PteFlag.RW : 0);
+        return PteFlag.US | (VmFlag.has(vmFlags, VmFlag.WRITE) ? PteFlag.RW : 0) | (VmFlag.has(vmFlags, VmFlag.EXEC) ? 0 : PteFlag.NX);
     }
 
     static boolean accessible(long vmFlags) {
@@ -290,6 +266,19 @@ public final class Mm {
     /** Installs the user PTE of the page at {@code va} to frame {@code phys} (the fault path's set_pte_at). */
     void installPte(Vma vma, long va, long phys) {
         table.map(va, phys, pteFlags(vma.flags()));
+    }
+
+    /**
+     * The bytes of private anonymous memory at [va, va + length), whether or not its pages are
+     * present yet: for staging buffers the emulator keeps in the process's own memory (a page
+     * not yet touched shows these bytes once it faults in). The range must lie in one VMA.
+     */
+    public java.lang.foreign.MemorySegment anonymousBytes(long va, int length) {
+        Vma vma = find(va);
+        if (vma == null || !vma.privateAnonymous() || vma.bytes() == null || va + length > vma.end()) {
+            throw new IllegalArgumentException("[0x" + Long.toHexString(va) + ", +" + length + ") is not private anonymous memory of one VMA");
+        }
+        return vma.bytes().memory().asSlice(vma.bytesOffsetOf(va), length);
     }
 
     /** The frame of the anonymous page at {@code va}. */
@@ -363,7 +352,6 @@ public final class Mm {
     /** exit_mmap: unmaps every VMA (close called on each; anonymous bytes go back to the pool), then frees the tables and the CPU. */
     public void exit() {
         if (dead) return;
-        exiting = true;
         for (Vma v : List.copyOf(vmas.values())) remove(v);
         dead = true;
         machine.destroyCpu(cpu);

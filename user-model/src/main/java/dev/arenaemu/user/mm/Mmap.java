@@ -1,6 +1,5 @@
 package dev.arenaemu.user.mm;
 
-import dev.arenaemu.emulator.memory.PhysicalMemory;
 import dev.arenaemu.kernel.Errno;
 import dev.arenaemu.kernel.mm.MappableFile;
 import dev.arenaemu.kernel.mm.VmFlag;
@@ -78,7 +77,6 @@ public final class Mmap {
         if (Long.compareUnsigned(got, Mm.TASK_SIZE - len) > 0) return Errno.ENOMEM.neg();
         if ((got & (Mm.PAGE_SIZE - 1)) != 0) return Errno.EINVAL.neg();
         if (got < Mm.MMAP_MIN_ADDR) return Errno.EPERM.neg();                          // cap_mmap_addr
-        if (PhysicalMemory.inWindow(got, len)) return Errno.ENOMEM.neg();
         return got;
     }
 
@@ -104,8 +102,6 @@ public final class Mmap {
             err = file.mmap(vma);
             if (err != 0) return err;
             vma.setOps(file.vmOperations());
-            MappableFile.Backing b = file.backing(vma.start(), vma.end());
-            vma.setBytes(b.buffer(), b.offset());
         }
         mm.insert(vma);
         return addr;

@@ -102,8 +102,7 @@ public final class Mremap {
 
     /**
      * Grows {@code vma} to {@code newEnd} where it is; false (-ENOMEM) when there is no memory,
-     * or when a file's bytes end before the new end (a deviation: Linux would map past EOF and
-     * SIGBUS on access, but a Unicorn region needs bytes behind it).
+     * or when a shmem object ends before the new end (see {@link Mm#bytesCover}).
      */
     private static boolean growInPlace(Mm mm, Vma vma, long newEnd) {
         if (vma.privateAnonymous()) {

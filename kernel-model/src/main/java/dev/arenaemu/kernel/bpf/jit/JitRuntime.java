@@ -41,7 +41,8 @@ public final class JitRuntime {
     private static final long RUN_STACK_TOP = Machine.KERNEL_STACK_TOP - 0x100;
 
     private final Machine machine;
-    private final Cpu cpu;
+    /** The CPU programs run on now (the CPU of the step): see {@link #onCpu}. */
+    private Cpu cpu;
     private final HostBuffer area;
     private final CallDispatcher dispatcher;
     private final Map<CallTarget, Integer> slots = new HashMap<>();
@@ -66,22 +67,30 @@ public final class JitRuntime {
         this.cpu = machine.kernelCpu();
         this.dispatcher = dispatcher;
         this.area = machine.allocate("bpf module area", textSize + DATA_SIZE);
-        cpu.mapRegion(MODULE_VA, area.size(), area, 0);
         mapText(0, TRAMPOLINE_AREA);
         this.textNext = Math.max(TRAMPOLINE_AREA, machine.codeHighWater(MODULE_VA));
-        for (long off = textSize; off < area.size(); off += 4096) machine.kernelPageTable().map(MODULE_VA + off, area.phys(off), PteFlag.RW);
-        cpu.hookCode(MODULE_VA, MODULE_VA + TRAMPOLINE_AREA - 1, this::onTrampoline);
+        for (long off = textSize; off < area.size(); off += 4096) machine.kernelPageTable().map(MODULE_VA + off, area.phys(off), PteFlag.RW | PteFlag.NX);
+        for (Cpu each : machine.kernelCpus()) each.hookCode(MODULE_VA, MODULE_VA + TRAMPOLINE_AREA - 1, (address, size) -> onTrampoline(each, address));
     }
 
     public Machine machine() { return machine; }
     public Cpu cpu() { return cpu; }
+
+    /**
+     * Runs later programs and kernel calls on kernel CPU {@code index}: the CPU a scenario step
+     * names. Each CPU keeps its own TLB and translated code; JIT text, trampolines and the fault
+     * handler are the same on every CPU.
+     */
+    public void onCpu(int index) {
+        cpu = machine.cpu(index);
+    }
     /** Helper/kfunc calls made through trampolines since creation. */
     public long callCount() { return calls; }
 
-    /** Installs {@link JitFaultHandler} on the kernel CPU; faults it does not own go to {@code fallback}. */
+    /** Installs {@link JitFaultHandler} on every kernel CPU; faults it does not own go to {@code fallback}. */
     public JitFaultHandler installFaultHandler(FaultHandler fallback) {
         JitFaultHandler handler = new JitFaultHandler(this, fallback);
-        cpu.setFaultHandler(handler);
+        for (Cpu each : machine.kernelCpus()) each.setFaultHandler(handler);
         return handler;
     }
 
@@ -128,7 +137,7 @@ public final class JitRuntime {
         for (LoadedProgram p : programs) end = Math.max(end, p.address() + p.reservedSize() - MODULE_VA);
         textNext = end;
         machine.codeHighWater(MODULE_VA, textNext);
-        cpu.flushTranslations();
+        for (Cpu each : machine.kernelCpus()) each.flushTranslations();
         reclaims++;
     }
 
@@ -210,7 +219,7 @@ public final class JitRuntime {
         return a.toByteArray();
     }
 
-    private void onTrampoline(long address, int size) {
+    private void onTrampoline(Cpu cpu, long address) {
         long offset = address - MODULE_VA;
         if (offset % SLOT != 0) return;
         CallTarget target;

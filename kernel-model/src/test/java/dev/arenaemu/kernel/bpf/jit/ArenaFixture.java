@@ -25,7 +25,6 @@ final class ArenaFixture {
     ArenaFixture(Machine machine) {
         this.machine = machine;
         this.buffer = machine.allocate("arena kern_vm", SIZE);
-        machine.kernelCpu().mapRegion(KERN_VM_BASE, SIZE, buffer, 0);
     }
 
     JitOptions options() {
