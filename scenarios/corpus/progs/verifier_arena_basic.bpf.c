@@ -1,6 +1,6 @@
-/* Spec §12.1 (selftests progs/verifier_arena.c, rewritten for this corpus): a 2-page arena at
- * map_extra 0x1000_FFFF_E000. Each program returns 0 when every check holds, else the number of
- * the failed check. */
+/* Selftest 12-1 (progs/verifier_arena.c, rewritten for this corpus; docs/scenario-catalogue.md): a
+ * 2-page arena at map_extra 0x1000_FFFF_E000. Each program returns 0 when every check holds, else
+ * the number of the failed check. */
 #include "bpf_arena.h"
 
 struct {

@@ -1,6 +1,7 @@
-/* page_frag-style arena allocator (spec §12.4): one page at a time from bpf_arena_alloc_pages,
- * objects carved downward from PAGE_SIZE - 8, the page's live-object count kept in its last
- * 8 bytes; freeing the last object frees the page. Expects a map named "arena". */
+/* page_frag-style arena allocator (selftest 12-4, docs/scenario-catalogue.md#12-4-arena_htab): one
+ * page at a time from bpf_arena_alloc_pages, objects carved downward from PAGE_SIZE - 8, the page's
+ * live-object count kept in its last 8 bytes; freeing the last object frees the page. Expects a map
+ * named "arena". */
 #ifndef ARENA_ALLOC_H
 #define ARENA_ALLOC_H
 

@@ -1,5 +1,6 @@
-/* Spec §12.6 (progs/arena_atomics.c): every atomic on arena memory with the selftest's values.
- * The selftest's raw_tp programs are syscall programs here (the trigger is the caller's job). */
+/* Selftest 12-6 (progs/arena_atomics.c, docs/scenario-catalogue.md#12-6-arena_atomics): every
+ * atomic on arena memory with the selftest's values. The selftest's raw_tp programs are syscall
+ * programs here (the trigger is the caller's job). */
 #include "bpf_arena_common.h"
 
 struct {

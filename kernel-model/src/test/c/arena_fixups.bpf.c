@@ -1,5 +1,6 @@
-/* Spec §12.1 basic_alloc2 and scenarios 58-60: accesses to arena pages that were never
- * populated (or were freed) must fault, be fixed up by the extable, read 0 and skip stores. */
+/* Selftest 12-1 basic_alloc2 and scenarios 58-60 (docs/scenario-catalogue.md): accesses to arena
+ * pages that were never populated (or were freed) must fault, be fixed up by the extable, read 0
+ * and skip stores. */
 #include "bpf_arena_common.h"
 
 struct {

@@ -1,6 +1,7 @@
-/* Spec §10, catalogue 62/63: 100 bytes of __arena globals in a 100-page arena at 1 << 44.
- * Where libbpf puts them (offset 0 or the last page) decides where the first any-address
- * allocation lands; alloc_page reports what bpf_arena_alloc_pages returned for .bss's want. */
+/* libbpf globals (docs/semantics.md#libbpf), catalogue 62/63: 100 bytes of __arena globals in a
+ * 100-page arena at 1 << 44. Where libbpf puts them (offset 0 or the last page) decides where the
+ * first any-address allocation lands; alloc_page reports what bpf_arena_alloc_pages returned for
+ * .bss's want. */
 #include "bpf_arena_common.h"
 
 struct {

@@ -1,4 +1,4 @@
-/* Spec §10: an object with .addr_space.1 but no arena map is refused by libbpf. */
+/* libbpf (docs/semantics.md#libbpf): an object with .addr_space.1 but no arena map is refused by libbpf. */
 #include "bpf_arena_common.h"
 
 int __arena orphan = 1;

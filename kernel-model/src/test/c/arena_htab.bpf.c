@@ -1,6 +1,6 @@
-/* Spec §12.4 (progs/arena_htab.c): a hash table in a 100-page arena built with the page_frag
- * allocator; keys 0..999 inserted twice (the second pass replaces every element), the table
- * published to user space through a cast_user'd pointer in .bss. */
+/* Selftest 12-4 (progs/arena_htab.c, docs/scenario-catalogue.md#12-4-arena_htab): a hash table in a
+ * 100-page arena built with the page_frag allocator; keys 0..999 inserted twice (the second pass
+ * replaces every element), the table published to user space through a cast_user'd pointer in .bss. */
 #include "bpf_arena_common.h"
 
 struct {

@@ -1,5 +1,6 @@
-/* Spec §12.5 (prog_tests/arena_list.c): a list in arena memory whose links are user-visible
- * pointers, walked natively by user space after arena_list_add ran. */
+/* Selftest 12-5 (prog_tests/arena_list.c, docs/scenario-catalogue.md#12-5-arena_list): a list in
+ * arena memory whose links are user-visible pointers, walked natively by user space after
+ * arena_list_add ran. */
 #include "bpf_arena_common.h"
 
 struct {

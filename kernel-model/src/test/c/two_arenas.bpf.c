@@ -1,4 +1,4 @@
-/* Spec §10: libbpf supports one arena per object ("only single ARENA map is supported"). */
+/* libbpf supports one arena per object ("only single ARENA map is supported"; docs/semantics.md#libbpf). */
 #include "bpf_arena_common.h"
 
 struct {

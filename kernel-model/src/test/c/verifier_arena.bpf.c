@@ -1,5 +1,6 @@
-/* Spec §12.1 (progs/verifier_arena.c): a 2-page arena placed so that it ends at a 4 GiB
- * boundary; every program returns 0 when all its checks pass, else the number of the check. */
+/* Selftest 12-1 (progs/verifier_arena.c, docs/scenario-catalogue.md#12-1-verifier_arena): a 2-page
+ * arena placed so that it ends at a 4 GiB boundary; every program returns 0 when all its checks
+ * pass, else the number of the check. */
 #include "bpf_arena_common.h"
 
 #define EBUSY 16

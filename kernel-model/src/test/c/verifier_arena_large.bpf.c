@@ -1,5 +1,6 @@
-/* Spec §12.2 (progs/verifier_arena_large.c): a 4 GiB arena (2^20 pages) without map_extra and
- * one page of __arena globals, which libbpf puts at offset 0 (before Dec 2025) or at the end. */
+/* Selftest 12-2 (progs/verifier_arena_large.c, docs/scenario-catalogue.md): a 4 GiB arena (2^20
+ * pages) without map_extra and one page of __arena globals, which libbpf puts at offset 0 (before
+ * Dec 2025) or at the end. */
 #include "bpf_arena_common.h"
 
 #define ARENA_SIZE (1ull << 32)
@@ -23,7 +24,7 @@ int big_alloc1(void *ctx)
 	page1 = base = bpf_arena_alloc_pages(&arena, 0, 1, NUMA_NO_NODE, 0);
 	if (!page1)
 		return 1;
-	/* where page1 lands depends on where libbpf put the globals (§12.2): checked by the caller */
+	/* where page1 lands depends on where libbpf put the globals (selftest 12-2): checked by the caller */
 	*page1 = 1;
 	page2 = bpf_arena_alloc_pages(&arena, base + ARENA_SIZE - PAGE_SIZE * 2, 1, NUMA_NO_NODE, 0);
 	if (!page2)

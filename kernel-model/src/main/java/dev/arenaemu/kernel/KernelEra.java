@@ -3,7 +3,7 @@ package dev.arenaemu.kernel;
 import dev.arenaemu.kernel.mm.VmFaultResult;
 
 /**
- * Which kernel's arena semantics the model follows (arena-semantics.md §0, §11). Every
+ * Which kernel's arena semantics the model follows (docs/semantics.md#eras, #era-differences). Every
  * difference is a behaviour switch method that says since which era it holds, so another era
  * (v6.9's maple tree) is a new constant in kernel order plus the few switches it changes, not a
  * new code path per call site.
@@ -31,7 +31,7 @@ public enum KernelEra {
 
     /**
      * The era a scenario names: the constant ("V6_13", "latest"), the kernel version ("v6.13",
-     * "6.13", "v7.0") or the spec's era tag ("E3", "E4", "E5"). Null when nothing matches.
+     * "6.13", "v7.0") or the era tag of docs/semantics.md#eras ("E3", "E4", "E5"). Null when nothing matches.
      */
     public static KernelEra parse(String name) {
         String n = name.trim().toUpperCase(java.util.Locale.ROOT);
@@ -48,54 +48,75 @@ public enum KernelEra {
         return compareTo(era) >= 0;
     }
 
-    /** E5: a scratch page is allocated at creation and parked on kernel-side faults (§6.5). */
+    /**
+     * E5: a scratch page is allocated at creation and parked on kernel-side faults
+     * (docs/semantics.md#kernel-side-access).
+     */
     public boolean usesScratchPage() {
         return since(LATEST);
     }
 
-    /** What a user fault returns when its page allocation fails: E1–E4 SIGSEGV, E5 OOM (§5.1, §5.3). */
+    /**
+     * What a user fault returns when its page allocation fails: E1–E4 SIGSEGV, E5 OOM
+     * (docs/semantics.md#mutex-era-fault, #preallocating-fault).
+     */
     public VmFaultResult faultAllocFailure() {
         return since(LATEST) ? VmFaultResult.OOM : VmFaultResult.SIGSEGV;
     }
 
-    /** E5: arena_vm_fault allocates the page before taking the lock (§5.3). */
+    /** E5: arena_vm_fault allocates the page before taking the lock (docs/semantics.md#preallocating-fault). */
     public boolean faultPreallocatesPage() {
         return since(LATEST);
     }
 
-    /** E5: bpf_arena_alloc_pages rejects node ids other than NUMA_NO_NODE that are not online (§6.1). */
+    /**
+     * E5: bpf_arena_alloc_pages rejects node ids other than NUMA_NO_NODE that are not online
+     * (docs/semantics.md#allocation).
+     */
     public boolean validatesNumaNode() {
         return since(LATEST);
     }
 
-    /** E5: bpf_arena_free_pages returns early when the address lies below user_vm_start (§6.2). */
+    /**
+     * E5: bpf_arena_free_pages returns early when the address lies below user_vm_start
+     * (docs/semantics.md#free).
+     */
     public boolean freeGuardsBelowStart() {
         return since(LATEST);
     }
 
-    /** E5: map_mem_usage reports nr_pages << PAGE_SHIFT; earlier eras report 0 (§3). */
+    /** E5: map_mem_usage reports nr_pages << PAGE_SHIFT; earlier eras report 0 (docs/semantics.md#creation). */
     public boolean reportsMemUsage() {
         return since(LATEST);
     }
 
-    /** E5: arena_map_mmap sets VM_DONTCOPY, so fork gives the child no arena VMA (§4.3, §4.4). */
+    /**
+     * E5: arena_map_mmap sets VM_DONTCOPY, so fork gives the child no arena VMA
+     * (docs/semantics.md#registering-the-vma, #vma-lifecycle).
+     */
     public boolean setsDontCopy() {
         return since(LATEST);
     }
 
-    /** E5: arena_vm_ops has may_split and mremap callbacks returning -EINVAL (§4.4). */
+    /**
+     * E5: arena_vm_ops has may_split and mremap callbacks returning -EINVAL
+     * (docs/semantics.md#vma-lifecycle).
+     */
     public boolean rejectsSplitAndMremap() {
         return since(LATEST);
     }
 
-    /** E5: map_direct_value_addr rejects {@code off >= size}; earlier {@code off > size} (§3.1). */
+    /**
+     * E5: map_direct_value_addr rejects {@code off >= size}; earlier {@code off > size}
+     * (docs/semantics.md#generic-map-operations).
+     */
     public boolean directValueRejectsEnd() {
         return since(LATEST);
     }
 
     /**
      * E5: zap_pages checks that the VMA recorded in each vma_list entry still exists and still
-     * belongs to this arena before zapping it; E1–E4 zap the recorded VMA blindly (§6.2).
+     * belongs to this arena before zapping it; E1–E4 zap the recorded VMA blindly (docs/semantics.md#free).
      */
     public boolean zapRefindsVma() {
         return since(LATEST);
@@ -103,7 +124,7 @@ public enum KernelEra {
 
     /**
      * The single-page free's "is it user-mapped?" test: E5 {@code page_ref_count > 1}, E1–E4
-     * {@code page_mapped()} (mapcount) (§6.2).
+     * {@code page_mapped()} (mapcount) (docs/semantics.md#free).
      */
     public boolean singlePageZapByRefcount() {
         return since(LATEST);
@@ -111,7 +132,7 @@ public enum KernelEra {
 
     /**
      * E4+: bpf_arena_alloc_pages allocates and maps in batches of 1024 pages and rolls back
-     * exactly the PTEs written; E1–E3 allocate all pages, then map them all (§6.1).
+     * exactly the PTEs written; E1–E3 allocate all pages, then map them all (docs/semantics.md#allocation).
      */
     public boolean allocatesInBatches() {
         return since(V7_0);
@@ -119,7 +140,7 @@ public enum KernelEra {
 
     /**
      * E4+: free clears all kernel PTEs of the range first, flushes once, then zaps user PTEs;
-     * E1–E3 zap first and unmap page by page (§6.2).
+     * E1–E3 zap first and unmap page by page (docs/semantics.md#free).
      */
     public boolean freeClearsPtesBeforeZap() {
         return since(V7_0);
@@ -128,7 +149,7 @@ public enum KernelEra {
     /**
      * E4+: bytes from kern_vm_start whose page tables (all levels above the PTEs) arena_map_alloc
      * creates up front so later PTE writes allocate nothing: 4 GiB in E4, 4 GiB + GUARD_SZ/2 in
-     * E5 (the scratch-page recovery window); 0 before (§3).
+     * E5 (the scratch-page recovery window); 0 before (docs/semantics.md#creation).
      */
     public long prepopulatedBytes() {
         return switch (this) {
@@ -141,7 +162,7 @@ public enum KernelEra {
     /**
      * E4+: the verifier may call {@code bpf_arena_alloc_pages_non_sleepable} /
      * {@code bpf_arena_free_pages_non_sleepable}, whose frees are deferred to a worker
-     * (irq_work → workqueue). Before E4 arena kfuncs are KF_SLEEPABLE only (§6, §6.2).
+     * (irq_work → workqueue). Before E4 arena kfuncs are KF_SLEEPABLE only (docs/semantics.md#kfuncs, #free).
      */
     public boolean hasNonSleepableKfuncs() {
         return since(V7_0);
@@ -158,7 +179,8 @@ public enum KernelEra {
     /**
      * v6.18+: {@code ex_handler_bpf} calls {@code bpf_prog_report_arena_violation}, which writes
      * "ERROR: Arena READ|WRITE access at unmapped address 0x…" to the program's BPF stderr stream
-     * (§8.4, §11). Before, a faulting arena access is fixed up silently.
+     * (docs/semantics.md#exception-table, #era-differences). Before, a faulting arena access is
+     * fixed up silently.
      */
     public boolean reportsArenaFaults() {
         return since(V7_0);
@@ -167,7 +189,7 @@ public enum KernelEra {
     /**
      * Verifier (resolve_pseudo_ldimm64): E1–E3 refuse a direct value offset {@code >= BPF_MAX_VAR_OFF}
      * ("direct value offset of %u is not allowed"), so arena globals at the end of a 4 GiB arena
-     * load only from v7.0 on (§9.1, catalogue 63).
+     * load only from v7.0 on (docs/semantics.md#arena-binding, catalogue 63).
      */
     public boolean directValueMaxVarOffCheck() {
         return !since(V7_0);

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Era names and the switches that tell E3, E4 and E5 apart (arena-semantics.md §0, §11). */
+/** Era names and the switches that tell E3, E4 and E5 apart (docs/semantics.md#eras, #era-differences). */
 class KernelEraTest {
     @Test
     void scenarioNamesResolve() {
@@ -29,7 +29,10 @@ class KernelEraTest {
         assertEquals(VmFaultResult.SIGSEGV, KernelEra.V7_0.faultAllocFailure());
     }
 
-    /** §11: which era each boolean switch turns on in (E3 = V6_13, E4 = V7_0, E5 = LATEST). */
+    /**
+     * The table in docs/semantics.md#era-differences: which era each boolean switch turns on in (E3
+     * = V6_13, E4 = V7_0, E5 = LATEST).
+     */
     @Test
     void switchesFollowTheEraTable() {
         record Row(String name, java.util.function.Predicate<KernelEra> on, boolean e3, boolean e4, boolean e5) {}

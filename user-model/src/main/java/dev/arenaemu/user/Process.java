@@ -94,7 +94,7 @@ public final class Process {
     /**
      * close(2): 0 or -EBADF. The fd's reference goes (fput); mappings made through the fd stay,
      * since each holds its own (vm_file). For an arena, the last of fd, programs and mappings frees it
-     * (spec §7, catalogue 68).
+     * (docs/semantics.md#teardown, catalogue 68).
      */
     public int close(int fd) {
         MappableFile file = fds.remove(fd);

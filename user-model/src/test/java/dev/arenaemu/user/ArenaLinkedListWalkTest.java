@@ -13,8 +13,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The arena's point (spec §2.1, selftest arena_list): the kernel side builds a data structure
- * whose pointers are user addresses, and user space follows them natively with no translation.
+ * The arena's point (docs/semantics.md#address-arithmetic, selftest arena_list): the kernel side
+ * builds a data structure whose pointers are user addresses, and user space follows them natively
+ * with no translation.
  */
 class ArenaLinkedListWalkTest {
     /**

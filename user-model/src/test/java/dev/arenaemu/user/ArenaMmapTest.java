@@ -16,7 +16,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Catalogue §13 "mmap and VMAs": mmap of an arena fd through the process's do_mmap (spec §4). */
+/**
+ * Catalogue "mmap and VMAs" (docs/scenario-catalogue.md#mmap-and-vmas): mmap of an arena fd through
+ * the process's do_mmap (docs/semantics.md#mmap).
+ */
 class ArenaMmapTest {
     static final long FIXED = MapFlag.SHARED.bit | MapFlag.FIXED.bit;
 

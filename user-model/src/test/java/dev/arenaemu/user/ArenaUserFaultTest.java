@@ -21,7 +21,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Catalogue §13 "User fault path" and the zaps of "Free": CPL3 #PF → do_user_addr_fault → arena_vm_fault (spec §5, §6.2). */
+/**
+ * Catalogue "User fault path" and the zaps of "Free" (docs/scenario-catalogue.md): CPL3 #PF →
+ * do_user_addr_fault → arena_vm_fault (docs/semantics.md#user-page-fault, #free).
+ */
 class ArenaUserFaultTest {
 
     @Test

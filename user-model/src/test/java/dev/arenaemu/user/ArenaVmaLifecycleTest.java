@@ -21,7 +21,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Catalogue 19, 20, fork (65-style for E2–E4: v6.13 and v7.0; 66 for the latest era): spec §4.2, §4.4. */
+/**
+ * Catalogue 19, 20, fork (65-style for E2–E4: v6.13 and v7.0; 66 for the latest era):
+ * docs/semantics.md#generic-mmap-checks, #vma-lifecycle.
+ */
 class ArenaVmaLifecycleTest {
 
     @Test
@@ -50,8 +53,9 @@ class ArenaVmaLifecycleTest {
             assertEquals(Errno.EFAULT.neg(), u.mremap(x, K16, 2 * K16, MremapFlag.MAYMOVE.bit, 0), "VM_DONTEXPAND");
             assertEquals(x, u.mremap(x, K16, K16, MremapFlag.MAYMOVE.bit, 0), "same size without MREMAP_FIXED: nothing to do");
             // mremap_to asks the file's get_unmapped_area for the target: arena_get_unmapped_area
-            // answers -EINVAL for any address but user_vm_start (kernel source; the spec's
-            // "move succeeds" needs an address the arena accepts, which no move can have).
+            // answers -EINVAL for any address but user_vm_start (kernel source: an E2–E4
+            // "move succeeds" needs an address the arena accepts, which no move can have;
+            // docs/semantics.md#address-selection).
             long y = x - 0x10_0000;
             assertEquals(Errno.EINVAL.neg(), u.mremap(x, K16, K16, MremapFlag.MAYMOVE.bit | MremapFlag.FIXED.bit, y));
             var entry = arena.vmaList().getFirst();

@@ -85,7 +85,7 @@ public final class Arena implements MappableFile {
         this.userVmEnd = attr.mapExtra() != 0 ? attr.mapExtra() + pagesOf(attr) * PAGE_SIZE : 0;
     }
 
-    // ---- creation (§3) -------------------------------------------------------------------
+    // ---- creation (docs/semantics.md#creation) --------------------------------------------------
 
     /**
      * BPF_MAP_CREATE for an arena: map_create()'s CAP_BPF check, then arena_map_alloc()'s checks
@@ -135,7 +135,7 @@ public final class Arena implements MappableFile {
         return new ArenaCreateResult.Created(new Arena(kernel, attr, kernVm, rt, scratch));
     }
 
-    // ---- generic map operations (§3.1) -----------------------------------------------------
+    // ---- generic map operations (docs/semantics.md#generic-map-operations) ----------------------
 
     /** map_lookup_elem: ERR_PTR(-EINVAL). */
     public int lookupElem() { return Errno.EINVAL.neg(); }
@@ -163,9 +163,12 @@ public final class Arena implements MappableFile {
         return mmapState.freeze();
     }
 
-    // ---- mmap (§4) -----------------------------------------------------------------------
+    // ---- mmap (docs/semantics.md#mmap) ----------------------------------------------------------
 
-    /** arena_get_unmapped_area() (§4.1): asks the process allocator for twice the length. */
+    /**
+     * arena_get_unmapped_area() (docs/semantics.md#address-selection): asks the process allocator
+     * for twice the length.
+     */
     @Override
     public long getUnmappedArea(long addr, long length, long pgoff, long mapFlags, UnmappedAreaAllocator generic) {
         checkLive();
@@ -188,9 +191,10 @@ public final class Arena implements MappableFile {
     }
 
     /**
-     * bpf_map_mmap() then arena_map_mmap() (§4.2, §4.3): on success the VMA is registered in the
-     * vma_list (its private data is the entry), user_vm_start/end are fixed for good, and the
-     * VMA gets VM_DONTEXPAND (+ VM_DONTCOPY in E5) and {@link #vmOperations()}.
+     * bpf_map_mmap() then arena_map_mmap() (docs/semantics.md#generic-mmap-checks,
+     * #registering-the-vma): on success the VMA is registered in the vma_list (its private data is
+     * the entry), user_vm_start/end are fixed for good, and the VMA gets VM_DONTEXPAND (+
+     * VM_DONTCOPY in E5) and {@link #vmOperations()}.
      */
     @Override
     public int mmap(VmArea vma) {
@@ -225,7 +229,7 @@ public final class Arena implements MappableFile {
         return vmOps;
     }
 
-    // ---- kfuncs (§6): the page work is in ArenaAllocPages and ArenaFreePages -----------------
+    // ---- kfuncs (docs/semantics.md#kfuncs): the page work is in ArenaAllocPages and ArenaFreePages ---
 
     /**
      * bpf_arena_alloc_pages(): {@code pageCnt} (u32) zeroed pages at {@code addr} (any nonzero
@@ -283,8 +287,9 @@ public final class Arena implements MappableFile {
     }
 
     /**
-     * bpf_arena_reserve_pages() (§6.3): marks [ptr, ptr + cnt pages) used without populating it.
-     * 0; -EINVAL past the mapping; -EBUSY if any page is allocated, reserved or faulted in;
+     * bpf_arena_reserve_pages() (docs/semantics.md#reserve): marks [ptr, ptr + cnt pages) used
+     * without populating it. 0; -EINVAL past the mapping; -EBUSY if any page is allocated, reserved
+     * or faulted in;
      * -ENOMEM if the free set could not split a run. An unaligned pointer "succeeds" and
      * reserves nothing (kernel quirk).
      */
@@ -292,7 +297,7 @@ public final class Arena implements MappableFile {
         return allocPages.reserve(ptr, pageCnt);
     }
 
-    // ---- kernel-side faults (§6.5, E5) -------------------------------------------------------
+    // ---- kernel-side faults (docs/semantics.md#kernel-side-access, E5) --------------------------
 
     /**
      * bpf_arena_handle_page_fault() (E5): a kernel (non-JIT) access faulted at {@code addr} while
@@ -310,7 +315,7 @@ public final class Arena implements MappableFile {
         return true;
     }
 
-    // ---- teardown (§7) ---------------------------------------------------------------------
+    // ---- teardown (docs/semantics.md#teardown) --------------------------------------------------
 
     /**
      * arena_map_free(): with user mappings still registered it warns and leaks everything (as the

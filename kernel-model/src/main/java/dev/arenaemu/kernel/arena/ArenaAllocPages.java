@@ -6,11 +6,11 @@ import dev.arenaemu.kernel.inject.InjectionSite;
 import dev.arenaemu.kernel.mm.Frames;
 
 /**
- * arena_alloc_pages() and arena_reserve_pages() (kernel/bpf/arena.c, §6.1, §6.3): the two kfunc
- * paths that take page offsets out of the arena's free set. Allocation also populates the kernel
- * range (E1–E3 all at once, E4+ in batches of {@link Arena#ALLOC_BATCH}); reservation does not.
- * A failed allocation gives back what it took, through {@link ArenaFreePages} for pages already
- * installed in E4+.
+ * arena_alloc_pages() and arena_reserve_pages() (kernel/bpf/arena.c, docs/semantics.md#allocation,
+ * #reserve): the two kfunc paths that take page offsets out of the arena's free set. Allocation
+ * also populates the kernel range (E1–E3 all at once, E4+ in batches of {@link Arena#ALLOC_BATCH});
+ * reservation does not. A failed allocation gives back what it took, through {@link ArenaFreePages}
+ * for pages already installed in E4+.
  */
 final class ArenaAllocPages {
     private final Arena arena;
@@ -62,7 +62,7 @@ final class ArenaAllocPages {
     /**
      * E1–E3: bpf_map_alloc_pages() for all pages (all or nothing), then vm_area_map_pages().
      * On a PTE failure the PTEs already written are removed before the pages are freed (the
-     * E4 behaviour; the E3 code leaves them, see arena-semantics.md §6.1 — not modelled).
+     * E4 behaviour; the E3 code leaves them, see docs/semantics.md#allocation — not modelled).
      */
     private boolean populateAll(long kaddr, long pgoff, long cnt) {
         Frames frames = arena.frames;

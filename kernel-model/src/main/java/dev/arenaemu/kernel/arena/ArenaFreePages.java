@@ -10,7 +10,7 @@ import java.util.List;
 
 /**
  * arena_free_pages(), its deferred half (free_spans + arena_free_worker(), E4+) and zap_pages()
- * (kernel/bpf/arena.c, §6.2): returning pages to the arena's free set, removing their kernel
+ * (kernel/bpf/arena.c, docs/semantics.md#free): returning pages to the arena's free set, removing their kernel
  * PTEs (with a kernel TLB flush) and user PTEs, and dropping the arena's page references.
  */
 final class ArenaFreePages {
@@ -37,11 +37,11 @@ final class ArenaFreePages {
     }
 
     /**
-     * arena_free_pages() (§6.2), synchronous: rounds down, clips at the arena's end, returns the
-     * whole range to the free set (reserved and never-populated pages included), zaps user PTEs
-     * (all registered VMAs over the range when more than one page; for one page only if it looks
-     * user-mapped), removes the kernel PTEs with a kernel TLB flush and drops the arena's page
-     * references. Not {@code sleepable}: the range is only queued for the worker.
+     * arena_free_pages() (docs/semantics.md#free), synchronous: rounds down, clips at the arena's
+     * end, returns the whole range to the free set (reserved and never-populated pages included),
+     * zaps user PTEs (all registered VMAs over the range when more than one page; for one page only
+     * if it looks user-mapped), removes the kernel PTEs with a kernel TLB flush and drops the
+     * arena's page references. Not {@code sleepable}: the range is only queued for the worker.
      */
     void free(long ptr, long cnt, boolean sleepable) {
         long userVmStart = arena.userVmStart();

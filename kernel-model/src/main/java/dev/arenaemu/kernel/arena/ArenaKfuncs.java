@@ -4,7 +4,7 @@ import dev.arenaemu.kernel.Errno;
 
 /**
  * The three kfuncs as BPF calls them, with the map argument untyped ({@code void *p__map}): a
- * map that is not an arena gets NULL / nothing / -EINVAL (§6), anything else goes to
+ * map that is not an arena gets NULL / nothing / -EINVAL (docs/semantics.md#kfuncs), anything else goes to
  * {@link Arena}. The JIT's call trampolines and Java callers use the same entry points.
  */
 public final class ArenaKfuncs {

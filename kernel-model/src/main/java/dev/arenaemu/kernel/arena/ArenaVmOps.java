@@ -10,8 +10,8 @@ import dev.arenaemu.kernel.mm.VmOperations;
 /**
  * arena_vm_ops (kernel/bpf/arena.c): what core mm calls on a user mapping of an arena. open and
  * close keep the vma_list entry's refcount; may_split and mremap refuse in the eras that forbid
- * them; fault (§5) populates the page behind a user address on first touch, taking it out of the
- * free set, or answers SIGSEGV/OOM as the era's arena_vm_fault does.
+ * them; fault (docs/semantics.md#user-page-fault) populates the page behind a user address on first
+ * touch, taking it out of the free set, or answers SIGSEGV/OOM as the era's arena_vm_fault does.
  */
 final class ArenaVmOps implements VmOperations {
     private final Arena arena;
@@ -61,9 +61,9 @@ final class ArenaVmOps implements VmOperations {
         return entry;
     }
 
-    // ---- arena_vm_fault (§5) -----------------------------------------------------------------
+    // ---- arena_vm_fault (docs/semantics.md#user-page-fault) -------------------------------------
 
-    /** arena_vm_fault, E1–E3 (§5.1): everything under the mutex. */
+    /** arena_vm_fault, E1–E3 (docs/semantics.md#mutex-era-fault): everything under the mutex. */
     private VmFaultResult faultLocked(long address, long pgoff) {
         Frames frames = arena.frames;
         long kaddr = arena.kernelAddress(address);
@@ -87,7 +87,10 @@ final class ArenaVmOps implements VmOperations {
         return new VmFaultResult.Page(page);
     }
 
-    /** arena_vm_fault, E5 (§5.3): the page is allocated before the lock and may be given back. */
+    /**
+     * arena_vm_fault, E5 (docs/semantics.md#preallocating-fault): the page is allocated before the
+     * lock and may be given back.
+     */
     private VmFaultResult faultPreallocating(long address, long pgoff) {
         Frames frames = arena.frames;
         long kaddr = arena.kernelAddress(address);

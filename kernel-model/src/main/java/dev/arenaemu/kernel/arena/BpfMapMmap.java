@@ -5,9 +5,9 @@ import dev.arenaemu.kernel.mm.VmArea;
 import dev.arenaemu.kernel.mm.VmFlag;
 
 /**
- * The map-type independent half of mmap on a BPF map fd: bpf_map_mmap() in
- * kernel/bpf/syscall.c, run before the map's own map_mmap (§4.2). It also keeps the map's
- * count of writable mappings (bpf_map_write_active), which freezing consults.
+ * The map-type independent half of mmap on a BPF map fd: bpf_map_mmap() in kernel/bpf/syscall.c,
+ * run before the map's own map_mmap (docs/semantics.md#generic-mmap-checks). It also keeps the
+ * map's count of writable mappings (bpf_map_write_active), which freezing consults.
  */
 final class BpfMapMmap {
     private int writeActive;
@@ -39,9 +39,9 @@ final class BpfMapMmap {
     }
 
     /**
-     * map_freeze(): -EBUSY while a writable mapping was ever counted (the arena replaces the
-     * vm_ops whose close would uncount it, so this stays busy for good — §4.2) or when already
-     * frozen.
+     * map_freeze(): -EBUSY while a writable mapping was ever counted (the arena replaces the vm_ops
+     * whose close would uncount it, so this stays busy for good —
+     * docs/semantics.md#generic-mmap-checks) or when already frozen.
      */
     int freeze() {
         if (writeActive > 0 || frozen) return Errno.EBUSY.neg();

@@ -59,7 +59,7 @@ public abstract sealed class BpfMap permits BpfMap.ArenaMap, BpfMap.ArrayMap {
      * BPF_MAP_TYPE_ARENA: the map is the {@link Arena}. As the file behind the map fd it is what a
      * process mmaps: every VMA holds a reference, as vma->vm_file does (taken by a successful
      * mmap and by vm_ops->open for copies, dropped after vm_ops->close), so the arena outlives
-     * its fd and programs while it is mapped (spec §7: "fds, programs, mmaps via vm_file").
+     * its fd and programs while it is mapped (docs/semantics.md#teardown: "fds, programs, mmaps via vm_file").
      */
     public static final class ArenaMap extends BpfMap implements MappableFile {
         private final Arena arena;

@@ -14,7 +14,7 @@ import java.util.Optional;
  * whether it is sleepable (SEC("syscall") and the ".s" types: BPF_F_SLEEPABLE), and the maps it
  * holds references on (prog->aux->used_maps; the arena among them is prog->aux->arena). Holding
  * those references is what keeps an arena alive after its fd is closed and its mappings are gone
- * (spec §7, catalogue 68); {@link BpfSyscall#progRelease} drops them. A program loaded with
+ * (docs/semantics.md#teardown, catalogue 68); {@link BpfSyscall#progRelease} drops them. A program loaded with
  * jit_requested off (only possible without an arena) has no image and runs in the interpreter.
  */
 public final class BpfProg {

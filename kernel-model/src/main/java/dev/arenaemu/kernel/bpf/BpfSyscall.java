@@ -292,10 +292,10 @@ public final class BpfSyscall {
 
     /**
      * Runs kernel (non-JIT) code at {@code entry} on the kernel CPU as if {@code caller} had called
-     * it: what a kfunc taking {@code __arena} arguments does (spec §6.5). Its faults have no
-     * exception-table entry, so inside the caller's arena they take the E5 scratch-page recovery
-     * and anywhere else (or before E5) they oops. SysV arguments, {@code ret} to the kernel's
-     * return stub; R0 is rax.
+     * it: what a kfunc taking {@code __arena} arguments does
+     * (docs/semantics.md#kernel-side-access). Its faults have no exception-table entry, so inside
+     * the caller's arena they take the E5 scratch-page recovery and anywhere else (or before E5)
+     * they oops. SysV arguments, {@code ret} to the kernel's return stub; R0 is rax.
      */
     public TestRunResult callKernelFunction(BpfProg caller, long entry, Budget budget, long... args) {
         if (args.length > 6) throw new IllegalArgumentException("at most 6 arguments");

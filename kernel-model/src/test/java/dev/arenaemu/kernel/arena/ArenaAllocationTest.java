@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** bpf_arena_alloc_pages (arena-semantics.md §6.1, §6.4; catalogue 35–37, 40, 44). */
+/** bpf_arena_alloc_pages (docs/semantics.md#allocation, #free-set; catalogue 35–37, 40, 44). */
 class ArenaAllocationTest extends MappedArenaTest {
     @ParameterizedTest
     @EnumSource(KernelEra.class)

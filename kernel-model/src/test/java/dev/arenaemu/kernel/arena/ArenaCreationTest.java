@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** arena_map_alloc() checks and errnos, in the kernel's order (arena-semantics.md §3, catalogue 1–11). */
+/** arena_map_alloc() checks and errnos, in the kernel's order (docs/semantics.md#creation, catalogue 1–11). */
 class ArenaCreationTest {
     private ArenaFixture fx;
 

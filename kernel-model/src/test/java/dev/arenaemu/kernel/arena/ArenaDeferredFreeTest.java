@@ -16,7 +16,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** E4+ non-sleepable kfuncs and the deferred free worker (§6.2; catalogue 50, 51, 69). */
+/**
+ * E4+ non-sleepable kfuncs and the deferred free worker (docs/semantics.md#deferred-free; catalogue
+ * 50, 51, 69).
+ */
 class ArenaDeferredFreeTest extends MappedArenaTest {
     @ParameterizedTest
     @EnumSource(value = KernelEra.class, names = {"V7_0", "LATEST"})

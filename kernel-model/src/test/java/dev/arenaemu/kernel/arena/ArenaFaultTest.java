@@ -14,7 +14,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** arena_vm_fault (§5.1 E3, §5.3 E5; catalogue 28, 29, 30, 31, 32, 34). */
+/**
+ * arena_vm_fault (E3 docs/semantics.md#mutex-era-fault, E5 #preallocating-fault; catalogue 28, 29,
+ * 30, 31, 32, 34).
+ */
 class ArenaFaultTest extends MappedArenaTest {
     @ParameterizedTest
     @EnumSource(KernelEra.class)

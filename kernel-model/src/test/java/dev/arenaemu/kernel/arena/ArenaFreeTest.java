@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** bpf_arena_free_pages (arena-semantics.md §6.2; catalogue 45, 46, 49, 52). */
+/** bpf_arena_free_pages (docs/semantics.md#free; catalogue 45, 46, 49, 52). */
 class ArenaFreeTest extends MappedArenaTest {
     @ParameterizedTest
     @EnumSource(KernelEra.class)
@@ -196,7 +196,7 @@ class ArenaFreeTest extends MappedArenaTest {
         Arena arena = mapped(KernelEra.V6_13, 4, 0);
         RecordingVma vma = vmaOf(arena);
         arena.allocPages(X, 2, -1, 0);
-        vma.kill();   // the recorded VMA went away while its entry lived on (split/fork UAF, §4.4)
+        vma.kill();   // the recorded VMA went away while its entry lived on (split/fork UAF, docs/semantics.md#vma-lifecycle)
         arena.freePages(X, 2);
         assertInstanceOf(KernelEvent.DanglingVma.class, fx.kernel.events().getFirst());
         assertTrue(vma.zaps.isEmpty());
@@ -217,9 +217,9 @@ class ArenaFreeTest extends MappedArenaTest {
     }
 
     /**
-     * Catalogue 65 (E2–E4 fork): the child's VMA shares the entry, so zap_pages only reaches the
-     * parent's. The child's PTE keeps the old frame alive (detached from the arena), and the
-     * next allocation at that pgoff gets a different frame.
+     * Catalogue 65, E2–E4 fork (docs/semantics.md#vma-lifecycle): the child's VMA shares the entry,
+     * so zap_pages only reaches the parent's. The child's PTE keeps the old frame alive (detached
+     * from the arena), and the next allocation at that pgoff gets a different frame.
      */
     @Test
     void v613ForkChildKeepsAFreedPageAliveAndTheReallocationGetsAnotherFrame() {

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The arena's own invariants (§2), checked from a snapshot. */
+/** The arena's own invariants (docs/semantics.md#data-model), checked from a snapshot. */
 final class ArenaInvariants {
     private ArenaInvariants() {}
 

@@ -18,7 +18,10 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** bpf_map_mmap / arena_get_unmapped_area / arena_map_mmap and arena_vm_ops (§4; catalogue 12–18, 20). */
+/**
+ * bpf_map_mmap / arena_get_unmapped_area / arena_map_mmap and arena_vm_ops (docs/semantics.md#mmap;
+ * catalogue 12–18, 20).
+ */
 class ArenaMmapTest {
     private static final long SZ16K = 4 * Arena.PAGE_SIZE;
     private ArenaFixture fx;
@@ -142,7 +145,7 @@ class ArenaMmapTest {
         Arena arena = arena(KernelEra.LATEST, 4, 0);
         RecordingVma vma = fx.mmap(arena, 0, SZ16K);
         vma.unmap(arena);
-        assertEquals(Errno.EBUSY.neg(), arena.freeze(), "arena vm_ops never uncount the writable mapping (§4.2)");
+        assertEquals(Errno.EBUSY.neg(), arena.freeze(), "arena vm_ops never uncount the writable mapping (docs/semantics.md#generic-mmap-checks)");
         Arena other = fx.create(ArenaAttr.of(4, 0, 0));
         assertEquals(0, other.freeze());
         assertEquals(Errno.EPERM.neg(), other.mmap(vma(ArenaFixture.MMAP_BASE, SZ16K, RecordingVma.sharedReadWrite())));

@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** bpf_arena_reserve_pages (arena-semantics.md §6.3; catalogue 33, 53, 55). */
+/** bpf_arena_reserve_pages (docs/semantics.md#reserve; catalogue 33, 53, 55). */
 class ArenaReserveTest extends MappedArenaTest {
     @ParameterizedTest
     @EnumSource(KernelEra.class)

@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** arena_map_free and mem_usage (§7, §3; catalogue 68, 70). */
+/** arena_map_free and mem_usage (docs/semantics.md#teardown, #creation; catalogue 68, 70). */
 class ArenaTeardownTest extends MappedArenaTest {
     @ParameterizedTest
     @EnumSource(KernelEra.class)

@@ -15,7 +15,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** kernel/bpf/range_tree.c semantics (arena-semantics.md §6.4). */
+/** kernel/bpf/range_tree.c semantics (docs/semantics.md#free-set). */
 class RangeTreeTest {
     private final FaultInjection injection = new FaultInjection();
     private final RangeTree rt = new RangeTree(injection);

@@ -240,7 +240,8 @@ class BpfSyscallTest {
 
     @Test
     void scenario59_v613_storeToAnUnpopulatedPageIsSkippedSilently() {
-        // bpf_prog_report_arena_violation arrived in v6.18 (§8.4, §11): v6.13's ex_handler_bpf only fixes up
+        // bpf_prog_report_arena_violation arrived in v6.18 (docs/semantics.md#exception-table,
+        // #era-differences): v6.13's ex_handler_bpf only fixes up
         TestRunResult r = storeToUnpopulatedPage(KernelEra.V6_13);
         assertEquals(List.of(), r.stderr());
     }

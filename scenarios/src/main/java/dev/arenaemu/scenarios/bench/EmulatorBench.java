@@ -28,7 +28,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The emulator's fault path, one #PF per operation: a guest loop on the kernel CPU touches
  * {@link #PAGES} absent pages per invocation and the Java handler answers every fault. Figures
- * compare with unicorn-2.0.1-notes.md §0 (FFM: ~2.5 µs install-and-retry, ~0.85 µs fixup), whose
+ * compare with the earlier standalone FFM measurements quoted in emulator/docs/costs.md ("Fault round
+ * trips": 1.9–3.6 µs install-and-retry, 0.82–0.86 µs fixup), whose
  * install-and-retry figure includes the host's first touch of each page (the FreshHostPage variant).
  * The others measure a whole Cpu.run, raw uc_emu_start with and without a timeout, and what
  * an instruction count costs a register loop (per iteration: dec + jnz).

@@ -2,7 +2,8 @@ package dev.arenaemu.scenarios.check;
 
 /**
  * The arena invariants checked after every step and at the end, each with the kernel reason it
- * must hold (spec §2, §5, §6, §7). Documented for users in scenarios/README.md ("Invariants").
+ * must hold (docs/semantics.md#data-model, #user-page-fault, #kfuncs, #teardown). Documented for users in
+ * docs/invariants.md.
  */
 public enum Invariant {
     /**

@@ -7,14 +7,15 @@ import java.io.PrintWriter;
 
 /**
  * arena-emu's command line. Exit status: 0 every run passed, 1 a scenario failed, 2 bad input or
- * usage (unreadable scenario, unknown option) or an internal error. main() never lets an
- * exception reach the JVM.
+ * usage (unreadable scenario, unknown option, a scenario past its limits, a report that cannot be
+ * written), 3 an internal error (a bug of arena-emu; its stack trace is printed and kept in the
+ * JSON report). main() never lets an exception reach the JVM.
  */
 @Command(name = "arena-emu", mixinStandardHelpOptions = true, version = "arena-emu 0.1.0",
     description = "Replay BPF arena scenarios on an emulated x86-64 machine.",
     subcommands = {ReplayCommand.class, SweepCommand.class, BenchCommand.class, ConformancePluginCommand.class, OracleCommand.class})
 public final class Main implements Runnable {
-    public static final int PASS = 0, FAILED = 1, BAD_INPUT = 2;
+    public static final int PASS = 0, FAILED = 1, BAD_INPUT = 2, INTERNAL_ERROR = 3;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -30,7 +31,8 @@ public final class Main implements Runnable {
             status = run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
         } catch (Throwable t) {
             System.err.println("arena-emu: internal error: " + t);
-            status = BAD_INPUT;
+            t.printStackTrace();
+            status = INTERNAL_ERROR;
         }
         System.exit(status);
     }
@@ -41,11 +43,9 @@ public final class Main implements Runnable {
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            err.println("arena-emu: internal error: " + ex);
-            for (StackTraceElement e : ex.getStackTrace()) {
-                if (e.getClassName().startsWith("dev.arenaemu")) { err.println("    at " + e); break; }
-            }
-            return BAD_INPUT;
+            err.println("arena-emu: internal error (a bug of arena-emu, please report it with this trace):");
+            ex.printStackTrace(err);
+            return INTERNAL_ERROR;
         });
         cl.setParameterExceptionHandler((ex, a) -> {
             err.println("arena-emu: " + ex.getMessage());

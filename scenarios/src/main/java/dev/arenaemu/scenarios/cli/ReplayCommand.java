@@ -31,9 +31,9 @@ final class ReplayCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         Era only = selection.only(spec);
+        Replayer replayer = new Replayer(selection.limits(spec));
         Scenarios.Loaded loaded = selection.load(err);
-        if (loaded == null) return Main.BAD_INPUT;
-        Replayer replayer = new Replayer();
+        if (loaded == null || selection.selectsNothing(loaded, only, err)) return Main.BAD_INPUT;
         List<Outcome> outcomes = new ArrayList<>();
         for (Scenario s : loaded.scenarios()) {
             for (Era e : s.eras()) {
@@ -47,7 +47,7 @@ final class ReplayCommand implements Callable<Integer> {
             }
         }
         HumanReport.summary(new PrintStream(new WriterStream(out), true), outcomes);
-        selection.writeReports(outcomes, "arena-emu replay");
-        return Scenarios.status(loaded, outcomes);
+        boolean written = selection.writeReports(outcomes, "arena-emu replay", err);
+        return Scenarios.status(loaded, outcomes, written);
     }
 }

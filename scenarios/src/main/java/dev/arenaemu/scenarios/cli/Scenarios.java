@@ -17,8 +17,11 @@ import java.util.List;
 final class Scenarios {
     private Scenarios() {}
 
-    /** The scenarios that read cleanly, and how many files did not. */
-    record Loaded(List<Scenario> scenarios, int badFiles) {}
+    /**
+     * The scenarios that read cleanly, how many files did not, and how many the reader itself
+     * failed on (an internal error: one file's crash must not lose the other files' runs).
+     */
+    record Loaded(List<Scenario> scenarios, int badFiles, int internalErrors) {}
 
     /** Reads every scenario, printing each error (with its file:line:column); null if nothing could be read. */
     static Loaded load(List<Path> paths, PrintWriter err) {
@@ -34,17 +37,21 @@ final class Scenarios {
             return null;
         }
         List<Scenario> ok = new ArrayList<>();
-        int bad = 0;
+        int bad = 0, internal = 0;
         for (Path f : files) {
             try {
                 ok.add(ScenarioReader.read(f));
             } catch (ScenarioException e) {
                 err.println("error: " + e.getMessage());
                 bad++;
+            } catch (RuntimeException | StackOverflowError e) {
+                err.println("arena-emu: internal error while reading " + f + " (a bug of arena-emu, please report it with this trace):");
+                e.printStackTrace(err);
+                internal++;
             }
         }
         err.flush();
-        return new Loaded(ok, bad);
+        return new Loaded(ok, bad, internal);
     }
 
     static Era era(String label, CommandLine.Model.CommandSpec spec) {
@@ -54,9 +61,14 @@ final class Scenarios {
         return e;
     }
 
-    /** 2 if any input was bad or a run could not execute, else 1 if any run failed, else 0. */
-    static int status(Loaded loaded, List<Outcome> outcomes) {
-        if (loaded.badFiles() > 0 || outcomes.stream().anyMatch(o -> o.status() == Outcome.Status.ERROR)) return Main.BAD_INPUT;
+    /**
+     * 3 if arena-emu failed internally; else 2 if any input was bad, a run could not execute or
+     * went past its limits, or a report could not be written; else 1 if any run failed; else 0.
+     */
+    static int status(Loaded loaded, List<Outcome> outcomes, boolean reportsWritten) {
+        if (loaded.internalErrors() > 0 || outcomes.stream().anyMatch(o -> o.status() == Outcome.Status.INTERNAL)) return Main.INTERNAL_ERROR;
+        if (loaded.badFiles() > 0 || !reportsWritten
+            || outcomes.stream().anyMatch(o -> o.status() == Outcome.Status.ERROR || o.status() == Outcome.Status.LIMIT)) return Main.BAD_INPUT;
         if (outcomes.stream().anyMatch(o -> !o.passed())) return Main.FAILED;
         return Main.PASS;
     }

@@ -2,6 +2,7 @@ package dev.arenaemu.scenarios.cli;
 
 import dev.arenaemu.scenarios.format.Era;
 import dev.arenaemu.scenarios.format.Scenario;
+import dev.arenaemu.scenarios.replay.Limits;
 import dev.arenaemu.scenarios.replay.Outcome;
 import dev.arenaemu.scenarios.replay.Replayer;
 import dev.arenaemu.scenarios.report.HumanReport;
@@ -50,8 +51,9 @@ final class SweepCommand implements Callable<Integer> {
         if (probability < 1 || probability > 100) throw new CommandLine.ParameterException(spec.commandLine(), "--probability must be 1..100");
         if (jobs < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--jobs must be at least 1");
         Era only = selection.only(spec);
+        Limits limits = selection.limits(spec);
         Scenarios.Loaded loaded = selection.load(err);
-        if (loaded == null) return Main.BAD_INPUT;
+        if (loaded == null || selection.selectsNothing(loaded, only, err)) return Main.BAD_INPUT;
         PrintStream ps = new PrintStream(new WriterStream(out), true);
         Progress progress = new Progress(err, System.console() != null);
         List<Sweep.Target> targets = new ArrayList<>();
@@ -60,7 +62,7 @@ final class SweepCommand implements Callable<Integer> {
         }
         Map<String, Sweep.SiteStats> table = new TreeMap<>();
         // Results arrive in the same order for any --jobs, so this prints what a one-job sweep prints.
-        List<Outcome> all = new Sweep(Replayer::new, jobs).run(targets, new Sweep.Options(random, seed, probability), table, o -> {
+        List<Outcome> all = new Sweep(() -> new Replayer(limits), jobs).run(targets, new Sweep.Options(random, seed, probability), table, o -> {
             progress.tick(o);
             if (verbose || !o.passed()) {
                 progress.clear();
@@ -75,8 +77,8 @@ final class SweepCommand implements Callable<Integer> {
             out.printf("%-22s %10s %8d %8d %8d%n", e.getKey(), e.getKey().startsWith("(") ? "-" : Long.toString(st.hits), st.runs, st.passed, st.runs - st.passed);
         }
         HumanReport.summary(ps, all);
-        selection.writeReports(all, "arena-emu sweep");
-        return Scenarios.status(loaded, all);
+        boolean written = selection.writeReports(all, "arena-emu sweep", err);
+        return Scenarios.status(loaded, all, written);
     }
 
     /** A one-line progress bar on stderr, only when it is a terminal. */

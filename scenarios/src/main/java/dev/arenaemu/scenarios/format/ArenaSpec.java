@@ -1,7 +1,7 @@
 package dev.arenaemu.scenarios.format;
 
 /**
- * BPF_MAP_CREATE attributes for an arena (spec §3). Flags are the raw map_flags, so negative
+ * BPF_MAP_CREATE attributes for an arena (docs/semantics.md#creation). Flags are the raw map_flags, so negative
  * tests can pass anything; key/value sizes exist only to be rejected (catalogue 2).
  */
 public record ArenaSpec(Where where, String name, long maxEntries, long flags, Arg mapExtra, long keySize, long valueSize) {

@@ -20,14 +20,29 @@ import java.util.Optional;
  * @param vmaList  the number of entries in the arena's vma_list
  * @param arena    the arena (create_arena "name") mem_usage, vma_list and the pages without an
  *                 arena of their own talk about; empty: the scenario's first arena
+ * @param retval   run_program: the u32 {@code retval} BPF_PROG_TEST_RUN reports (lo32 of r0)
+ * @param stderr   run_program: every line the run appended to the program's BPF stderr stream,
+ *                 in order (an empty list: none; before v6.18 arena faults are fixed up silently)
  */
 public record Expect(Where where, Optional<Arg> ret, Optional<Errno> errno, Optional<Arg> value, Map<String, Arg> regs,
                      Optional<SignalExpect> signal, List<PageExpect> pages, Optional<Arg> memUsage,
-                     Optional<Boolean> faultIn, Optional<Integer> vmaList, Optional<String> arena) {
+                     Optional<Boolean> faultIn, Optional<Integer> vmaList, Optional<String> arena,
+                     Optional<Arg> retval, Optional<List<StderrLine>> stderr) {
 
     public static Expect none(Where where) {
         return new Expect(where, Optional.empty(), Optional.empty(), Optional.empty(), Map.of(), Optional.empty(),
-            List.of(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+            List.of(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+    }
+
+    /**
+     * A report {@code bpf_prog_report_arena_violation} writes (v6.18+, x86 {@code ex_handler_bpf}):
+     * "ERROR: Arena READ|WRITE access at unmapped address 0x…", the address in the user view.
+     */
+    public record StderrLine(Where where, boolean write, Arg addr) {
+        /** The line as the kernel words it, for an address already evaluated. */
+        public String text(long address) {
+            return String.format("ERROR: Arena %s access at unmapped address 0x%x", write ? "WRITE" : "READ", address);
+        }
     }
 
     /** An errno by name with its Linux x86-64 number. */

@@ -5,7 +5,7 @@ import java.util.function.Consumer;
 
 /**
  * An address or value expression from a scenario, e.g. {@code base+0x1000}, {@code kern(base+8K)},
- * {@code end-2*PAGE}. Syntax and symbols are documented in scenarios/README.md ("Expressions").
+ * {@code end-2*PAGE}. Syntax and symbols are documented in docs/scenario-format.md#expressions.
  * Arithmetic is 64-bit two's complement, like the kernel's unsigned long math.
  */
 public sealed interface Expr {
@@ -19,6 +19,11 @@ public sealed interface Expr {
     interface Symbols {
         /** The symbol's value; throws {@link Unbound} if it has none yet. */
         long lookup(String name);
+
+        /** The user address of the {@code __arena} global {@code name}; throws {@link Unbound} when no program object defines it. */
+        default long global(String name) {
+            throw new Unbound("sym(" + name + "): no program object of this scenario defines an __arena global of that name");
+        }
     }
 
     /** A symbol used before it has a value (e.g. {@code base} before the arena exists). */
@@ -31,8 +36,11 @@ public sealed interface Expr {
     /** Names the language itself defines; every other name must be bound by a step's "as". */
     Set<String> BUILTINS = Set.of("base", "end", "size", "kern_vm_start", "PAGE", "NULL");
 
-    /** Functions: {@code kern(x) = kern_vm_start + lo32(x)}, {@code lo32}, {@code hi32}, {@code clear_lo32}. */
-    Set<String> FUNCTIONS = Set.of("kern", "lo32", "hi32", "clear_lo32");
+    /**
+     * Functions: {@code kern(x) = kern_vm_start + lo32(x)}, {@code lo32}, {@code hi32},
+     * {@code clear_lo32}, and {@code sym(name)}, which takes a global's name, not an expression.
+     */
+    Set<String> FUNCTIONS = Set.of("kern", "lo32", "hi32", "clear_lo32", "sym");
 
     record Num(long value) implements Expr {
         public long eval(Symbols s) { return value; }
@@ -64,6 +72,16 @@ public sealed interface Expr {
             };
         }
         public void symbols(Consumer<String> v) { left.symbols(v); right.symbols(v); }
+    }
+
+    /**
+     * {@code sym(name)}: where an {@code __arena} global of the scenario's program objects lives
+     * in user space, {@code user_vm_start + arena_data_off + offset}; arena_data_off is the
+     * era's libbpf placement (offset 0 in v6.13, the end of the mapping from v7.0).
+     */
+    record Global(String name) implements Expr {
+        public long eval(Symbols s) { return s.global(name); }
+        public void symbols(Consumer<String> v) {}
     }
 
     record Call(String function, Expr argument) implements Expr {

@@ -8,12 +8,22 @@ package dev.arenaemu.scenarios.format;
  *   sum     := term (('+' | '-') term)*
  *   term    := unary ('*' unary)*
  *   unary   := '-' unary | primary
- *   primary := number | name | name '(' expr ')' | '(' expr ')'
+ *   primary := number | name | name '(' expr ')' | 'sym' '(' identifier ')' | '(' expr ')'
  *   number  := decimal | 0x hex | 0b binary, '_' allowed between digits, optional K M G T suffix (x 2^10..2^40)
  * </pre>
  * Errors give the character offset inside the expression; the reader adds the file position.
+ *
+ * <p>Bounded, so that hostile input is a located error and not a {@link StackOverflowError}:
+ * at most {@link #MAX_NESTING} levels of parentheses, function calls and unary minus, and at
+ * most {@link #MAX_OPERANDS} numbers and names. The parse tree's depth is then bounded too, so
+ * evaluating it (recursively) is safe on any thread's default stack.
  */
 public final class ExprParser {
+    /** Parentheses, function calls and unary minus nested inside each other. */
+    public static final int MAX_NESTING = 100;
+    /** Numbers and names in one expression. */
+    public static final int MAX_OPERANDS = 1000;
+
     /** A syntax error at character {@code offset} (0-based) of the expression text. */
     public static final class SyntaxError extends Exception {
         public final int offset;
@@ -26,6 +36,8 @@ public final class ExprParser {
 
     private final String text;
     private int pos;
+    private int nesting;
+    private int operands;
 
     private ExprParser(String text) {
         this.text = text;
@@ -94,10 +106,23 @@ public final class ExprParser {
     private Expr unary() throws SyntaxError {
         skipSpace();
         if (pos < text.length() && text.charAt(pos) == '-') {
+            enter();
             pos++;
-            return new Expr.Neg(unary());
+            Expr e = new Expr.Neg(unary());
+            nesting--;
+            return e;
         }
         return primary();
+    }
+
+    /** One more level of nesting at {@link #pos}; refused beyond {@link #MAX_NESTING}. */
+    private void enter() throws SyntaxError {
+        if (++nesting > MAX_NESTING) throw new SyntaxError(pos, "nested more than " + MAX_NESTING + " levels deep (parentheses, calls, unary minus)");
+    }
+
+    /** One more number or name at {@link #pos}; refused beyond {@link #MAX_OPERANDS}. */
+    private void operand() throws SyntaxError {
+        if (++operands > MAX_OPERANDS) throw new SyntaxError(pos, "more than " + MAX_OPERANDS + " numbers and names in one expression");
     }
 
     private Expr primary() throws SyntaxError {
@@ -105,28 +130,52 @@ public final class ExprParser {
         if (pos >= text.length()) throw new SyntaxError(pos, "expression ends where a number, name or '(' was expected");
         char c = text.charAt(pos);
         if (c == '(') {
+            enter();
             pos++;
             Expr inner = expr();
             expect(')');
+            nesting--;
             return inner;
         }
-        if (Character.isDigit(c)) return number();
+        if (Character.isDigit(c)) {
+            operand();
+            return number();
+        }
         if (Character.isLetter(c) || c == '_') {
+            operand();
             int start = pos;
             while (pos < text.length() && (Character.isLetterOrDigit(text.charAt(pos)) || text.charAt(pos) == '_')) pos++;
             String name = text.substring(start, pos);
             skipSpace();
             if (pos < text.length() && text.charAt(pos) == '(') {
-                if (!Expr.FUNCTIONS.contains(name)) throw new SyntaxError(start, "unknown function '" + name + "' (known: kern, lo32, hi32, clear_lo32)");
+                if (!Expr.FUNCTIONS.contains(name)) throw new SyntaxError(start, "unknown function '" + name + "' (known: kern, lo32, hi32, clear_lo32, sym)");
+                enter();
                 pos++;
+                if (name.equals("sym")) {
+                    Expr.Global g = new Expr.Global(identifier());
+                    expect(')');
+                    nesting--;
+                    return g;
+                }
                 Expr arg = expr();
                 expect(')');
+                nesting--;
                 return new Expr.Call(name, arg);
             }
             if (Expr.FUNCTIONS.contains(name)) throw new SyntaxError(start, "function '" + name + "' needs an argument in parentheses");
             return new Expr.Sym(name);
         }
         throw new SyntaxError(pos, "unexpected '" + c + "'");
+    }
+
+    /** The argument of {@code sym(...)}: a C identifier, the name of an {@code __arena} global. */
+    private String identifier() throws SyntaxError {
+        skipSpace();
+        int start = pos;
+        while (pos < text.length() && (Character.isLetterOrDigit(text.charAt(pos)) || text.charAt(pos) == '_')) pos++;
+        String name = text.substring(start, pos);
+        if (name.isEmpty() || Character.isDigit(name.charAt(0))) throw new SyntaxError(start, "sym() takes the name of an __arena global");
+        return name;
     }
 
     private Expr number() throws SyntaxError {

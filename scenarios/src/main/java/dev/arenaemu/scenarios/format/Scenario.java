@@ -26,6 +26,15 @@ public record Scenario(Path file, String name, String description, Set<Era> eras
                        Set<String> expectViolations, Set<String> expectKernelReports, Set<String> capabilities, int cpus) {
     public static final int DEFAULT_CPUS = dev.arenaemu.emulator.cpu.Machine.DEFAULT_CPUS;
     public static final int MAX_CPUS = 8;
+
+    /** A scenario on the default number of CPUs. */
+    public Scenario(Path file, String name, String description, Set<Era> eras, long seed,
+                    List<String> processes, Map<String, ProgramSpec> programs, List<Inject> inject,
+                    List<Step> steps, Expect finalState, long maxInstructions,
+                    Set<String> expectViolations, Set<String> expectKernelReports, Set<String> capabilities) {
+        this(file, name, description, eras, seed, processes, programs, inject, steps, finalState, maxInstructions,
+            expectViolations, expectKernelReports, capabilities, DEFAULT_CPUS);
+    }
     public static final List<String> CAPABILITIES = List.of("CAP_BPF", "CAP_PERFMON", "CAP_SYS_ADMIN");
     public static final List<String> INVARIANTS = List.of("user-pte-matches-kernel", "kernel-pte-in-range", "populated-not-free",
         "frame-refcount", "no-freed-frame-mapped", "vma-list-matches", "teardown-returns-frames");

@@ -1,5 +1,10 @@
 package dev.arenaemu.scenarios.format;
 
+import dev.arenaemu.kernel.bpf.asm.AsmException;
+import dev.arenaemu.kernel.bpf.asm.Assembler;
+import dev.arenaemu.kernel.bpf.isa.BpfProgram;
+import dev.arenaemu.kernel.bpf.isa.Reloc;
+
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.CharacterCodingException;
@@ -22,7 +27,7 @@ import java.util.TreeSet;
 /**
  * Reads a scenario file strictly: unknown fields, unknown ops, wrong types, bad expressions,
  * undeclared processes/programs/symbols and out-of-range numbers are all errors naming
- * file:line:column. The format is documented in scenarios/README.md and
+ * file:line:column. The format is documented in docs/scenario-format.md and
  * scenarios/schema/scenario.schema.json.
  */
 public final class ScenarioReader {
@@ -102,8 +107,9 @@ public final class ScenarioReader {
         if (arr.items().size() + steps.size() > Scenario.MAX_STEPS) throw new ScenarioException(arr.where(), "more than " + Scenario.MAX_STEPS + " steps");
         for (int i = 0; i < arr.items().size(); i++) steps.add(step(arr.items().get(i), i));
         if (steps.isEmpty()) throw new ScenarioException(arr.where(), "a scenario needs at least one step (or an \"arena\")");
+        for (ProgramSpec p : programs.values()) if (p.inline()) checkAsm(p);
 
-        Expect fin = o.opt("final").isPresent() ? expect(o.req("final"), "\"final\"", true) : Expect.none(o.where());
+        Expect fin = o.opt("final").isPresent() ? expect(o.req("final"), "\"final\"", true, null) : Expect.none(o.where());
         Set<String> violations = names(o.array("expect_violations"), "expect_violations", Scenario.INVARIANTS);
         Set<String> reports = names(o.array("expect_kernel_reports"), "expect_kernel_reports", Scenario.KERNEL_REPORTS);
         Set<String> caps = o.has("capabilities") ? names(o.array("capabilities"), "capabilities", Scenario.CAPABILITIES)
@@ -145,6 +151,7 @@ public final class ScenarioReader {
             String section = p.optString("section").orElse(null);
             boolean sleepable = p.bool("sleepable", true);
             boolean jit = p.bool("jit", true);
+            Optional<String> mcpu = p.optString("mcpu");
             p.optString("comment");
             if (asm.isPresent() == path.isPresent()) throw new ScenarioException(p.where(), "program \"" + f.name() + "\" needs exactly one of \"asm\" or \"file\"");
             Path resolved = null;
@@ -157,10 +164,40 @@ public final class ScenarioReader {
                 resolved = dir == null ? Path.of(ps) : dir.resolve(ps).normalize();
                 if (!Files.isRegularFile(resolved)) throw new ScenarioException(p.req("file").where(), "program file not found: " + resolved);
             }
+            if (mcpu.isPresent()) {
+                Where at = p.req("mcpu").where();
+                if (!ProgramSpec.MCPUS.contains(mcpu.get())) throw new ScenarioException(at, "\"mcpu\" must be one of " + String.join(", ", ProgramSpec.MCPUS) + " (clang's -mcpu), got \"" + mcpu.get() + "\"");
+                if (resolved == null || !resolved.toString().endsWith(".c")) throw new ScenarioException(at, "\"mcpu\" is clang's -mcpu: only a program compiled from a .c file has one");
+            }
             p.finish();
-            out.put(f.name(), new ProgramSpec(p.where(), f.name(), asm.orElse(null), resolved, section, sleepable, jit));
+            out.put(f.name(), new ProgramSpec(p.where(), f.name(), asm.orElse(null), resolved, section, sleepable, jit, mcpu.orElse("v4")));
         }
         return out;
+    }
+
+    /**
+     * An inline program assembles, and each of its {@code map[name]} names an arena of this
+     * scenario (the top-level "arena" or a create_arena "name"): it is loaded as BPF_PROG_LOAD
+     * with that arena's map, and a name that matches none is a mistake, not the first arena.
+     */
+    private void checkAsm(ProgramSpec p) throws ScenarioException {
+        BpfProgram program;
+        try {
+            program = Assembler.assemble(p.name(), p.sleepable() ? "syscall" : "socket", p.asm());
+        } catch (AsmException e) {
+            throw new ScenarioException(p.where(), "program \"" + p.name() + "\" asm line " + e.line() + ", column " + e.column() + ": " + e.reason());
+        }
+        for (Reloc r : program.relocations()) {
+            String map = switch (r) {
+                case Reloc.MapFd m -> m.map();
+                case Reloc.MapValue m -> m.map();
+                case Reloc.ArenaGlobal g -> g.arenaMap();
+            };
+            if (!arenas.contains(map)) {
+                throw new ScenarioException(p.where(), "program \"" + p.name() + "\" insn " + r.insn() + ": map[" + map + "] names no arena of this scenario (arenas: "
+                    + (arenas.isEmpty() ? "none" : String.join(", ", arenas)) + "; an arena is named by the top-level \"arena\" or a create_arena step's \"name\", \"arena\" by default)");
+            }
+        }
     }
 
     private List<Inject> injects(List<Node> nodes) throws ScenarioException {
@@ -229,9 +266,18 @@ public final class ScenarioReader {
         // The step's own expectations may use its binding (checked after the step bound it); its arguments may not.
         Set<String> before = new LinkedHashSet<>(symbols);
         bind.ifPresent(symbols::add);
-        // Likewise a create_arena step's expectations may name the arena it creates.
+        // Likewise a create_arena step's expectations may name the arena it creates,
         if (op.equals("create_arena")) arenas.add(s.optString("name").orElse("arena"));
-        Expect expect = s.has("expect") ? expect(s.req("expect"), what + " expect", false) : Expect.none(s.where());
+        // and a fork's expectations the child it creates (its user PTEs after the fork); the fork's own "process" may not.
+        String forked = null;
+        if (op.equals("fork") && s.has("child") && s.req("child") instanceof Node.Str cs && !processes.contains(cs.value())) forked = cs.value();
+        if (forked != null) processes.add(forked);
+        Expect expect;
+        try {
+            expect = s.has("expect") ? expect(s.req("expect"), what + " expect", false, op) : Expect.none(s.where());
+        } finally {
+            if (forked != null) processes.remove(forked);
+        }
         symbols.retainAll(before);
         int cpu = cpu(s, what);
         Step.Common c = new Step.Common(index, s.where(), op, expect, inject, bind, cpu);
@@ -307,8 +353,14 @@ public final class ScenarioReader {
                 Step.Kfunc k = null;
                 for (Step.Kfunc kf : Step.Kfunc.values()) if (kf.label.equals(fname)) k = kf;
                 if (k == null) throw new ScenarioException(fn.where(), "unknown kfunc \"" + fname + "\" (known: alloc_pages, free_pages, reserve_pages)");
+                String mapType = s.optString("map_type").orElse("arena");
+                if (!mapType.equals("arena") && !mapType.equals("array")) {
+                    throw new ScenarioException(s.req("map_type").where(), "\"map_type\" is the type of the map argument: arena or array, got \"" + mapType + "\"");
+                }
+                boolean array = mapType.equals("array");
+                if (array && s.has("arena")) throw new ScenarioException(s.req("arena").where(), "\"map_type\": \"array\" passes an array map, not an arena; drop \"arena\"");
                 yield new Step.KfuncCall(c, k, optArg(s, "addr", 0), arg(s.req("page_cnt"), "page_cnt"), optArg(s, "node_id", -1),
-                    optArg(s, "flags", 0), s.bool("sleepable", true), arenaRef(s));
+                    optArg(s, "flags", 0), s.bool("sleepable", true), arenaRef(s), array);
             }
             case "map_op" -> {
                 Node on = s.req("name");
@@ -352,8 +404,10 @@ public final class ScenarioReader {
         return (int) size;
     }
 
-    private Expect expect(Node n, String what, boolean stateOnly) throws ScenarioException {
+    private Expect expect(Node n, String what, boolean stateOnly, String op) throws ScenarioException {
         ObjectReader e = new ObjectReader(n, what);
+        Optional<Arg> retval = Optional.empty();
+        Optional<List<Expect.StderrLine>> stderr = Optional.empty();
         Optional<Arg> ret = Optional.empty();
         Optional<Expect.Errno> errno = Optional.empty();
         Optional<Arg> value = Optional.empty();
@@ -380,6 +434,18 @@ public final class ScenarioReader {
             regs = regs(e.object("regs"), "regs");
             if (e.has("signal")) signal = Optional.of(signal(e.req("signal")));
             faultIn = e.optBool("fault_in");
+            // What BPF_PROG_TEST_RUN hands back besides r0: only a run_program step has them.
+            for (String only : List.of("retval", "stderr")) {
+                if (e.has(only) && !"run_program".equals(op)) {
+                    throw new ScenarioException(e.req(only).where(), "\"" + only + "\" is what BPF_PROG_TEST_RUN reports: only a run_program step has it");
+                }
+            }
+            if (e.has("retval")) retval = Optional.of(arg(e.req("retval"), "retval"));
+            if (e.has("stderr")) {
+                List<Expect.StderrLine> lines = new ArrayList<>();
+                for (Node l : e.array("stderr")) lines.add(stderrLine(l));
+                stderr = Optional.of(List.copyOf(lines));
+            }
         }
         List<Expect.PageExpect> pages = new ArrayList<>();
         for (Node p : e.array("pages")) pages.add(page(p));
@@ -387,7 +453,20 @@ public final class ScenarioReader {
         Optional<Integer> vmaList = e.has("vma_list") ? Optional.of((int) e.integer("vma_list", 0, 0, 1 << 20)) : Optional.empty();
         Optional<String> arena = arenaRef(e);
         e.finish();
-        return new Expect(e.where(), ret, errno, value, regs, signal, pages, memUsage, faultIn, vmaList, arena);
+        return new Expect(e.where(), ret, errno, value, regs, signal, pages, memUsage, faultIn, vmaList, arena, retval, stderr);
+    }
+
+    /** One line the program's BPF stderr stream must show: {@code {"arena_violation": "READ"|"WRITE", "addr": expr}}. */
+    private Expect.StderrLine stderrLine(Node n) throws ScenarioException {
+        ObjectReader l = new ObjectReader(n, "a stderr line");
+        Node an = l.req("arena_violation");
+        String access = ObjectReader.asString(an, "arena_violation");
+        if (!access.equals("READ") && !access.equals("WRITE")) {
+            throw new ScenarioException(an.where(), "\"arena_violation\" is the access the report names: READ or WRITE, got \"" + access + "\"");
+        }
+        Arg addr = arg(l.req("addr"), "addr");
+        l.finish();
+        return new Expect.StderrLine(l.where(), access.equals("WRITE"), addr);
     }
 
     private Expect.SignalExpect signal(Node n) throws ScenarioException {

@@ -78,10 +78,12 @@ public sealed interface Step {
      * (kfunc) a direct call of an arena kfunc with the map argument bound to the arena, as a
      * sleepable program makes it, or (v7.0+, {@code sleepable} false) as the verifier's
      * non-sleepable call-site specialisation does: alloc/free_pages_non_sleepable, free deferred.
-     * The map argument is the arena named {@code arena} (default: the scenario's first arena).
+     * The map argument is the arena named {@code arena} (default: the scenario's first arena), or
+     * with {@code arrayMap} a BPF_MAP_TYPE_ARRAY created for the call: the kfunc checks the map
+     * type and returns NULL / nothing / -EINVAL, as bpf_arena_*_pages do for a non-arena map.
      */
     record KfuncCall(Common common, Kfunc kfunc, Arg addr, Arg pageCount, Arg nodeId, Arg flags, boolean sleepable,
-                     Optional<String> arena) implements Step {}
+                     Optional<String> arena, boolean arrayMap) implements Step {}
 
     /** (run_work) the kernel's workqueue runs what is pending (the E4 deferred-free worker); returns how many items ran. */
     record RunWork(Common common) implements Step {}
@@ -98,9 +100,9 @@ public sealed interface Step {
     }
 
     /**
-     * (map_op) a generic BPF map operation on the arena (spec §3.1): the element operations,
-     * BPF_MAP_FREEZE, or map_direct_value_addr(offset) as the verifier calls it for globals; on
-     * the arena named {@code arena} (default: the scenario's first arena).
+     * (map_op) a generic BPF map operation on the arena (docs/semantics.md#generic-map-operations):
+     * the element operations, BPF_MAP_FREEZE, or map_direct_value_addr(offset) as the verifier
+     * calls it for globals; on the arena named {@code arena} (default: the scenario's first arena).
      */
     record MapOperation(Common common, MapOp operation, Arg offset, Optional<String> arena) implements Step {}
 

@@ -31,7 +31,8 @@ import java.util.Optional;
  * Operands that are expressions are written in postfix, comma-separated, without spaces:
  * {@code #n} an unsigned decimal, {@code $k} a slot (0 base, 1 end, 2 size of the first arena, 3..
  * the "as" names), {@code + - * & | < >} (shifts), {@code n} negate, {@code L H C} lo32, hi32,
- * clear_lo32, and {@code !} for what user space cannot know (kern_vm_start). The guest evaluates
+ * clear_lo32, and {@code !} for what the runner cannot know (kern_vm_start, sym() of an object's
+ * __arena global). The guest evaluates
  * them with its own values, so addresses follow where the real kernel put the arena.
  */
 public final class OpEncoder {
@@ -153,7 +154,8 @@ public final class OpEncoder {
             case Step.Copy s -> Encoded.run("C " + proc(s.process()) + " " + bind + " " + expr(s.src()) + " " + expr(s.dst()) + " " + expr(s.length()));
             case Step.RunCode s -> runCode(s, bind);
             case Step.RunProgram s -> program(s, bind);
-            case Step.KfuncCall s -> Encoded.run("K 0 " + bind + " " + s.kfunc().label.replace("_pages", "") + " " + arena(s.arena()) + " "
+            // arena -1: the runner passes a BPF_MAP_TYPE_ARRAY of its own, as "array_map" asks
+            case Step.KfuncCall s -> Encoded.run("K 0 " + bind + " " + s.kfunc().label.replace("_pages", "") + " " + (s.arrayMap() ? "-1" : arena(s.arena())) + " "
                 + expr(s.addr()) + " " + expr(s.pageCount()) + " " + expr(s.nodeId()) + " " + expr(s.flags()) + " " + (s.sleepable() ? 1 : 0));
             case Step.RunWork s -> Encoded.stateOnly("the kernel runs its workqueue by itself; the count of items run is the emulator's");
             case Step.MapOperation s -> switch (s.operation()) {
@@ -293,6 +295,8 @@ public final class OpEncoder {
                 case "kern_vm_start" -> "!";
                 default -> "$" + slot(s.name());
             });
+            // sym(): an __arena global of a C program object, which the runner does not load
+            case Expr.Global g -> out.add("!");
             case Expr.Neg n -> {
                 postfix(n.operand(), out);
                 out.add("n");

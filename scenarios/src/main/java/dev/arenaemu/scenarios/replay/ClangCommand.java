@@ -1,5 +1,7 @@
 package dev.arenaemu.scenarios.replay;
 
+import dev.arenaemu.scenarios.format.ProgramSpec;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -9,24 +11,34 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * clang-19 -target bpf -mcpu=v4 -O2 -g -c for one BPF C source, with the source's folder on the
+ * clang-19 -target bpf -mcpu=MCPU -O2 -g -c for one BPF C source, with the source's folder on the
  * include path (where the corpus keeps bpf_arena.h). {@link CompiledObjects} keys its cache on
  * {@link #arguments} and {@link #includeDirs}, so everything that shapes the object is here.
+ * {@code mcpu} is the BPF ISA version clang may use (v4 by default, as the selftests build;
+ * v3 and v2 leave out the sign-extending loads, gotol and the other v4 instructions).
  */
-record ClangCommand(Path source, List<Path> includeDirs) {
+record ClangCommand(Path source, List<Path> includeDirs, String mcpu) {
     static final String CLANG = "clang-19";
-    private static final List<String> FLAGS = List.of("-target", "bpf", "-mcpu=v4", "-O2", "-g");
+    static final String DEFAULT_MCPU = "v4";
+
+    ClangCommand {
+        if (!ProgramSpec.MCPUS.contains(mcpu)) throw new IllegalArgumentException("-mcpu=" + mcpu + " (known: " + ProgramSpec.MCPUS + ")");
+    }
 
     static ClangCommand forSource(Path source) {
+        return forSource(source, DEFAULT_MCPU);
+    }
+
+    static ClangCommand forSource(Path source, String mcpu) {
         Path dir = source.getParent() != null ? source.getParent() : source.toAbsolutePath().getParent();
-        return new ClangCommand(source, List.of(dir));
+        return new ClangCommand(source, List.of(dir), mcpu);
     }
 
     /** The command line, with {@code out} as the object file. */
     List<String> arguments(Path out) {
         List<String> args = new ArrayList<>();
         args.add(CLANG);
-        args.addAll(FLAGS);
+        args.addAll(List.of("-target", "bpf", "-mcpu=" + mcpu, "-O2", "-g"));
         for (Path dir : includeDirs) {
             args.add("-I");
             args.add(dir.toString());

@@ -46,6 +46,21 @@ final class Expectations {
                 out.add(new Mismatch(step, place, "register " + r.getKey(), show(r.getValue(), want), got == null ? "not available" : hex(got), null));
             }
         }
+        e.retval().ifPresent(r -> {
+            long want = r.eval(world);
+            Long got = effect.regs().get("retval");
+            if (got == null || got != want) {
+                out.add(new Mismatch(step, place, "retval (u32, BPF_PROG_TEST_RUN)", show(r, want), got == null ? "not available" : hex(got), null));
+            }
+        });
+        e.stderr().ifPresent(lines -> {
+            List<String> want = new ArrayList<>();
+            for (Expect.StderrLine l : lines) want.add(l.text(l.addr().eval(world)));
+            if (!want.equals(effect.stderr())) {
+                out.add(new Mismatch(step, place, "program stderr", want.isEmpty() ? "nothing" : String.join("\n", want),
+                    effect.stderr().isEmpty() ? "nothing" : String.join("\n", effect.stderr()), null));
+            }
+        });
         if (e.signal().isPresent()) {
             Expect.SignalExpect se = e.signal().get();
             if (effect.signal().isEmpty()) {

@@ -50,6 +50,13 @@ public final class ProcessTable {
         byName.put(name, processes.spawn());
     }
 
+    /** Processes that have not exited: what the process limit counts. */
+    int alive() {
+        int n = 0;
+        for (Process p : byName.values()) if (!p.exited()) n++;
+        return n;
+    }
+
     Process get(String name) throws ReplayError {
         Process p = byName.get(name);
         if (p == null) throw new ReplayError("no process \"" + name + "\"");

@@ -17,6 +17,7 @@ import dev.arenaemu.kernel.bpf.elf.MapDefinition;
 import dev.arenaemu.kernel.bpf.isa.BpfProgram;
 import dev.arenaemu.kernel.bpf.isa.Reloc;
 import dev.arenaemu.scenarios.format.Era;
+import dev.arenaemu.scenarios.format.Expr;
 import dev.arenaemu.scenarios.format.ProgramSpec;
 import dev.arenaemu.user.Process;
 import dev.arenaemu.user.Signal;
@@ -52,12 +53,32 @@ final class Programs {
     private final World world;
     private final Map<String, ProgramSpec> specs;
     private final Map<String, BpfProg> loaded = new HashMap<>();
-    /** Objects whose globals were copied into the arena already (libbpf does it once per object load). */
-    private final Set<LibbpfObject> copied = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Objects opened so far, by {@link ProgramSpec#objectKey()}: every program of one file (and mcpu) shares one open. */
+    private final Map<String, OpenedObject> objects = new HashMap<>();
 
     Programs(World world, Map<String, ProgramSpec> specs) {
         this.world = world;
         this.specs = specs;
+        world.globals(this::global);
+    }
+
+    /**
+     * One libbpf open of an object file and what bpf_object__load does once per object: its
+     * .bss/.data/.rodata array maps (created with the first program loaded from it, kept until
+     * teardown as libbpf keeps them until bpf_object__close) and the copy of its {@code __arena}
+     * globals. Programs of the same object therefore see the same globals.
+     */
+    private static final class OpenedObject {
+        final LibbpfObject object;
+        /** What the user sees when the open fails (libbpf's -E2BIG for globals larger than the arena), else null. */
+        final Effect openFailure;
+        final Map<String, BpfMap> internalMaps = new HashMap<>();
+        boolean globalsCopied;
+
+        OpenedObject(LibbpfObject object, Effect openFailure) {
+            this.object = object;
+            this.openFailure = openFailure;
+        }
     }
 
     Effect run(String name, long[] args, long maxInstructions, String place) throws ReplayError {
@@ -67,16 +88,21 @@ final class Programs {
         BpfSyscall bpf = world.bpf();
         BpfProg prog = loaded.get(name);
         if (prog == null) {
-            Source source = source(spec, world.era());
-            if (source.openFailure() != null) return source.openFailure();
-            List<BpfProgram> placed = new ArrayList<>();
-            Effect copyFailure = placeGlobals(source, place, placed);
-            if (copyFailure != null) return copyFailure;
-            BpfProgram program = placed.getFirst();
-            Map<String, BpfMap> maps = maps(program, source.object());
+            BpfProgram program;
+            Map<String, BpfMap> maps;
+            if (spec.inline()) {
+                program = assemble(spec);
+                maps = asmMaps(spec, program, place);
+            } else {
+                OpenedObject o = object(spec);
+                if (o.openFailure != null) return o.openFailure;
+                program = program(spec, o.object);
+                Effect copyFailure = placeGlobals(o, program, place);
+                if (copyFailure != null) return copyFailure;
+                if (o.object.object().arenaGlobals().isPresent()) program = program.withArenaDataOffset(o.object.arenaDataOffset());
+                maps = objectMaps(program, o);
+            }
             ProgLoadResult result = bpf.progLoad(program, maps, new ProgLoadAttr(spec.jit()));
-            // the loader's own references on the internal array maps go once the program holds its own
-            maps.values().stream().filter(m -> m instanceof BpfMap.ArrayMap).distinct().forEach(bpf::mapRelease);
             switch (result) {
                 case ProgLoadResult.Rejected r -> {
                     long ret = r.errno().neg();
@@ -91,34 +117,74 @@ final class Programs {
         }
         TestRunResult outcome = bpf.progTestRun(prog, new Budget(maxInstructions, 10_000_000L, Math.max(1000, maxInstructions / 10)), args);
         String call = String.format("run %s(%s)", name, String.join(", ", Arrays.stream(args).mapToObj(a -> "0x" + Long.toHexString(a)).toList()));
+        List<String> lines = outcome.stderr().stream().map(report -> report.lines().findFirst().orElse("")).toList();
         StringBuilder stderr = new StringBuilder();
-        for (String report : outcome.stderr()) stderr.append("\nstderr: ").append(report.lines().findFirst().orElse(""));
+        for (String line : lines) stderr.append("\nstderr: ").append(line);
         return switch (outcome) {
+            // BPF_PROG_TEST_RUN copies r0 to the u32 attr->test.retval: "retval" is its low 32 bits.
             case TestRunResult.Returned r -> new Effect(call + " -> r0 = 0x" + Long.toHexString(r.r0()) + stderr, OptionalLong.of(r.r0()),
-                Optional.empty(), OptionalLong.empty(), Map.of("r0", r.r0()), false);
+                Optional.empty(), OptionalLong.empty(), Map.of("r0", r.r0(), "retval", r.r0() & 0xFFFF_FFFFL), false).withStderr(lines);
             case TestRunResult.Oops o -> throw new ReplayError(place + ": program " + name + " did not return: " + o + stderr, false);
             case TestRunResult.Stopped st -> throw new ReplayError(place + ": program " + name + " did not return: " + st.reason() + stderr, false);
         };
     }
 
+    private static BpfProgram assemble(ProgramSpec spec) throws ReplayError {
+        try {
+            return Assembler.assemble(spec.name(), spec.sleepable() ? "syscall" : "socket", spec.asm());
+        } catch (AsmException e) {
+            throw new ReplayError(spec.where() + ": program \"" + spec.name() + "\" asm line " + e.line() + ", column " + e.column() + ": " + e.reason());
+        }
+    }
+
     /**
-     * The maps BPF_PROG_LOAD resolves the program's map references to: an arena name is the arena
-     * created under that name ("arena" is the default create_arena name), any other arena
-     * reference the scenario's first arena; an object's .bss/.data/.rodata get their internal
-     * array map, created with the section's image (libbpf's bpf_object__create_maps).
+     * An inline program's {@code map[name]}: the arena created under that name. The reader made
+     * sure the name is one of the scenario's arenas; here it may not exist (yet) in this run: its
+     * creation failed or comes later.
      */
-    private Map<String, BpfMap> maps(BpfProgram program, LibbpfObject object) throws ReplayError {
+    private Map<String, BpfMap> asmMaps(ProgramSpec spec, BpfProgram program, String place) throws ReplayError {
         Map<String, BpfMap> out = new LinkedHashMap<>();
         for (Reloc r : program.relocations()) {
-            String map = switch (r) {
-                case Reloc.MapFd m -> m.map();
-                case Reloc.MapValue m -> m.map();
-                default -> null;
-            };
+            String map = mapName(r);
             if (map == null || out.containsKey(map)) continue;
-            Optional<MapDefinition> def = object == null ? Optional.empty() : object.object().map(map);
+            Optional<BpfMap.ArenaMap> arena = world.arenaMap(map);
+            if (arena.isEmpty()) {
+                throw new ReplayError(place + ": program \"" + spec.name() + "\" uses map[" + map + "], and no arena \"" + map
+                    + "\" exists at this point of the run (its create_arena step failed or comes later)");
+            }
+            out.put(map, arena.get());
+        }
+        return out;
+    }
+
+    private static String mapName(Reloc r) {
+        return switch (r) {
+            case Reloc.MapFd m -> m.map();
+            case Reloc.MapValue m -> m.map();
+            default -> null;
+        };
+    }
+
+    /**
+     * The maps BPF_PROG_LOAD resolves an object program's map references to: the object's arena
+     * is the arena created under its name, else the scenario's first arena (as libbpf's
+     * bpf_map__reuse_fd); .bss/.data/.rodata are the object's internal array maps, created
+     * with the section's image once per object (libbpf's bpf_object__create_maps).
+     */
+    private Map<String, BpfMap> objectMaps(BpfProgram program, OpenedObject o) throws ReplayError {
+        Map<String, BpfMap> out = new LinkedHashMap<>();
+        for (Reloc r : program.relocations()) {
+            String map = mapName(r);
+            if (map == null || out.containsKey(map)) continue;
+            Optional<MapDefinition> def = o.object.object().map(map);
             if (def.isPresent() && !def.get().isArena()) {
-                out.put(map, internalMap(object, def.get()));
+                BpfMap internal = o.internalMaps.get(map);
+                if (internal == null) {
+                    internal = internalMap(o.object, def.get());
+                    o.internalMaps.put(map, internal);
+                    world.adoptLoaderMap(internal);
+                }
+                out.put(map, internal);
                 continue;
             }
             out.put(map, world.arenaMap(map).orElse(world.arenaMaps().getFirst()));
@@ -135,75 +201,91 @@ final class Programs {
         };
     }
 
-    /**
-     * The program text as loaded, the libbpf object it came from (null for inline assembler), or
-     * what the user sees when opening the object fails (the open's -E2BIG).
-     */
-    private record Source(BpfProgram program, LibbpfObject object, Effect openFailure) {}
-
-    private static Source source(ProgramSpec spec, Era era) throws ReplayError {
-        String section = spec.sleepable() ? "syscall" : "socket";
-        if (spec.inline()) {
-            try {
-                return new Source(Assembler.assemble(spec.name(), section, spec.asm()), null, null);
-            } catch (AsmException e) {
-                throw new ReplayError(spec.where() + ": program \"" + spec.name() + "\" asm line " + e.line() + ", column " + e.column() + ": " + e.reason());
-            }
+    /** The object {@code spec} names, opened on first use with the era's placement of __arena globals. */
+    private OpenedObject object(ProgramSpec spec) throws ReplayError {
+        OpenedObject o = objects.get(spec.objectKey());
+        if (o == null) {
+            o = open(spec, world.era());
+            objects.put(spec.objectKey(), o);
         }
+        return o;
+    }
+
+    private static OpenedObject open(ProgramSpec spec, Era era) throws ReplayError {
         byte[] elf;
         try {
             Path file = spec.file();
             // a sweep replays the same program hundreds of times: compile it once per JVM
-            elf = file.toString().endsWith(".c") ? CompiledObjects.shared().load(ClangCommand.forSource(file)) : Files.readAllBytes(file);
+            elf = file.toString().endsWith(".c") ? CompiledObjects.shared().load(ClangCommand.forSource(file, spec.mcpu())) : Files.readAllBytes(file);
         } catch (IOException e) {
             throw new ReplayError(spec.where() + ": program \"" + spec.name() + "\" from " + spec.file() + ": " + e.getMessage());
         }
-        // the libbpf of the v6.13 era put the globals at offset 0, the latest at the end of the arena
-        ArenaGlobalsPlacement placement = era == Era.V6_13 ? ArenaGlobalsPlacement.OFFSET_ZERO : ArenaGlobalsPlacement.END_OF_ARENA;
-        LibbpfObject object;
+        // the libbpf of the eras before v7.0 put the globals at offset 0, v7.0's on at the end of the arena
+        ArenaGlobalsPlacement placement = era.compareTo(Era.V7_0) < 0 ? ArenaGlobalsPlacement.OFFSET_ZERO : ArenaGlobalsPlacement.END_OF_ARENA;
         try {
-            object = LibbpfObject.open(elf, OpenOptions.placement(placement));
+            return new OpenedObject(LibbpfObject.open(elf, OpenOptions.placement(placement)), null);
         } catch (LibbpfException e) {
             if (e.errno() != Errno.E2BIG) throw new ReplayError(spec.where() + ": program \"" + spec.name() + "\" from " + spec.file() + ": " + e.getMessage());
             long r = e.errno().neg();
-            return new Source(null, null, Effect.returned("open " + spec.name() + ": " + e.getMessage() + " -> " + Errno.describe(r), r));
+            return new OpenedObject(null, Effect.returned("open " + spec.name() + ": " + e.getMessage() + " -> " + Errno.describe(r), r));
         }
+    }
+
+    /** The program {@code spec} picks inside its object: its "section", or the object's only program. */
+    private static BpfProgram program(ProgramSpec spec, LibbpfObject object) throws ReplayError {
         var programs = object.object().programs();
         String entry = spec.section() != null ? spec.section() : programs.size() == 1 ? programs.getFirst().name() : null;
         if (entry == null) throw new ReplayError(spec.where() + ": program \"" + spec.name() + "\": the object has several programs; name one with \"section\"");
-        BpfProgram program = object.object().program(entry)
+        return object.object().program(entry)
             .orElseThrow(() -> new ReplayError(spec.where() + ": no program \"" + entry + "\" in " + spec.file()));
-        return new Source(program, object, null);
     }
 
     /**
-     * What libbpf's load does for {@code __arena} globals once the arena is mapped (spec §10):
-     * copy the initial image to arena_data_off (fixed at open) from user space, which faults
-     * those pages in, and relocate the program's references. Returns what the user sees when
-     * that fails (the signal libbpf's memcpy takes), or null when the program is ready in {@code out}.
+     * What libbpf's load does for {@code __arena} globals once the arena is mapped (bpf_object__create_map),
+     * once per object: copy the initial image to arena_data_off (fixed at open) from user space,
+     * which faults those pages in. Returns what the user sees when that fails (the signal
+     * libbpf's memcpy takes), or null.
      */
-    private Effect placeGlobals(Source source, String place, List<BpfProgram> out) throws ReplayError {
-        LibbpfObject object = source.object();
-        Optional<DataSection> globals = object == null ? Optional.empty() : object.object().arenaGlobals();
-        if (globals.isEmpty()) {
-            out.add(source.program());
-            return null;
-        }
-        long offset = object.arenaDataOffset();
+    private Effect placeGlobals(OpenedObject o, BpfProgram program, String place) throws ReplayError {
+        Optional<DataSection> globals = o.object.object().arenaGlobals();
+        if (globals.isEmpty() || o.globalsCopied) return null;
         BpfMap.ArenaMap arena = world.requireArenaMap(place);
-        if (!copied.contains(object)) {
-            Process mapper = world.processes().mapping(arena)
-                .orElseThrow(() -> new ReplayError(place + ": __arena globals are copied by a process that mapped the arena (libbpf mmaps it at load); none has"));
-            UserResult r = mapper.user().writeBytes(arena.arena().userVmStart() + offset, globals.get().image());
-            if (r instanceof UserResult.Signaled sig) {
-                Signal s = sig.signal();
-                return new Effect("open " + source.program().name() + ": libbpf's copy of the __arena globals -> " + s, OptionalLong.empty(),
-                    Optional.of(new Effect.SignalInfo(s.signo(), s.siCode(), s.address())), OptionalLong.empty(), Map.of(), false);
-            }
-            if (!(r instanceof UserResult.Value)) throw new ReplayError(place + ": copying the __arena globals failed: " + r, false);
-            copied.add(object);
+        Process mapper = world.processes().mapping(arena)
+            .orElseThrow(() -> new ReplayError(place + ": __arena globals are copied by a process that mapped the arena (libbpf mmaps it at load); none has"));
+        UserResult r = mapper.user().writeBytes(arena.arena().userVmStart() + o.object.arenaDataOffset(), globals.get().image());
+        if (r instanceof UserResult.Signaled sig) {
+            Signal s = sig.signal();
+            return new Effect("open " + program.name() + ": libbpf's copy of the __arena globals -> " + s, OptionalLong.empty(),
+                Optional.of(new Effect.SignalInfo(s.signo(), s.siCode(), s.address())), OptionalLong.empty(), Map.of(), false);
         }
-        out.add(source.program().withArenaDataOffset(offset));
+        if (!(r instanceof UserResult.Value)) throw new ReplayError(place + ": copying the __arena globals failed: " + r, false);
+        o.globalsCopied = true;
         return null;
+    }
+
+    /**
+     * {@code sym(name)}: the user address of the {@code __arena} global {@code name} of the
+     * first program object (in declaration order) that defines it, where that era's libbpf puts
+     * it: {@code user_vm_start + arena_data_off + offset} of the arena the object's arena map
+     * resolves to. Opening an object for this has no effect on the run (no maps, no copy).
+     */
+    private long global(String name) {
+        for (ProgramSpec spec : specs.values()) {
+            if (spec.inline()) continue;
+            OpenedObject o;
+            try {
+                o = object(spec);
+            } catch (ReplayError e) {
+                throw new Expr.Unbound("sym(" + name + "): " + e.getMessage());
+            }
+            if (o.object == null) continue;
+            Optional<DataSection.Variable> v = o.object.object().arenaGlobals().flatMap(g -> g.variable(name));
+            if (v.isEmpty()) continue;
+            String arenaName = o.object.object().arena().map(MapDefinition::name).orElse("arena");
+            BpfMap.ArenaMap arena = world.arenaMap(arenaName).or(() -> world.arenaMaps().stream().findFirst())
+                .orElseThrow(() -> new Expr.Unbound("sym(" + name + ") needs an arena, and none has been created yet"));
+            return arena.arena().userVmStart() + o.object.arenaDataOffset() + v.get().offset();
+        }
+        throw new Expr.Unbound("sym(" + name + "): no program object of this scenario defines an __arena global \"" + name + "\"");
     }
 }

@@ -16,6 +16,8 @@ import dev.arenaemu.scenarios.format.Inject;
 import dev.arenaemu.scenarios.format.Scenario;
 import dev.arenaemu.scenarios.format.Step;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -34,6 +36,7 @@ public final class Replayer implements ScenarioRunner {
 
     /** Where worlds get their machines; null = a new machine per replay. */
     private final MachinePool pool;
+    private final Limits limits;
 
     /** Sees every step's effect and the state after it (the real-kernel oracle); null: nobody. */
     private final StepListener listener;
@@ -45,33 +48,57 @@ public final class Replayer implements ScenarioRunner {
 
     /** Replays on machines of the JVM-wide {@link MachinePool}: reset machines, not new ones. */
     public Replayer() {
-        this(MachinePool.shared());
+        this(Limits.DEFAULT);
     }
 
-    private Replayer(MachinePool pool) {
-        this(pool, null);
+    /** Replays with the given per-scenario limits on machines of the JVM-wide {@link MachinePool}. */
+    public Replayer(Limits limits) {
+        this(MachinePool.shared(), limits);
     }
 
-    private Replayer(MachinePool pool, StepListener listener) {
+    private Replayer(MachinePool pool, Limits limits) {
+        this(pool, limits, null);
+    }
+
+    private Replayer(MachinePool pool, Limits limits, StepListener listener) {
         this.pool = pool;
+        this.limits = limits;
         this.listener = listener;
     }
 
     /** The same replayer, with {@code l} told about every step (after its result is bound). */
     public Replayer withListener(StepListener l) {
-        return new Replayer(pool, l);
+        return new Replayer(pool, limits, l);
     }
 
     /** Replays each scenario on a machine of its own, booted for it (the reference the pool is checked against). */
     public static Replayer withNewMachines() {
-        return new Replayer(null);
+        return new Replayer(null, Limits.DEFAULT);
     }
 
     @Override
     public Outcome run(Scenario scenario, Era era, List<Inject> extraInject, String run) {
         long t0 = System.nanoTime();
-        Run r = new Run(scenario, listener);
+        Run r = new Run(scenario, t0 + limits.wallClock().toNanos(), listener);
         r.trace.add("scenario " + scenario.name() + " era " + era.label + " seed " + scenario.seed() + (run.equals("replay") ? "" : " run " + run));
+        if (scenario.processes().size() > limits.processes()) {
+            r.error = scenario.file() + ": " + scenario.processes().size() + " initial processes, more than the process limit of "
+                + limits.processes() + " (--process-limit)";
+            r.kind = ReplayError.Kind.LIMIT;
+        } else {
+            replay(r, scenario, era, extraInject);
+        }
+        expectedFindings(scenario, r.violations, r.reports, r.mismatches);
+        Outcome.Status status = r.stackTrace != null ? Outcome.Status.INTERNAL
+            : r.kind == ReplayError.Kind.LIMIT ? Outcome.Status.LIMIT
+            : r.kind == ReplayError.Kind.BAD_INPUT ? Outcome.Status.ERROR
+            : r.error != null || !r.mismatches.isEmpty() || !r.violations.isEmpty() || !r.reports.isEmpty() ? Outcome.Status.FAIL : Outcome.Status.PASS;
+        return new Outcome(scenario.name(), scenario.file().toString(), era, run, status, List.copyOf(r.mismatches), List.copyOf(r.violations),
+            List.copyOf(r.reports), r.error, List.copyOf(r.trace), r.done, r.hits, r.injected, System.nanoTime() - t0, List.copyOf(r.effects), r.stackTrace);
+    }
+
+    /** The replay proper, on a world of its own; what it finds goes into {@code r}. */
+    private void replay(Run r, Scenario scenario, Era era, List<Inject> extraInject) {
         try (World world = new World(era, scenario.processes(), World.capabilities(scenario.capabilities()), pool, scenario.cpus())) {
             r.world = world;
             FaultInjection fi = world.kernel().faultInjection();
@@ -80,8 +107,8 @@ public final class Replayer implements ScenarioRunner {
             try {
                 for (Inject i : scenario.inject()) arm(fi, i, scenario.seed());
                 for (Inject i : extraInject) arm(fi, i, scenario.seed());
-                StepRunner runner = new StepRunner(world, scenario);
-                for (Step step : scenario.steps()) r.step(runner, step);
+                StepRunner runner = new StepRunner(world, scenario, limits);
+                for (Step step : scenario.steps()) r.step(runner, step, limits);
                 try {
                     r.mismatches.addAll(Expectations.state(Integer.MAX_VALUE, "final state", scenario.finalState(), world, r.before));
                 } catch (Expr.Unbound e) {
@@ -89,7 +116,7 @@ public final class Replayer implements ScenarioRunner {
                 }
             } catch (ReplayError e) {
                 r.error = e.getMessage();
-                r.badInput = e.badInput();
+                r.kind = e.kind();
                 r.trace.add("    stopped: " + r.error);
             }
             r.injected = fi.injected().size();
@@ -102,16 +129,21 @@ public final class Replayer implements ScenarioRunner {
             for (Violation x : leak) r.trace.add("    " + x.describe());
         } catch (KernelBug e) {
             r.error = "model inconsistency (KernelBug): " + e.getMessage();
-            r.badInput = false;
-        } catch (RuntimeException e) {
-            r.error = "internal error: " + e;
-            r.badInput = false;
+            r.kind = ReplayError.Kind.FAILED;
+        } catch (RuntimeException | StackOverflowError e) {
+            // A bug of arena-emu, not of the scenario: keep everything needed to fix it.
+            r.error = "internal error at step " + r.done + ": " + e;
+            r.stackTrace = stackTrace(e);
         }
-        expectedFindings(scenario, r.violations, r.reports, r.mismatches);
-        Outcome.Status status = r.badInput ? Outcome.Status.ERROR
-            : r.error != null || !r.mismatches.isEmpty() || !r.violations.isEmpty() || !r.reports.isEmpty() ? Outcome.Status.FAIL : Outcome.Status.PASS;
-        return new Outcome(scenario.name(), scenario.file().toString(), era, run, status, List.copyOf(r.mismatches), List.copyOf(r.violations),
-            List.copyOf(r.reports), r.error, List.copyOf(r.trace), r.done, r.hits, r.injected, System.nanoTime() - t0, List.copyOf(r.effects));
+    }
+
+    /** The exception's stack trace as Java prints it, at most 200 lines (a StackOverflowError has thousands of identical frames). */
+    static String stackTrace(Throwable t) {
+        StringWriter w = new StringWriter();
+        t.printStackTrace(new PrintWriter(w));
+        List<String> lines = w.toString().lines().toList();
+        if (lines.size() <= 200) return String.join("\n", lines);
+        return String.join("\n", lines.subList(0, 200)) + "\n\t... " + (lines.size() - 200) + " more lines";
     }
 
     /** The state of one replay in progress: what it found so far and the last snapshot. */
@@ -124,20 +156,29 @@ public final class Replayer implements ScenarioRunner {
         final List<String> reports = new ArrayList<>();
         final Map<String, Long> hits = new TreeMap<>();
         final List<StepEffect> effects = new ArrayList<>();
+        /** System.nanoTime() past which no further step starts (the wall-clock limit). */
+        final long deadline;
         World world;
         WorldState before;
         String error;
-        boolean badInput;
+        /** Why the replay stopped early, when {@link #error} is set by a {@link ReplayError}; null otherwise. */
+        ReplayError.Kind kind;
+        String stackTrace;
         int done, injected, eventsSeen;
 
-        Run(Scenario scenario, StepListener listener) {
+        Run(Scenario scenario, long deadline, StepListener listener) {
             this.scenario = scenario;
+            this.deadline = deadline;
             this.listener = listener;
         }
 
         /** Apply one step, then trace it, bind its result, check its expectations and the invariants. */
-        void step(StepRunner runner, Step step) throws ReplayError {
+        void step(StepRunner runner, Step step, Limits limits) throws ReplayError {
             Step.Common c = step.common();
+            if (System.nanoTime() - deadline > 0) {
+                throw ReplayError.limit(c.place() + ": wall-clock limit of " + Limits.describe(limits.wallClock()) + " reached after "
+                    + done + " step(s) (--time-limit)");
+            }
             FaultInjection fi = world.kernel().faultInjection();
             for (Inject i : c.inject()) arm(fi, i, scenario.seed() + c.index());
             int injectedBefore = fi.injected().size();
@@ -167,6 +208,11 @@ public final class Replayer implements ScenarioRunner {
             }
             if (listener != null) listener.afterStep(step, effect, world, after);
             if (step instanceof Step.Checkpoint) trace.addAll(checkpointDump(after));
+            // The top-level "arena" is the scenario's premise: it has no "expect" of its own, and its failure is a mismatch.
+            if (c.index() < 0 && step instanceof Step.CreateArena && effect.ret().isPresent() && effect.ret().getAsLong() != 0) {
+                mismatches.add(new Mismatch(c.index(), c.place(), "arena setup", "0 (the top-level \"arena\" is created)",
+                    Expectations.ret(effect.ret()), null));
+            }
             if (mismatches.size() < MAX_MISMATCHES) {
                 // Steps whose CPL3 accesses may take a signal (run_program: libbpf's copy of __arena globals).
                 boolean userAccess = step instanceof Step.Read || step instanceof Step.Write || step instanceof Step.Copy

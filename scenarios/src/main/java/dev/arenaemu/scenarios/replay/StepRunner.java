@@ -3,6 +3,7 @@ package dev.arenaemu.scenarios.replay;
 import dev.arenaemu.emulator.cpu.Cpu;
 import dev.arenaemu.kernel.arena.Arena;
 import dev.arenaemu.kernel.arena.ArenaAttr;
+import dev.arenaemu.kernel.arena.ArenaKfuncs;
 import dev.arenaemu.kernel.bpf.BpfMap;
 import dev.arenaemu.kernel.bpf.MapCreateResult;
 import dev.arenaemu.scenarios.format.Arg;
@@ -23,10 +24,16 @@ final class StepRunner {
     private final Scenario scenario;
 
     private final Programs programs;
+    private final Limits limits;
 
     StepRunner(World world, Scenario scenario) {
+        this(world, scenario, Limits.DEFAULT);
+    }
+
+    StepRunner(World world, Scenario scenario, Limits limits) {
         this.world = world;
         this.scenario = scenario;
+        this.limits = limits;
         this.programs = new Programs(world, scenario.programs());
     }
 
@@ -56,7 +63,13 @@ final class StepRunner {
                 case Step.Mprotect s -> world.processes().mprotect(s.process(), eval(s.addr()), eval(s.length()), s.prot());
                 case Step.Mremap s -> world.processes().mremap(s.process(), eval(s.addr()), eval(s.oldSize()), eval(s.newSize()), s.flags(),
                     s.newAddr().isPresent() ? eval(s.newAddr().get()) : 0);
-                case Step.Fork s -> world.processes().fork(s.process(), s.child());
+                case Step.Fork s -> {
+                    if (world.processes().alive() >= limits.processes()) {
+                        throw ReplayError.limit(place + ": fork would make " + (world.processes().alive() + 1) + " live processes, more than the process limit of "
+                            + limits.processes() + " (--process-limit)");
+                    }
+                    yield world.processes().fork(s.process(), s.child());
+                }
                 case Step.Exit s -> world.processes().exit(s.process());
                 case Step.Read s -> world.processes().read(s.process(), eval(s.addr()), s.size());
                 case Step.Write s -> world.processes().write(s.process(), eval(s.addr()), s.size(), eval(s.value()));
@@ -74,7 +87,7 @@ final class StepRunner {
         } catch (Expr.Unbound e) {
             throw new ReplayError(place + ": " + e.getMessage());
         } catch (ReplayError e) {
-            throw e.getMessage().startsWith(place) ? e : new ReplayError(place + ": " + e.getMessage(), e.badInput());
+            throw e.getMessage().startsWith(place) ? e : new ReplayError(place + ": " + e.getMessage(), e.kind());
         }
     }
 
@@ -109,6 +122,7 @@ final class StepRunner {
     }
 
     private Effect kfunc(Step.KfuncCall s, String place) throws ReplayError {
+        if (s.arrayMap()) return kfuncOnArray(s, place);
         Arena arena = world.requireArenaMap(s.arena(), place).arena();
         long addr = eval(s.addr());
         int cnt = (int) eval(s.pageCount());
@@ -135,6 +149,49 @@ final class StepRunner {
                 yield Effect.returned(String.format("bpf_arena_reserve_pages(0x%x, %d) -> %d", addr, Integer.toUnsignedLong(cnt), r), r);
             }
         };
+    }
+
+    /**
+     * A kfunc given a map that is not an arena: a one-element BPF_MAP_TYPE_ARRAY made with
+     * BPF_MAP_CREATE for the call and closed after it. bpf_arena_alloc_pages and
+     * bpf_arena_free_pages check {@code map->map_type} and return NULL / nothing,
+     * bpf_arena_reserve_pages -EINVAL ({@link ArenaKfuncs}).
+     */
+    private Effect kfuncOnArray(Step.KfuncCall s, String place) throws ReplayError {
+        long addr = eval(s.addr());
+        int cnt = (int) eval(s.pageCount());
+        boolean deferred = !s.sleepable() && s.kfunc() != Step.Kfunc.RESERVE_PAGES;
+        if (deferred && !world.kernel().era().hasNonSleepableKfuncs()) {
+            throw new ReplayError(place + ": \"sleepable\": false needs the non-sleepable arena kfuncs of v7.0 and later");
+        }
+        BpfMap.ArrayMap map = switch (world.bpf().mapCreateArray("array", 8, 0, new byte[8])) {
+            case MapCreateResult.Created c -> (BpfMap.ArrayMap) c.map();
+            case MapCreateResult.Failed f -> throw new ReplayError(place + ": BPF_MAP_CREATE of the array map failed: " + f.errno().name(), false);
+        };
+        String suffix = deferred ? "_non_sleepable" : "";
+        try {
+            return switch (s.kfunc()) {
+                case ALLOC_PAGES -> {
+                    int node = (int) eval(s.nodeId());
+                    long flags = eval(s.flags());
+                    long r = deferred ? ArenaKfuncs.bpfArenaAllocPagesNonSleepable(map, addr, cnt, node, flags)
+                        : ArenaKfuncs.bpfArenaAllocPages(map, addr, cnt, node, flags);
+                    yield Effect.returned(String.format("bpf_arena_alloc_pages%s(array map, 0x%x, %d, %d, 0x%x) -> 0x%x", suffix, addr,
+                        Integer.toUnsignedLong(cnt), node, flags, r), r);
+                }
+                case FREE_PAGES -> {
+                    if (deferred) ArenaKfuncs.bpfArenaFreePagesNonSleepable(map, addr, cnt);
+                    else ArenaKfuncs.bpfArenaFreePages(map, addr, cnt);
+                    yield Effect.done(String.format("bpf_arena_free_pages%s(array map, 0x%x, %d)", suffix, addr, Integer.toUnsignedLong(cnt)));
+                }
+                case RESERVE_PAGES -> {
+                    int r = ArenaKfuncs.bpfArenaReservePages(map, addr, cnt);
+                    yield Effect.returned(String.format("bpf_arena_reserve_pages(array map, 0x%x, %d) -> %d", addr, Integer.toUnsignedLong(cnt), r), r);
+                }
+            };
+        } finally {
+            world.bpf().mapRelease(map);
+        }
     }
 
     private Effect mapOp(Step.MapOperation s, String place) throws ReplayError {

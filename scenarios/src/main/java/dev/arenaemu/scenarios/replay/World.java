@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.ToLongFunction;
 
 /**
  * Everything a scenario runs against: the emulated machine, the modelled kernel of the chosen
@@ -50,6 +51,10 @@ public final class World implements AutoCloseable, Expr.Symbols {
     private final Map<String, Long> bound = new HashMap<>();
     /** Frame names of page expectations, bound at first sight (see {@link #checkFrame}). */
     private final Map<String, Long> frameNames = new HashMap<>();
+    /** Maps a loader (libbpf) holds for an object until teardown: its .bss/.data/.rodata arrays. */
+    private final List<BpfMap> loaderMaps = new ArrayList<>();
+    /** Resolves sym(name) (the scenario's program objects); none: no __arena globals. */
+    private ToLongFunction<String> globals;
     private final ProcessTable processes;
     private BpfMap.ArenaMap arenaMap;
     private final MachinePool pool;
@@ -180,6 +185,22 @@ public final class World implements AutoCloseable, Expr.Symbols {
         return r;
     }
 
+    /** Who answers {@code sym(name)}: the scenario's programs, which know their objects' __arena globals. */
+    void globals(ToLongFunction<String> resolver) {
+        this.globals = resolver;
+    }
+
+    @Override
+    public long global(String name) {
+        if (globals == null) return Expr.Symbols.super.global(name);
+        return globals.applyAsLong(name);
+    }
+
+    /** A map the loader holds a reference on until teardown (libbpf's internal maps, closed with the object). */
+    void adoptLoaderMap(BpfMap map) {
+        loaderMaps.add(map);
+    }
+
     public void bind(String name, long value) {
         bound.put(name, value);
     }
@@ -261,6 +282,8 @@ public final class World implements AutoCloseable, Expr.Symbols {
     public void teardown() {
         processes.exitAll();
         for (BpfProg p : bpf.progs()) bpf.progRelease(p);
+        for (BpfMap m : loaderMaps) bpf.mapRelease(m);
+        loaderMaps.clear();
         for (BpfMap.ArenaMap m : arenas) bpf.mapRelease(m);
         arenas.clear();
         byName.clear();

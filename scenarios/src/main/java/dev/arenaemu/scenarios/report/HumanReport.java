@@ -18,6 +18,9 @@ public final class HumanReport {
         long pass = outcomes.stream().filter(Outcome::passed).count();
         long fail = outcomes.stream().filter(o -> o.status() == Outcome.Status.FAIL).count();
         long error = outcomes.stream().filter(o -> o.status() == Outcome.Status.ERROR).count();
-        out.printf("%d run(s): %d passed, %d failed, %d errors%n", outcomes.size(), pass, fail, error);
+        long limit = outcomes.stream().filter(o -> o.status() == Outcome.Status.LIMIT).count();
+        long internal = outcomes.stream().filter(o -> o.status() == Outcome.Status.INTERNAL).count();
+        out.printf("%d run(s): %d passed, %d failed, %d errors%s%s%n", outcomes.size(), pass, fail, error,
+            limit == 0 ? "" : ", " + limit + " stopped by limits", internal == 0 ? "" : ", " + internal + " internal errors");
     }
 }

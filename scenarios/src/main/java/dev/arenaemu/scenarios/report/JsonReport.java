@@ -34,6 +34,7 @@ public final class JsonReport {
         m.put("steps", o.steps());
         m.put("millis", o.nanos() / 1_000_000.0);
         if (o.error() != null) m.put("error", o.error());
+        if (o.stackTrace() != null) m.put("stack_trace", o.stackTrace());
         m.put("mismatches", o.mismatches().stream().map(JsonReport::mismatch).toList());
         m.put("violations", o.violations().stream().map(JsonReport::violation).toList());
         return m;

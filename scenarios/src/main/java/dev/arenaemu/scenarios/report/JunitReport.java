@@ -17,7 +17,7 @@ public final class JunitReport {
 
     public static void write(Path file, String suite, List<Outcome> outcomes) throws IOException {
         long failures = outcomes.stream().filter(o -> o.status() == Outcome.Status.FAIL).count();
-        long errors = outcomes.stream().filter(o -> o.status() == Outcome.Status.ERROR).count();
+        long errors = outcomes.stream().filter(o -> o.status() != Outcome.Status.PASS && o.status() != Outcome.Status.FAIL).count();
         double seconds = outcomes.stream().mapToLong(Outcome::nanos).sum() / 1e9;
         StringBuilder x = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         x.append(String.format("<testsuite name=\"%s\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"0\" time=\"%.3f\">%n",
@@ -29,7 +29,8 @@ public final class JunitReport {
                 x.append("/>\n");
                 continue;
             }
-            String tag = o.status() == Outcome.Status.ERROR ? "error" : "failure";
+            // Bad input, a run stopped by its limits and internal errors are errors; only a failed scenario is a failure.
+            String tag = o.status() == Outcome.Status.FAIL ? "failure" : "error";
             List<String> problems = o.problems();
             String first = problems.isEmpty() ? o.status().name() : problems.getFirst().lines().findFirst().orElse("");
             x.append(">\n    <").append(tag).append(" message=\"").append(esc(first)).append("\">")

@@ -660,13 +660,15 @@ static void kfunc_step(struct result *res) {
     int a = N(5);
     long addr = E(6), cnt = E(7), node = E(8), flags = E(9);
     int sleepable = N(10);
-    if (a >= narenas_created || arenas[a].fd < 0) { snprintf(res->note, sizeof res->note, "no arena %d", a); res->not_observable = 1; return; }
+    /* arena -1: the map argument is an array map (the kfunc checks the map type) */
+    int map_fd = a == -1 ? io_map_create() : a >= 0 && a < narenas_created ? arenas[a].fd : -1;
+    if (map_fd < 0) { snprintf(res->note, sizeof res->note, "no arena %d", a); res->not_observable = 1; return; }
     const char *fname = !strcmp(kind, "alloc") ? "bpf_arena_alloc_pages" : !strcmp(kind, "free") ? "bpf_arena_free_pages" : "bpf_arena_reserve_pages";
     int id = btf_func_id(fname);
     if (id < 0) { snprintf(res->note, sizeof res->note, "kernel has no kfunc %s", fname); res->not_observable = 1; return; }
     struct insn p[20];
     int n = 0;
-    emit_ld64(p + n, 1, 1, arenas[a].fd); n += 2;               /* r1 = map (BPF_PSEUDO_MAP_FD) */
+    emit_ld64(p + n, 1, 1, map_fd); n += 2;               /* r1 = map (BPF_PSEUDO_MAP_FD) */
     emit_ld64(p + n, 2, 0, addr); n += 2;
     emit_ld64(p + n, 3, 0, cnt); n += 2;
     if (!strcmp(kind, "alloc")) {
@@ -683,6 +685,7 @@ static void kfunc_step(struct result *res) {
     p[n++] = (struct insn){0xb7, 0, 0, 0};
     p[n++] = (struct insn){0x95, 0, 0, 0};
     long fd = prog_load(p, n, sleepable);
+    if (a == -1) close(map_fd); /* the program holds its own reference */
     if (fd < 0) {
         res->has_ret = 1;
         res->ret = fd;
@@ -872,7 +875,7 @@ static int run_step(char *line) {
     case 'M': map_op(&res); break;
     case 'N': break; /* observe only */
     }
-    if (unexpressible) { res.not_observable = 1; snprintf(res.note, sizeof res.note, "an operand needs kern_vm_start, which user space cannot see"); }
+    if (unexpressible) { res.not_observable = 1; snprintf(res.note, sizeof res.note, "an operand needs what the runner cannot know (kern_vm_start, or sym() of a program object's __arena global)"); }
     if (unbound && !res.not_observable) { res.not_observable = 1; snprintf(res.note, sizeof res.note, "an operand names a symbol without a value"); }
     if (bind >= 0 && bind < MAX_SLOTS && res.has_ret) { slots[bind] = res.ret; slot_set[bind] = 1; }
     oput("@@ORACLE {\"sc\":%d,\"st\":%d", sc_index, step);

@@ -57,7 +57,11 @@ class MalformedScenarioTest {
         Map.entry("28-errno-and-ret.json", "28-errno-and-ret.json:6:75: give either \"ret\" or \"errno\", not both"),
         Map.entry("29-process-after-exit.json", "process \"U\" is used after its exit step (in step 2, op read)"),
         Map.entry("30-bad-program-asm.json", "30-bad-program-asm.json:5:21: program \"P\" asm line 1, column"),
-        Map.entry("31-unknown-arena.json", "31-unknown-arena.json:8:53: unknown arena \"othre\" (created so far: arena, other;"));
+        Map.entry("31-unknown-arena.json", "31-unknown-arena.json:8:53: unknown arena \"othre\" (created so far: arena, other;"),
+        Map.entry("32-asm-unknown-map.json", "32-asm-unknown-map.json:5:21: program \"P\" insn 0: map[arean] names no arena of this scenario (arenas: arena;"),
+        Map.entry("33-mcpu-on-asm.json", "33-mcpu-on-asm.json:5:53: \"mcpu\" is clang's -mcpu: only a program compiled from a .c file has one"),
+        Map.entry("34-stderr-on-kfunc.json", "34-stderr-on-kfunc.json:6:80: \"stderr\" is what BPF_PROG_TEST_RUN reports: only a run_program step has it"),
+        Map.entry("35-deep-expression.json", "35-deep-expression.json:6:129: bad expression"));
 
     private static final Pattern PLACE = Pattern.compile("\\.json:\\d+:\\d+: |\\(in step \\d+");
 

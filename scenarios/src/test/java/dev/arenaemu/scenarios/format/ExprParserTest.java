@@ -7,7 +7,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-/** The address expression language of scenarios/README.md ("Expressions"). */
+/** The address expression language of docs/scenario-format.md#expressions. */
 class ExprParserTest {
     private static final Map<String, Long> SYMBOLS = Map.of("base", 0x7f00_8000_0000L, "kern_vm_start", 0xffff_c900_0000_8000L, "PAGE", 4096L);
 

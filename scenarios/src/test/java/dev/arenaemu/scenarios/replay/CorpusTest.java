@@ -16,7 +16,10 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Every corpus scenario (spec §13 catalogue) replays green in every era it lists, on the real models. */
+/**
+ * Every corpus scenario (docs/scenario-catalogue.md) replays green in every era it lists, on the
+ * real models.
+ */
 class CorpusTest {
     static final Path CORPUS = Path.of("corpus");
 

@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The replay's programs go through the kernel's bpf(2): the arena is a BPF map of the World's
  * {@link dev.arenaemu.kernel.bpf.BpfSyscall}, processes reach it through fds holding their own
  * references, loaded programs hold one more (prog->aux->used_maps), and teardown frees the arena
- * only through the last of them (spec §7, catalogue 68).
+ * only through the last of them (docs/semantics.md#teardown, catalogue 68).
  */
 class ProgramsTest {
     private static final String ALLOC = "r1 = map[arena] ll\\nr2 = 0\\nr3 = 1\\nr4 = -1\\nr5 = 0\\ncall bpf_arena_alloc_pages\\nexit";

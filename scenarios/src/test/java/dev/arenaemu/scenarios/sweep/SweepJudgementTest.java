@@ -42,7 +42,8 @@ class SweepJudgementTest {
 
     @Test
     void aStepThatReportsTheFailureAsTheKernelWouldPasses() {
-        // bpf_arena_alloc_pages returns NULL when alloc_pages fails (arena_alloc_pages, spec §6.1)
+        // bpf_arena_alloc_pages returns NULL when alloc_pages fails (arena_alloc_pages,
+        // docs/semantics.md#allocation)
         assertEquals(Outcome.Status.PASS, Sweep.judge(injectedAt1("kfunc alloc_pages(...) -> NULL", true), BASELINE).status());
     }
 
@@ -88,10 +89,10 @@ class SweepJudgementTest {
     }
 
     /**
-     * A real run (v6.13: no scratch page, so the first page allocation is the first kfunc's): the first page allocation of 12-1-basic-alloc1 fails, so its first
-     * bpf_arena_alloc_pages returns NULL (arena_alloc_pages, spec §6.1): the step reports the
-     * failure, and the sweep's judgement passes the run although expectations (written for
-     * success) no longer hold.
+     * A real run (v6.13: no scratch page, so the first page allocation is the first kfunc's): the
+     * first page allocation of 12-1-basic-alloc1 fails, so its first bpf_arena_alloc_pages returns
+     * NULL (arena_alloc_pages, docs/semantics.md#allocation): the step reports the failure, and the
+     * sweep's judgement passes the run although expectations (written for success) no longer hold.
      */
     @Test
     void aFailedPageAllocationSurfacesAsNullFromTheKfunc() throws Exception {

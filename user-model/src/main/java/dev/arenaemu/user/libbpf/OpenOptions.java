@@ -5,7 +5,7 @@ import dev.arenaemu.kernel.bpf.elf.ArenaGlobalsPlacement;
 
 /**
  * What differs between libbpf versions and load settings: where the {@code __arena} globals go
- * (offset 0 before libbpf's Dec 2025 change, end of the arena after; spec §10) and the program
+ * (offset 0 before libbpf's Dec 2025 change, end of the arena after; docs/semantics.md#libbpf) and the program
  * load attributes (jit_requested).
  */
 public record OpenOptions(ArenaGlobalsPlacement placement, ProgLoadAttr loadAttr) {

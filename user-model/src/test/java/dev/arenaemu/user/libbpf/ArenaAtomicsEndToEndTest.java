@@ -11,9 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Spec §12.6 (prog_tests/arena_atomics.c): every subtest's program runs JIT'd on the globals
- * libbpf placed in the arena; user space reads the results from the mapping at CPL3.
- * and_fetch_rejected has autoload off, as the selftest's __failure programs are not loaded.
+ * Selftest 12-6 (prog_tests/arena_atomics.c, docs/scenario-catalogue.md#12-6-arena_atomics): every
+ * subtest's program runs JIT'd on the globals libbpf placed in the arena; user space reads the
+ * results from the mapping at CPL3. and_fetch_rejected has autoload off, as the selftest's
+ * __failure programs are not loaded.
  */
 class ArenaAtomicsEndToEndTest {
     @ParameterizedTest

@@ -11,11 +11,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 /**
- * Spec §8.4, catalogue 58–60 through libbpf and the JIT: arena_fixups' unpopulated_access
- * writes and reads a page past its 2-page allocation and the page below it, does a fetch-add on
- * the unpopulated page, then reads its own pages after freeing them. Loads give 0, stores and the
- * atomic are dropped, the program completes, and every faulting access is reported on the
- * program's stderr with the user address (v6.18 ex_handler_bpf report; v6.13 fixes up silently).
+ * The exception-table fixup (docs/semantics.md#exception-table), catalogue 58–60 through libbpf and
+ * the JIT: arena_fixups' unpopulated_access writes and reads a page past its 2-page allocation and
+ * the page below it, does a fetch-add on the unpopulated page, then reads its own pages after
+ * freeing them. Loads give 0, stores and the atomic are dropped, the program completes, and every
+ * faulting access is reported on the program's stderr with the user address (v6.18 ex_handler_bpf
+ * report; v6.13 fixes up silently).
  */
 class ArenaFixupsEndToEndTest {
     @ParameterizedTest

@@ -11,10 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Spec §12.4 (prog_tests/arena_htab.c): the arena has no map_extra, so libbpf's mmap(NULL)
- * picks user_vm_start; user space writes 0x55aa at the base first (faulting pgoff 0 in), then
- * the program builds the table with the page_frag allocator (bpf-to-bpf call, frees on
- * replacement) and user machine code at CPL3 walks buckets and chains.
+ * Selftest 12-4 (prog_tests/arena_htab.c, docs/scenario-catalogue.md#12-4-arena_htab): the arena
+ * has no map_extra, so libbpf's mmap(NULL) picks user_vm_start; user space writes 0x55aa at the
+ * base first (faulting pgoff 0 in), then the program builds the table with the page_frag allocator
+ * (bpf-to-bpf call, frees on replacement) and user machine code at CPL3 walks buckets and chains.
  */
 class ArenaHtabEndToEndTest {
     /**

@@ -13,9 +13,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Spec §12.5 (prog_tests/arena_list.c) end to end: clang-19 object → libbpf load in a process
- * (arena mmapped at map_extra = 1 << 44, globals copied in at CPL3) → BPF_PROG_TEST_RUN of the
- * JIT'd arena_list_add → user machine code at CPL3 follows the pointers BPF stored.
+ * Selftest 12-5 (prog_tests/arena_list.c, docs/scenario-catalogue.md#12-5-arena_list) end to end:
+ * clang-19 object → libbpf load in a process (arena mmapped at map_extra = 1 << 44, globals copied
+ * in at CPL3) → BPF_PROG_TEST_RUN of the JIT'd arena_list_add → user machine code at CPL3 follows
+ * the pointers BPF stored.
  */
 class ArenaListEndToEndTest {
     /** sum(list) at CPL3: rdi = head; node = {next, value}; see ArenaLinkedListWalkTest. */

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * libbpf's arena handling (spec §10): create, mmap in the loading process, copy the
+ * libbpf's arena handling (docs/semantics.md#libbpf): create, mmap in the loading process, copy the
  * {@code __arena} globals with user writes, and where the globals go (catalogue 62–64).
  */
 class LibbpfGlobalsTest {
@@ -131,7 +131,10 @@ class LibbpfGlobalsTest {
         }
     }
 
-    /** Spec §7, catalogue 68: with programs unloaded and the arena unmapped, close() of its fd frees it. */
+    /**
+     * Catalogue 68 (docs/semantics.md#teardown): with programs unloaded and the arena unmapped,
+     * close() of its fd frees it.
+     */
     @Test
     void scenario68_closingTheLastFdFreesTheArena() throws Exception {
         try (LibbpfWorld w = new LibbpfWorld(KernelEra.V6_13)) {
@@ -168,7 +171,7 @@ class LibbpfGlobalsTest {
         }
     }
 
-    /** Spec §7: a mapping is a reference too (vm_file); the last munmap frees the arena. */
+    /** A mapping is a reference too (vm_file, docs/semantics.md#teardown): the last munmap frees the arena. */
     @Test
     void aMappingKeepsTheArenaAfterFdCloseAndProgramUnloadUntilMunmap() throws Exception {
         try (LibbpfWorld w = new LibbpfWorld(KernelEra.LATEST)) {

@@ -1,7 +1,7 @@
 package dev.arenaemu.kernel.bpf.elf;
 
 /**
- * Where libbpf puts the {@code __arena} globals inside the arena mapping (spec §10):
+ * Where libbpf puts the {@code __arena} globals inside the arena mapping (docs/semantics.md#libbpf):
  * at offset 0 up to the Dec 2025 change, at the end of the arena afterwards (E4+). The offset
  * is added to every {@link dev.arenaemu.kernel.bpf.isa.Reloc.ArenaGlobal} reference.
  */

@@ -165,7 +165,7 @@ public final class BpfInterpreter {
             case Bpf.ADDR_SPACE_CAST -> {
                 if (in.imm() == 1) yield src & 0xFFFF_FFFFL;                          // cast_kern (32-bit mov)
                 if (in.imm() != 1 << 16) throw bad(in, pc);
-                long lo = src & 0xFFFF_FFFFL;                                          // cast_user, §8.5
+                long lo = src & 0xFFFF_FFFFL;                                          // cast_user, docs/semantics.md#addr_space_cast
                 yield lo == 0 ? 0 : (options.userVmStart() & ~0xFFFF_FFFFL) | lo;
             }
             case 8 -> (byte) src;

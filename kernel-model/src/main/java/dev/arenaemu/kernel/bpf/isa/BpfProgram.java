@@ -23,7 +23,7 @@ public record BpfProgram(String name, String section, List<Insn> insns, List<Rel
     /**
      * What libbpf does once the arena mapping size is known: every {@link Reloc.ArenaGlobal}
      * becomes a {@link Reloc.MapValue} on the arena map at {@code arenaDataOff + offset}, and the
-     * ld_imm64's second slot carries that offset (spec §10). See ArenaGlobalsPlacement.
+     * ld_imm64's second slot carries that offset (docs/semantics.md#libbpf). See ArenaGlobalsPlacement.
      */
     public BpfProgram withArenaDataOffset(long arenaDataOff) {
         List<Insn> out = new ArrayList<>(insns);

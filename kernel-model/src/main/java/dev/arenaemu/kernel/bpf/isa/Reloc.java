@@ -20,7 +20,7 @@ public sealed interface Reloc {
     /**
      * {@code rX = arena_global[off] ll}: a reference to an {@code __arena} global, {@code offset}
      * bytes into the .addr_space.1 image. libbpf turns it into a MapValue on the arena map with
-     * offset {@code arena_data_off + offset} (§10); see ArenaGlobalsPlacement.
+     * offset {@code arena_data_off + offset} (docs/semantics.md#libbpf); see ArenaGlobalsPlacement.
      */
     record ArenaGlobal(int insn, String arenaMap, long offset) implements Reloc {}
 }

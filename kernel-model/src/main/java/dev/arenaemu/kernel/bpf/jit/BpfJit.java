@@ -21,7 +21,7 @@ import static dev.arenaemu.kernel.bpf.jit.BpfRegisterMap.BPF_REG_AX;
 
 /**
  * The x86-64 BPF JIT, following {@code do_jit} / {@code bpf_int_jit_compile} of
- * arch/x86/net/bpf_jit_comp.c (spec §8): same register map, prologue and epilogue, same
+ * arch/x86/net/bpf_jit_comp.c (docs/semantics.md#jit): same register map, prologue and epilogue, same
  * instruction selection, the PROBE_MEM32 / PROBE_ATOMIC SIB forms {@code [base + r12 + off]}
  * with one exception-table entry each, and the multi-pass layout where every pass re-emits the
  * program with jump offsets from the previous pass until the size stops changing.
@@ -295,7 +295,10 @@ public final class BpfJit {
                 }
             }
 
-            /** §8.5: dst = lo32(src) == 0 ? 0 : hi32(user_vm_start):lo32(src). */
+            /**
+             * cast_user (docs/semantics.md#addr_space_cast): dst = lo32(src) == 0 ? 0 :
+             * hi32(user_vm_start):lo32(src).
+             */
             private void castUser(int d, int s) {
                 int hi = (int) (options.userVmStart() >>> 32);
                 if (d != s) a.mov(false, d, s);

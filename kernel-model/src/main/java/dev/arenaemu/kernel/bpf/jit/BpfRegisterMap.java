@@ -3,9 +3,9 @@ package dev.arenaemu.kernel.bpf.jit;
 import dev.arenaemu.emulator.x86.X86Assembler;
 
 /**
- * BPF → x86-64 register mapping of arch/x86/net/bpf_jit_comp.c ({@code reg2hex}, spec §8.1), and
- * each x86 register's byte offset in {@code struct pt_regs} ({@code reg2pt_regs}), which the
- * exception table records.
+ * BPF → x86-64 register mapping of arch/x86/net/bpf_jit_comp.c ({@code reg2hex},
+ * docs/semantics.md#register-mapping), and each x86 register's byte offset in {@code struct
+ * pt_regs} ({@code reg2pt_regs}), which the exception table records.
  */
 public final class BpfRegisterMap {
     private BpfRegisterMap() {}

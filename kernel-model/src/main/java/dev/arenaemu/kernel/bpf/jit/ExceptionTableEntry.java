@@ -1,8 +1,8 @@
 package dev.arenaemu.kernel.bpf.jit;
 
 /**
- * One {@code struct exception_table_entry} the JIT emits per arena access (spec §8.4, v6.18
- * layout), kept as fields rather than packed words:
+ * One {@code struct exception_table_entry} the JIT emits per arena access
+ * (docs/semantics.md#exception-table, v6.18 layout), kept as fields rather than packed words:
  * <ul>
  *   <li>{@code insnOffset}: the faulting x86 instruction's offset in the image (the kernel stores
  *       it PC-relative to the entry itself);</li>

@@ -8,7 +8,7 @@ import dev.arenaemu.emulator.trap.PageFault;
 
 /**
  * Kernel-mode fault dispatch for JIT code: the path {@code kernelmode_fixup_or_oops} →
- * {@code fixup_exception} → {@code ex_handler_bpf} (spec §8.4). A CPL0 fault whose RIP has an
+ * {@code fixup_exception} → {@code ex_handler_bpf} (docs/semantics.md#exception-table). A CPL0 fault whose RIP has an
  * exception-table entry in a loaded program is fixed up: a load's destination register is zeroed
  * (all 64 bits), stores and atomics are skipped. From v6.18 on ({@link JitOptions#reportsArenaFaults()})
  * the access is also reported to the program's stderr; before, the fixup is silent.

@@ -15,13 +15,14 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * do_check, as a worklist abstract interpretation: every reachable instruction gets the join of
- * the register/stack states of all paths reaching it (no path splitting, no scalar ranges, only
- * known constants), iterated to a fixpoint. Subprograms are analysed once for the join of their
- * call sites; r0 at their exits is joined into a summary returned to every caller. The checks are
- * the kernel's (register initialised, r10 read-only, stack bounds, map value bounds, pointer
- * arithmetic rules, spec §9.2/§9.3 arena rules) with the kernel's messages; what it learns about
- * each instruction (arena access, cast kind, ALU64 narrowing) lands in {@link #aux}.
+ * do_check, as a worklist abstract interpretation: every reachable instruction gets the join of the
+ * register/stack states of all paths reaching it (no path splitting, no scalar ranges, only known
+ * constants), iterated to a fixpoint. Subprograms are analysed once for the join of their call
+ * sites; r0 at their exits is joined into a summary returned to every caller. The checks are the
+ * kernel's (register initialised, r10 read-only, stack bounds, map value bounds, pointer arithmetic
+ * rules, the arena rules of docs/semantics.md#the-cast-instruction and #ptr_to_arena) with the
+ * kernel's messages; what it learns about each instruction (arena access, cast kind, ALU64
+ * narrowing) lands in {@link #aux}.
  */
 final class AbstractInterpreter {
     private static final int MAX_PROCESSED = COMPLEXITY_LIMIT_INSNS;
@@ -157,7 +158,8 @@ final class AbstractInterpreter {
             : RegState.constant(is64 ? insn.imm() : insn.imm() & 0xFFFF_FFFFL);
         RegState result;
         if (dst.type() == RegType.PTR_TO_ARENA || (op == ADD && dst.type() == RegType.SCALAR && src.type() == RegType.PTR_TO_ARENA)) {
-            // spec §9.3: no bounds tracking; ALU64 is narrowed to 32 bits so the upper half stays zero
+            // no bounds tracking (docs/semantics.md#ptr_to_arena); ALU64 is narrowed to 32 bits so
+            // the upper half stays zero
             result = RegState.ARENA;
             if (is64) aux[i] = aux[i].withNarrowed();
         } else if (dst.type().isPointer()) {
@@ -192,7 +194,7 @@ final class AbstractInterpreter {
         writeReg(i, s, insn.dst(), v);
     }
 
-    /** check_alu_op for BPF_ADDR_SPACE_CAST (spec §9.2). */
+    /** check_alu_op for BPF_ADDR_SPACE_CAST (docs/semantics.md#the-cast-instruction). */
     private void cast(int i, Insn insn, FrameState s) {
         if (insn.imm() != CAST_KERN && insn.imm() != CAST_USER) {
             throw new VerifierException(Errno.EINVAL, i, "addr_space_cast insn can only convert between address space 1 and 0");
@@ -303,7 +305,7 @@ final class AbstractInterpreter {
             case PTR_TO_ARENA -> {
                 accessKind[i] = kind;
                 aux[i] = aux[i].withArenaAccess();
-                yield RegState.UNKNOWN; // no bounds or alignment checks (spec §9.3)
+                yield RegState.UNKNOWN; // no bounds or alignment checks (docs/semantics.md#ptr_to_arena)
             }
             case PTR_TO_STACK -> {
                 accessKind[i] = kind;
@@ -489,7 +491,8 @@ final class AbstractInterpreter {
         }
         FrameState after = s;
         clobberCallerSaved(after);
-        // void * arena returns are unknown scalars (spec §9.3); bpf_arena_free_pages returns void
+        // void * arena returns are unknown scalars (docs/semantics.md#ptr_to_arena);
+        // bpf_arena_free_pages returns void
         after.regs[R0] = kfunc == Kfunc.BPF_ARENA_FREE_PAGES ? RegState.NOT_INIT : RegState.UNKNOWN;
         merge(i + 1, after);
     }

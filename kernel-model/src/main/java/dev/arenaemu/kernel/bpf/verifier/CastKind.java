@@ -1,6 +1,6 @@
 package dev.arenaemu.kernel.bpf.verifier;
 
-/** Which addr_space_cast an instruction was (spec §8.5, §9.2). */
+/** Which addr_space_cast an instruction was (docs/semantics.md#addr_space_cast, #the-cast-instruction). */
 public enum CastKind {
     NONE,
     /** as1 -> as0: rewritten to {@code wX = wY}. */

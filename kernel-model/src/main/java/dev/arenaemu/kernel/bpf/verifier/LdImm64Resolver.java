@@ -18,7 +18,7 @@ import java.util.Optional;
  * resolve_pseudo_ldimm64 + check_map_prog_compatibility: binds every map reference of the
  * program to a created map, computes the address the ld_imm64 loads (the map object, or
  * map_direct_value_addr + off), and on the first reference to an arena checks the program ↔
- * arena binding rules of spec §9.1 in the kernel's order.
+ * arena binding rules (docs/semantics.md#arena-binding) in the kernel's order.
  */
 final class LdImm64Resolver {
     /** BPF_MAX_VAR_OFF: E1-E3 refuse direct value offsets at or above 512 MiB. */

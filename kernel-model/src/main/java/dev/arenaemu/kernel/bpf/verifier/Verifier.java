@@ -14,7 +14,7 @@ import java.util.Map;
 
 /**
  * bpf_check() for the arena-relevant part of the kernel verifier, in the kernel's order:
- * program size, opcode validity, resolve_pseudo_ldimm64 (map binding, spec §9.1),
+ * program size, opcode validity, resolve_pseudo_ldimm64 (map binding, docs/semantics.md#arena-binding),
  * check_subprogs + check_cfg, do_check ({@link AbstractInterpreter}), check_max_stack_depth,
  * then the rewrites of convert_ctx_accesses / do_misc_fixups for arena (PROBE_MEM32,
  * PROBE_MEM32SX, PROBE_ATOMIC, cast_kern → 32-bit mov, ALU64 → ALU32 on arena pointers) and

@@ -13,7 +13,10 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import org.junit.jupiter.api.Test;
 
-/** The text syntax of arena programs (spec §8, §9.2) and its round trip through the disassembler. */
+/**
+ * The text syntax of arena programs (docs/semantics.md#jit, #the-cast-instruction) and its round
+ * trip through the disassembler.
+ */
 class AssemblerTest {
 
     private static Insn one(String line) {

@@ -13,7 +13,10 @@ import java.nio.ByteOrder;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Loading clang-19 objects of the §12 selftest programs into the BpfObject model (spec §10). */
+/**
+ * Loading clang-19 objects of the selftest programs (docs/scenario-catalogue.md#selftests) into the
+ * BpfObject model (docs/semantics.md#libbpf).
+ */
 class BpfObjectLoaderTest {
 
     private static BpfObject load(String source) {
@@ -28,7 +31,8 @@ class BpfObjectLoaderTest {
 
     @Test
     void mapExtraAbove32BitsComesFromAnEnum64() {
-        // (1 << 44) | (0xFFFFFFFF - 2 * 4096 + 1): the arena ends at a 4 GiB boundary (§12.1)
+        // (1 << 44) | (0xFFFFFFFF - 2 * 4096 + 1): the arena ends at a 4 GiB boundary
+        // (docs/scenario-catalogue.md#12-1-verifier_arena)
         assertEquals(0x1000_FFFF_E000L, load("verifier_arena.bpf.c").arena().orElseThrow().mapExtra());
     }
 

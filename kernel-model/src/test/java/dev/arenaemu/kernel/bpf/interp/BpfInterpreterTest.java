@@ -13,7 +13,10 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** RFC 9669 semantics with the kernel's division rewrites and the JIT's arena fault behaviour (spec §8.4). */
+/**
+ * RFC 9669 semantics with the kernel's division rewrites and the JIT's arena fault behaviour
+ * (docs/semantics.md#exception-table).
+ */
 class BpfInterpreterTest {
     private static final long KERN = 0xFFFF_C900_0000_8000L, USER = 0x1000_0000_0000L, FP = 0xFFFF_FFFF_8101_0000L;
 

@@ -6,7 +6,7 @@ import dev.arenaemu.kernel.bpf.asm.Assembler;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** libbpf's relocation of __arena globals by arena_data_off (spec §10, scenario 63). */
+/** libbpf's relocation of __arena globals by arena_data_off (docs/semantics.md#libbpf, scenario 63). */
 class BpfProgramTest {
 
     @Test

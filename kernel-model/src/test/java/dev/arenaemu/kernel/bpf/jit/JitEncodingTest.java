@@ -8,7 +8,10 @@ import java.util.HexFormat;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** Spec §8.1/§8.2/§8.3/§8.5 worked encodings must appear byte-for-byte in the JIT's output. */
+/**
+ * The worked encodings of docs/semantics.md#register-mapping, #arena-loads-and-stores,
+ * #arena-atomics and #addr_space_cast must appear byte-for-byte in the JIT's output.
+ */
 class JitEncodingTest {
     private static final JitOptions ARENA = JitOptions.arena(ArenaFixture.KERN_VM_START, ArenaFixture.USER_VM_START);
 

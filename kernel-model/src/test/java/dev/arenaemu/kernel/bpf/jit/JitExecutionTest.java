@@ -15,7 +15,10 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** JIT output run by Unicorn on the kernel CPU: arena accesses, fixups, reports, calls (spec §8, catalogue 57–60). */
+/**
+ * JIT output run by Unicorn on the kernel CPU: arena accesses, fixups, reports, calls
+ * (docs/semantics.md#jit, catalogue 57–60).
+ */
 class JitExecutionTest {
     private static Machine machine;
     private static ArenaFixture arena;

@@ -20,8 +20,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 
 /**
- * The §12 selftest programs, compiled by clang-19, loaded by the ELF loader and verified: every
- * access through an arena pointer ends up in a PROBE mode, every cast_kern is a 32-bit move.
+ * The selftest programs (docs/scenario-catalogue.md#selftests), compiled by clang-19, loaded by the
+ * ELF loader and verified: every access through an arena pointer ends up in a PROBE mode, every
+ * cast_kern is a 32-bit move.
  */
 class ArenaProgramsVerifierTest {
     private static final long KERNEL_MAPS = 0xFFFF_8880_1000_0000L;
@@ -76,7 +77,7 @@ class ArenaProgramsVerifierTest {
         assertEquals(v.exceptionEntries(), probes);
     }
 
-    /** §12.1: every program of verifier_arena.c verifies, bound to the arena at map_extra. */
+    /** Selftest 12-1: every program of verifier_arena.c verifies, bound to the arena at map_extra. */
     @Test
     void verifierArenaProgramsAllVerify() {
         BpfObject obj = BpfObjectLoader.load(BpfTestPrograms.compile("verifier_arena.bpf.c"));
@@ -89,8 +90,9 @@ class ArenaProgramsVerifierTest {
     }
 
     /**
-     * Scenario 63 on the §12.2 4 GiB arena: globals at the end sit at offset 4 GiB - 8 KiB, above
-     * BPF_MAX_VAR_OFF, so only a kernel without that check (E4+) accepts the program.
+     * Scenario 63 on the 4 GiB arena of selftest 12-2 (verifier_arena_large): globals at the end
+     * sit at offset 4 GiB - 8 KiB, above BPF_MAX_VAR_OFF, so only a kernel without that check (E4+)
+     * accepts the program.
      */
     @Test
     void scenario63_globalsAtTheEndOfA4GiBArenaNeedE4() {

@@ -14,7 +14,10 @@ import dev.arenaemu.kernel.bpf.isa.Insn;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Verifier checks and rewrites of spec §9 on hand-written programs (catalogue 22-27, 57). */
+/**
+ * Verifier checks and rewrites of docs/semantics.md#verifier on hand-written programs (catalogue
+ * 22-27, 57).
+ */
 class VerifierTest {
     static final long USER_BASE = 1L << 44;
     static final MapDescriptor ARENA = MapDescriptor.arena("arena", 0, 0xFFFF_8880_0100_0000L, USER_BASE, USER_BASE + 100 * 4096);
@@ -55,7 +58,7 @@ class VerifierTest {
         r1 = addr_space_cast(r0, 0x0, 0x1)
         """;
 
-    // ---- §9.1 program <-> arena binding -----------------------------------------------
+    // ---- program <-> arena binding (docs/semantics.md#arena-binding) ----------------------------
 
     @Test
     void scenario22_arenaWithoutUserAddressIsRejected() {
@@ -101,7 +104,7 @@ class VerifierTest {
 
     @Test
     void arenaDirectValueAtTheEndIsRefusedFromE5() {
-        // spec §12.7 arena_direct_value: map_value(arena) + size
+        // selftest arena_direct_value (docs/scenario-catalogue.md#12-7-others): map_value(arena) + size
         String prog = "r0 = 0\nr1 = arena_global[0x64000] ll\nexit";
         assertNotNull(verify(prog, MAPS, VerifierConfig.privileged(KernelEra.V7_0)));
         assertRejected(reject(prog, MAPS, VerifierConfig.privileged(KernelEra.LATEST)), Errno.ERANGE, 1,
@@ -117,7 +120,7 @@ class VerifierTest {
         assertEquals(BSS.valueAddress() + 8, Insn.imm64(v.program().insns().get(2), v.program().insns().get(3)));
     }
 
-    // ---- §9.2 casts ---------------------------------------------------------------------
+    // ---- casts (docs/semantics.md#the-cast-instruction) -----------------------------------------
 
     @Test
     void scenario25_castWithWrongAddressSpaces() {
@@ -152,7 +155,7 @@ class VerifierTest {
         assertEquals(new Insn(ALU | MOV | X, 2, 1, 0, 0), v.program().insns().get(8));
     }
 
-    // ---- §9.3 arena pointers ---------------------------------------------------------------
+    // ---- arena pointers (docs/semantics.md#ptr_to_arena) ----------------------------------------
 
     @Test
     void arenaAccessesBecomeProbeMem32WithOneExtableEntryEach() {
