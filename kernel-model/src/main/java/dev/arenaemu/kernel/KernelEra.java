@@ -194,4 +194,25 @@ public enum KernelEra {
     public boolean directValueMaxVarOffCheck() {
         return !since(V7_0);
     }
+
+    /**
+     * x86-64 JIT ({@code emit_atomic_rmw}, {@code emit_atomic_rmw_index}): BPF_XCHG carries a
+     * {@code lock} prefix up to v6.19; "x86/bpf: Avoid emitting LOCK prefix for XCHG atomic ops"
+     * (Uros Bizjak, bpf-next Dec 2025, in v7.0) drops it, as {@code xchg} with a memory operand
+     * is locked anyway. Every other read-modify-write atomic keeps its {@code lock}.
+     */
+    public boolean xchgHasLockPrefix() {
+        return !since(V7_0);
+    }
+
+    /**
+     * Verifier (check_atomic): BPF_LOAD_ACQ / BPF_STORE_REL (imm 0x100 / 0x110) exist from v6.15
+     * ("bpf: Introduce load-acquire and store-release instructions", 880442305a39). Before, the
+     * opcode switch of check_atomic rejects them: "BPF_ATOMIC uses invalid atomic opcode %02x",
+     * -EINVAL. The V6_13 constant stands for the kernels before that (the 6.12 kernels read back
+     * reject them); V7_0 and later accept them.
+     */
+    public boolean hasLoadAcquireStoreRelease() {
+        return since(V7_0);
+    }
 }

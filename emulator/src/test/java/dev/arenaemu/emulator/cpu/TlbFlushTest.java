@@ -13,8 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 /**
  * Removing a PTE is not seen until the TLB is flushed, as on hardware (the kernel's
- * flush_tlb_kernel_range / flush_tlb_mm_range after a zap). Unicorn 2.0.1 has no flush API, so
- * the CPU runs invlpg / mov cr3 in a CPL0 stub (notes §3).
+ * flush_tlb_kernel_range / flush_tlb_mm_range after a zap). The CPU runs invlpg / mov cr3 in a
+ * CPL0 stub, as the kernel does; inside a run the engine's TLB flush control is used.
  */
 class TlbFlushTest {
     private static final byte[] LOAD = Guest.x86(0x48, 0x8B, 0x07);    // mov rax, [rdi]

@@ -19,6 +19,8 @@ import dev.arenaemu.kernel.bpf.isa.BpfProgram;
 import dev.arenaemu.kernel.bpf.jit.CallResult;
 import dev.arenaemu.kernel.bpf.jit.CallTarget;
 import dev.arenaemu.kernel.bpf.jit.JitOptions;
+import dev.arenaemu.kernel.bpf.jit.JitProfile;
+import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.bpf.jit.JitRuntime;
 import dev.arenaemu.kernel.bpf.jit.LoadedProgram;
 import dev.arenaemu.kernel.bpf.verifier.MapDescriptor;
@@ -183,10 +185,8 @@ public final class BpfSyscall {
             if (map != null && !used.contains(map)) used.add(map);
         }
         BpfMap.ArenaMap arena = verified.arena().map(d -> (BpfMap.ArenaMap) mapAt(d.objectAddress())).orElse(null);
-        int depth = verified.stackDepths().stream().mapToInt(Integer::intValue).max().orElse(0);
-        JitOptions options = (arena == null ? new JitOptions(0, 0, Math.min(depth, Bpf.MAX_BPF_STACK))
-            : new JitOptions(arena.arena().kernVmStart(), arena.arena().userVmStart(), Math.min(depth, Bpf.MAX_BPF_STACK)))
-            .withArenaFaultReports(kernel.era().reportsArenaFaults());
+        JitOptions options = jitOptions(verified, arena == null ? 0 : arena.arena().kernVmStart(),
+            arena == null ? 0 : arena.arena().userVmStart(), kernel.era(), JitProfile.EMULATED_CPU);
         // bpf_prog_select_runtime: the JIT when requested, else the interpreter (arena programs
         // never get here without the JIT: the verifier refused them)
         LoadedProgram jited = attr.jitRequested() ? runtime.load(program.name(), verified.program().insns(), options) : null;
@@ -194,6 +194,16 @@ public final class BpfSyscall {
         BpfProg prog = new BpfProg(program.name(), program.section(), Verifier.isSleepable(program.section()), verified, jited, used, arena);
         progs.add(prog);
         return new ProgLoadResult.Loaded(prog);
+    }
+
+    /**
+     * What bpf_int_jit_compile gets for a verified program: the arena bases, each function's own
+     * stack depth, the era's encodings and {@code profile} (programs run here use
+     * {@link JitProfile#EMULATED_CPU}, the features of the emulated CPU).
+     */
+    public static JitOptions jitOptions(VerifiedProgram verified, long kernVmStart, long userVmStart, KernelEra era, JitProfile profile) {
+        return new JitOptions(kernVmStart, userVmStart, 0, era.reportsArenaFaults())
+            .withEra(era).withProfile(profile).verified(verified.stackDepths());
     }
 
     /** The verifier's environment: the kernel's era and capabilities, the x86-64 JIT. */

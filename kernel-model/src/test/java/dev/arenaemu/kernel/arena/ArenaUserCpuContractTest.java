@@ -9,6 +9,8 @@ import dev.arenaemu.emulator.paging.PageTable;
 import dev.arenaemu.emulator.paging.PteFlag;
 import dev.arenaemu.emulator.trap.FaultResolution;
 import dev.arenaemu.kernel.KernelEra;
+import dev.arenaemu.kernel.KernelEvent;
+import dev.arenaemu.kernel.mm.Frames;
 import dev.arenaemu.kernel.mm.VmArea;
 import dev.arenaemu.kernel.mm.VmFaultResult;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -21,9 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 /**
- * The contract user-model builds on, exercised with a real CPL3 CPU: the user range is a region
- * over {@link Arena#backing}, a not-present user access goes to the arena's fault handler, the
- * returned frame becomes a user PTE, and a zap clears it and flushes the user TLB. (The user
+ * The contract user-model builds on, exercised with a real CPL3 CPU: a not-present user access
+ * goes to the arena's fault handler, the returned frame becomes a user PTE, and a zap clears it
+ * and flushes the user TLB. (The user
  * model owns the real version of this; here it is the smallest core mm that shows the kernel
  * side is right: catalogue 28 and 45 at CPL3.)
  */
@@ -34,6 +36,8 @@ class ArenaUserCpuContractTest extends MappedArenaTest {
         final Cpu cpu;
         final dev.arenaemu.kernel.mm.Frames frames;
         final long start, end;
+        /** Models a zap that releases the page's mapping but forgets to clear the PTE itself. */
+        boolean forgetPte;
         long flags = RecordingVma.sharedReadWrite();
         Object priv;
 
@@ -54,9 +58,9 @@ class ArenaUserCpuContractTest extends MappedArenaTest {
         @Override
         public void zapRange(long from, long length) {
             for (long va = from; va < from + length; va += 4096) {
-                long old = table.unmap(va);
+                long old = forgetPte ? table.entry(va) : table.unmap(va);
                 if ((old & PteFlag.P) == 0) continue;
-                cpu.flushTlbPage(va);
+                if (!forgetPte) cpu.flushTlbPage(va);
                 long phys = old & PteFlag.FRAME_MASK;
                 frames.addMapcount(phys, -1);
                 frames.putPage(phys);
@@ -99,5 +103,57 @@ class ArenaUserCpuContractTest extends MappedArenaTest {
         assertInstanceOf(RunResult.Returned.class, user.run(load.address(), load.end(), Budget.SHORT));
         assertEquals(0, user.reg(X86Reg.RAX), "a fresh zero page after the zap and re-fault");
         assertEquals(2, faults.size(), "the stale user TLB entry was flushed");
+    }
+
+    /**
+     * What a user PTE that a zap forgot does with real frames: zap_pages drops the mapping's page
+     * reference but (in this modelled bug) leaves the PTE; bpf_arena_free_pages then frees the
+     * frame (page poisoning fills it). The PTE still names the frame, so a CPL3 store lands in
+     * the freed frame, and the page allocator reports the change when it hands that frame out
+     * again (mm/page_poison.c's check): a use-after-free, caught.
+     */
+    @ParameterizedTest
+    @EnumSource(KernelEra.class)
+    void aStoreThroughAUserPteTheZapForgotLandsInTheFreedFrameAndIsReportedAsUseAfterFree(KernelEra era) {
+        fx = new ArenaFixture(era);
+        Arena arena = fx.create(ArenaAttr.of(4, 0, 0));
+        PageTable userTable = fx.machine.newUserPageTable();
+        Cpu user = fx.machine.newUserCpu(userTable);
+        long len = 4 * Arena.PAGE_SIZE;
+        long addr = arena.getUnmappedArea(X, len, 0, 0, (h, l, f) -> h);
+        CpuVma vma = new CpuVma(userTable, user, fx.kernel.frames(), addr, addr + len);
+        assertEquals(0, arena.mmap(vma));
+        List<Long> faulted = new ArrayList<>();
+        user.setFaultHandler((fault, cpu) -> {
+            faulted.add(fault.address());
+            VmFaultResult r = arena.vmOperations().fault(vma, fault.address() & -4096L, fault.write());
+            if (!(r instanceof VmFaultResult.Page page)) return FaultResolution.DELIVER;
+            userTable.map(fault.address() & -4096L, page.phys(), PteFlag.US | PteFlag.RW | PteFlag.NX);
+            fx.kernel.frames().addMapcount(page.phys(), 1);
+            return FaultResolution.RETRY;
+        });
+        Stubs.Stub store = fx.machine.stubs().user(new byte[] {0x48, (byte) 0x89, 0x37});   // mov [rdi], rsi
+
+        long p = arena.allocPages(X, 1, -1, 0);
+        long frame = arena.kernVm().pageAt(arena.kernelAddress(p));
+        user.reg(X86Reg.RDI, p);
+        user.reg(X86Reg.RSI, 1);
+        assertInstanceOf(RunResult.Returned.class, user.run(store.address(), store.end(), Budget.SHORT));   // faults in
+
+        vma.forgetPte = true;
+        arena.freePages(p, 1);
+        assertEquals(frame, userTable.entry(p) & PteFlag.FRAME_MASK, "the forgotten user PTE still names the frame");
+        assertEquals(Frames.PAGE_POISON, fx.kernel.frames().bytes(frame).get(java.lang.foreign.ValueLayout.JAVA_BYTE, 8), "freed and poisoned");
+
+        user.reg(X86Reg.RDI, p + 8);
+        user.reg(X86Reg.RSI, 0x5555);
+        assertInstanceOf(RunResult.Returned.class, user.run(store.address(), store.end(), Budget.SHORT));
+        assertEquals(List.of(p), faulted, "no second fault: the forgotten PTE served the store");
+        assertEquals(0x5555, fx.kernel.frames().bytes(frame).get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 8), "it landed in the freed frame");
+
+        assertEquals(frame, fx.kernel.frames().allocPage("next user"), "the freed frame is handed out next");
+        KernelEvent.UseAfterFree uaf = assertInstanceOf(KernelEvent.UseAfterFree.class, fx.kernel.events().getLast());
+        assertEquals(frame, uaf.phys());
+        assertEquals(8, uaf.offset());
     }
 }

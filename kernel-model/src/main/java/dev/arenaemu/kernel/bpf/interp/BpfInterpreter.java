@@ -70,7 +70,7 @@ public final class BpfInterpreter {
     }
 
     public Result run(long budget, long... args) {
-        long[] r = new long[11];
+        long[] r = new long[12];   // R0..R10 and BPF_REG_AX (the verifier's sdiv/smod guards use it)
         for (int i = 0; i < args.length && i < 5; i++) r[i + 1] = args[i];
         r[10] = framePointer;
         Deque<Frame> frames = new ArrayDeque<>();

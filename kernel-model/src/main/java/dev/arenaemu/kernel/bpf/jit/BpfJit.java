@@ -9,6 +9,7 @@ import dev.arenaemu.emulator.x86.X86Assembler.Shift;
 import dev.arenaemu.kernel.bpf.isa.Bpf;
 import dev.arenaemu.kernel.bpf.isa.Insn;
 import dev.arenaemu.kernel.bpf.isa.Kfunc;
+import dev.arenaemu.kernel.bpf.verifier.MiscFixups;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,13 +27,15 @@ import static dev.arenaemu.kernel.bpf.jit.BpfRegisterMap.BPF_REG_AX;
  * with one exception-table entry each, and the multi-pass layout where every pass re-emits the
  * program with jump offsets from the previous pass until the size stops changing.
  *
- * <p>Input is a program as the verifier leaves it: arena accesses already carry the PROBE modes,
- * cast_kern is a 32-bit move. Two verifier rewrites are done here instead (so the JIT runs
- * programs that did not go through our verifier): the divide/modulo guards of
- * {@code do_misc_fixups} (x / 0 = 0, x % 0 = x, INT_MIN / -1 without #DE) emitted inline, and
- * the zero-extension of R0 after a 32-bit {@code cmpxchg} that
- * {@code opt_subreg_zext_lo32_rnd_hi32} inserts. Each subprogram is jitted as its own function,
- * as {@code jit_subprogs} does, and all functions share one image.
+ * <p>Input is a program as the verifier leaves it (the xlated program): arena accesses already
+ * carry the PROBE modes, cast_kern is a 32-bit move, and the divide/modulo guards of
+ * {@code do_misc_fixups} and the zero-extension after a 32-bit cmpxchg are BPF instructions
+ * ({@link MiscFixups}). A raw program ({@link JitOptions#xlated()} false) gets those fix-ups here
+ * first, so the image is the one the kernel would produce after its verifier. Each subprogram is
+ * jitted as its own function with its own stack depth, as {@code jit_subprogs} does, and all
+ * functions share one image. Encodings that differ between kernel versions come from
+ * {@link JitOptions#era()}, those that depend on the CPU and the build from
+ * {@link JitOptions#profile()}.
  */
 public final class BpfJit {
     static final int MAX_PASSES = 20;
@@ -45,12 +48,17 @@ public final class BpfJit {
     private final JitOptions options;
 
     private BpfJit(List<Insn> insns, JitOptions options) {
-        this.insns = List.copyOf(insns);
+        this.insns = options.xlated() ? List.copyOf(insns) : MiscFixups.apply(insns).insns();
         this.options = options;
     }
 
     public static JitImage compile(List<Insn> insns, JitOptions options) {
         return new BpfJit(insns, options).compile();
+    }
+
+    /** The instructions the JIT compiles for {@code insns}: the input, or its fix-ups when it is not xlated. */
+    public static List<Insn> xlated(List<Insn> insns, JitOptions options) {
+        return options.xlated() ? List.copyOf(insns) : MiscFixups.apply(insns).insns();
     }
 
     private JitImage compile() {
@@ -60,15 +68,17 @@ public final class BpfJit {
         List<JitImage.Relocation> relocs = new ArrayList<>();
         List<ExceptionTableEntry> extable = new ArrayList<>();
         int[] functionOffsets = new int[starts.length];
+        int[] functionLengths = new int[starts.length];
         int[] insnOffsets = new int[insns.size()];
         Arrays.fill(insnOffsets, -1);
         for (int f = 0; f < starts.length; f++) {
             int end = f + 1 < starts.length ? starts[f + 1] : insns.size();
             while (image.position() % 16 != 0) image.emit8(0xCC);   // int3 padding between functions
             functionOffsets[f] = image.position();
-            Function fn = new Function(starts[f], end, starts);
+            Function fn = new Function(starts[f], end, starts, options.stackDepthOf(f));
             Pass pass = fn.converge();
             int base = image.position();
+            functionLengths[f] = pass.code.length;
             for (byte b : pass.code) image.emit8(b);
             for (JitImage.Relocation r : pass.relocs) relocs.add(shift(r, base));
             for (ExceptionTableEntry e : pass.extable) {
@@ -76,7 +86,8 @@ public final class BpfJit {
             }
             for (int k = starts[f]; k < end; k++) insnOffsets[k] = base + pass.insnStart[k - starts[f]];
         }
-        return new JitImage(image.toByteArray(), List.copyOf(relocs), functionOffsets, insnOffsets, List.copyOf(extable), options);
+        return new JitImage(image.toByteArray(), List.copyOf(relocs), functionOffsets, insnOffsets, List.copyOf(extable), options,
+            functionLengths);
     }
 
     private static JitImage.Relocation shift(JitImage.Relocation r, int base) {
@@ -118,14 +129,16 @@ public final class BpfJit {
     private final class Function {
         private final int start, end;
         private final int[] starts;
+        private final int stackDepth;
         private final boolean[] calleeRegsUsed = new boolean[4];   // R6..R9
         /** addrs[k] = end of local insn k-1 (addrs[0] = end of the prologue), as in the kernel. */
         private final int[] addrs;
 
-        Function(int start, int end, int[] starts) {
+        Function(int start, int end, int[] starts, int stackDepth) {
             this.start = start;
             this.end = end;
             this.starts = starts;
+            this.stackDepth = stackDepth;
             this.addrs = new int[end - start + 1];
             detectRegUsage();
         }
@@ -178,15 +191,22 @@ public final class BpfJit {
 
         /** emit_prologue() + do_jit's callee-saved pushes and r12 = kern_vm_start. */
         private void prologue(X86Assembler a) {
+            if (options.profile().ibt()) endbr(a);   // emit_cfi without kCFI: EMIT_ENDBR()
             a.nops(X86_PATCH_SIZE);        // fentry patch site for BPF trampolines
             a.nops(3);                     // tail-call counter init slot (no tail calls here)
             a.push(RBP);
             a.mov(true, RBP, RSP);
-            int depth = (options.stackDepth() + 7) & ~7;
-            if (depth != 0) a.emit(0x48, 0x81, 0xEC).emit32(depth);   // sub rsp, depth (imm32 form, as the kernel)
+            if (options.profile().ibt()) endbr(a);   // X86_TAIL_CALL_OFFSET lands here
+            // sub rsp, round_up(stack_depth, 8): imm32 form, and nothing at all for depth 0
+            int depth = (stackDepth + 7) & ~7;
+            if (depth != 0) a.emit(0x48, 0x81, 0xEC).emit32(depth);
             if (options.hasArena()) a.push(BpfRegisterMap.ARENA_BASE_REG);
             pushCalleeRegs(a);
             if (options.hasArena()) a.movImm(BpfRegisterMap.ARENA_BASE_REG, options.kernVmStart());
+        }
+
+        private static void endbr(X86Assembler a) {
+            a.emit(0xF3, 0x0F, 0x1E, 0xFA);   // endbr64 (gen_endbr)
         }
 
         private void pushCalleeRegs(X86Assembler a) {
@@ -234,7 +254,7 @@ public final class BpfJit {
             }
 
             private int reg(int bpfReg, int index) {
-                if (bpfReg > 10) throw new JitException("insn " + index + ": invalid register r" + bpfReg);
+                if (bpfReg > BPF_REG_AX) throw new JitException("insn " + index + ": invalid register r" + bpfReg);
                 return BpfRegisterMap.x86(bpfReg);
             }
 
@@ -321,7 +341,16 @@ public final class BpfJit {
                     a.shiftImm(op, w, d, in.imm() & 0xFF);
                     return;
                 }
-                // shifts by cl; rcx is BPF R4 and is saved around it unless it is the destination
+                // do_jit: BMI2 shifts "aren't better when shift count is already in rcx"
+                if (options.profile().bmi2() && s != RCX) {
+                    shiftx(op, w, d, s);
+                    return;
+                }
+                // shift by cl; rcx (BPF R4) is saved around it only when the count is elsewhere
+                if (s == RCX) {
+                    a.shiftCl(op, w, d);
+                    return;
+                }
                 int dst = d;
                 if (d == RCX) {
                     a.mov(true, AUX_REG, d);
@@ -329,9 +358,26 @@ public final class BpfJit {
                 } else {
                     a.push(RCX);
                 }
-                if (s != RCX) a.mov(true, RCX, s);
+                a.mov(true, RCX, s);
                 a.shiftCl(op, w, dst);
                 if (d == RCX) a.mov(true, d, AUX_REG); else a.pop(RCX);
+            }
+
+            /**
+             * emit_shiftx: {@code shlx/shrx/sarx d, d, s}, a 3-byte VEX prefix (map 0F38, pp 66 /
+             * F2 / F3 for shl / shr / sar, W for 64 bits, vvvv = the count register) and
+             * {@code f7 /r} with d in both ModRM fields.
+             */
+            private void shiftx(Shift op, boolean w, int d, int s) {
+                int pp = switch (op) {
+                    case SHL -> 1;
+                    case SHR -> 3;
+                    default -> 2;
+                };
+                boolean ext = d >= 8;
+                int b1 = (ext ? 0 : 0x80) | 0x40 | (ext ? 0 : 0x20) | 2;
+                int b2 = (w ? 0x80 : 0) | ((~s & 0xF) << 3) | pp;
+                a.emit(0xC4, b1, b2).emit(0xF7, 0xC0 | (d & 7) << 3 | (d & 7));
             }
 
             private void end(Insn in, int index, int d) {
@@ -352,39 +398,20 @@ public final class BpfJit {
             }
 
             /**
-             * The verifier's guards (do_misc_fixups) followed by the JIT's div/idiv sequence:
-             * x / 0 = 0, x % 0 = x (zero-extended for 32 bits), signed x / -1 = -x, x % -1 = 0.
+             * do_jit's BPF_DIV/BPF_MOD case. Division by a register is already guarded by the
+             * BPF instructions do_misc_fixups inserted ({@link MiscFixups}), and a signed
+             * {@code / -1} by immediate is already a neg. The verifier rejects {@code / 0} by
+             * immediate (check_alu_op: "div by zero"); a raw program that has one gets
+             * {@code x / 0 = 0}, {@code x % 0 = x} resolved here instead of a #DE.
              */
             private void divMod(Insn in, boolean w, boolean x, int d, int s) {
                 boolean mod = (in.opcode() & 0xF0) == Bpf.MOD;
                 boolean signed = in.off() == 1;
-                if (!x) {
-                    int imm = in.imm();
-                    if (imm == 0) {
-                        if (!mod) a.alu(Alu.XOR, false, d, d); else if (!w) a.mov(false, d, d);
-                    } else if (signed && imm == -1) {
-                        if (!mod) a.neg(w, d); else a.alu(Alu.XOR, false, d, d);
-                    } else {
-                        divSequence(w, mod, signed, d, -1, imm);
-                    }
+                if (!x && in.imm() == 0) {
+                    if (!mod) a.alu(Alu.XOR, false, d, d); else if (!w) a.mov(false, d, d);
                     return;
                 }
-                Label done = a.newLabel(), divide = a.newLabel();
-                if (signed) {
-                    Label notMinusOne = a.newLabel();
-                    a.aluImm(Alu.CMP, w, s, -1);
-                    a.jccShort(Cond.NE, notMinusOne);
-                    if (!mod) a.neg(w, d); else a.alu(Alu.XOR, false, d, d);
-                    a.jmpShort(done);
-                    a.bind(notMinusOne);
-                }
-                a.test(w, s, s);
-                a.jccShort(Cond.NE, divide);
-                if (!mod) a.alu(Alu.XOR, false, d, d); else if (!w) a.mov(false, d, d);
-                a.jmpShort(done);
-                a.bind(divide);
-                divSequence(w, mod, signed, d, s, 0);
-                a.bind(done);
+                divSequence(w, mod, signed, d, x ? s : -1, in.imm());
             }
 
             /** The kernel's BPF_DIV/BPF_MOD case: rax/rdx saved unless they are the destination. */
@@ -568,7 +595,7 @@ public final class BpfJit {
                     return;
                 }
                 Mem m = arena ? arena(d, in.off()) : Mem.of(d, in.off());
-                a.lock();
+                if (op != Bpf.XCHG || options.era().xchgHasLockPrefix()) a.lock();
                 switch (op) {
                     case Bpf.ADD -> a.opMem(false, w, false, s, m, arena, Alu.ADD.mrOpcode);
                     case Bpf.AND -> a.opMem(false, w, false, s, m, arena, Alu.AND.mrOpcode);
@@ -579,9 +606,6 @@ public final class BpfJit {
                     case Bpf.CMPXCHG -> a.opMem(false, w, false, s, m, arena, 0x0F, 0xB1);          // implicit rax = R0
                     default -> throw new JitException(String.format("insn %d: unknown atomic op 0x%x", index, op));
                 }
-                // opt_subreg_zext_lo32_rnd_hi32 zero-extends R0 after a 32-bit BPF_ATOMIC cmpxchg
-                // (is_cmpxchg_insn() tests mode BPF_ATOMIC, so PROBE_ATOMIC ones get no zext)
-                if (op == Bpf.CMPXCHG && !w && !arena) a.mov(false, RAX, RAX);
             }
 
             /** AND/OR/XOR with fetch on kernel memory: a cmpxchg loop, R0 parked in BPF_REG_AX (r10). */
@@ -695,7 +719,8 @@ public final class BpfJit {
                 popCalleeRegs(a);
                 if (options.hasArena()) a.pop(BpfRegisterMap.ARENA_BASE_REG);
                 a.leave();
-                a.ret();
+                a.ret();                                          // emit_return
+                if (options.profile().slsInt3()) a.emit8(0xCC);   // CONFIG_MITIGATION_SLS: int3 after ret
             }
         }
     }

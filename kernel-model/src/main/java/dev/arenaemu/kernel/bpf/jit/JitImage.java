@@ -9,7 +9,27 @@ import java.util.function.ToLongFunction;
  * the exception table and, for diagnostics, where each BPF instruction starts.
  */
 public record JitImage(byte[] code, List<Relocation> relocations, int[] functionOffsets, int[] insnOffsets,
-                       List<ExceptionTableEntry> extable, JitOptions options) {
+                       List<ExceptionTableEntry> extable, JitOptions options, int[] functionLengths) {
+
+    /** An image whose functions are known only by their offsets: each runs up to the next (padding included). */
+    public JitImage(byte[] code, List<Relocation> relocations, int[] functionOffsets, int[] insnOffsets,
+                    List<ExceptionTableEntry> extable, JitOptions options) {
+        this(code, relocations, functionOffsets, insnOffsets, extable, options, spans(functionOffsets, code.length));
+    }
+
+    private static int[] spans(int[] offsets, int length) {
+        int[] out = new int[offsets.length];
+        for (int f = 0; f < offsets.length; f++) out[f] = (f + 1 < offsets.length ? offsets[f + 1] : length) - offsets[f];
+        return out;
+    }
+
+    /**
+     * Function {@code f}'s own code, without the int3 padding that aligns the next one: what the
+     * kernel allocates for it (jited_func_lens) in its own image.
+     */
+    public byte[] functionCode(int f) {
+        return java.util.Arrays.copyOfRange(code, functionOffsets[f], functionOffsets[f] + functionLengths[f]);
+    }
 
     /** A hole in {@link #code} to fill at link time. */
     public sealed interface Relocation {

@@ -150,6 +150,9 @@ final class AbstractInterpreter {
             return;
         }
         RegState dst = read(i, s, insn.dst());
+        if ((op == DIV || op == MOD) && insn.source() == K && insn.imm() == 0) {
+            throw new VerifierException(Errno.EINVAL, i, "div by zero");   // check_alu_op
+        }
         if (op == NEG || op == END) {
             writeReg(i, s, insn.dst(), RegState.UNKNOWN);
             return;
@@ -368,6 +371,10 @@ final class AbstractInterpreter {
     private void atomic(int i, Insn insn, FrameState s) {
         int imm = insn.imm();
         int size = sizeBytes(insn.size());
+        if ((imm == LOAD_ACQ || imm == STORE_REL) && !config.era().hasLoadAcquireStoreRelease()) {
+            // check_atomic before v6.15: the opcode switch knows neither
+            throw new VerifierException(Errno.EINVAL, i, String.format("BPF_ATOMIC uses invalid atomic opcode %02x", imm));
+        }
         if (imm == LOAD_ACQ) {
             // check_atomic_load: atomic_ptr_type_ok refuses ctx, and arena unless the JIT supports it
             RegState ptr = read(i, s, insn.src());

@@ -52,14 +52,22 @@ public final class Verifier {
         return section.equals("syscall") || section.endsWith(".s") || section.contains(".s/");
     }
 
-    /** check_max_stack_depth: each frame rounded up to 32 bytes, every call chain within MAX_BPF_STACK. */
+    /**
+     * check_max_stack_depth: each frame rounded up to 32 bytes, every call chain within
+     * MAX_BPF_STACK. Returns each subprogram's own depth, unrounded (subprog_info[i].stack_depth,
+     * what jit_subprogs hands the JIT as func[i]->aux->stack_depth).
+     */
     private static List<Integer> stackDepths(ControlFlow cfg, AbstractInterpreter check, List<Insn> insns) {
         int n = cfg.subprogStarts.size();
+        List<Integer> rounded = new ArrayList<>();
         List<Integer> depths = new ArrayList<>();
-        for (int k = 0; k < n; k++) depths.add(Math.max(check.stackDepth[k], 1) + 31 & ~31);
+        for (int k = 0; k < n; k++) {
+            depths.add(check.stackDepth[k]);
+            rounded.add(Math.max(check.stackDepth[k], 1) + 31 & ~31);
+        }
         int[] deepest = new int[n];
         Arrays.fill(deepest, -1);
-        int total = chain(0, cfg, insns, depths, deepest, new boolean[n]);
+        int total = chain(0, cfg, insns, rounded, deepest, new boolean[n]);
         if (total > MAX_BPF_STACK) {
             throw new VerifierException(Errno.EACCES, -1, "combined stack size of " + callDepth(0, cfg, insns, new boolean[n]) + " calls is " + total + ". Too large");
         }
@@ -118,8 +126,41 @@ public final class Verifier {
             }
             if (insn.isLdImm64()) i++;
         }
-        return new VerifiedProgram(program.withInsns(out), Arrays.asList(aux), resolved.arena, exentries, cfg.subprogStarts, depths,
+        List<Integer> subprogStarts = cfg.subprogStarts;
+        if (config.bpfCapable()) {
+            // opt_remove_nops (privileged only; it runs before the other rewrites, and commutes with them)
+            MiscFixups.Result noNops = MiscFixups.removeNops(out);
+            if (noNops.insns().size() != out.size()) {
+                InsnAux[] kept = new InsnAux[noNops.insns().size()];
+                for (int i = 0; i < out.size(); i++) {
+                    boolean removed = i + 1 < out.size() ? noNops.map(i) == noNops.map(i + 1) : noNops.map(i) == kept.length;
+                    if (!removed) kept[noNops.map(i)] = aux[i];
+                }
+                subprogStarts = subprogStarts.stream().map(noNops::map).toList();
+                out = new ArrayList<>(noNops.insns());
+                aux = kept;
+            }
+        }
+        // do_misc_fixups / opt_subreg_zext_lo32_rnd_hi32: the guards become instructions
+        MiscFixups.Result fixed = MiscFixups.apply(out, true);
+        List<InsnAux> fixedAux = new ArrayList<>();
+        for (int i = 0; i < out.size(); i++) {
+            int from = fixed.map(i), to = fixed.map(i + 1);
+            for (int k = from; k < to; k++) {
+                // the instruction's own facts stay with it; inserted ones are plain, as reachable as it
+                boolean original = fixed.insns().get(k).equals(out.get(i)) && noOriginalYet(fixed, out, i, k);
+                fixedAux.add(original ? aux[i] : aux[i].reachable() ? InsnAux.NONE.withReachable() : InsnAux.NONE);
+            }
+        }
+        List<Integer> starts = subprogStarts.stream().map(fixed::map).toList();
+        return new VerifiedProgram(program.withInsns(fixed.insns()), fixedAux, resolved.arena, exentries, starts, depths,
             resolved.usedMaps());
+    }
+
+    /** True when {@code k} is the first slot of old instruction {@code i}'s patch that holds the instruction itself. */
+    private static boolean noOriginalYet(MiscFixups.Result fixed, List<Insn> out, int i, int k) {
+        for (int j = fixed.map(i); j < k; j++) if (fixed.insns().get(j).equals(out.get(i))) return false;
+        return true;
     }
 
     /** convert_ctx_accesses, case PTR_TO_ARENA. */

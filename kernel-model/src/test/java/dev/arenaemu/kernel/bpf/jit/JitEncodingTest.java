@@ -53,11 +53,20 @@ class JitEncodingTest {
 
     @Test
     void spec8_1_arenaProloguePushesR12AndLoadsKernVmStartWithMovabs() {
-        String code = hex(jit(B.prog().mov64(0, 0).exit()).code());
+        String code = hex(BpfJit.compile(B.prog().mov64(0, 0).exit().build(), ARENA.withProfile(JitProfile.BASELINE)).code());
         // nop5, nop3, push rbp, mov rbp,rsp, sub rsp,512, push r12, movabs r12, kern_vm_start
         String expected = "0f1f440000" + "0f1f00" + "55" + "4889e5" + "4881ec00020000" + "4154" + "49bc" + "0080000000c9ffff";
         assertTrue(code.startsWith(expected), code);
         assertTrue(code.endsWith("415cc9c3"), "epilogue pops r12, leave, ret: " + code);
+    }
+
+    /** emit_prologue with CONFIG_X86_KERNEL_IBT: endbr64 at the entry and after mov rbp,rsp; emit_return with SLS: int3 after ret. */
+    @Test
+    void ibtAndSlsProfileAddEndbrAndInt3() {
+        String code = hex(BpfJit.compile(B.prog().mov64(0, 0).exit().build(), ARENA.withProfile(JitProfile.DEBIAN_CLOUD)).code());
+        String expected = "f30f1efa" + "0f1f440000" + "0f1f00" + "55" + "4889e5" + "f30f1efa" + "4881ec00020000" + "4154";
+        assertTrue(code.startsWith(expected), code);
+        assertTrue(code.endsWith("415cc9c3cc"), code);
     }
 
     @Test

@@ -167,6 +167,7 @@ class ArenaProgramsVerifierTest {
     void htabSubprogramIsItsOwnFrame() {
         VerifiedProgram v = verify("arena_htab.bpf.c", "arena_htab_llvm", KernelEra.V6_13);
         assertEquals(2, v.subprogStarts().size());
-        assertTrue(v.stackDepths().stream().allMatch(d -> d > 0 && d % 32 == 0 && d <= 512));
+        // subprog_info[i].stack_depth as the verifier found it: unrounded (the JIT rounds to 8)
+        assertTrue(v.stackDepths().stream().allMatch(d -> d >= 0 && d <= 512), v.stackDepths()::toString);
     }
 }

@@ -203,10 +203,59 @@ class VerifierTest {
 
     @Test
     void loadAcquireAndStoreReleaseOnArenaBecomeProbeAtomic() {
-        VerifiedProgram v = verify(ALLOC + "w2 = load_acquire((u8 *)(r1 + 0x0))\nstore_release((u64 *)(r1 + 0x8), r2)\nr0 = 0\nexit");
+        VerifiedProgram v = verify(ALLOC + "w2 = load_acquire((u8 *)(r1 + 0x0))\nstore_release((u64 *)(r1 + 0x8), r2)\nr0 = 0\nexit",
+            MAPS, VerifierConfig.privileged(KernelEra.V7_0));
         assertEquals(new Insn(STX | PROBE_ATOMIC | B, 2, 1, 0, LOAD_ACQ), v.program().insns().get(8));
         assertEquals(new Insn(STX | PROBE_ATOMIC | DW, 1, 2, 8, STORE_REL), v.program().insns().get(9));
         assertEquals(2, v.exceptionEntries());
+    }
+
+    /** check_atomic before v6.15 (era V6_13, like the 6.12 kernels) knows neither opcode: -EINVAL at do_check. */
+    @Test
+    void loadAcquireAndStoreReleaseAreInvalidAtomicOpcodesBeforeV615() {
+        assertRejected(reject(ALLOC + "w2 = load_acquire((u8 *)(r1 + 0x0))\nr0 = 0\nexit", MAPS, ROOT),
+            Errno.EINVAL, 8, "BPF_ATOMIC uses invalid atomic opcode 100");
+        assertRejected(reject(ALLOC + "store_release((u64 *)(r1 + 0x8), r1)\nr0 = 0\nexit", MAPS, ROOT),
+            Errno.EINVAL, 8, "BPF_ATOMIC uses invalid atomic opcode 110");
+        assertRejected(reject("r1 = r10\nr1 += -8\nr2 = 0\n*(u64 *)(r10 - 8) = r2\nr2 = load_acquire((u64 *)(r1 + 0x0))\nr0 = 0\nexit", MAPS, ROOT),
+            Errno.EINVAL, 4, "BPF_ATOMIC uses invalid atomic opcode 100");
+    }
+
+    /** opt_remove_nops (privileged): goto +0 disappears, jumps across it shrink, a jump to it lands after it. */
+    @Test
+    void privilegedLoadsLoseTheirNopJumps() {
+        String prog = "r0 = 0\nif r1 == 0 goto +1\ngoto +0\nif r1 == 1 goto +0\nr0 = 1\nexit";
+        List<Insn> x = verify(prog).program().insns();
+        assertEquals(5, x.size(), x::toString);
+        assertEquals(new Insn(JMP | JEQ | K, 1, 0, 0, 0), x.get(1));   // was +1 to the nop: now lands on the insn after it
+        assertEquals(new Insn(JMP | JEQ | K, 1, 0, 0, 1), x.get(2));   // not a nop: a conditional jump stays
+        VerifierConfig unprivileged = new VerifierConfig(KernelEra.V6_13, false, false, true, true);
+        assertEquals(6, verify(prog, Map.of(), unprivileged).program().insns().size());
+    }
+
+    /**
+     * opt_subreg_zext_lo32_rnd_hi32: the zext after a 32-bit cmpxchg is there only when R0 may be
+     * read as 64 bits before it is written again (zext_dst).
+     */
+    @Test
+    void cmpxchgZextOnlyWhenR0IsReadAs64Bits() {
+        String cas = "r1 = 0\n*(u64 *)(r10 - 8) = r1\nw0 = 1\nw2 = 2\nw0 = cmpxchg32_32(r10 - 8, w0, w2)\n";
+        Insn zext = new Insn(ALU | MOV | X, 0, 0, 0, 1);
+        List<Insn> returned = verify(cas + "exit").program().insns();             // exit reads R0 as 64 bits
+        assertEquals(zext, returned.get(5), returned::toString);
+        List<Insn> compared = verify(cas + "if r0 > 5 goto +0\nr0 = 0\nexit").program().insns();
+        assertEquals(zext, compared.get(5), compared::toString);
+        List<Insn> narrow = verify(cas + "w0 += 1\nr0 = 0\nexit").program().insns();   // 32-bit use, then overwritten
+        assertFalse(narrow.contains(zext), narrow::toString);
+        List<Insn> dropped = verify(cas + "r0 = 0\nexit").program().insns();
+        assertFalse(dropped.contains(zext), dropped::toString);
+    }
+
+    /** check_alu_op: a division or modulo by the immediate 0 is refused. */
+    @Test
+    void divisionByImmediateZeroIsRejected() {
+        assertRejected(reject("r0 = 1\nr0 /= 0\nexit", MAPS, ROOT), Errno.EINVAL, 1, "div by zero");
+        assertRejected(reject("w0 = 1\nw0 %= 0\nexit", MAPS, ROOT), Errno.EINVAL, 1, "div by zero");
     }
 
     @Test
