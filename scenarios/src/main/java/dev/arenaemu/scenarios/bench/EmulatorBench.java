@@ -39,6 +39,20 @@ import java.util.concurrent.TimeUnit;
 public class EmulatorBench {
     static final int PAGES = 1024;
     static final long KERNEL_VA = 0xFFFF_C900_0000_0000L;
+    static final byte[] READ_LOOP = code(
+        0x48, 0x8B, 0x07,                      // loop: mov rax, [rdi]
+        0x48, 0x81, 0xC7, 0x00, 0x10, 0, 0,    //       add rdi, 0x1000
+        0x48, 0xFF, 0xC9,                      //       dec rcx
+        0x75, 0xF1);                           //       jnz loop
+    static final byte[] WRITE_LOOP = code(
+        0x48, 0x89, 0x07,                      // loop: mov [rdi], rax
+        0x48, 0x81, 0xC7, 0x00, 0x10, 0, 0,    //       add rdi, 0x1000
+        0x48, 0xFF, 0xC9,                      //       dec rcx
+        0x75, 0xF1);                           //       jnz loop
+    static final byte[] FIXUP_LOOP = code(
+        0x48, 0x8B, 0x07,                      // loop: mov rax, [rdi]   (always faults: fixed up)
+        0x48, 0xFF, 0xC9,                      //       dec rcx
+        0x75, 0xF8);                           //       jnz loop
 
     @State(Scope.Thread)
     public static class KernelFaults {
@@ -54,20 +68,9 @@ public class EmulatorBench {
             cpu = machine.kernelCpu();
             table = machine.kernelPageTable();
             data = machine.allocate("bench data", PAGES * 4096L);
-            readLoop = machine.stubs().kernel(code(
-                0x48, 0x8B, 0x07,                      // loop: mov rax, [rdi]
-                0x48, 0x81, 0xC7, 0x00, 0x10, 0, 0,    //       add rdi, 0x1000
-                0x48, 0xFF, 0xC9,                      //       dec rcx
-                0x75, 0xF1));                          //       jnz loop
-            writeLoop = machine.stubs().kernel(code(
-                0x48, 0x89, 0x07,                      // loop: mov [rdi], rax
-                0x48, 0x81, 0xC7, 0x00, 0x10, 0, 0,    //       add rdi, 0x1000
-                0x48, 0xFF, 0xC9,                      //       dec rcx
-                0x75, 0xF1));                          //       jnz loop
-            fixupLoop = machine.stubs().kernel(code(
-                0x48, 0x8B, 0x07,                      // loop: mov rax, [rdi]   (always faults: fixed up)
-                0x48, 0xFF, 0xC9,                      //       dec rcx
-                0x75, 0xF8));                          //       jnz loop
+            readLoop = machine.stubs().kernel(READ_LOOP);
+            writeLoop = machine.stubs().kernel(WRITE_LOOP);
+            fixupLoop = machine.stubs().kernel(FIXUP_LOOP);
         }
 
         /** Every page absent again, and no stale translation left. */
@@ -137,6 +140,67 @@ public class EmulatorBench {
     public RunResult faultFixup(KernelFaults s) {
         s.cpu.setFaultHandler((fault, cpu) -> new FaultResolution.Fixup(fault.rip() + 3, X86Reg.RAX));
         return s.runLoop(s.fixupLoop);
+    }
+
+    /** The bound: each loop above, driven straight on the binding (see {@link BareFaultLoop}). */
+    @State(Scope.Thread)
+    public static class Bound {
+        BareFaultLoop read, write, fixup;
+
+        @Setup(Level.Trial)
+        public void boot() {
+            read = new BareFaultLoop(READ_LOOP);
+            write = new BareFaultLoop(WRITE_LOOP);
+            fixup = new BareFaultLoop(FIXUP_LOOP);
+        }
+
+        @Setup(Level.Invocation)
+        public void unmapAll() {
+            read.reset(false);
+            write.reset(false);
+            fixup.reset(false);
+        }
+
+        @TearDown(Level.Trial)
+        public void shutdown() {
+            read.close();
+            write.close();
+            fixup.close();
+        }
+    }
+
+    /** {@link Bound}, with the host dropping the frames before each loop (a fresh host page per fault). */
+    @State(Scope.Thread)
+    public static class BoundFreshHostPages extends Bound {
+        @Setup(Level.Invocation)
+        public void discardHostPages() {
+            read.reset(true);
+            write.reset(true);
+        }
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(PAGES)
+    public long boundReadFaultInstallRetry(Bound s) {
+        return s.read.run(false);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(PAGES)
+    public long boundReadFaultInstallRetryFreshHostPage(BoundFreshHostPages s) {
+        return s.read.run(false);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(PAGES)
+    public long boundWriteFaultInstallRetry(Bound s) {
+        return s.write.run(false);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(PAGES)
+    public long boundFaultFixup(Bound s) {
+        return s.fixup.run(true);
     }
 
     /** A kernel CPU with a one-nop stub, for the fixed cost of a run. */
