@@ -87,7 +87,7 @@ public final class Cpu implements AutoCloseable {
      * engine; the guest code here (stubs, JIT'd programs, user snippets) is small, and a machine
      * has several engines (emulator/docs/costs.md, "Memory per engine").
      */
-    static final int TCG_BUFFER_BYTES = 32 << 20;
+    public static final int TCG_BUFFER_BYTES = 32 << 20;
 
     /** Long mode with paging on under this CPU's root, written before the first run. */
     void initialiseLongMode(long gdtBase, int gdtLimit, long kernelStackTop) {
