@@ -81,6 +81,31 @@ public final class HostMemory {
     }
 
     /**
+     * How many bytes of the host mapping (VMA) that holds {@code address} are resident, from
+     * /proc/self/smaps: what guest memory really costs the host. The host may merge adjacent
+     * reservations into one mapping, so callers compare two readings rather than trust one.
+     */
+    public static long residentBytes(long address) {
+        boolean inside = false;
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/smaps"))) {
+                java.util.regex.Matcher header = SMAPS_HEADER.matcher(line);
+                if (header.find()) {
+                    inside = Long.compareUnsigned(Long.parseUnsignedLong(header.group(1), 16), address) <= 0
+                        && Long.compareUnsigned(address, Long.parseUnsignedLong(header.group(2), 16)) < 0;
+                } else if (inside && line.startsWith("Rss:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot read /proc/self/smaps", e);
+        }
+        throw new IllegalStateException("no host mapping holds 0x" + Long.toHexString(address));
+    }
+
+    private static final java.util.regex.Pattern SMAPS_HEADER = java.util.regex.Pattern.compile("^([0-9a-f]+)-([0-9a-f]+) ");
+
+    /**
      * Asks the host for transparent huge pages over {@code range} (madvise MADV_HUGEPAGE): a
      * first touch then faults in 2 MiB at once instead of 4 KiB. Advisory: where THP is off
      * nothing changes, so the result is ignored.

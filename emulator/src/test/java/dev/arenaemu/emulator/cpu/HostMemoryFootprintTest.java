@@ -1,5 +1,6 @@
 package dev.arenaemu.emulator.cpu;
 
+import dev.arenaemu.emulator.ffm.HostMemory;
 import dev.arenaemu.emulator.ffm.X86Reg;
 import dev.arenaemu.emulator.memory.HostBuffer;
 import dev.arenaemu.emulator.paging.PteFlag;
@@ -9,8 +10,6 @@ import java.io.IOException;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -32,22 +31,6 @@ class HostMemoryFootprintTest {
         throw new IllegalStateException("no VmRSS in /proc/self/status");
     }
 
-    private static final Pattern SMAPS_HEADER = Pattern.compile("^([0-9a-f]+)-([0-9a-f]+) ");
-
-    /** Rss of the host mapping (VMA) that holds {@code address}, from /proc/self/smaps. */
-    private static long mappingRssBytes(long address) throws IOException {
-        boolean inside = false;
-        for (String line : Files.readAllLines(Path.of("/proc/self/smaps"))) {
-            Matcher header = SMAPS_HEADER.matcher(line);
-            if (header.find()) {
-                inside = Long.compareUnsigned(Long.parseUnsignedLong(header.group(1), 16), address) <= 0
-                    && Long.compareUnsigned(address, Long.parseUnsignedLong(header.group(2), 16)) < 0;
-            } else if (inside && line.startsWith("Rss:")) {
-                return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
-            }
-        }
-        throw new IllegalStateException("no mapping holds 0x" + Long.toHexString(address));
-    }
 
     @Test
     void fourGibOfPhysicalRamCostsOnlyTheTouchedFrames() throws IOException {
@@ -67,7 +50,7 @@ class HostMemoryFootprintTest {
             HostBuffer arena = m.allocate("arena", 4L << 30);
             long reserved = rssBytes();
             // The host may merge the reservation with a neighbouring one into one VMA: count from here.
-            long arenaVmaBefore = mappingRssBytes(arena.memory().address());
+            long arenaVmaBefore = HostMemory.residentBytes(arena.memory().address());
             assertTrue(reserved - before < 8 * MIB, "4 GiB of RAM reserved and mapped in two engines cost "
                 + (reserved - before) / MIB + " MiB of RSS");
 
@@ -79,7 +62,7 @@ class HostMemoryFootprintTest {
             long grown = rssBytes() - reserved;
             assertTrue(grown < touched * 4096L + 8 * MIB, "touching " + touched + " pages grew RSS by " + grown / MIB + " MiB");
             // The process-wide figure moves with the JVM's own heap; the arena's mapping is exact.
-            assertEquals(touched * 4096L, mappingRssBytes(arena.memory().address()) - arenaVmaBefore,
+            assertEquals(touched * 4096L, HostMemory.residentBytes(arena.memory().address()) - arenaVmaBefore,
                 "resident bytes the guest's stores added to the 4 GiB reservation");
         }
     }
