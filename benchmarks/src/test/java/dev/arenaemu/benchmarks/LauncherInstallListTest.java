@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class LauncherInstallListTest {
     /** Rows of the launcher's tables: {@code    NAME) echo "WORDS" ;;}. */
-    private static final Pattern ROW = Pattern.compile("^\\s+([a-z0-9-]+)\\) echo \"?([^\";]*)\"? ;;", Pattern.MULTILINE);
+    private static final Pattern ROW = Pattern.compile("^\\s+([a-z0-9_.-]+)\\) echo \"?([^\";]*)\"? ;;", Pattern.MULTILINE);
     /** Subcommands the launcher runs without a Java command: {@code test} is mvn verify. */
     private static final Set<String> LAUNCHER_ONLY = Set.of("test");
 

@@ -13,7 +13,8 @@ import java.io.PrintWriter;
  */
 @Command(name = "arena-emu", mixinStandardHelpOptions = true, version = "arena-emu 0.1.0",
     description = "Replay BPF arena scenarios on an emulated x86-64 machine.",
-    subcommands = {ReplayCommand.class, SweepCommand.class, MergeCommand.class, ConformancePluginCommand.class, JitCommand.class, ErasCommand.class})
+    subcommands = {ReplayCommand.class, SweepCommand.class, MergeCommand.class, ConformancePluginCommand.class, JitCommand.class, ErasCommand.class,
+        OracleCommand.class})
 public final class Main implements Runnable {
     public static final int PASS = 0, FAILED = 1, BAD_INPUT = 2, INTERNAL_ERROR = 3;
 

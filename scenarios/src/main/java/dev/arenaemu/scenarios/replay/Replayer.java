@@ -40,6 +40,14 @@ public final class Replayer implements ScenarioRunner {
     /** Sees every step (replay --html); null: nobody. */
     private final StepObserver observer;
 
+    /** Sees every step's effect and the state after it (the real-kernel oracle); null: nobody. */
+    private final StepListener listener;
+
+    /** What a step did and the snapshot taken after it, as a {@link StepListener} sees them. */
+    public interface StepListener {
+        void afterStep(Step step, Effect effect, World world, WorldState after);
+    }
+
     /** Replays on machines of the JVM-wide {@link MachinePool}: reset machines, not new ones. */
     public Replayer() {
         this(Limits.DEFAULT);
@@ -51,18 +59,24 @@ public final class Replayer implements ScenarioRunner {
     }
 
     private Replayer(MachinePool pool, Limits limits) {
-        this(pool, limits, null);
+        this(pool, limits, null, null);
     }
 
-    private Replayer(MachinePool pool, Limits limits, StepObserver observer) {
+    private Replayer(MachinePool pool, Limits limits, StepObserver observer, StepListener listener) {
         this.pool = pool;
         this.limits = limits;
         this.observer = observer;
+        this.listener = listener;
     }
 
-    /** The same replayer, with {@code o} seeing each replay step by step. */
+    /** The same replayer, with {@code o} seeing each replay step by step (the page map's recorder). */
     public Replayer observedBy(StepObserver o) {
-        return new Replayer(pool, limits, o);
+        return new Replayer(pool, limits, o, listener);
+    }
+
+    /** The same replayer, with {@code l} told about every step (after its result is bound; the oracle's comparison). */
+    public Replayer withListener(StepListener l) {
+        return new Replayer(pool, limits, observer, l);
     }
 
     /** Replays each scenario on a machine of its own, booted for it (the reference the pool is checked against). */
@@ -73,7 +87,7 @@ public final class Replayer implements ScenarioRunner {
     @Override
     public Outcome run(Scenario scenario, Era era, List<Inject> extraInject, String run) {
         long t0 = System.nanoTime();
-        Run r = new Run(scenario, t0 + limits.wallClock().toNanos());
+        Run r = new Run(scenario, t0 + limits.wallClock().toNanos(), listener);
         r.trace.add("scenario " + scenario.name() + " era " + era.label + " seed " + scenario.seed() + (run.equals("replay") ? "" : " run " + run));
         if (scenario.processes().size() > limits.processes()) {
             r.error = scenario.file() + ": " + scenario.processes().size() + " initial processes, more than the process limit of "
@@ -147,6 +161,7 @@ public final class Replayer implements ScenarioRunner {
     /** The state of one replay in progress: what it found so far and the last snapshot. */
     private static final class Run {
         final Scenario scenario;
+        final StepListener listener;
         final List<String> trace = new ArrayList<>();
         final List<Mismatch> mismatches = new ArrayList<>();
         final List<Violation> violations = new ArrayList<>();
@@ -164,9 +179,10 @@ public final class Replayer implements ScenarioRunner {
         String stackTrace;
         int done, injected, eventsSeen;
 
-        Run(Scenario scenario, long deadline) {
+        Run(Scenario scenario, long deadline, StepListener listener) {
             this.scenario = scenario;
             this.deadline = deadline;
+            this.listener = listener;
         }
 
         /** Apply one step, then trace it, bind its result, check its expectations and the invariants. */
@@ -204,6 +220,7 @@ public final class Replayer implements ScenarioRunner {
                 world.bind(c.bind().get(), v);
                 trace.add("    " + c.bind().get() + " = 0x" + Long.toHexString(v));
             }
+            if (listener != null) listener.afterStep(step, effect, world, after);
             if (step instanceof Step.Checkpoint) trace.addAll(checkpointDump(after));
             // The top-level "arena" is the scenario's premise: it has no "expect" of its own, and its failure is a mismatch.
             if (c.index() < 0 && step instanceof Step.CreateArena && effect.ret().isPresent() && effect.ret().getAsLong() != 0) {

@@ -1,0 +1,78 @@
+package dev.arenaemu.scenarios.cli;
+
+import dev.arenaemu.scenarios.oracle.KernelImage;
+import dev.arenaemu.scenarios.oracle.Kernels;
+import dev.arenaemu.scenarios.oracle.OracleException;
+import dev.arenaemu.scenarios.oracle.OracleReport;
+import dev.arenaemu.scenarios.oracle.OracleRun;
+import dev.arenaemu.scenarios.oracle.Verdict;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "oracle", mixinStandardHelpOptions = true,
+    description = "Replay scenarios on real Linux kernels under QEMU and compare them with the emulator, step by step (docs/oracle.md).")
+@StartsPrograms({"qemu-system-x86_64", "gcc", "dpkg-deb"})   // boots kernels, builds the guest runner, unpacks kernel packages
+final class OracleCommand implements Callable<Integer> {
+    @Option(names = "--kernel", required = true, paramLabel = "K",
+        description = "A kernel: a series (6.12, 7.0, 7.3: the newest Debian cloud build), a package name, a .deb, or a bzImage. Repeatable.")
+    List<String> kernels;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write a JSON report.")
+    Path json;
+
+    @Option(names = "--junit", paramLabel = "FILE", description = "Also write a JUnit XML report (one testcase per scenario and kernel).")
+    Path junit;
+
+    @Option(names = "--keep", paramLabel = "DIR", arity = "0..1", fallbackValue = "oracle-logs",
+        description = "Keep each boot's console log, results and initramfs under DIR (default oracle-logs).")
+    Path keep;
+
+    @Parameters(arity = "1..*", paramLabel = "PATH", description = "Scenario files or folders.")
+    List<Path> paths;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        Scenarios.Loaded loaded = Scenarios.load(paths, err);
+        if (loaded == null) return Main.BAD_INPUT;
+        List<OracleRun.KernelResult> results = new ArrayList<>();
+        boolean kernelError = false;
+        Kernels resolver = new Kernels();
+        for (String k : kernels) {
+            try {
+                KernelImage image = resolver.resolve(k);
+                out.println("kernel " + image.release() + " (" + k + "), era " + image.era() + (image.eraNote() != null ? " (" + image.eraNote() + ")" : ""));
+                out.flush();
+                Path work = keep != null ? keep.resolve(image.release()) : Files.createTempDirectory("arena-emu-oracle");
+                OracleRun.KernelResult r = OracleRun.run(image, loaded.scenarios(), work, keep != null, out);
+                results.add(r);
+                kernelError |= !r.errors().isEmpty() || r.scenarios().stream().anyMatch(s -> s.error() != null);
+                if (keep == null) Files.deleteIfExists(work);
+            } catch (OracleException e) {
+                err.println("arena-emu oracle: " + e.getMessage());
+                err.flush();
+                kernelError = true;
+            }
+        }
+        OracleReport.table(out, results);
+        if (json != null) OracleReport.json(json, results);
+        if (junit != null) OracleReport.junit(junit, results);
+        if (kernelError || loaded.badFiles() > 0) return Main.BAD_INPUT;
+        boolean disagree = results.stream().flatMap(r -> r.scenarios().stream()).flatMap(s -> s.verdicts().stream())
+            .anyMatch(v -> v instanceof Verdict.Disagree);
+        return disagree ? Main.FAILED : Main.PASS;
+    }
+}

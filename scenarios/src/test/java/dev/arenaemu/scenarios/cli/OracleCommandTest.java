@@ -1,0 +1,44 @@
+package dev.arenaemu.scenarios.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Kernels the oracle cannot use are bad input (exit 2) with a message saying why; nothing boots. */
+class OracleCommandTest {
+    private static final String SCENARIO = "corpus/13-01-minimal-arena.json";
+
+    @Test
+    void aFileThatIsNotAKernelImage(@TempDir Path dir) throws Exception {
+        Path f = Files.writeString(dir.resolve("vmlinuz"), "not a kernel\n".repeat(400));
+        MainTest.Run r = MainTest.run("oracle", "--kernel", f.toString(), SCENARIO);
+        assertEquals(2, r.status(), r.out() + r.err());
+        assertTrue(r.err().contains("is not an x86 bzImage"), r.err());
+    }
+
+    @Test
+    void aKernelWithoutTheArena() {
+        MainTest.Run r = MainTest.run("oracle", "--kernel", "6.1", SCENARIO);
+        assertEquals(2, r.status(), r.out() + r.err());
+        assertTrue(r.err().contains("kernel 6.1 has no BPF arena"), r.err());
+    }
+
+    @Test
+    void anUnknownSeries() {
+        MainTest.Run r = MainTest.run("oracle", "--kernel", "9.9", SCENARIO);
+        assertEquals(2, r.status(), r.out() + r.err());
+        assertTrue(r.err().contains("unknown kernel version 9.9") && r.err().contains("7.3"), r.err());
+    }
+
+    @Test
+    void neitherVersionNorPackageNorFile() {
+        MainTest.Run r = MainTest.run("oracle", "--kernel", "no-such-thing", SCENARIO);
+        assertEquals(2, r.status(), r.out() + r.err());
+        assertTrue(r.err().contains("neither a version"), r.err());
+    }
+}
