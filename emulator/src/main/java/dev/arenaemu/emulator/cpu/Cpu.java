@@ -235,7 +235,7 @@ public final class Cpu implements AutoCloseable {
     /**
      * A parked USER CPU takes a new address space: the CPL0 state saved at its first entry, CR3
      * = the new root, then a guest {@code mov cr3} drops every cached translation of addresses
-     * (the register write alone does not, notes §1). The caller enters user mode next.
+     * (a register write of CR3 alone does not flush). The caller enters user mode next.
      */
     void rebind(PageTable newTable) {
         if (mode != Mode.USER || arbitraryCode) throw new IllegalStateException("this CPU cannot change owners");

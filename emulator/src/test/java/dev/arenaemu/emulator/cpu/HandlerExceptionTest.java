@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * A bug in Java code called from inside the engine must surface as that exception from
- * {@link Cpu#run}, not kill the JVM (an FFM upcall that throws aborts it, notes §6), and must not
+ * {@link Cpu#run}, not kill the JVM (an FFM upcall that throws aborts it: emulator/README.md, "Quirks"), and must not
  * leave the CPU unusable.
  */
 class HandlerExceptionTest {

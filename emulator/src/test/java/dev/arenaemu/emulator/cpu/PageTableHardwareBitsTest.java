@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The emulated MMU walks our page-table bytes and writes A/D into them (SDM 4.8; notes §1). */
+/** The emulated MMU walks our page-table bytes and writes A/D into them (Intel SDM vol. 3, 4.8). */
 class PageTableHardwareBitsTest {
     @Test
     void loadSetsAccessedAndStoreSetsDirtyInOurEntries() {
