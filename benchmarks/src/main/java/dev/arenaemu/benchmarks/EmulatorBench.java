@@ -235,7 +235,10 @@ public class EmulatorBench {
         return s.machine.kernelCpu().run(s.nop.address(), s.nop.end(), Budget.DEFAULT);
     }
 
-    /** Raw uc_emu_start of one nop, no timeout and a 1 s timeout (2.0.1 starts a timer thread per call). */
+    /**
+     * Raw uc_emu_start of one nop, no timeout and a 1 s timeout (2.0.1 started a timer thread per
+     * call with a timeout; not re-checked on 2.1.4).
+     */
     @State(Scope.Thread)
     public static class RawEngine {
         Unicorn uc;

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * Random sequences of MAP_FIXED mmap, munmap, mprotect, loads and stores over a 12-page window,
  * run at CPL3 and checked against a page-granular reference model of Linux semantics; after
- * every step the VMA set, the Unicorn regions and the PTEs must agree with each other. Programs
+ * every step the VMA set and the PTEs must agree with each other ({@link MmChecks}). Programs
  * come from a seeded generator: the same seed gives the same program.
  */
 class AnonymousMmapPropertyTest {

@@ -9,13 +9,15 @@ import java.lang.foreign.ValueLayout;
 /**
  * Where, inside a uc_context blob, CPUX86State keeps {@code error_code} and
  * {@code old_exception}. The API exposes neither; both are needed (the #PF error code, and the
- * reset that stops Unicorn 2.0.1 turning the second handled #PF into #DF).
+ * reset that stops Unicorn 2.1.4, as 2.0.1 did, turning the second handled #PF into #DF:
+ * emulator/README.md quirk 1).
  *
  * <p>Found at run time: write eight distinct values to DR0..DR7, save a context and search the
  * blob. CPUX86State has {@code int error_code; int exception_is_int; target_ulong
  * exception_next_eip; target_ulong dr[8]; ...; int old_exception} (the same in 2.0.1, 2.1.3 and
- * HEAD), so error_code sits 16 bytes before dr[0] and old_exception 96 bytes after it. The
- * {@link Machine} verifies both with a real fault before anything else runs.
+ * HEAD; on 2.1.4 the boot check passes), so error_code sits 16 bytes before dr[0] and
+ * old_exception 96 bytes after it. The {@link Machine} verifies both with a real fault before
+ * anything else runs.
  */
 public record ContextLayout(long errorCodeOffset, long oldExceptionOffset, long size) {
     private static final long[] MARKERS = {
@@ -43,7 +45,7 @@ public record ContextLayout(long errorCodeOffset, long oldExceptionOffset, long 
             }
             if (found < 0) {
                 throw new IllegalStateException("uc_context layout not recognised: DR0..DR7 markers not found in the "
-                    + size + "-byte blob; this libunicorn build differs from 2.0.1 and the #PF error code cannot be read");
+                    + size + "-byte blob; this libunicorn build differs from 2.1.4 and the #PF error code cannot be read");
             }
             discovered = new ContextLayout(found - 16, found + 96, size);
             return discovered;

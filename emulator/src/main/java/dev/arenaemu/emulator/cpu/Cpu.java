@@ -211,9 +211,10 @@ public final class Cpu implements AutoCloseable {
 
     /**
      * Forgets what a previous owner left on this engine: handlers, code hooks and the fault
-     * count. Not its translated code: a flush costs about a second in 2.0.1, so code is never
-     * placed twice at one address (see {@link Machine#codeHighWater}). Regions are retired by
-     * the caller (see EngineRegions).
+     * count. Not its translated code: a full flush was slow on 2.0.1 (about a second; on 2.1.4
+     * CpuTranslationFlushTest, boot included, takes about 0.3 s), so code is never placed twice
+     * at one address instead (see {@link Machine#codeHighWater}). The physical buffers' regions
+     * are retired by the caller (see EngineRegions).
      */
     private void forgetOwner() {
         if (running) throw new IllegalStateException("a running CPU cannot change owners");
@@ -226,7 +227,8 @@ public final class Cpu implements AutoCloseable {
     /**
      * Says that code other than the machine's stubs is about to run (user code at CPL3). Such
      * an engine is never handed to another process: the translations it keeps could outlive the
-     * bytes they came from, and dropping them all costs about a second in 2.0.1.
+     * bytes they came from (host writes do not drop them, emulator/README.md quirk 4), and dropping
+     * them all was slow on 2.0.1 (about a second).
      */
     public void ranArbitraryCode() { arbitraryCode = true; }
 
@@ -281,9 +283,10 @@ public final class Cpu implements AutoCloseable {
             long rip = begin;
             while (true) {
                 if (watched && wallExpired) return new RunResult.BudgetExhausted(RunResult.Limit.WALL_CLOCK, rip);
-                // Always a count, except on a Machine.uncounted() whose engines never count: once an
-                // engine has counted, Unicorn 2.0.1 cannot stop a later uncounted run from
-                // another thread (its own timeout included), see README.
+                // Always a count, except on a Machine.uncounted() whose engines never count. The
+                // reason is history: once an engine had counted, Unicorn 2.0.1 could not stop a
+                // later uncounted run from another thread (its own timeout included); 2.1.4 can
+                // (UncountedStopAfterCountedRunTest, emulator/docs/costs.md).
                 int err = uc.startRaw(rip, until, 0, machine.countsInstructions() ? budget.instructions() : 0);
                 if (stopResult != null) return stopResult;
                 switch (err) {

@@ -10,12 +10,14 @@ import java.util.TreeMap;
 import java.util.function.LongPredicate;
 
 /**
- * The regions of one Unicorn engine, live and retired. A region whose owner went away (a process
- * that exited, a machine that was reset) is <em>retired</em> rather than unmapped: Unicorn 2.0.1's
- * uc_mem_unmap flushes its TLB page by page over the region, a million calls for a 4 GiB arena.
- * A retired region is invisible to the guest (no page-table entry leads into it once its owner's
- * PTEs are gone and the TLB is flushed); mapping the very same bytes at the same address again
- * revives it for free, and any other mapping that overlaps it evicts it first.
+ * The regions of one Unicorn engine, live and retired. Every region is a physical buffer mapped
+ * at its physical address (virtual mappings are PTEs, not regions). A buffer whose owner went away
+ * (a machine that was reset, leaving it spare in {@code PhysicalMemory}) is <em>retired</em> rather
+ * than unmapped: uc_mem_unmap flushes the TLB page by page over the region (measured on 2.0.1, a
+ * million calls for a 4 GiB buffer; not re-measured on 2.1.4). A retired region is invisible to
+ * the guest (no page-table entry names its frames once its owner's PTEs are gone and the TLB is
+ * flushed); mapping the very same bytes at the same physical address again revives it for free,
+ * and any other mapping that overlaps it evicts it first.
  */
 final class EngineRegions {
     /** A region: [va, va + size) shows host memory from {@code host}. */

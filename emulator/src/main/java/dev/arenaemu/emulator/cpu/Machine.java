@@ -85,9 +85,10 @@ public final class Machine implements AutoCloseable {
      * A machine whose engines never pass an instruction count to Unicorn: no per-instruction
      * hook, so guest code runs several times faster, but {@link Budget#instructions()} is not
      * enforced and only the wall clock bounds a run (deterministic budgets are lost). For
-     * baselines of code known to terminate, e.g. the JIT benchmark. The engines must never
-     * count at all: Unicorn 2.0.1 cannot stop an uncounted run from another thread once the
-     * engine has counted (README, "Budgets").
+     * baselines of code known to terminate, e.g. the JIT benchmark. The engines never count at
+     * all: on Unicorn 2.0.1 an uncounted run could not be stopped from another thread once the
+     * engine had counted (emulator/docs/costs.md, budget section). 2.1.4 stops it
+     * ({@code UncountedStopAfterCountedRunTest}); the machine still keeps its engines uncounted.
      */
     public static Machine uncounted() {
         return new Machine(false, DEFAULT_CPUS);
@@ -187,10 +188,11 @@ public final class Machine implements AutoCloseable {
 
     /**
      * How far code has been placed in the code space starting at {@code base} (0 if never): kept
-     * across {@link #reset()}. Unicorn 2.0.1 keeps the translation of code rewritten in place
-     * unless all translations are flushed (about a second), so an owner that places code (the
-     * JIT's module area) resumes after this mark on a reset machine, and flushes only when its
-     * space is full.
+     * across {@link #reset()}. Translations survive a reset and a host write does not drop them
+     * (2.1.4 as 2.0.1, emulator/README.md quirk 4), and dropping them all was slow on 2.0.1
+     * (about a second; less on 2.1.4, see CpuTranslationFlushTest), so an owner that places code
+     * (the JIT's module area) resumes after this mark on a reset machine, and flushes only when
+     * its space is full.
      */
     public long codeHighWater(long base) {
         return codeHighWater.getOrDefault(base, 0L);

@@ -13,9 +13,9 @@ import java.util.Deque;
 public final class MachinePool {
     private static final MachinePool SHARED = new MachinePool(4);
     /**
-     * A machine is closed after this many jobs: Unicorn 2.0.1's engines grow by a few KB per job
-     * they serve (measured: ~5 KB per replay with a fixed Java heap), which a new machine per
-     * thousand jobs keeps bounded at the cost of one boot.
+     * A machine is closed after this many jobs: on Unicorn 2.0.1 the engines grew by a few KB per
+     * job they served (measured there: ~5 KB per replay with a fixed Java heap; not re-measured on
+     * 2.1.4), which a new machine per thousand jobs keeps bounded at the cost of one boot.
      */
     static final int MAX_JOBS_PER_MACHINE = 1000;
 

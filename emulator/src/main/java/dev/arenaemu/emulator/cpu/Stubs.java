@@ -36,10 +36,11 @@ public final class Stubs {
     private static final byte[] UD2 = {0x0F, 0x0B};
 
     /**
-     * One page of stub code and where the next stub goes. Unicorn 2.0.1 keeps translations of
-     * code rewritten in place, so a stub placed where an earlier life of the machine left other
-     * bytes calls {@code dropTranslations} (a slow flush); the same bytes again, which is what a
-     * reset machine's next user places in the same order, are harmless.
+     * One page of stub code and where the next stub goes. A host write does not drop the
+     * translation of the bytes it overwrites (2.1.4 as 2.0.1, emulator/README.md quirk 4), so a
+     * stub placed where an earlier life of the machine left other bytes calls
+     * {@code dropTranslations}; the same bytes again, which is what a reset machine's next user
+     * places in the same order, are harmless.
      */
     private static final class Text {
         final HostBuffer buffer;
@@ -117,9 +118,10 @@ public final class Stubs {
 
     /**
      * Places supervisor {@code code} followed by {@code jmp} {@link #kernelReturn()}; the stub's
-     * {@code end} is that {@code hlt} address, the run's {@code until}. Unicorn 2.0.1 translates
-     * a block that falls through into {@code until} again on every run, while one that jumps there
-     * stays cached: about 2 µs less per counted run of a short stub (emulator/docs/costs.md). Code
+     * {@code end} is that {@code hlt} address, the run's {@code until}. On Unicorn 2.0.1 a block that
+     * fell through into {@code until} was translated again on every run, while one that jumped
+     * there stayed cached: about 2 µs less per counted run of a short stub (emulator/docs/costs.md,
+     * a 2.0.1 figure not re-measured on 2.1.4). Code
      * inside may jump to its own end (the appended {@code jmp}).
      */
     public synchronized Stub kernelThenExit(byte[] code) {

@@ -1,6 +1,9 @@
 package dev.arenaemu.emulator.ffm;
 
-/** The uc_x86_reg ids this project uses (unicorn/x86.h, 2.0.1 numbering). */
+/**
+ * The uc_x86_reg ids this project uses (unicorn/x86.h). Checked against 2.1.4's x86_const.py
+ * (the wheel's): every id here is the same number as in 2.0.1.
+ */
 public enum X86Reg {
     RAX(35), RBP(36), RBX(37), RCX(38), RDI(39), RDX(40), RIP(41), RSI(43), RSP(44),
     CS(11), DS(17), ES(28), FS(32), GS(33), SS(49), EFLAGS(25),

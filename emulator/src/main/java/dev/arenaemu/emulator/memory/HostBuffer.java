@@ -3,10 +3,9 @@ package dev.arenaemu.emulator.memory;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Guest RAM owned by Java: host memory with a physical address. Unicorn 2.0.1 reads the bytes of
- * whatever region sits at a virtual address, so the same buffer is mapped at every virtual base
- * that shows it (kernel alias, each user alias) and at {@code physBase}, the address page-table
- * entries name as their frame (what a Unicorn that translates through frames would use).
+ * Guest RAM owned by Java: host memory with a physical address. It is mapped once per engine, as
+ * one Unicorn region at {@code physBase}; Unicorn 2.1.4 walks the page tables and reads the frame
+ * a PTE names, so a virtual mapping of these bytes is only a PTE naming {@code phys(offset)}.
  */
 public record HostBuffer(String name, MemorySegment memory, long physBase) {
     public long size() {

@@ -14,10 +14,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 /**
- * Code at page starts, and runs that end at a page start. Unicorn 2.0.1 translates the `until`
- * address as a zero-length block and then looks up the code page of its last byte, which for a
+ * Code at page starts, and runs that end at a page start. Unicorn 2.1.4 (as 2.0.1 did) translates
+ * the `until` address as a zero-length block and then looks up the code page of its last byte, which for a
  * page-aligned `until` is the page before (tb_gen_code: (pc + size - 1) & PAGE_MASK). The CPU
- * absorbs that probe; these tests pin down that nothing leaks (emulator/README.md).
+ * absorbs that probe; these tests pin down that nothing leaks (emulator/README.md
+ * quirk 2).
  */
 class PageBoundaryCodeTest {
     private static void put(Guest g, long page, long offset, byte[] code) {

@@ -15,7 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The #PF error code comes from the CPU (read out of the uc_context blob), with P/W/U as the SDM
- * defines them (SDM 4.7; the kernel decodes the same bits in do_user_addr_fault). Notes §2.
+ * defines them (SDM 4.7; the kernel decodes the same bits in do_user_addr_fault). The API
+ * exposes no error code: {@link ContextLayout} finds it in the blob (emulator/README.md quirk 1).
  */
 class PageFaultErrorCodeTest {
     private static final byte[] LOAD = Guest.x86(0x48, 0x8B, 0x07);    // mov rax, [rdi]

@@ -126,11 +126,12 @@ class ArenaFaultTest extends MappedArenaTest {
         long k = arena.kernelAddress(X + 0x1000);
         assertTrue(arena.handleKernelFault(k + 16));
         assertEquals(arena.scratchPage(), arena.kernVm().pageAt(k));
-        fx.kernelStore(k, 99);   // lands in the arena buffer at that offset (Unicorn 2.0.1), not in the scratch frame
+        fx.kernelStore(k, 99);   // the PTE at k names the scratch frame, so the store lands there
+        assertEquals(99, fx.kernel.frames().bytes(arena.scratchPage()).get(ValueLayout.JAVA_LONG, 0));
         assertEquals(VmFaultResult.SIGSEGV, vmaOf(arena).touch(arena, X + 0x1000, false));
         assertEquals(0, arena.memUsage(), "scratch is never counted");
         assertEquals(X + 0x1000, arena.allocPages(X + 0x1000, 1, -1, 0), "alloc replaces the scratch PTE");
-        assertEquals(0, fx.kernelLoad(k), "fresh zero page, old scratch bytes scrubbed");
+        assertEquals(0, fx.kernelLoad(k), "a fresh zero page, not the scratch frame's bytes");
         assertTrue(fx.kernel.events().isEmpty(), "scrubbing is not a use-after-free");
         assertEquals(4096, arena.memUsage());
     }

@@ -11,10 +11,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The RAM behind the anonymous private mappings of a machine's processes. Unicorn 2.0.1 reads a region's own
- * bytes at a virtual address, so each anonymous VMA needs a contiguous slice of host memory;
- * slices come from a few large chunks (each a {@link HostBuffer} with a physical address, which is
- * what the PTEs name) rather than one buffer per mmap, because every buffer takes a 4 GiB slot
+ * The RAM behind the anonymous private mappings of a machine's processes. Each anonymous VMA gets a
+ * contiguous slice of host memory, its pages' frames in order. That layout dates from Unicorn
+ * 2.0.1, which read a region's own bytes at a virtual address; on 2.1.4 the PTEs name the frames
+ * and the slice is only where they are. Slices come from a few large chunks (each a
+ * {@link HostBuffer} with a physical address, which is what the PTEs name) rather than one buffer
+ * per mmap, because every buffer takes a 4 GiB slot
  * of the machine's physical window.
  *
  * <p>A slice's bytes are the pages' contents: zero when handed out (fresh host memory, or discarded

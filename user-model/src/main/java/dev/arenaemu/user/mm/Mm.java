@@ -16,12 +16,13 @@ import java.util.TreeMap;
 
 /**
  * mm_struct: one user address space. The VMA set, the user page-table root (with the kernel's
- * upper half) and the CPU that runs this address space (one Unicorn engine per address space,
- * because Unicorn regions are per engine and two processes may map different bytes at one VA).
+ * upper half) and the CPU that runs this address space (one Unicorn engine per address space: a
+ * process runs on a user CPU of its own, under this root, so that CPU's TLB is this address
+ * space's; emulator/README.md, Known limits).
  *
- * <p>Every VMA is also a Unicorn region covering exactly its range (Unicorn 2.0.1 reads the
- * region's bytes, ignoring PTE frames), while the PTEs, installed lazily by the fault path, carry
- * the real frame and decide presence and permission. The syscalls that change the VMA set live
+ * <p>A VMA is not a Unicorn region: the only regions are the machine's physical buffers, and
+ * Unicorn 2.1.4 reads the frame a PTE names. The PTEs, installed lazily by the fault path, carry
+ * that frame and decide presence and permission. The syscalls that change the VMA set live
  * in {@link Mmap}, {@link Mprotect}, {@link Mremap} and {@link Fork}, named after their kernel files.
  */
 public final class Mm {
@@ -43,7 +44,6 @@ public final class Mm {
     private final String name;
     private final TreeMap<Long, Vma> vmas = new TreeMap<>();
     private boolean dead;
-    /** Set by {@link #exit()}: the engine closes right after, so its regions need no unmapping. */
 
     /** A new, empty address space whose anonymous mappings take their bytes from {@code anon}. */
     public Mm(Machine machine, Frames frames, AnonMemory anon, String name) {
@@ -93,8 +93,8 @@ public final class Mm {
      * arch_get_unmapped_area_topdown: a free range of {@code length} bytes. MAP_FIXED returns the
      * hint unchecked (the caller validates); a usable hint is taken as is; otherwise the highest
      * gap below {@link #MMAP_BASE}, then bottom-up from {@link #UNMAPPED_BASE} (the kernel's
-     * fallback), else -ENOMEM. The machine's physical window [1 GiB, 1 TiB) counts as occupied:
-     * every engine has regions there.
+     * fallback), else -ENOMEM. Only VMAs count as occupied: the machine's physical memory has no
+     * virtual addresses, so the whole range below {@link #TASK_SIZE} is available.
      */
     public long getUnmappedArea(long hint, long length, long mapFlags) {
         if (Long.compareUnsigned(length, TASK_SIZE - MMAP_MIN_ADDR) > 0) return Errno.ENOMEM.neg();
@@ -216,7 +216,7 @@ public final class Mm {
 
     /**
      * Unmaps one whole VMA (unmap_region + remove_vma): its PTEs are zapped, then vm_ops->close
-     * runs, then the VMA dies and its region and anonymous bytes go.
+     * runs, then the VMA dies and its anonymous bytes go.
      */
     void remove(Vma vma) {
         zapPtes(vma, vma.start(), vma.end());
@@ -338,8 +338,8 @@ public final class Mm {
 
     /**
      * One page: invlpg. More: one full flush, because outside a run each flush is a whole
-     * uc_emu_start of a stub (and inside a run both are the same dummy map/unmap), so several
-     * invlpg never beat one mov cr3 here.
+     * uc_emu_start of a stub (and inside a run both are the same whole-TLB
+     * uc_ctl(UC_CTL_TLB_FLUSH)), so several invlpg never beat one mov cr3 here.
      */
     private void flushTlb(long pages, long va) {
         if (pages == 0) return;

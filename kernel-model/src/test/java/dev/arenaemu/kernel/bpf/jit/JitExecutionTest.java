@@ -186,7 +186,7 @@ class JitExecutionTest {
 
     @Test
     void reclaimedModuleSpaceRunsTheNewCodeNotAStaleTranslation() {
-        // uc_mem_write alone keeps the old translation (Unicorn 2.0.1): reclaiming flushes them
+        // a host write alone keeps the old translation (2.1.4 as 2.0.1, emulator/README.md quirk 4): reclaiming flushes them
         try (Machine own = new Machine()) {
             JitRuntime small = new JitRuntime(own, CallDispatcher.NONE, 2 * 4096);
             for (int i = 0; i < 100; i++) {
