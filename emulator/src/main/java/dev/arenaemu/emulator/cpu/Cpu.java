@@ -212,7 +212,7 @@ public final class Cpu implements AutoCloseable {
     /**
      * Forgets what a previous owner left on this engine: handlers, code hooks and the fault
      * count. Not its translated code: a full flush was slow on 2.0.1 (about a second; on 2.1.4
-     * CpuTranslationFlushTest, boot included, takes about 0.3 s), so code is never placed twice
+     * CpuTranslationFlushTest, boot included, takes under 0.4 s), so code is never placed twice
      * at one address instead (see {@link Machine#codeHighWater}). The physical buffers' regions
      * are retired by the caller (see EngineRegions).
      */

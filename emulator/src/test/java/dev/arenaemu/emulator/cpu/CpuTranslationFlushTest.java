@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * Code rewritten in place runs only after {@link Cpu#flushTranslations}: a host write does not drop
  * the old block (2.1.4 as 2.0.1, emulator/README.md quirk 4). On 2.0.1 the first flush of an engine
  * took 18–24 s on a loaded 2-core VM and later ones 0.6–1.1 s; on 2.1.4 this whole test (boot
- * included) takes about 0.3 s, so that figure is history, though callers still keep flushes rare.
+ * included) takes under 0.4 s, so that figure is history, though callers still keep flushes rare.
  */
 class CpuTranslationFlushTest {
     private static final byte[] MOV_EAX_1 = {(byte) 0xB8, 1, 0, 0, 0, (byte) 0x90};
