@@ -157,8 +157,8 @@ public class JitBench {
     public long listBuild1000Interpreter() {
         ArenaMemory memory = new ArenaMemory() {
             @Override public boolean present(long k) { return k >= KERN_VM_START && k < KERN_VM_START + PAGES * 4096L; }
-            @Override public long load(long k, int size) { return arena.memory().get(ValueLayout.JAVA_LONG_UNALIGNED, k - KERN_VM_BASE); }
-            @Override public void store(long k, int size, long v) { arena.memory().set(ValueLayout.JAVA_LONG_UNALIGNED, k - KERN_VM_BASE, v); }
+            @Override public long load(long k, int size) { return arena.memory().get(ValueLayout.JAVA_LONG_UNALIGNED, k - KERN_VM_START); }
+            @Override public void store(long k, int size, long v) { arena.memory().set(ValueLayout.JAVA_LONG_UNALIGNED, k - KERN_VM_START, v); }
         };
         BpfInterpreter interp = new BpfInterpreter(listProgram, JitOptions.arena(KERN_VM_START, USER_VM_START), memory,
             KernelMemory.NONE, CallDispatcher.NONE, JitRuntime.mainFramePointer());
