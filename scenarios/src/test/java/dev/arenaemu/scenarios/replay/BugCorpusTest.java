@@ -38,9 +38,7 @@ class BugCorpusTest {
     private static final Pattern NAME = Pattern.compile("([A-Za-z0-9-]+)(\\.[a-z]+)?\\.(" + ERA + "(?:-" + ERA + ")?(?:\\+" + ERA + ")*)\\.json");
 
     static List<Path> bugs() throws IOException {
-        try (Stream<Path> s = Files.list(BUGS)) {
-            return s.filter(p -> p.toString().endsWith(".json")).sorted().toList();
-        }
+        return ScenarioFolder.files(BUGS);
     }
 
     @Test
@@ -87,17 +85,6 @@ class BugCorpusTest {
 
     @TestFactory
     Stream<DynamicTest> everyBugScenarioPassesInEachOfItsEras() throws Exception {
-        List<DynamicTest> tests = new ArrayList<>();
-        Replayer replayer = new Replayer();
-        for (Path p : bugs()) {
-            Scenario s = ScenarioReader.read(p);
-            for (Era era : s.eras()) {
-                tests.add(DynamicTest.dynamicTest(p.getFileName() + " [" + era + "]", () -> {
-                    Outcome o = replayer.run(s, era, List.of(), "replay");
-                    assertTrue(o.passed(), () -> String.join("\n", o.problems()) + "\n--- trace ---\n" + String.join("\n", o.trace()));
-                }));
-            }
-        }
-        return tests.stream();
+        return ScenarioFolder.replayEachInItsEras(bugs());
     }
 }
