@@ -76,6 +76,13 @@ class BpfSyscallTest {
         return load("syscall", asm, maps).orThrow();
     }
 
+    /** Loading {@link #USES_ARENA} with this arena is refused with that errno and that log. */
+    private void assertUsingArenaRefused(BpfMap a, Errno errno, String log) {
+        ProgLoadResult.Rejected r = rejected(load("syscall", USES_ARENA, Map.of("arena", a)));
+        assertEquals(errno, r.errno());
+        assertEquals(log, r.log());
+    }
+
     private static ProgLoadResult.Rejected rejected(ProgLoadResult r) {
         return assertInstanceOf(ProgLoadResult.Rejected.class, r, r::toString);
     }
@@ -90,9 +97,7 @@ class BpfSyscallTest {
     void scenario22_arenaWithoutUserAddressIsEinval() {
         boot(KernelEra.LATEST);
         BpfMap a = arena(4, 0);
-        ProgLoadResult.Rejected r = rejected(load("syscall", USES_ARENA, Map.of("arena", a)));
-        assertEquals(Errno.EINVAL, r.errno());
-        assertEquals("arena's user address must be set via map_extra or mmap()", r.log());
+        assertUsingArenaRefused(a, Errno.EINVAL, "arena's user address must be set via map_extra or mmap()");
     }
 
     @Test
@@ -110,9 +115,7 @@ class BpfSyscallTest {
     void scenario24_withoutCapPerfmonLoadingAnArenaProgramIsEperm() {
         boot(KernelEra.V6_13, EnumSet.of(Capability.CAP_BPF));
         BpfMap a = arena(4, BASE);
-        ProgLoadResult.Rejected r = rejected(load("syscall", USES_ARENA, Map.of("arena", a)));
-        assertEquals(Errno.EPERM, r.errno());
-        assertEquals("CAP_BPF and CAP_PERFMON are required to use arena", r.log());
+        assertUsingArenaRefused(a, Errno.EPERM, "CAP_BPF and CAP_PERFMON are required to use arena");
     }
 
     @Test
