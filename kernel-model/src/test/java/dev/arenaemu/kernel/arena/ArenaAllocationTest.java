@@ -93,10 +93,7 @@ class ArenaAllocationTest extends MappedArenaTest {
         long framesBefore = fx.kernel.frames().used();
         fx.kernel.faultInjection().failNth(InjectionSite.PAGE_ALLOC, 3);
         assertEquals(0, arena.allocPages(0, 4, -1, 0));
-        assertEquals(framesBefore, fx.kernel.frames().used(), "the two pages obtained were released");
-        assertTrue(arena.snapshot().kernelPages().isEmpty(), "no kernel PTE written");
-        assertEquals(List.of(new RangeTree.Run(0, 8)), arena.freeRuns());
-        assertEquals(0, arena.memUsage());
+        assertLeftNoTrace(arena, framesBefore, 8);
         assertEquals(X, arena.allocPages(0, 4, -1, 0), "retry without injection");
     }
 
@@ -145,10 +142,10 @@ class ArenaAllocationTest extends MappedArenaTest {
 
     /** A failed allocation left no trace: no frame kept, no kernel page, all pages free, nothing charged. */
     private void assertLeftNoTrace(Arena arena, long framesBefore, long pages) {
-        assertEquals(framesBefore, fx.kernel.frames().used());
-        assertTrue(arena.snapshot().kernelPages().isEmpty());
-        assertEquals(List.of(new RangeTree.Run(0, pages)), arena.freeRuns());
-        assertEquals(0, arena.memUsage());
+        assertEquals(framesBefore, fx.kernel.frames().used(), "the pages obtained were released");
+        assertTrue(arena.snapshot().kernelPages().isEmpty(), "no kernel PTE written");
+        assertEquals(List.of(new RangeTree.Run(0, pages)), arena.freeRuns(), "all pages free");
+        assertEquals(0, arena.memUsage(), "nothing charged");
     }
 
     @ParameterizedTest

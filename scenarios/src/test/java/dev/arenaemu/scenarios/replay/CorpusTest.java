@@ -7,7 +7,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
@@ -37,8 +36,7 @@ class CorpusTest {
 
     @Test
     void corpusIndexListsEveryScenarioFile() throws Exception {
-        String index = Files.readString(CORPUS.resolve("README.md"));
-        for (Path p : corpus()) assertTrue(index.contains("`" + p.getFileName() + "`"), p.getFileName() + " is missing from corpus/README.md");
+        ScenarioFolder.assertIndexListsEveryFile(CORPUS, corpus());
     }
 
     @TestFactory

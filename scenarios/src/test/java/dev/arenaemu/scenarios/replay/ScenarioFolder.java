@@ -17,8 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A folder of scenario files (corpus, bugs, selftests) as the tests read it: its {@code .json}
- * files in name order, and one dynamic test per file and era that replays the scenario green on
- * the real models.
+ * files in name order, its README.md index, and one dynamic test per file and era that replays
+ * the scenario green on the real models.
  */
 public final class ScenarioFolder {
     private ScenarioFolder() {
@@ -29,6 +29,12 @@ public final class ScenarioFolder {
         try (Stream<Path> s = Files.list(folder)) {
             return s.filter(p -> p.toString().endsWith(".json")).sorted().toList();
         }
+    }
+
+    /** The folder's README.md names every one of the files, in backquotes. */
+    public static void assertIndexListsEveryFile(Path folder, List<Path> files) throws IOException {
+        String index = Files.readString(folder.resolve("README.md"));
+        for (Path p : files) assertTrue(index.contains("`" + p.getFileName() + "`"), p.getFileName() + " is missing from " + folder + "/README.md");
     }
 
     /** For every file and every era it lists: a test that the replay passes, named "file [era]". */
