@@ -39,12 +39,15 @@ final class BpfMapMmap {
     }
 
     /**
-     * map_freeze(): -EBUSY while a writable mapping was ever counted (the arena replaces the vm_ops
-     * whose close would uncount it, so this stays busy for good —
-     * docs/semantics.md#generic-mmap-checks) or when already frozen.
+     * map_freeze(): -EPERM when already frozen (map_get_sys_perms() takes FMODE_CAN_WRITE away from
+     * every fd of a frozen map, and map_freeze checks the fd's write permission first: the real
+     * 6.12, 7.0 and 7.3 kernels answer a second freeze so, docs/oracle.md); else -EBUSY while a
+     * writable mapping was ever counted (the arena replaces the vm_ops whose close would uncount
+     * it, so this stays busy for good — docs/semantics.md#generic-mmap-checks).
      */
     int freeze() {
-        if (writeActive > 0 || frozen) return Errno.EBUSY.neg();
+        if (frozen) return Errno.EPERM.neg();
+        if (writeActive > 0) return Errno.EBUSY.neg();
         frozen = true;
         return 0;
     }

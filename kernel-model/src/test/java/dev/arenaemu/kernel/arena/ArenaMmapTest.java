@@ -151,6 +151,18 @@ class ArenaMmapTest {
         assertEquals(Errno.EPERM.neg(), other.mmap(vma(ArenaFixture.MMAP_BASE, SZ16K, RecordingVma.sharedReadWrite())));
     }
 
+    /**
+     * map_freeze() checks the fd's write permission before anything else, and map_get_sys_perms()
+     * takes FMODE_CAN_WRITE away from a frozen map's fds: a second freeze is -EPERM, not -EBUSY
+     * (as the real 6.12, 7.0 and 7.3 kernels answer, docs/oracle.md).
+     */
+    @Test
+    void aSecondFreezeIsRefusedByTheLostWritePermission() {
+        Arena arena = arena(KernelEra.LATEST, 4, 0);
+        assertEquals(0, arena.freeze());
+        assertEquals(Errno.EPERM.neg(), arena.freeze());
+    }
+
     @Test
     void vmaListEntryAllocationFailureIsEnomem() {
         Arena arena = arena(KernelEra.LATEST, 4, 0);
