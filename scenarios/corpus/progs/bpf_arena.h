@@ -1,5 +1,5 @@
 /* Minimal stand-in for bpf_helpers.h + bpf_arena_common.h (no libbpf headers installed), for the
- * corpus programs. The map macros follow the BTF encoding libbpf reads: __uint(name, N) is a
+ * corpus programs and, through selftests/progs/bpf_arena.h, the selftest equivalents. The map macros follow the BTF encoding libbpf reads: __uint(name, N) is a
  * pointer to an array of N ints. */
 #ifndef CORPUS_BPF_ARENA_H
 #define CORPUS_BPF_ARENA_H
@@ -9,6 +9,7 @@
 #define __ksym __attribute__((section(".ksyms")))
 #define __weak __attribute__((weak))
 #define __arena __attribute__((address_space(1)))
+#define __always_inline inline __attribute__((always_inline))
 
 #define BPF_MAP_TYPE_ARENA 33
 #define BPF_F_MMAPABLE (1U << 10)

@@ -3,14 +3,9 @@
  * pointer is the user address the kfunc returned (a PTR_TO_ARENA keeps user_vm_start's upper 32
  * bits; only the JIT's PROBE_MEM32 accesses rebase it onto kern_vm_start), so a CPL3 walker
  * follows it through its own mapping. */
-#include "bpf_arena.h"
+#include "arena_page_list.h"
 
 #define NODES 128
-
-struct node {
-	struct node __arena *next;
-	__u64 value;
-};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARENA);
@@ -23,19 +18,7 @@ struct {
 SEC("syscall")
 int build_list(void *ctx)
 {
-	struct node __arena *prev = 0;
-	int i;
-
-	for (i = 0; i < NODES; i++) {
-		struct node __arena *n = bpf_arena_alloc_pages(&arena, 0, 1, NUMA_NO_NODE, 0);
-
-		if (!n)
-			return -1;
-		n->value = i + 1;
-		n->next = 0;
-		if (prev)
-			prev->next = n;
-		prev = n;
-	}
+	if (!build_page_list(&arena, NODES))
+		return -1;
 	return NODES;
 }

@@ -2,15 +2,10 @@
  * page per node, node i holds i + 1) whose last next pointer is deliberately broken: it points
  * four pages past the last node, at a page nobody allocated. A user walk follows the list through
  * the populated pages and then touches that page, which the fault handler refuses (SIGSEGV). */
-#include "bpf_arena.h"
+#include "arena_page_list.h"
 
 #define BPF_F_SEGV_ON_FAULT (1U << 17)
 #define NODES 8
-
-struct node {
-	struct node __arena *next;
-	__u64 value;
-};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARENA);
@@ -21,20 +16,10 @@ struct {
 SEC("syscall")
 int build_broken_list(void *ctx)
 {
-	struct node __arena *prev = 0;
-	int i;
+	struct node __arena *last = build_page_list(&arena, NODES);
 
-	for (i = 0; i < NODES; i++) {
-		struct node __arena *n = bpf_arena_alloc_pages(&arena, 0, 1, NUMA_NO_NODE, 0);
-
-		if (!n)
-			return -1;
-		n->value = i + 1;
-		n->next = 0;
-		if (prev)
-			prev->next = n;
-		prev = n;
-	}
-	prev->next = (struct node __arena *)((char __arena *)prev + 4 * PAGE_SIZE);
+	if (!last)
+		return -1;
+	last->next = (struct node __arena *)((char __arena *)last + 4 * PAGE_SIZE);
 	return NODES;
 }

@@ -30,36 +30,21 @@ char __arena *cur_page;
 u64 cur_off;
 u64 live_elems;
 
+#include "page_frag.h"
+
 static __always_inline struct elem __arena *obj_alloc(void)
 {
-	char __arena *pg = cur_page;
-	struct elem __arena *o;
+	struct elem __arena *o = frag_alloc(OBJ);
 
-	if (!pg || cur_off + OBJ > PAGE_SIZE) {
-		pg = bpf_arena_alloc_pages(&arena, 0, 1, NUMA_NO_NODE, 0);
-		if (!pg)
-			return 0;
-		cur_page = pg;
-		cur_off = 8;
-	}
-	o = (struct elem __arena *)(pg + cur_off);
-	cur_off += OBJ;
-	(*(u64 __arena *)pg)++;
-	live_elems++;
+	if (o)
+		live_elems++;
 	return o;
 }
 
 static __always_inline void obj_free(struct elem __arena *o)
 {
-	char __arena *pg = (char __arena *)((u64)o & ~(u64)(PAGE_SIZE - 1));
-	u64 __arena *live = (u64 __arena *)pg;
-
 	live_elems--;
-	if (--*live == 0) {
-		if (pg == cur_page)
-			cur_page = 0;
-		bpf_arena_free_pages(&arena, pg, 1);
-	}
+	frag_free(o);
 }
 
 /* Insert or replace: the new element goes to the bucket's head, an old one with the key is

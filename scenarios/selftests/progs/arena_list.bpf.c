@@ -26,34 +26,16 @@ u64 __arena cur_off;
 
 #define OBJ 16
 
+#include "page_frag.h"
+
 static __always_inline struct node __arena *obj_alloc(void)
 {
-	char __arena *pg = cur_page;
-	struct node __arena *o;
-
-	if (!pg || cur_off + OBJ > PAGE_SIZE) {
-		pg = bpf_arena_alloc_pages(&arena, 0, 1, NUMA_NO_NODE, 0);
-		if (!pg)
-			return 0;
-		cur_page = pg;
-		cur_off = 8;
-	}
-	o = (struct node __arena *)(pg + cur_off);
-	cur_off += OBJ;
-	(*(u64 __arena *)pg)++;
-	return o;
+	return frag_alloc(OBJ);
 }
 
 static __always_inline void obj_free(struct node __arena *o)
 {
-	char __arena *pg = (char __arena *)((u64)o & ~(u64)(PAGE_SIZE - 1));
-	u64 __arena *live = (u64 __arena *)pg;
-
-	if (--*live == 0) {
-		if (pg == cur_page)
-			cur_page = 0;
-		bpf_arena_free_pages(&arena, pg, 1);
-	}
+	frag_free(o);
 }
 
 static __always_inline int list_add(int cnt)

@@ -1,30 +1,13 @@
-/* Minimal stand-in for bpf_helpers.h + bpf_arena_common.h (no libbpf headers installed), for the
- * project-written equivalents of the upstream arena selftests (scenarios/selftests). The map macros follow the BTF encoding libbpf reads: __uint(name, N) is a
- * pointer to an array of N ints. */
+/* The corpus's stand-in for bpf_helpers.h + bpf_arena_common.h (corpus/progs/bpf_arena.h), plus
+ * the kernel-style type names the project-written equivalents of the upstream arena selftests
+ * (scenarios/selftests) use. */
 #ifndef SELFTESTS_BPF_ARENA_H
 #define SELFTESTS_BPF_ARENA_H
 
-#define SEC(name) __attribute__((section(name), used))
-#define __uint(name, val) int (*name)[val]
-#define __ksym __attribute__((section(".ksyms")))
-#define __weak __attribute__((weak))
-#define __arena __attribute__((address_space(1)))
+#include "../../corpus/progs/bpf_arena.h"
 
-#define BPF_MAP_TYPE_ARENA 33
-#define BPF_F_MMAPABLE (1U << 10)
-#define NUMA_NO_NODE (-1)
-#define PAGE_SIZE 4096
-
-typedef unsigned long long __u64;
-typedef unsigned int __u32;
 typedef unsigned long long u64;
 typedef unsigned int u32;
 typedef _Bool bool;
-
-#define __always_inline inline __attribute__((always_inline))
-
-void __arena *bpf_arena_alloc_pages(void *map, void __arena *addr, __u32 page_cnt, int node_id, __u64 flags) __ksym __weak;
-void bpf_arena_free_pages(void *map, void __arena *ptr, __u32 page_cnt) __ksym __weak;
-int bpf_arena_reserve_pages(void *map, void __arena *addr, __u32 page_cnt) __ksym __weak;
 
 #endif

@@ -93,10 +93,7 @@ class ArenaAllocationTest extends MappedArenaTest {
         long framesBefore = fx.kernel.frames().used();
         fx.kernel.faultInjection().failNth(InjectionSite.PAGE_ALLOC, 3);
         assertEquals(0, arena.allocPages(0, 4, -1, 0));
-        assertEquals(framesBefore, fx.kernel.frames().used(), "the two pages obtained were released");
-        assertTrue(arena.snapshot().kernelPages().isEmpty(), "no kernel PTE written");
-        assertEquals(List.of(new RangeTree.Run(0, 8)), arena.freeRuns());
-        assertEquals(0, arena.memUsage());
+        assertLeftNoTrace(arena, framesBefore, 8);
         assertEquals(X, arena.allocPages(0, 4, -1, 0), "retry without injection");
     }
 
@@ -107,10 +104,7 @@ class ArenaAllocationTest extends MappedArenaTest {
         long framesBefore = fx.kernel.frames().used();
         fx.kernel.faultInjection().failNth(InjectionSite.KERNEL_PTE_INSTALL, 3);
         assertEquals(0, arena.allocPages(0, 4, -1, 0));
-        assertEquals(framesBefore, fx.kernel.frames().used());
-        assertTrue(arena.snapshot().kernelPages().isEmpty());
-        assertEquals(List.of(new RangeTree.Run(0, 8)), arena.freeRuns());
-        assertEquals(0, arena.memUsage());
+        assertLeftNoTrace(arena, framesBefore, 8);
     }
 
     @ParameterizedTest
@@ -143,10 +137,15 @@ class ArenaAllocationTest extends MappedArenaTest {
         long framesBefore = fx.kernel.frames().used();
         fx.kernel.faultInjection().failNth(InjectionSite.PAGE_ALLOC, 2 * Arena.ALLOC_BATCH + 1);
         assertEquals(0, arena.allocPages(0, 2051, -1, 0));
-        assertEquals(framesBefore, fx.kernel.frames().used());
-        assertTrue(arena.snapshot().kernelPages().isEmpty());
-        assertEquals(List.of(new RangeTree.Run(0, 4096)), arena.freeRuns());
-        assertEquals(0, arena.memUsage());
+        assertLeftNoTrace(arena, framesBefore, 4096);
+    }
+
+    /** A failed allocation left no trace: no frame kept, no kernel page, all pages free, nothing charged. */
+    private void assertLeftNoTrace(Arena arena, long framesBefore, long pages) {
+        assertEquals(framesBefore, fx.kernel.frames().used(), "the pages obtained were released");
+        assertTrue(arena.snapshot().kernelPages().isEmpty(), "no kernel PTE written");
+        assertEquals(List.of(new RangeTree.Run(0, pages)), arena.freeRuns(), "all pages free");
+        assertEquals(0, arena.memUsage(), "nothing charged");
     }
 
     @ParameterizedTest

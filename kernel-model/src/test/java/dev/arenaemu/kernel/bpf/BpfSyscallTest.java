@@ -32,6 +32,8 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class BpfSyscallTest {
     static final long BASE = 1L << 44;
+    /** The smallest program that names the arena: it loads the map and returns 0. */
+    static final String USES_ARENA = "r1 = map[arena] ll\nr0 = 0\nexit";
     static final String ALLOC = """
         r1 = map[arena] ll
         r2 = 0
@@ -74,6 +76,13 @@ class BpfSyscallTest {
         return load("syscall", asm, maps).orThrow();
     }
 
+    /** Loading {@link #USES_ARENA} with this arena is refused with that errno and that log. */
+    private void assertUsingArenaRefused(BpfMap a, Errno errno, String log) {
+        ProgLoadResult.Rejected r = rejected(load("syscall", USES_ARENA, Map.of("arena", a)));
+        assertEquals(errno, r.errno());
+        assertEquals(log, r.log());
+    }
+
     private static ProgLoadResult.Rejected rejected(ProgLoadResult r) {
         return assertInstanceOf(ProgLoadResult.Rejected.class, r, r::toString);
     }
@@ -88,9 +97,7 @@ class BpfSyscallTest {
     void scenario22_arenaWithoutUserAddressIsEinval() {
         boot(KernelEra.LATEST);
         BpfMap a = arena(4, 0);
-        ProgLoadResult.Rejected r = rejected(load("syscall", "r1 = map[arena] ll\nr0 = 0\nexit", Map.of("arena", a)));
-        assertEquals(Errno.EINVAL, r.errno());
-        assertEquals("arena's user address must be set via map_extra or mmap()", r.log());
+        assertUsingArenaRefused(a, Errno.EINVAL, "arena's user address must be set via map_extra or mmap()");
     }
 
     @Test
@@ -108,9 +115,7 @@ class BpfSyscallTest {
     void scenario24_withoutCapPerfmonLoadingAnArenaProgramIsEperm() {
         boot(KernelEra.V6_13, EnumSet.of(Capability.CAP_BPF));
         BpfMap a = arena(4, BASE);
-        ProgLoadResult.Rejected r = rejected(load("syscall", "r1 = map[arena] ll\nr0 = 0\nexit", Map.of("arena", a)));
-        assertEquals(Errno.EPERM, r.errno());
-        assertEquals("CAP_BPF and CAP_PERFMON are required to use arena", r.log());
+        assertUsingArenaRefused(a, Errno.EPERM, "CAP_BPF and CAP_PERFMON are required to use arena");
     }
 
     @Test
@@ -128,7 +133,7 @@ class BpfSyscallTest {
     void scenario26_arenaProgramWithJitOffIsEopnotsupp() {
         boot(KernelEra.LATEST);
         BpfMap a = arena(4, BASE);
-        ProgLoadResult r = bpf.progLoad(Assembler.assemble("p", "syscall", "r1 = map[arena] ll\nr0 = 0\nexit"), Map.of("arena", a),
+        ProgLoadResult r = bpf.progLoad(Assembler.assemble("p", "syscall", USES_ARENA), Map.of("arena", a),
             new ProgLoadAttr(false));
         assertEquals(Errno.EOPNOTSUPP, rejected(r).errno());
         assertEquals("JIT is required to use arena", rejected(r).log());
@@ -367,7 +372,7 @@ class BpfSyscallTest {
     void e5_kernelFaultInTheArenaRangeGetsTheScratchPageAndIsReported() {
         boot(KernelEra.LATEST);
         BpfMap.ArenaMap a = arena(4, BASE);
-        BpfProg p = loadOk("r1 = map[arena] ll\nr0 = 0\nexit", Map.of("arena", a));
+        BpfProg p = loadOk(USES_ARENA, Map.of("arena", a));
         long addr = a.arena().kernVmStart() + 0x3000;
         TestRunResult r = bpf.callKernelFunction(p, readStub(), Budget.DEFAULT, addr);
         assertEquals(0, r.r0(), "the retried read sees the zeroed scratch page");
@@ -380,7 +385,7 @@ class BpfSyscallTest {
     void e3_kernelFaultInTheArenaRangeIsAnOopsNamingAddressAndRip() {
         boot(KernelEra.V6_13);
         BpfMap.ArenaMap a = arena(4, BASE);
-        BpfProg p = loadOk("r1 = map[arena] ll\nr0 = 0\nexit", Map.of("arena", a));
+        BpfProg p = loadOk(USES_ARENA, Map.of("arena", a));
         long addr = a.arena().kernVmStart() + 0x3000;
         long stub = readStub();
         TestRunResult.Oops oops = assertInstanceOf(TestRunResult.Oops.class, bpf.callKernelFunction(p, stub, Budget.DEFAULT, addr));
@@ -394,7 +399,7 @@ class BpfSyscallTest {
     void e5_kernelFaultOutsideTheArenaIsStillAnOops() {
         boot(KernelEra.LATEST);
         BpfMap.ArenaMap a = arena(4, BASE);
-        BpfProg p = loadOk("r1 = map[arena] ll\nr0 = 0\nexit", Map.of("arena", a));
+        BpfProg p = loadOk(USES_ARENA, Map.of("arena", a));
         long addr = a.arena().kernVmStart() + Arena.SZ_4G + Arena.GUARD_SZ / 2 + 0x1000;   // past the recovery window
         TestRunResult r = bpf.callKernelFunction(p, readStub(), Budget.DEFAULT, addr);
         assertEquals(addr, assertInstanceOf(TestRunResult.Oops.class, r).address());

@@ -1,10 +1,8 @@
 package dev.arenaemu.scenarios.cli;
 
-import dev.arenaemu.scenarios.format.Era;
 import dev.arenaemu.scenarios.format.Scenario;
 import dev.arenaemu.scenarios.format.ScenarioReader;
-import dev.arenaemu.scenarios.replay.Outcome;
-import dev.arenaemu.scenarios.replay.Replayer;
+import dev.arenaemu.scenarios.replay.ScenarioFolder;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -12,7 +10,6 @@ import org.junit.jupiter.api.TestFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -32,9 +29,7 @@ class SelftestsTest {
     static final Path PARITY = Path.of("..", "docs", "selftest-parity.md");
 
     static List<Path> selftests() throws IOException {
-        try (Stream<Path> s = Files.list(SELFTESTS)) {
-            return s.filter(p -> p.toString().endsWith(".json")).sorted().toList();
-        }
+        return ScenarioFolder.files(SELFTESTS);
     }
 
     @Test
@@ -47,18 +42,7 @@ class SelftestsTest {
 
     @TestFactory
     Stream<DynamicTest> everySelftestEquivalentPassesInEachOfItsEras() throws Exception {
-        List<DynamicTest> tests = new ArrayList<>();
-        Replayer replayer = new Replayer();
-        for (Path p : selftests()) {
-            Scenario s = ScenarioReader.read(p);
-            for (Era era : s.eras()) {
-                tests.add(DynamicTest.dynamicTest(p.getFileName() + " [" + era + "]", () -> {
-                    Outcome o = replayer.run(s, era, List.of(), "replay");
-                    assertTrue(o.passed(), () -> String.join("\n", o.problems()) + "\n--- trace ---\n" + String.join("\n", o.trace()));
-                }));
-            }
-        }
-        return tests.stream();
+        return ScenarioFolder.replayEachInItsEras(selftests());
     }
 
     @Test

@@ -8,7 +8,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -38,9 +37,7 @@ class BugCorpusTest {
     private static final Pattern NAME = Pattern.compile("([A-Za-z0-9-]+)(\\.[a-z]+)?\\.(" + ERA + "(?:-" + ERA + ")?(?:\\+" + ERA + ")*)\\.json");
 
     static List<Path> bugs() throws IOException {
-        try (Stream<Path> s = Files.list(BUGS)) {
-            return s.filter(p -> p.toString().endsWith(".json")).sorted().toList();
-        }
+        return ScenarioFolder.files(BUGS);
     }
 
     @Test
@@ -81,23 +78,11 @@ class BugCorpusTest {
 
     @Test
     void indexListsEveryBugFile() throws Exception {
-        String index = Files.readString(BUGS.resolve("README.md"));
-        for (Path p : bugs()) assertTrue(index.contains("`" + p.getFileName() + "`"), p.getFileName() + " is missing from bugs/README.md");
+        ScenarioFolder.assertIndexListsEveryFile(BUGS, bugs());
     }
 
     @TestFactory
     Stream<DynamicTest> everyBugScenarioPassesInEachOfItsEras() throws Exception {
-        List<DynamicTest> tests = new ArrayList<>();
-        Replayer replayer = new Replayer();
-        for (Path p : bugs()) {
-            Scenario s = ScenarioReader.read(p);
-            for (Era era : s.eras()) {
-                tests.add(DynamicTest.dynamicTest(p.getFileName() + " [" + era + "]", () -> {
-                    Outcome o = replayer.run(s, era, List.of(), "replay");
-                    assertTrue(o.passed(), () -> String.join("\n", o.problems()) + "\n--- trace ---\n" + String.join("\n", o.trace()));
-                }));
-            }
-        }
-        return tests.stream();
+        return ScenarioFolder.replayEachInItsEras(bugs());
     }
 }

@@ -1,6 +1,5 @@
 package dev.arenaemu.scenarios.replay;
 
-import dev.arenaemu.scenarios.format.Era;
 import dev.arenaemu.scenarios.format.Scenario;
 import dev.arenaemu.scenarios.format.ScenarioReader;
 import org.junit.jupiter.api.DynamicTest;
@@ -8,9 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -24,9 +21,7 @@ class CorpusTest {
     static final Path CORPUS = Path.of("corpus");
 
     static List<Path> corpus() throws IOException {
-        try (Stream<Path> s = Files.list(CORPUS)) {
-            return s.filter(p -> p.toString().endsWith(".json")).sorted().toList();
-        }
+        return ScenarioFolder.files(CORPUS);
     }
 
     @Test
@@ -41,23 +36,11 @@ class CorpusTest {
 
     @Test
     void corpusIndexListsEveryScenarioFile() throws Exception {
-        String index = Files.readString(CORPUS.resolve("README.md"));
-        for (Path p : corpus()) assertTrue(index.contains("`" + p.getFileName() + "`"), p.getFileName() + " is missing from corpus/README.md");
+        ScenarioFolder.assertIndexListsEveryFile(CORPUS, corpus());
     }
 
     @TestFactory
     Stream<DynamicTest> everyCorpusScenarioPassesInEachOfItsEras() throws Exception {
-        List<DynamicTest> tests = new ArrayList<>();
-        Replayer replayer = new Replayer();
-        for (Path p : corpus()) {
-            Scenario s = ScenarioReader.read(p);
-            for (Era era : s.eras()) {
-                tests.add(DynamicTest.dynamicTest(p.getFileName() + " [" + era + "]", () -> {
-                    Outcome o = replayer.run(s, era, List.of(), "replay");
-                    assertTrue(o.passed(), () -> String.join("\n", o.problems()) + "\n--- trace ---\n" + String.join("\n", o.trace()));
-                }));
-            }
-        }
-        return tests.stream();
+        return ScenarioFolder.replayEachInItsEras(corpus());
     }
 }
