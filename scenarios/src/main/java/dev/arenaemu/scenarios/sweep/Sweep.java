@@ -267,22 +267,26 @@ public final class Sweep {
     }
 
     /**
-     * Steps during which a failure was injected and whose result differs from the uninjected
+     * The step during which a failure was injected and whose result differs from the uninjected
      * run's without the step reporting an error: a failure the caller could not see (a different
-     * address, a value, a success that was not one). Both runs execute the same steps up to the
-     * first injected one, so the n-th executed step of each is the same step. A step whose result
-     * is unchanged absorbed the failure (a fallback path), as the kernel may.
+     * address, a value, a success that was not one). A step whose result is unchanged absorbed the
+     * failure (a fallback path), as the kernel may. Only the first step whose result differs is
+     * judged: up to it both runs executed the same steps on the same state, so the n-th step of
+     * each is the same step; after it the runs have diverged (a random run's earlier failure, even
+     * one the caller saw, legitimately changes what later steps return and even their arguments).
      */
     static List<Mismatch> silentChanges(Outcome o, Outcome baseline) {
         List<Mismatch> out = new ArrayList<>();
         for (int n = 0; n < o.effects().size(); n++) {
             StepEffect e = o.effects().get(n);
-            if (e.injectedSites().isEmpty() || e.reportedError()) continue;
             String before = n < baseline.effects().size() ? baseline.effects().get(n).line() : "(not executed)";
             if (before.equals(e.line())) continue;
-            out.add(new Mismatch(e.index(), e.index() < 0 ? "setup step" : "step " + e.index(),
-                "failure injected at " + String.join(", ", e.injectedSites()),
-                "an error (NULL, -errno or a signal) or the uninjected result: " + before, e.line(), null));
+            if (!e.injectedSites().isEmpty() && !e.reportedError()) {
+                out.add(new Mismatch(e.index(), e.index() < 0 ? "setup step" : "step " + e.index(),
+                    "failure injected at " + String.join(", ", e.injectedSites()),
+                    "an error (NULL, -errno or a signal) or the uninjected result: " + before, e.line(), null));
+            }
+            break;
         }
         return out;
     }
