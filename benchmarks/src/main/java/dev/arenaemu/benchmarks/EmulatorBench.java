@@ -299,7 +299,9 @@ public class EmulatorBench {
         public void boot() {
             machine = new Machine();
             kernel = machine.kernelCpu();
-            user = machine.newUserCpu(machine.newUserPageTable());
+            user = machine.cpu(1);                     // at CPL3 under a user root, as when it runs a process
+            user.switchAddressSpace(machine.newUserPageTable());
+            user.enterUserMode();
             nop = machine.stubs().kernel(code(0x90));
         }
 
@@ -324,7 +326,7 @@ public class EmulatorBench {
         f.kernel.flushTlbPage(f.page());
     }
 
-    /** A user Cpu runs the stub in its saved CPL0 context (two context swaps more). */
+    /** A CPU at CPL3 runs the stub in its saved CPL0 context (two context swaps more). */
     @Benchmark
     public void flushTlbPageUser(Flushes f) {
         f.user.flushTlbPage(f.page());

@@ -26,8 +26,9 @@ import java.util.Map;
  * signals the kernel sent it, and the syscall-level API with Linux's return convention (an
  * address or 0 on success, {@code -errno} on failure).
  *
- * <p>Its CPU runs at CPL3 under its own page table; user code may call mmap (9), mprotect (10),
- * munmap (11), mremap (25) and exit (60/231) with {@code syscall}.
+ * <p>It runs on one of the machine's CPUs at a time ({@link #runOn}; CPU 0 unless told
+ * otherwise): that CPU loads its root and runs its code at CPL3. User code may call mmap (9),
+ * mprotect (10), munmap (11), mremap (25) and exit (60/231) with {@code syscall}.
  */
 public final class Process {
     public static final long STACK_SIZE = 256 * 1024;
@@ -42,6 +43,7 @@ public final class Process {
     private final List<Signal> signals = new ArrayList<>();
     private final UserCpu user;
     private final UserCopy uaccess;
+    private Cpu cpu;
     private boolean exited;
 
     Process(Processes owner, int pid, Mm mm, Map<Integer, MappableFile> fds) {
@@ -49,12 +51,11 @@ public final class Process {
         this.pid = pid;
         this.mm = mm;
         this.fds = fds;
+        this.cpu = mm.machine().kernelCpu();
         UserFault faults = new UserFault(mm, signals::add);
         faults.setExtable(new UserFault.Extable(owner.stubs().uaccessCopy.address(), owner.stubs().uaccessCopy.end(), owner.stubs().uaccessFixup));
-        mm.cpu().setFaultHandler(faults);
-        mm.cpu().setSyscallHandler(this::onSyscall);
-        this.user = new UserCpu(mm, owner.stubs(), this::lastSignal, signals::add, STACK_TOP - 256, SCRATCH);
-        this.uaccess = new UserCopy(mm, owner.stubs());
+        this.user = new UserCpu(mm, this::cpu, faults, this::onSyscall, owner.stubs(), this::lastSignal, signals::add, STACK_TOP - 256, SCRATCH);
+        this.uaccess = new UserCopy(mm, this::cpu, faults, owner.stubs());
     }
 
     void mapStack() {
@@ -65,7 +66,17 @@ public final class Process {
 
     public int pid() { return pid; }
     public Mm mm() { return mm; }
-    public Cpu cpu() { return mm.cpu(); }
+    /** The CPU this process runs on (its user code, its faults, its uaccess). */
+    public Cpu cpu() { return cpu; }
+
+    /**
+     * Moves this process to CPU {@code index} for what it does next (a migration: the CPU it ran
+     * on keeps this address space loaded, and its cached entries, until it loads another root).
+     */
+    public Process runOn(int index) {
+        cpu = mm.machine().cpu(index);
+        return this;
+    }
     /** CPL3 accesses and calls into user code. */
     public UserCpu user() { return user; }
     /** copy_from_user / copy_to_user as a syscall on this process's behalf does them. */
@@ -162,6 +173,7 @@ public final class Process {
         if (Errno.isErrValue(at)) return at;
         int rc = uaccess.toUser(at, code);
         if (rc != 0) return rc;
+        mm.machine().userCodePlaced(cpu);
         rc = mprotect(at, code.length, Prot.RX);
         return rc != 0 ? rc : at;
     }

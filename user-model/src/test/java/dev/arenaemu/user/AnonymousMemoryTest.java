@@ -93,11 +93,13 @@ class AnonymousMemoryTest {
     void userCodeRunsAtCpl3WithRegisterArgumentsAndExits() {
         try (UserWorld w = new UserWorld()) {
             Process p = w.processes.spawn();
-            // lea rax, [rdi + rsi]; ret
-            long code = p.loadCode(new byte[] {0x48, (byte) 0x8D, 0x04, 0x37, (byte) 0xC3});
+            // mov eax, cs; and eax, 3 (the CPL); add rax, rdi; add rax, rsi; ret
+            long code = p.loadCode(new byte[] {(byte) 0x8C, (byte) 0xC8, (byte) 0x83, (byte) 0xE0, 0x03,
+                0x48, 0x01, (byte) 0xF8, 0x48, 0x01, (byte) 0xF0, (byte) 0xC3});
             assertFalse(Errno.isErrValue(code), Errno.describe(code));
-            assertEquals(new UserResult.Exited(42), p.call(code, dev.arenaemu.emulator.cpu.Budget.DEFAULT, 40, 2));
-            assertEquals(3, p.cpu().cpl());
+            assertEquals(new UserResult.Exited(40 + 2 + 3), p.call(code, dev.arenaemu.emulator.cpu.Budget.DEFAULT, 40, 2), "ran at CPL3");
+            assertEquals(0, p.cpu().cpl(), "the CPU is back at CPL0 for kernel work");
+            assertEquals(p.mm().pageTable(), p.cpu().pageTable(), "with the process's root still loaded (lazy TLB)");
         }
     }
 }

@@ -17,11 +17,13 @@ import java.util.List;
 import java.util.function.LongPredicate;
 
 /**
- * One CPU: a Unicorn engine with its own TLB and translated code, its page-table root (CR3), and
- * the machine's physical memory mapped once at its physical addresses. Every virtual mapping is
- * a PTE; the engine walks the tables and reads the frame a PTE names. The boot CPU and any
- * further kernel CPUs run at CPL0 under the kernel root; a user CPU runs one address space at
- * CPL3 under its user root.
+ * One CPU: a Unicorn engine with its own TLB and translated code, its page-table root (CR3), its
+ * own kernel stack, and the machine's physical memory mapped once at its physical addresses.
+ * Every virtual mapping is a PTE; the engine walks the tables and reads the frame a PTE names.
+ * A CPU boots at CPL0 under the kernel root; it runs a process by loading that process's root
+ * ({@link #switchAddressSpace}, a guest {@code mov cr3}) and dropping to CPL3
+ * ({@link #enterUserMode}). Kernel work runs at CPL0 under whatever root is loaded, as the
+ * kernel's lazy TLB mode does: every root shares the kernel half.
  *
  * <p>Every #PF reaches {@link FaultHandler} with the error code read from the context blob; the
  * handler's {@link FaultResolution} is applied and the blob's old_exception is reset so the next
@@ -29,25 +31,30 @@ import java.util.function.LongPredicate;
  * "Quirks").
  */
 public final class Cpu implements AutoCloseable {
-    public enum Mode { KERNEL, USER }
-
     private static final int UC_ERR_INSN_INVALID = 10, UC_ERR_EXCEPTION = 21;
     private static final int UC_ERR_READ_UNMAPPED = 6, UC_ERR_WRITE_UNMAPPED = 7, UC_ERR_FETCH_UNMAPPED = 8;
 
     private final Machine machine;
     private final Unicorn uc;
+    private final int index;
+    /** This CPU's own kernel stack (one per CPU, as the kernel's per-CPU task stacks). */
+    private final long kernelStackTop;
+    /** What CR3 holds: the kernel's root at boot, then the root of the last address space loaded. */
     private PageTable table;
-    private final Mode mode;
     private final ContextLayout layout;
     private final Unicorn.Context scratchContext;
-    private final Unicorn.Context kernelContext;     // USER mode only: CPL0 state for privileged stubs
-    private final Unicorn.Context userContext;       // USER mode only: CPL3 state while in kernel mode
+    private final Unicorn.Context kernelContext;     // CPL0 state saved while at CPL3 (privileged stubs, leaving user mode)
+    private final Unicorn.Context userContext;       // CPL3 entry state for the loaded root, saved after its iretq
     private final Unicorn.Context stubContext;       // the interrupted state around a privileged stub
     private final EngineRegions regions;
-    /** Code other than the machine's stubs ran here: its translations may be stale for the next owner. */
-    private boolean arbitraryCode;
+    /** {@link #userContext} was saved under the root loaded now (a CR3 load invalidates it). */
+    private boolean userContextValid;
+    /** Code other than the machine's stubs (user code) ran here since the last translation flush. */
+    private boolean userCode;
+    /** Another CPU placed user code since this one last dropped its translations: see {@link #userCodeChangedElsewhere}. */
+    private boolean userCodeStale;
 
-    private boolean inKernelMode;
+    private boolean inUserMode;
     private FaultHandler faultHandler = FaultHandler.DELIVER_ALL;
     private SyscallHandler syscallHandler = SyscallHandler.EXIT_ALL;
 
@@ -65,10 +72,11 @@ public final class Cpu implements AutoCloseable {
     private long wallDeadline;            // guarded by wallLock; 0 = none
     private volatile boolean wallExpired;
 
-    Cpu(Machine machine, PageTable table, Mode mode, ContextLayout layout) {
+    Cpu(Machine machine, int index, PageTable table, long kernelStackTop, ContextLayout layout) {
         this.machine = machine;
+        this.index = index;
         this.table = table;
-        this.mode = mode;
+        this.kernelStackTop = kernelStackTop;
         this.layout = layout;
         this.uc = new Unicorn();
         uc.setTcgBufferSize(TCG_BUFFER_BYTES);
@@ -76,7 +84,7 @@ public final class Cpu implements AutoCloseable {
         this.scratchContext = uc.contextAlloc();
         this.userContext = uc.contextAlloc();
         this.stubContext = uc.contextAlloc();
-        this.kernelContext = mode == Mode.USER ? uc.contextAlloc() : null;
+        this.kernelContext = uc.contextAlloc();
         uc.hookInterrupt(this::onInterrupt);
         uc.hookUnmapped(this::onUnmapped);
         uc.hookSyscall(this::onSyscall);
@@ -90,7 +98,7 @@ public final class Cpu implements AutoCloseable {
     public static final int TCG_BUFFER_BYTES = 32 << 20;
 
     /** Long mode with paging on under this CPU's root, written before the first run. */
-    void initialiseLongMode(long gdtBase, int gdtLimit, long kernelStackTop) {
+    void initialiseLongMode(long gdtBase, int gdtLimit) {
         uc.regWriteTable(X86Reg.GDTR, gdtBase, gdtLimit);
         uc.regWrite(X86Reg.CR3, table.root());
         uc.regWrite(X86Reg.CR4, 0x220);                 // PAE | OSFXSR
@@ -99,18 +107,13 @@ public final class Cpu implements AutoCloseable {
         uc.regWrite(X86Reg.RSP, kernelStackTop);
     }
 
-    /** USER mode: remember the CPL0 state, then iretq to CPL3 at {@code userRip}. */
-    void enterUserMode(long entryStub, long userRip, long userRsp) {
-        uc.contextSave(kernelContext);
-        uc.regWrite(X86Reg.RDI, userRip);
-        uc.regWrite(X86Reg.RSI, userRsp);
-        RunResult r = run(entryStub, userRip, Budget.SHORT);
-        if (!(r instanceof RunResult.Returned) || (uc.regRead(X86Reg.CS) & 3) != 3) {
-            throw new IllegalStateException("iretq to CPL3 failed: " + r + " cs=0x" + Long.toHexString(uc.regRead(X86Reg.CS)));
-        }
-    }
-
-    public Mode mode() { return mode; }
+    /** This CPU's number (0 boots). */
+    public int index() { return index; }
+    /** The top of this CPU's kernel stack (RSP at CPL0 after boot). */
+    public long kernelStackTop() { return kernelStackTop; }
+    /** The lowest address of this CPU's kernel stack: kernel scratch space of this CPU (uaccess bounce buffer). */
+    public long kernelStackBottom() { return kernelStackTop - Machine.KERNEL_STACK_SIZE; }
+    /** The root CR3 holds now: the address space this CPU walks (the kernel's per-CPU cpu_tlbstate.loaded_mm). */
     public PageTable pageTable() { return table; }
     public Machine machine() { return machine; }
     /** The privilege level code runs at now (CS.RPL). */
@@ -120,6 +123,9 @@ public final class Cpu implements AutoCloseable {
 
     public void setFaultHandler(FaultHandler handler) { this.faultHandler = handler; }
     public void setSyscallHandler(SyscallHandler handler) { this.syscallHandler = handler; }
+    /** The handler #PF goes to now (a process's own while it runs here, else the kernel's). */
+    public FaultHandler faultHandler() { return faultHandler; }
+    public SyscallHandler syscallHandler() { return syscallHandler; }
 
     // ---- regions ------------------------------------------------------------------------
 
@@ -211,7 +217,7 @@ public final class Cpu implements AutoCloseable {
 
     /**
      * Forgets what a previous owner left on this engine: handlers, code hooks and the fault
-     * count. Not its translated code: a full flush was slow on 2.0.1 (about a second; on 2.1.4
+     * count. Not its translated kernel code (user code's is dropped by {@link #reboot}): a full flush was slow on 2.0.1 (about a second; on 2.1.4
      * CpuTranslationFlushTest, boot included, takes under 0.4 s), so code is never placed twice
      * at one address instead (see {@link Machine#codeHighWater}). The physical buffers' regions
      * are retired by the caller (see EngineRegions).
@@ -225,36 +231,43 @@ public final class Cpu implements AutoCloseable {
     }
 
     /**
-     * Says that code other than the machine's stubs is about to run (user code at CPL3). Such
-     * an engine is never handed to another process: the translations it keeps could outlive the
-     * bytes they came from (host writes do not drop them, emulator/README.md quirk 4), and dropping
-     * them all was slow on 2.0.1 (about a second).
+     * Says that user code (code other than the machine's stubs) is about to run here. Translated
+     * code outlives the bytes it came from when something other than this engine rewrites them
+     * (host writes, another CPU's stores: emulator/README.md quirk 4), so this CPU drops its
+     * translations first if user code was placed elsewhere since its last flush, and a machine
+     * reset drops them for the next life.
      */
-    public void ranArbitraryCode() { arbitraryCode = true; }
-
-    boolean hasRunArbitraryCode() { return arbitraryCode; }
-
-    /**
-     * A parked USER CPU takes a new address space: the CPL0 state saved at its first entry, CR3
-     * = the new root, then a guest {@code mov cr3} drops every cached translation of addresses
-     * (a register write of CR3 alone does not flush). The caller enters user mode next.
-     */
-    void rebind(PageTable newTable) {
-        if (mode != Mode.USER || arbitraryCode) throw new IllegalStateException("this CPU cannot change owners");
-        forgetOwner();
-        uc.contextRestore(kernelContext);
-        resetOldException();
-        inKernelMode = false;
-        table = newTable;
-        uc.regWrite(X86Reg.CR3, newTable.root());
-        flushTlbAll();
+    public void ranUserCode() {
+        if (userCodeStale) {
+            flushTranslations();
+            userCodeStale = false;
+        }
+        userCode = true;
     }
 
-    /** The kernel CPU after a machine reset: its boot registers again, and an empty TLB. */
-    void reboot(long gdtBase, int gdtLimit, long kernelStackTop) {
+    /**
+     * Another CPU (or the host) placed user code: if this CPU ever translated user code, its
+     * translations of those physical pages may be stale; they are dropped before it runs user
+     * code again ({@link #ranUserCode}).
+     */
+    void userCodeChangedElsewhere() {
+        if (userCode) userCodeStale = true;
+    }
+
+    /** The kernel CPU after a machine reset: its boot registers, the kernel root, an empty TLB, no user translations. */
+    void reboot(long gdtBase, int gdtLimit, PageTable kernelTable) {
         forgetOwner();
+        if (userCode) {
+            flushTranslations();
+            userCode = false;
+            userCodeStale = false;
+        }
+        if (inUserMode) uc.contextRestore(kernelContext);
         resetOldException();
-        initialiseLongMode(gdtBase, gdtLimit, kernelStackTop);
+        inUserMode = false;
+        userContextValid = false;
+        table = kernelTable;
+        initialiseLongMode(gdtBase, gdtLimit);
         flushTlbAll();
     }
 
@@ -485,23 +498,61 @@ public final class Cpu implements AutoCloseable {
         }
     }
 
-    /** USER mode only: switch to the CPL0 state saved at entry (the kernel side of this process). */
-    public void enterKernelMode() {
-        if (mode != Mode.USER) throw new IllegalStateException("already a kernel CPU");
-        if (running) throw new IllegalStateException("cannot switch modes inside a run");
-        if (inKernelMode) throw new IllegalStateException("already in kernel mode");
-        uc.contextSave(userContext);
-        uc.contextRestore(kernelContext);
-        inKernelMode = true;
+    // ---- address spaces and privilege levels ------------------------------------------------
+
+    /**
+     * switch_mm: loads {@code next}'s root into CR3 with a guest {@code mov cr3}, which drops this
+     * CPU's cached translations. Without PCID the kernel's non-global entries go; QEMU's TLB
+     * keeps no global entries, so here every entry goes, kernel ones included (on hardware
+     * PAGE_KERNEL's global bit would keep those: docs/machine.md). Nothing happens when
+     * {@code next} is loaded already, as switch_mm_irqs_off skips a switch to the same mm.
+     * At CPL0, outside a run.
+     */
+    public void switchAddressSpace(PageTable next) {
+        if (running) throw new IllegalStateException("CR3 cannot be loaded inside a run here");
+        if (inUserMode) throw new IllegalStateException("CR3 is loaded at CPL0: leave user mode first");
+        if (next == table) return;
+        uc.regWrite(X86Reg.CR3, next.root());
+        table = next;
+        userContextValid = false;
+        flushTlbAll();                       // the guest's mov cr3 (the register write alone does not flush)
     }
 
-    /** USER mode only: back to the CPL3 state saved by {@link #enterKernelMode}. */
-    public void returnToUserMode() {
-        if (mode != Mode.USER) throw new IllegalStateException("a kernel CPU has no user mode");
+    /** Whether this CPU runs at CPL3 now (between {@link #enterUserMode} and {@link #enterKernelMode}). */
+    public boolean inUserMode() { return inUserMode; }
+
+    /**
+     * Drops to CPL3 under the loaded root. The CPL0 state is saved for {@link #enterKernelMode} and
+     * for privileged stubs (TLB flushes) run meanwhile. The first entry under a root goes through
+     * a guest {@code iretq} with the GDT's user selectors; later ones restore the CPL3 state saved
+     * after it. Registers other than the segment state are the caller's to set.
+     */
+    public void enterUserMode() {
         if (running) throw new IllegalStateException("cannot switch modes inside a run");
-        if (!inKernelMode) throw new IllegalStateException("not in kernel mode");
-        uc.contextRestore(userContext);
-        inKernelMode = false;
+        if (inUserMode) throw new IllegalStateException("already in user mode");
+        uc.contextSave(kernelContext);
+        if (userContextValid) {
+            uc.contextRestore(userContext);
+        } else {
+            uc.regWrite(X86Reg.RDI, machine.stubs().userPark().address());
+            uc.regWrite(X86Reg.RSI, 0);
+            RunResult r = run(machine.stubs().iretqEntry().address(), machine.stubs().userPark().address(), Budget.SHORT);
+            if (!(r instanceof RunResult.Returned) || cpl() != 3) {
+                uc.contextRestore(kernelContext);
+                throw new IllegalStateException("iretq to CPL3 failed: " + r + " cs=0x" + Long.toHexString(uc.regRead(X86Reg.CS)));
+            }
+            uc.contextSave(userContext);
+            userContextValid = true;
+        }
+        inUserMode = true;
+    }
+
+    /** Back to the CPL0 state saved by {@link #enterUserMode} (the kernel side, this CPU's kernel stack). */
+    public void enterKernelMode() {
+        if (running) throw new IllegalStateException("cannot switch modes inside a run");
+        if (!inUserMode) throw new IllegalStateException("already in kernel mode");
+        uc.contextRestore(kernelContext);
+        inUserMode = false;
     }
 
     @Override

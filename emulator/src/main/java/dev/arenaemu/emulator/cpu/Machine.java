@@ -18,22 +18,27 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The whole x86-64 machine: physical memory, the kernel page table, {@link #cpuCount()} kernel
- * CPUs (engines with their own TLBs over the same physical memory; CPU 0 boots) and one CPU per
- * user address space. Knows nothing of Linux or BPF.
+ * The whole x86-64 machine: physical memory, the kernel page table and {@link #cpuCount()} CPUs
+ * (engines with their own TLBs over the same physical memory; CPU 0 boots). A CPU runs kernel
+ * work at CPL0 and a process's code at CPL3 after loading that address space's root into CR3.
+ * Knows nothing of Linux or BPF.
  *
  * <p>Kernel image (supervisor, shared by every address space through the upper half):
- * text at {@link #KERNEL_TEXT_VA}, the GDT after it, then the kernel stack. User roots copy the
- * kernel's upper-half PML4 slots, all populated at boot, so kernel mappings made later appear
- * in every address space as on Linux.
+ * text at {@link #KERNEL_TEXT_VA}, the GDT after it, then one kernel stack per CPU, each below an
+ * unmapped guard gap. User roots copy the kernel's upper-half PML4 slots, all populated at boot,
+ * so kernel mappings made later appear in every address space as on Linux.
  */
 public final class Machine implements AutoCloseable {
     public static final long KERNEL_TEXT_VA = 0xFFFF_FFFF_8100_0000L;
     public static final long KERNEL_TEXT_SIZE = 0x4000;
     public static final long GDT_VA = KERNEL_TEXT_VA + 0x4000;
-    public static final long KERNEL_STACK_BOTTOM = KERNEL_TEXT_VA + 0x8000;
-    public static final long KERNEL_STACK_TOP = KERNEL_TEXT_VA + 0x2_0000;
-    private static final long KERNEL_IMAGE_SIZE = 0x2_0000;
+    /** Bytes of each CPU's kernel stack. */
+    public static final long KERNEL_STACK_SIZE = 0x1_8000;
+    /**
+     * Image bytes per CPU: CPU {@code i}'s stack ends at {@code KERNEL_TEXT_VA + (i + 1) * this}; the
+     * {@code 0x8000} below each stack are unmapped (a guard gap, or text and GDT below CPU 0's).
+     */
+    private static final long KERNEL_IMAGE_PER_CPU = 0x2_0000;
     public static final long VSYSCALL_VA = 0xFFFF_FFFF_FF60_0000L;
     private static final long VSYSCALL_SIZE = 0x4000;
     /** Unmapped page inside the kernel image, used by the boot self-check. */
@@ -52,13 +57,6 @@ public final class Machine implements AutoCloseable {
     private final HostBuffer image;
     private final HostBuffer vsyscall;
     private final Stubs stubs;
-    private final List<Cpu> cpus = new ArrayList<>();
-    /**
-     * Engines of exited processes that ran only the machine's stubs (identical in every life of
-     * the machine), kept for the next process: a new engine costs ~0.6 ms to initialise.
-     */
-    private final List<Cpu> parked = new ArrayList<>();
-    private static final int MAX_PARKED = 8;
     private int resets;
     /** See {@link #codeHighWater(long)}. */
     private final Map<Long, Long> codeHighWater = new HashMap<>();
@@ -66,7 +64,7 @@ public final class Machine implements AutoCloseable {
     private final Set<Long> bootLeaves = new HashSet<>();
     /** Physical buffers that exist from boot to close (page-table pool, kernel image, vsyscall page). */
     private final Set<Long> bootRegions = new HashSet<>();
-    private final List<Cpu> kernelCpus = new ArrayList<>();
+    private final List<Cpu> cpus = new ArrayList<>();
     /** CPUs a machine has unless asked otherwise (the kernel's flushes must reach more than one). */
     public static final int DEFAULT_CPUS = 2;
     private final boolean countsInstructions;
@@ -100,15 +98,17 @@ public final class Machine implements AutoCloseable {
         layout = ContextLayout.discover();
         kernelTable = PageTable.create(physical.pageTablePool());
         kernelTable.preallocateUpperHalf();
-        image = physical.allocate("kernel image", KERNEL_IMAGE_SIZE);
+        image = physical.allocate("kernel image", KERNEL_IMAGE_PER_CPU * cpuCount);
         vsyscall = physical.allocate("vsyscall page", VSYSCALL_SIZE);
         for (int i = 0; i < GDT.length; i++) image.memory().set(ValueLayout.JAVA_LONG_UNALIGNED, (GDT_VA - KERNEL_TEXT_VA) + 8L * i, GDT[i]);
         for (long off = 0; off < KERNEL_TEXT_SIZE; off += 4096) kernelTable.map(KERNEL_TEXT_VA + off, image.phys(off), 0);
         kernelTable.map(GDT_VA, image.phys(GDT_VA - KERNEL_TEXT_VA), PteFlag.RW | PteFlag.NX);
-        for (long va = KERNEL_STACK_BOTTOM; va < KERNEL_STACK_TOP; va += 4096) kernelTable.map(va, image.phys(va - KERNEL_TEXT_VA), PteFlag.RW | PteFlag.NX);
+        for (int i = 0; i < cpuCount; i++) {
+            for (long va = kernelStackTop(i) - KERNEL_STACK_SIZE; va < kernelStackTop(i); va += 4096) kernelTable.map(va, image.phys(va - KERNEL_TEXT_VA), PteFlag.RW | PteFlag.NX);
+        }
         for (long off = 0; off < VSYSCALL_SIZE; off += 4096) kernelTable.map(VSYSCALL_VA + off, vsyscall.phys(off), PteFlag.US);
-        stubs = new Stubs(image, KERNEL_TEXT_VA, KERNEL_TEXT_SIZE, vsyscall, VSYSCALL_VA, this::dropKernelTranslations, this::dropParkedCpus);
-        for (int i = 0; i < cpuCount; i++) kernelCpus.add(newCpu(kernelTable, Cpu.Mode.KERNEL));
+        stubs = new Stubs(image, KERNEL_TEXT_VA, KERNEL_TEXT_SIZE, vsyscall, VSYSCALL_VA, this::dropTranslations, this::dropTranslations);
+        for (int i = 0; i < cpuCount; i++) cpus.add(newCpu(i));
         selfCheck();
         for (HostBuffer b : physical.buffers()) bootRegions.add(b.physBase());
         kernelTable.forEachPresent(bootLeaves::add);
@@ -116,9 +116,14 @@ public final class Machine implements AutoCloseable {
         stubs.markBoot();
     }
 
-    /** Called by {@link Stubs} when kernel code is rewritten in place (the kernel CPU exists by then). */
-    private void dropKernelTranslations() {
-        for (Cpu cpu : kernelCpus) cpu.flushTranslations();
+    /** Called by {@link Stubs} when stub code is rewritten in place (the CPUs exist by then). */
+    private void dropTranslations() {
+        for (Cpu cpu : cpus) cpu.flushTranslations();
+    }
+
+    /** Where CPU {@code index}'s kernel stack ends (its RSP at boot). */
+    public static long kernelStackTop(int index) {
+        return KERNEL_TEXT_VA + KERNEL_IMAGE_PER_CPU * (index + 1);
     }
 
     public PhysicalMemory physical() { return physical; }
@@ -130,19 +135,19 @@ public final class Machine implements AutoCloseable {
     public boolean countsInstructions() { return countsInstructions; }
     public PageTable kernelPageTable() { return kernelTable; }
     /** The boot CPU, CPU 0. */
-    public Cpu kernelCpu() { return kernelCpus.getFirst(); }
+    public Cpu kernelCpu() { return cpus.getFirst(); }
 
-    /** Kernel CPU {@code index} (0-based). */
+    /** CPU {@code index} (0-based). */
     public Cpu cpu(int index) {
-        if (index < 0 || index >= kernelCpus.size()) throw new IllegalArgumentException("no CPU " + index + " (this machine has " + kernelCpus.size() + ")");
-        return kernelCpus.get(index);
+        if (index < 0 || index >= cpus.size()) throw new IllegalArgumentException("no CPU " + index + " (this machine has " + cpus.size() + ")");
+        return cpus.get(index);
     }
 
-    /** How many kernel CPUs the machine has. */
-    public int cpuCount() { return kernelCpus.size(); }
+    /** How many CPUs the machine has. */
+    public int cpuCount() { return cpus.size(); }
 
-    /** The kernel CPUs, CPU 0 first. */
-    public List<Cpu> kernelCpus() { return List.copyOf(kernelCpus); }
+    /** The CPUs, CPU 0 first (every CPU runs kernel work; user code runs on them under a process's root). */
+    public List<Cpu> kernelCpus() { return List.copyOf(cpus); }
     public Stubs stubs() { return stubs; }
     public ContextLayout contextLayout() { return layout; }
 
@@ -151,39 +156,12 @@ public final class Machine implements AutoCloseable {
         return PageTable.sharingUpperHalf(physical.pageTablePool(), kernelTable);
     }
 
-    /** A CPU for one user address space, already at CPL3 (entered by iretq from a CPL0 stub). */
-    public Cpu newUserCpu(PageTable userTable) {
-        Cpu cpu;
-        if (parked.isEmpty()) {
-            cpu = newCpu(userTable, Cpu.Mode.USER);
-        } else {
-            cpu = parked.removeLast();
-            cpu.rebind(userTable);
-            cpus.add(cpu);
-        }
-        cpu.enterUserMode(stubs.iretqEntry().address(), stubs.userPark().address(), 0);
-        return cpu;
-    }
-
     /**
-     * Retires a user CPU; its page table stays with its owner. An engine that ran only stubs is
-     * parked for the next process; one that ran user code closes (user code may have run
-     * anywhere, and only a full translation flush would drop what it left translated).
+     * User code was placed through {@code by} (its stores drop its own stale translations of those
+     * pages; the other engines are told to drop theirs before they run user code again).
      */
-    public void destroyCpu(Cpu cpu) {
-        if (kernelCpus.contains(cpu)) throw new IllegalArgumentException("a kernel CPU lives as long as the machine");
-        if (!cpus.remove(cpu)) return;
-        if (cpu.hasRunArbitraryCode() || cpu.running() || parked.size() >= MAX_PARKED) {
-            cpu.close();
-            return;
-        }
-        parked.add(cpu);
-    }
-
-    /** User stubs were rewritten with other bytes: parked engines may hold their old translations. */
-    private void dropParkedCpus() {
-        for (Cpu cpu : parked) cpu.close();
-        parked.clear();
+    public void userCodePlaced(Cpu by) {
+        for (Cpu cpu : cpus) if (cpu != by) cpu.userCodeChangedElsewhere();
     }
 
     /**
@@ -206,21 +184,19 @@ public final class Machine implements AutoCloseable {
      * Puts the machine back in its boot state so that the next user sees exactly what a new
      * machine would show (same physical and kernel addresses, same stubs, no mappings), while
      * keeping what is costly to make: Unicorn engines, host memory, and the kernel's page tables
-     * below the leaves (Linux never frees vmalloc's either). Every user CPU must have been
-     * destroyed. Throws IllegalStateException otherwise; the machine should then be closed.
+     * below the leaves (Linux never frees vmalloc's either). Every CPU goes back to the kernel's
+     * root at CPL0 with an empty TLB; a CPU that ran user code also drops its translated code.
      */
     public void reset() {
         if (closed) throw new IllegalStateException("machine closed");
         resets++;
-        if (cpus.size() != kernelCpus.size()) throw new IllegalStateException((cpus.size() - kernelCpus.size()) + " user CPU(s) still live");
         List<Long> stale = new ArrayList<>();
         kernelTable.forEachPresent(va -> { if (!bootLeaves.contains(va)) stale.add(va); });
         for (long va : stale) kernelTable.unmap(va);
         physical.reset();
         stubs.reset();
-        for (Cpu cpu : kernelCpus) cpu.retireRegionsBut(bootRegions::contains);
-        for (Cpu cpu : parked) cpu.retireRegionsBut(bootRegions::contains);
-        for (Cpu cpu : kernelCpus) cpu.reboot(GDT_VA, GDT.length * 8 - 1, KERNEL_STACK_TOP);
+        for (Cpu cpu : cpus) cpu.retireRegionsBut(bootRegions::contains);
+        for (Cpu cpu : cpus) cpu.reboot(GDT_VA, GDT.length * 8 - 1, kernelTable);
     }
 
     /** Guest RAM with a physical address, visible at that address in every CPU. */
@@ -237,26 +213,23 @@ public final class Machine implements AutoCloseable {
 
     private HostBuffer mapEverywhere(HostBuffer buffer) {
         for (Cpu cpu : cpus) cpu.mapPhysical(buffer);
-        for (Cpu cpu : parked) cpu.mapPhysical(buffer);
         return buffer;
     }
 
     public void release(HostBuffer buffer) {
         for (Cpu cpu : cpus) cpu.unmapPhysical(buffer);
-        for (Cpu cpu : parked) cpu.unmapPhysical(buffer);
         physical.release(buffer);
     }
 
-    /** Every live CPU: the kernel CPUs first, then the user CPUs. */
+    /** Every CPU, CPU 0 first (the same list as {@link #kernelCpus()}). */
     public List<Cpu> cpus() {
         return List.copyOf(cpus);
     }
 
-    private Cpu newCpu(PageTable table, Cpu.Mode mode) {
-        Cpu cpu = new Cpu(this, table, mode, layout);
+    private Cpu newCpu(int index) {
+        Cpu cpu = new Cpu(this, index, kernelTable, kernelStackTop(index), layout);
         for (HostBuffer b : physical.buffers()) cpu.mapPhysical(b);
-        cpu.initialiseLongMode(GDT_VA, GDT.length * 8 - 1, KERNEL_STACK_TOP);
-        cpus.add(cpu);
+        cpu.initialiseLongMode(GDT_VA, GDT.length * 8 - 1);
         return cpu;
     }
 
@@ -293,7 +266,6 @@ public final class Machine implements AutoCloseable {
         if (closed) return;
         closed = true;
         for (Cpu cpu : cpus) cpu.close();
-        dropParkedCpus();
         cpus.clear();
         physical.close();
     }

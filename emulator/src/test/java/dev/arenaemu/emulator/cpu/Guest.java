@@ -8,7 +8,7 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * Test fixture: a machine with one data buffer of physical pages, a kernel VA range and a user VA
- * range (in one user CPU) where tests map its pages. Only PTEs make a page visible: which pages
+ * range (one user root, loaded by CPU 2 of three, which waits at CPL3; CPUs 0 and 1 stay at CPL0) where tests map its pages. Only PTEs make a page visible: which pages
  * are present, with which rights and which frame, is left to each test.
  */
 final class Guest implements AutoCloseable {
@@ -22,11 +22,13 @@ final class Guest implements AutoCloseable {
     final Cpu user;
 
     Guest(long pages) {
-        machine = new Machine();
+        machine = new Machine(3);
         data = machine.allocate("test data", pages * 4096);
         kernel = machine.kernelCpu();
         userTable = machine.newUserPageTable();
-        user = machine.newUserCpu(userTable);
+        user = machine.cpu(2);
+        user.switchAddressSpace(userTable);
+        user.enterUserMode();
     }
 
     long kva(long page) { return KERNEL_DATA_VA + page * 4096; }

@@ -37,7 +37,6 @@ class HostMemoryFootprintTest {
         int touched = 1000;
         try (Machine m = new Machine()) {
             Cpu k = m.kernelCpu();
-            Cpu u = m.newUserCpu(m.newUserPageTable());
             Stubs.Stub loop = m.stubs().kernel(Guest.x86(
                 0x48, 0x89, 0x07,                      // loop: mov [rdi], rax
                 0x48, 0x81, 0xC7, 0x00, 0x10, 0, 0,    //       add rdi, 0x1000

@@ -11,7 +11,6 @@ import java.lang.foreign.ValueLayout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -93,31 +92,55 @@ class MachineResetTest {
         }
     }
 
-    @Test
-    void aUserEngineThatRanOnlyStubsServesTheNextProcessOneThatRanUserCodeDoesNot() {
-        try (Machine m = new Machine()) {
-            PageTable t1 = m.newUserPageTable();
-            Cpu first = m.newUserCpu(t1);
-            m.destroyCpu(first);
-            PageTable t2 = m.newUserPageTable();
-            Cpu second = m.newUserCpu(t2);
-            assertSame(first, second, "the parked engine was reused");
-            assertSame(t2, second.pageTable());
-            assertEquals(3, second.cpl(), "back at CPL3 through iretq, as a new CPU");
-            assertEquals(t2.root(), second.reg(X86Reg.CR3));
+    /** mov eax, imm32 at USER_CODE_VA, then the user exit: the bytes a host write changes between lives. */
+    private static final long USER_CODE_VA = 0x40_0000L;
 
-            second.ranArbitraryCode();
-            m.destroyCpu(second);
-            Cpu third = m.newUserCpu(m.newUserPageTable());
-            assertNotSame(second, third, "an engine that ran user code may hold translations of bytes that are gone");
+    private static long runUserCode(Machine m, Cpu cpu, HostBuffer code, int imm) {
+        code.memory().asSlice(0, 5).copyFrom(java.lang.foreign.MemorySegment.ofArray(new byte[] {(byte) 0xB8, (byte) imm, 0, 0, 0}));
+        PageTable root = m.newUserPageTable();
+        root.map(USER_CODE_VA, code.phys(0), PteFlag.US);
+        Stubs.Stub exit = m.stubs().userThenExit(new byte[0]);
+        code.memory().asSlice(5, 5).copyFrom(java.lang.foreign.MemorySegment.ofArray(jumpTo(USER_CODE_VA + 5, exit.end())));
+        cpu.switchAddressSpace(root);
+        cpu.enterUserMode();
+        cpu.ranUserCode();
+        RunResult r = cpu.run(USER_CODE_VA, exit.end(), Budget.SHORT);
+        long rax = cpu.reg(X86Reg.RAX);                 // the CPL3 state's, before the CPL0 state comes back
+        cpu.enterKernelMode();
+        assertInstanceOf(RunResult.Returned.class, r);
+        return rax;
+    }
+
+    private static byte[] jumpTo(long at, long target) {
+        int rel = (int) (target - (at + 5));
+        return new byte[] {(byte) 0xE9, (byte) rel, (byte) (rel >> 8), (byte) (rel >> 16), (byte) (rel >> 24)};
+    }
+
+    @Test
+    void userCodeTranslatedInOneLifeIsNotRunInTheNext() {
+        try (Machine m = new Machine()) {
+            HostBuffer code = m.allocate("user code", 4096);
+            Cpu cpu = m.cpu(1);
+            assertEquals(0x11, runUserCode(m, cpu, code, 0x11));
+            m.reset();
+            HostBuffer again = m.allocate("user code", 4096);
+            assertEquals(code.physBase(), again.physBase(), "the same frame at the same address: only the translation could differ");
+            assertEquals(0x22, runUserCode(m, cpu, again, 0x22), "a reset drops the translations of a CPU that ran user code");
         }
     }
 
     @Test
-    void aMachineWithALiveUserCpuCannotBeReset() {
+    void resetPutsEveryCpuBackAtCpl0UnderTheKernelRoot() {
         try (Machine m = new Machine()) {
-            m.newUserCpu(m.newUserPageTable());
-            assertThrows(IllegalStateException.class, m::reset);
+            Cpu cpu = m.cpu(1);
+            cpu.switchAddressSpace(m.newUserPageTable());
+            cpu.enterUserMode();
+            m.reset();
+            for (Cpu each : m.kernelCpus()) {
+                assertEquals(0, each.cpl());
+                assertEquals(m.kernelPageTable().root(), each.reg(X86Reg.CR3));
+                assertSame(m.kernelPageTable(), each.pageTable());
+            }
         }
     }
 }

@@ -62,7 +62,7 @@ class UserModeTest {
             g.user.flushTlbPage(g.uva(0));             // a privileged stub in kernel mode keeps the saved user state
             assertEquals(0, g.user.cpl());
 
-            g.user.returnToUserMode();
+            g.user.enterUserMode();
             assertEquals(3, g.user.cpl());
             assertEquals(0x23, g.user.reg(X86Reg.CS));
             g.user.reg(X86Reg.RDI, g.uva(0));
@@ -73,7 +73,7 @@ class UserModeTest {
     @Test
     void modeSwitchesAreCheckedNotNested() {
         try (Guest g = new Guest(1)) {
-            assertThrows(IllegalStateException.class, g.user::returnToUserMode);
+            assertThrows(IllegalStateException.class, g.user::enterUserMode);
             g.user.enterKernelMode();
             assertThrows(IllegalStateException.class, g.user::enterKernelMode);
             assertThrows(IllegalStateException.class, g.kernel::enterKernelMode);

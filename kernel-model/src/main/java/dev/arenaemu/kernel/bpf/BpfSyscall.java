@@ -245,7 +245,7 @@ public final class BpfSyscall {
     private TestRunResult interpret(BpfProg prog, Budget budget, long... args) {
         int depth = prog.verified().stackDepths().stream().mapToInt(Integer::intValue).max().orElse(0);
         BpfInterpreter interpreter = new BpfInterpreter(prog.verified().program().insns(), new JitOptions(0, 0, Math.min(depth, Bpf.MAX_BPF_STACK)),
-            NO_ARENA, kernelMemory, this::call, JitRuntime.mainFramePointer());
+            NO_ARENA, kernelMemory, this::call, runtime.framePointer());
         running = prog;
         try {
             return new TestRunResult.Returned(interpreter.run(budget.instructions(), args).r0(), List.of());
@@ -302,7 +302,7 @@ public final class BpfSyscall {
         X86Reg[] argRegs = {X86Reg.RDI, X86Reg.RSI, X86Reg.RDX, X86Reg.RCX, X86Reg.R8, X86Reg.R9};
         for (int i = 0; i < args.length; i++) cpu.reg(argRegs[i], args[i]);
         long ret = kernel.machine().stubs().kernelReturn().address();
-        long rsp = JitRuntime.mainFramePointer() - 1024;
+        long rsp = runtime.framePointer() - 1024;
         cpu.write(rsp, java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(ret).array());
         cpu.reg(X86Reg.RSP, rsp);
         int before = caller.stderr().size();

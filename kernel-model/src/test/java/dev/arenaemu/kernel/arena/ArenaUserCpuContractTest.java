@@ -68,14 +68,16 @@ class ArenaUserCpuContractTest extends MappedArenaTest {
         }
     }
 
-    /** An arena of 4 pages mapped by a real user CPU whose faults go to the arena's handler (recorded in {@code faults}). */
+    /** An arena of 4 pages mapped in a user root that CPU 1 runs at CPL3, its faults go to the arena's handler (recorded in {@code faults}). */
     private record UserMapping(Arena arena, PageTable table, Cpu cpu, CpuVma vma, List<VmFaultResult> faults) {}
 
     private UserMapping mapAtCpl3(KernelEra era) {
         fx = new ArenaFixture(era);
         Arena arena = fx.create(ArenaAttr.of(4, 0, 0));
         PageTable userTable = fx.machine.newUserPageTable();
-        Cpu user = fx.machine.newUserCpu(userTable);
+        Cpu user = fx.machine.cpu(1);          // a CPU that loads the user root and drops to CPL3
+        user.switchAddressSpace(userTable);
+        user.enterUserMode();
         long len = 4 * Arena.PAGE_SIZE;
         long addr = arena.getUnmappedArea(X, len, 0, 0, (h, l, f) -> h);
         CpuVma vma = new CpuVma(userTable, user, fx.kernel.frames(), addr, addr + len);

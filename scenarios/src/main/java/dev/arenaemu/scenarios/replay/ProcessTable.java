@@ -38,6 +38,7 @@ public final class ProcessTable {
         X86Reg.R8, X86Reg.R9, X86Reg.R10, X86Reg.R12, X86Reg.R13, X86Reg.R14, X86Reg.R15};
     private final Processes processes;
     private final Map<String, Process> byName = new LinkedHashMap<>();
+    private int stepCpu;
     /** Per process, its fd of each arena it has mapped. */
     private final Map<Process, Map<BpfMap.ArenaMap, Integer>> arenaFds = new HashMap<>();
 
@@ -56,11 +57,17 @@ public final class ProcessTable {
         return n;
     }
 
+    /** The CPU of the step being carried out: a process a step names runs there (see {@link #get}). */
+    void onCpu(int index) {
+        stepCpu = index;
+    }
+
+    /** The live process {@code name}, placed on the step's CPU: its code, faults and uaccess run there. */
     Process get(String name) throws ReplayError {
         Process p = byName.get(name);
         if (p == null) throw new ReplayError("no process \"" + name + "\"");
         if (p.exited()) throw new ReplayError("process \"" + name + "\" has exited");
-        return p;
+        return p.runOn(stepCpu);
     }
 
     /** The process's fd of {@code arena}; the first time, a new fd with its own reference (the fd table owns it). */
@@ -140,7 +147,7 @@ public final class ProcessTable {
         Effect e = access(name, String.format("run_code(%d bytes at 0x%x)", code.length, entry), r, true);
         // The general-purpose registers as the code left them (what expect.regs compares).
         Map<String, Long> gprs = new LinkedHashMap<>();
-        for (X86Reg reg : GPRS) gprs.put(reg.name().toLowerCase(java.util.Locale.ROOT), p.cpu().reg(reg));
+        for (X86Reg reg : GPRS) gprs.put(reg.name().toLowerCase(java.util.Locale.ROOT), p.user().lastRegister(reg));
         if (r instanceof UserResult.Exited x) {
             gprs.put("rax", x.status());
             return new Effect(e.summary(), OptionalLong.of(x.status()), e.signal(), OptionalLong.empty(), gprs, false);
@@ -173,7 +180,7 @@ public final class ProcessTable {
     }
 
     Effect flushTlb(String name) throws ReplayError {
-        get(name).cpu().flushTlbAll();
+        get(name).mm().flushTlbAll();
         return Effect.done(name + ": flush_tlb");
     }
 

@@ -53,6 +53,7 @@ final class StepRunner {
     private Effect dispatch(Step step) throws ReplayError {
         String place = step.common().place();
         world.bpf().runtime().onCpu(step.common().cpu());   // the kernel work of this step runs there
+        world.processes().onCpu(step.common().cpu());       // and the process it names
         try {
             return switch (step) {
                 case Step.CreateArena s -> createArena(s);

@@ -2,29 +2,32 @@ package dev.arenaemu.user.exec;
 
 import dev.arenaemu.emulator.cpu.Budget;
 import dev.arenaemu.emulator.cpu.Cpu;
-import dev.arenaemu.emulator.cpu.Machine;
 import dev.arenaemu.emulator.cpu.RunResult;
 import dev.arenaemu.emulator.ffm.X86Reg;
+import dev.arenaemu.emulator.trap.FaultHandler;
 import dev.arenaemu.user.mm.Mm;
+
+import java.util.function.Supplier;
 
 /**
  * copy_from_user / copy_to_user, as a syscall does them on behalf of a process: a CPL0
- * {@code rep movsb} on the process's CPU between the user address and a kernel bounce buffer
- * (the bottom of the kernel stack). A fault on the user address goes through the process's
- * fault path; if it cannot be resolved, the exception-table fixup makes the copy return -EFAULT
- * and no signal is sent (the difference scenario 29 checks).
+ * {@code rep movsb} on the CPU the process runs on, under its root, between the user address
+ * and a bounce buffer at the bottom of that CPU's kernel stack. A fault on the user address goes
+ * through the process's fault path; if it cannot be resolved, the exception-table fixup makes
+ * the copy return -EFAULT and no signal is sent (the difference scenario 29 checks).
  */
 public final class UserCopy {
-    private static final long BOUNCE = Machine.KERNEL_STACK_BOTTOM;
     private static final int CHUNK = 32 * 1024;
 
     private final Mm mm;
-    private final Cpu cpu;
+    private final Supplier<Cpu> cpus;
+    private final FaultHandler faults;
     private final UserStubs stubs;
 
-    public UserCopy(Mm mm, UserStubs stubs) {
+    public UserCopy(Mm mm, Supplier<Cpu> cpus, FaultHandler faults, UserStubs stubs) {
         this.mm = mm;
-        this.cpu = mm.cpu();
+        this.cpus = cpus;
+        this.faults = faults;
         this.stubs = stubs;
     }
 
@@ -35,11 +38,13 @@ public final class UserCopy {
     public Read fromUser(long src, int length) {
         if (length < 0) throw new IllegalArgumentException("negative length " + length);
         byte[] out = new byte[length];
+        Cpu cpu = cpus.get();
+        long bounce = cpu.kernelStackBottom();
         for (int done = 0; done < length; ) {
             int n = Math.min(CHUNK, length - done);
-            long rc = copy(BOUNCE, src + done, n);
+            long rc = copy(cpu, bounce, src + done, n);
             if (rc != 0) return new Read(null, (int) rc);
-            System.arraycopy(cpu.read(BOUNCE, n), 0, out, done, n);
+            System.arraycopy(cpu.read(bounce, n), 0, out, done, n);
             done += n;
         }
         return new Read(out, 0);
@@ -47,20 +52,21 @@ public final class UserCopy {
 
     /** copy_to_user of {@code data} at {@code dst}: 0 or -EFAULT (Errno.EFAULT.neg()). */
     public int toUser(long dst, byte[] data) {
+        Cpu cpu = cpus.get();
+        long bounce = cpu.kernelStackBottom();
         for (int done = 0; done < data.length; ) {
             int n = Math.min(CHUNK, data.length - done);
-            cpu.write(BOUNCE, java.util.Arrays.copyOfRange(data, done, done + n));
-            long rc = copy(dst + done, BOUNCE, n);
+            cpu.write(bounce, java.util.Arrays.copyOfRange(data, done, done + n));
+            long rc = copy(cpu, dst + done, bounce, n);
             if (rc != 0) return (int) rc;
             done += n;
         }
         return 0;
     }
 
-    private long copy(long dst, long src, int n) {
-        if (mm.dead()) throw new IllegalStateException(mm.name() + " has exited: its CPU is gone");
-        cpu.enterKernelMode();
-        try {
+    private long copy(Cpu cpu, long dst, long src, int n) {
+        if (mm.dead()) throw new IllegalStateException(mm.name() + " has exited: its address space is gone");
+        try (OnCpu on = OnCpu.kernel(mm, cpu, faults)) {
             cpu.reg(X86Reg.RDI, dst);
             cpu.reg(X86Reg.RSI, src);
             cpu.reg(X86Reg.RCX, n);
@@ -68,8 +74,6 @@ public final class UserCopy {
             // Anything but a return is a kernel oops: a fault the fault path and the fixup did not cover.
             if (!(r instanceof RunResult.Returned)) throw new IllegalStateException("uaccess oops: " + r);
             return cpu.reg(X86Reg.RAX);
-        } finally {
-            cpu.returnToUserMode();
         }
     }
 }

@@ -15,10 +15,10 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * mm_struct: one user address space. The VMA set, the user page-table root (with the kernel's
- * upper half) and the CPU that runs this address space (one Unicorn engine per address space: a
- * process runs on a user CPU of its own, under this root, so that CPU's TLB is this address
- * space's; emulator/README.md, Known limits).
+ * mm_struct: one user address space. The VMA set and the user page-table root (with the kernel's
+ * upper half). The address space owns no CPU: a process runs on one of the machine's CPUs by
+ * loading this root ({@link #switchTo}), and the CPUs that hold it loaded are its
+ * {@link #cpumask()}, the CPUs its TLB shootdowns reach.
  *
  * <p>A VMA is not a Unicorn region: the only regions are the machine's physical buffers, and
  * Unicorn 2.1.4 reads the frame a PTE names. The PTEs, installed lazily by the fault path, carry
@@ -39,7 +39,6 @@ public final class Mm {
     private final Machine machine;
     private final Frames frames;
     private final PageTable table;
-    private final Cpu cpu;
     private final AnonMemory anon;
     private final String name;
     private final TreeMap<Long, Vma> vmas = new TreeMap<>();
@@ -52,14 +51,12 @@ public final class Mm {
         this.anon = anon;
         this.name = name;
         this.table = machine.newUserPageTable();
-        this.cpu = machine.newUserCpu(table);
     }
 
     public Machine machine() { return machine; }
     public Frames frames() { return frames; }
     public AnonMemory anonMemory() { return anon; }
     public PageTable pageTable() { return table; }
-    public Cpu cpu() { return cpu; }
     public String name() { return name; }
     public boolean dead() { return dead; }
 
@@ -337,24 +334,62 @@ public final class Mm {
     }
 
     /**
-     * One page: invlpg. More: one full flush, because outside a run each flush is a whole
-     * uc_emu_start of a stub (and inside a run both are the same whole-TLB
+     * flush_tlb_mm_range: reaches exactly the CPUs of {@link #cpumask()}; a CPU that loaded
+     * another root since it ran this one dropped its entries with that CR3 load, and one that
+     * never ran it has none. One page: invlpg. More: one full flush, because outside a run each
+     * flush is a whole uc_emu_start of a stub (and inside a run both are the same whole-TLB
      * uc_ctl(UC_CTL_TLB_FLUSH)), so several invlpg never beat one mov cr3 here.
      */
     private void flushTlb(long pages, long va) {
         if (pages == 0) return;
-        if (pages == 1) cpu.flushTlbPage(va);
-        else cpu.flushTlbAll();
+        for (Cpu cpu : cpumask()) {
+            if (pages == 1) cpu.flushTlbPage(va);
+            else cpu.flushTlbAll();
+        }
+    }
+
+    /** flush_tlb_mm: every CPU that may cache this address space's entries drops all of them. */
+    public void flushTlbAll() {
+        for (Cpu cpu : cpumask()) cpu.flushTlbAll();
+    }
+
+    // ---- CPUs ----------------------------------------------------------------------------------
+
+    /**
+     * switch_mm: {@code cpu} loads this address space's root (a guest {@code mov cr3}, which
+     * drops that CPU's cached translations) unless it holds it already. From then on the CPU is
+     * in {@link #cpumask()}.
+     */
+    public void switchTo(Cpu cpu) {
+        if (dead) throw new IllegalStateException(name + " has exited: its page tables are gone");
+        cpu.switchAddressSpace(table);
+    }
+
+    /**
+     * mm_cpumask as the kernel keeps it for TLB shootdowns: the CPUs whose CR3 holds this root
+     * now (switch_mm_irqs_off clears a CPU's bit in the previous mm when it loads another, and
+     * should_flush_tlb skips CPUs whose loaded_mm is another; a CPU that left dropped its entries
+     * with the CR3 load). In CPU order, so flushes run in a fixed order.
+     */
+    public List<Cpu> cpumask() {
+        List<Cpu> out = new ArrayList<>(2);
+        for (Cpu cpu : machine.kernelCpus()) if (cpu.pageTable() == table) out.add(cpu);
+        return out;
     }
 
     // ---- exit ----------------------------------------------------------------------------------
 
-    /** exit_mmap: unmaps every VMA (close called on each; anonymous bytes go back to the pool), then frees the tables and the CPU. */
+    /**
+     * exit_mmap: unmaps every VMA (close called on each; anonymous bytes go back to the pool),
+     * then frees the tables. A CPU that still holds this root loads the kernel's first (the
+     * kernel keeps a lazily loaded mm alive until its CPU switches away; freeing the tables
+     * under a loaded CR3 would let that CPU walk reused table pages).
+     */
     public void exit() {
         if (dead) return;
         for (Vma v : List.copyOf(vmas.values())) remove(v);
         dead = true;
-        machine.destroyCpu(cpu);
+        for (Cpu cpu : cpumask()) cpu.switchAddressSpace(machine.kernelPageTable());
         table.destroy(machine.kernelPageTable());
     }
 

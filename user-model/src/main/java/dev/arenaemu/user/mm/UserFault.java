@@ -14,7 +14,7 @@ import java.util.function.Consumer;
 /**
  * The page-fault handler of one address space: arch/x86/mm/fault.c's do_user_addr_fault (VMA
  * lookup, access_error) and mm/memory.c's handle_mm_fault (anonymous zero-fill, or the file's
- * vm_ops->fault and set_pte_at), installed on the process's CPU.
+ * vm_ops->fault and set_pte_at), installed on the CPU that runs the process while it runs there.
  *
  * <p>A user-mode failure becomes a {@link Signal} given to the process and stops the faulting
  * access. A kernel-mode fault on a user address is only expected inside the uaccess routine
@@ -45,17 +45,17 @@ public final class UserFault implements FaultHandler {
     public FaultResolution onPageFault(PageFault fault, Cpu cpu) {
         if (!fault.user()) {
             if (extable == null || !extable.covers(fault.rip()) || fault.address() >= Mm.TASK_SIZE) return FaultResolution.DELIVER;
-            Signal failed = handle(fault);
+            Signal failed = handle(fault, cpu);
             return failed == null ? FaultResolution.RETRY : new FaultResolution.Fixup(extable.fixup(), null);
         }
-        Signal sig = handle(fault);
+        Signal sig = handle(fault, cpu);
         if (sig == null) return FaultResolution.RETRY;
         signals.accept(sig);
         return FaultResolution.DELIVER;
     }
 
     /** do_user_addr_fault + handle_mm_fault: null when the access may be retried, else the signal. */
-    private Signal handle(PageFault fault) {
+    private Signal handle(PageFault fault, Cpu cpu) {
         long address = fault.address();
         if (Long.compareUnsigned(address, Mm.TASK_SIZE) >= 0) return Signal.segvMaperr(address);   // kernel half
         Vma vma = mm.find(address);
@@ -66,9 +66,10 @@ public final class UserFault implements FaultHandler {
         long pte = mm.pageTable().entry(va);
         if ((pte & PteFlag.P) != 0) {
             // Spurious: the PTE already allows the access (e.g. a stale TLB entry after an
-            // upgrade). Rewrite the bits from the VMA and flush, then retry.
+            // upgrade). Rewrite the bits from the VMA and flush this CPU's entry
+            // (flush_tlb_fix_spurious_fault is local), then retry.
             mm.pageTable().protect(va, Mm.pteFlags(vma.flags()));
-            mm.cpu().flushTlbPage(va);
+            cpu.flushTlbPage(va);
             return null;
         }
         if (vma.anonymous()) {

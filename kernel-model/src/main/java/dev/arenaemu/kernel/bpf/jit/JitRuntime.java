@@ -37,8 +37,8 @@ public final class JitRuntime {
     private static final long DATA_SIZE = 1L << 20;
     private static final int TRAMPOLINE_AREA = 4096;
     private static final int SLOT = 16;
-    /** Kernel stack used for a run: return address just below the top, 16-byte aligned frame. */
-    private static final long RUN_STACK_TOP = Machine.KERNEL_STACK_TOP - 0x100;
+    /** A run's stack starts this far below the top of its CPU's kernel stack: return address just below, 16-byte aligned frame. */
+    private static final long RUN_STACK_GAP = 0x100;
 
     private final Machine machine;
     /** The CPU programs run on now (the CPU of the step): see {@link #onCpu}. */
@@ -178,7 +178,7 @@ public final class JitRuntime {
         X86Reg[] argRegs = {X86Reg.RDI, X86Reg.RSI, X86Reg.RDX, X86Reg.RCX, X86Reg.R8};
         for (int i = 0; i < 5; i++) cpu.reg(argRegs[i], i < args.length ? args[i] : 0);
         long ret = machine.stubs().kernelReturn().address();
-        long rsp = RUN_STACK_TOP - 8;
+        long rsp = cpu.kernelStackTop() - RUN_STACK_GAP - 8;
         cpu.write(rsp, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(ret).array());
         cpu.reg(X86Reg.RSP, rsp);
         RunResult r = cpu.run(program.address(), ret, budget);
@@ -186,9 +186,18 @@ public final class JitRuntime {
         return new Outcome.Failed(r);
     }
 
-    /** The frame pointer (BPF R10) the main function of a run gets: the stack bytes are [fp-512, fp). */
+    /** The frame pointer (BPF R10) the main function of a run on CPU 0 gets: the stack bytes are [fp-512, fp). */
     public static long mainFramePointer() {
-        return RUN_STACK_TOP - 8 - 8;   // return address, then push rbp
+        return framePointerBelow(Machine.kernelStackTop(0));
+    }
+
+    /** The frame pointer of a run on the CPU programs run on now: each CPU has its own kernel stack. */
+    public long framePointer() {
+        return framePointerBelow(cpu.kernelStackTop());
+    }
+
+    private static long framePointerBelow(long stackTop) {
+        return stackTop - RUN_STACK_GAP - 8 - 8;   // return address, then push rbp
     }
 
     // ---- trampolines --------------------------------------------------------------------------
