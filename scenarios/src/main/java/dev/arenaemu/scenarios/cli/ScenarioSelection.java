@@ -100,6 +100,11 @@ final class ScenarioSelection {
         return true;
     }
 
+    /** Whether --json or --junit asks for a report file (which lists every run). */
+    boolean writesReports() {
+        return json != null || junit != null;
+    }
+
     /**
      * Writes the requested reports; one that cannot be written (a missing folder, a directory
      * in its place) is an error naming the file, and the other one is still written.

@@ -54,14 +54,17 @@ final class SweepCommand implements Callable<Integer> {
         Progress progress = new Progress(cl.getErr(), System.console() != null);
         Map<String, Sweep.SiteStats> table = new TreeMap<>();
         // Results arrive in the same order for any --jobs, so this prints what a one-job sweep prints.
+        // Without a report file only the runs that did not pass are kept (and counted with the
+        // others): a million-run sweep then holds its failures, not a million outcomes.
+        boolean keepPassing = selection.writesReports();
         Sweep.Numbered numbered = new Sweep(() -> new Replayer(selected.limits()), jobs).sharded(shard).runNumbered(selected.runs(), new Sweep.Options(random, seed, probability), table, o -> {
             progress.tick(o);
             if (verbose || !o.passed()) {
                 progress.clear();
                 HumanReport.line(ps, o);
             }
-        });
-        List<Outcome> all = numbered.outcomes();
+        }, keepPassing);
+        List<Outcome> kept = numbered.outcomes();
         progress.clear();
         out.println();
         out.printf("%-22s %10s %8s %8s %8s%n", "site", "hits", "runs", "passed", "failed");
@@ -69,9 +72,9 @@ final class SweepCommand implements Callable<Integer> {
             Sweep.SiteStats st = e.getValue();
             out.printf("%-22s %10s %8d %8d %8d%n", e.getKey(), e.getKey().startsWith("(") ? "-" : Long.toString(st.hits), st.runs, st.passed, st.runs - st.passed);
         }
-        HumanReport.summary(ps, all);
-        boolean written = selection.writeReports(all, numbered.seqs(), shard, "arena-emu sweep");
-        return selected.status(all, written);
+        HumanReport.summary(ps, numbered.tally());
+        boolean written = selection.writeReports(kept, numbered.seqs(), shard, "arena-emu sweep");
+        return selected.status(kept, written);   // decided by the runs that did not pass, all of which are kept
     }
 
     /** A one-line progress bar on stderr, only when it is a terminal. */

@@ -15,12 +15,14 @@ public final class HumanReport {
     }
 
     public static void summary(PrintStream out, List<Outcome> outcomes) {
-        long pass = outcomes.stream().filter(Outcome::passed).count();
-        long fail = outcomes.stream().filter(o -> o.status() == Outcome.Status.FAIL).count();
-        long error = outcomes.stream().filter(o -> o.status() == Outcome.Status.ERROR).count();
-        long limit = outcomes.stream().filter(o -> o.status() == Outcome.Status.LIMIT).count();
-        long internal = outcomes.stream().filter(o -> o.status() == Outcome.Status.INTERNAL).count();
-        out.printf("%d run(s): %d passed, %d failed, %d errors%s%s%n", outcomes.size(), pass, fail, error,
+        summary(out, RunTally.of(outcomes));
+    }
+
+    public static void summary(PrintStream out, RunTally tally) {
+        long limit = tally.count(Outcome.Status.LIMIT);
+        long internal = tally.count(Outcome.Status.INTERNAL);
+        out.printf("%d run(s): %d passed, %d failed, %d errors%s%s%n", tally.total(), tally.count(Outcome.Status.PASS),
+            tally.count(Outcome.Status.FAIL), tally.count(Outcome.Status.ERROR),
             limit == 0 ? "" : ", " + limit + " stopped by limits", internal == 0 ? "" : ", " + internal + " internal errors");
     }
 }

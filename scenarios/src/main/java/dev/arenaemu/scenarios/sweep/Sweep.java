@@ -3,6 +3,7 @@ package dev.arenaemu.scenarios.sweep;
 import dev.arenaemu.scenarios.format.Era;
 import dev.arenaemu.scenarios.format.Scenario;
 import dev.arenaemu.scenarios.replay.Outcome;
+import dev.arenaemu.scenarios.report.RunTally;
 import dev.arenaemu.scenarios.replay.StepEffect;
 import dev.arenaemu.scenarios.replay.Mismatch;
 import dev.arenaemu.scenarios.replay.ScenarioRunner;
@@ -78,8 +79,11 @@ public final class Sweep {
         return this;
     }
 
-    /** What {@link #runNumbered} returns: the outcomes, and each one's position in the unsharded sweep. */
-    public record Numbered(List<Outcome> outcomes, List<Integer> seqs) {}
+    /**
+     * What {@link #runNumbered} returns: the outcomes kept (every one, or only those that did not
+     * pass), each one's position in the unsharded sweep, and the counts of all runs by status.
+     */
+    public record Numbered(List<Outcome> outcomes, List<Integer> seqs, RunTally tally) {}
 
     /** One runner, everything on the calling thread. */
     public Sweep(ScenarioRunner runner) {
@@ -103,7 +107,17 @@ public final class Sweep {
 
     /** {@link #run(List, Options, Map, Consumer)}, with the position of each outcome in the unsharded sweep. */
     public Numbered runNumbered(List<Target> targets, Options options, Map<String, SiteStats> table, Consumer<Outcome> progress) {
-        Results results = new Results(table, progress);
+        return runNumbered(targets, options, table, progress, true);
+    }
+
+    /**
+     * {@link #runNumbered(List, Options, Map, Consumer)}; with {@code keepPassing} false only the
+     * runs that did not pass are kept (a passing run is seen by {@code progress} and counted in
+     * the tally and the table, then dropped), so a sweep of any length holds memory for its
+     * failures only.
+     */
+    public Numbered runNumbered(List<Target> targets, Options options, Map<String, SiteStats> table, Consumer<Outcome> progress, boolean keepPassing) {
+        Results results = new Results(table, progress, keepPassing);
         if (jobs == 1) {
             ScenarioRunner runner = runners.get();
             for (Target t : targets) {
@@ -119,7 +133,7 @@ public final class Sweep {
                 runInParallel(workers, targets, options, results);
             }
         }
-        return new Numbered(results.all, results.seqs);
+        return new Numbered(results.all, results.seqs, results.tally);
     }
 
     private boolean owns(Target t, String run) {
@@ -215,27 +229,37 @@ public final class Sweep {
     private static final class Results {
         final List<Outcome> all = new ArrayList<>();
         final List<Integer> seqs = new ArrayList<>();
+        final RunTally tally = new RunTally();
         final Map<String, SiteStats> table;
         /** The position of the next run in the unsharded sweep. */
         int seq;
         final Consumer<Outcome> progress;
+        final boolean keepPassing;
 
-        Results(Map<String, SiteStats> table, Consumer<Outcome> progress) {
+        Results(Map<String, SiteStats> table, Consumer<Outcome> progress, boolean keepPassing) {
             this.table = table;
             this.progress = progress;
+            this.keepPassing = keepPassing;
+        }
+
+        private void keep(int at, Outcome o) {
+            tally.add(o);
+            if (keepPassing || !o.passed()) {
+                seqs.add(at);
+                all.add(o);
+            }
+            progress.accept(o);
         }
 
         /** @param owned whether this shard reports the counting run (its hits count in the table only then) */
         void counted(Outcome full, boolean owned) {
             int mine = seq++;
             if (!owned) return;
-            seqs.add(mine);
             Outcome counting = full.passed() ? full.summary() : full;   // the injected runs were judged against the full one
             for (Map.Entry<String, Long> e : new TreeMap<>(counting.siteHits()).entrySet()) {
                 table.computeIfAbsent(e.getKey(), k -> new SiteStats()).hits += e.getValue();
             }
-            all.add(counting);
-            progress.accept(counting);
+            keep(mine, counting);
         }
 
         /** A run of another shard: it keeps its place in the sequence. */
@@ -244,12 +268,10 @@ public final class Sweep {
         }
 
         void add(SweepPlan.Run run, Outcome o) {
-            seqs.add(seq++);
             SiteStats stats = table.computeIfAbsent(run.site(), k -> new SiteStats());
             stats.runs++;
             if (o.passed()) stats.passed++;
-            all.add(o);
-            progress.accept(o);
+            keep(seq++, o);
         }
     }
 
