@@ -244,11 +244,14 @@ public final class Sweep {
 
         private void keep(int at, Outcome o) {
             tally.add(o);
-            if (keepPassing || !o.passed()) {
+            progress.accept(o);
+            if (keepPassing) {
                 seqs.add(at);
                 all.add(o);
+            } else if (!o.passed()) {
+                seqs.add(at);
+                all.add(o.summary());   // its trace went to the progress callback; the verdict and problems stay
             }
-            progress.accept(o);
         }
 
         /** @param owned whether this shard reports the counting run (its hits count in the table only then) */
