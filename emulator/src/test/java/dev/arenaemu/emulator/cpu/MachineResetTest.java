@@ -129,6 +129,23 @@ class MachineResetTest {
         }
     }
 
+    /**
+     * Within one life: bytes rewritten outside an engine (the host, another CPU's stores) do not
+     * drop that engine's translation of them (README quirk 4), so a CPU told that user code was
+     * placed elsewhere drops its translations before it runs user code again.
+     */
+    @Test
+    void userCodePlacedThroughAnotherCpuIsNotRunFromAStaleTranslation() {
+        try (Machine m = new Machine()) {
+            HostBuffer code = m.allocate("user code", 4096);
+            Cpu cpu1 = m.cpu(1);
+            assertEquals(0x11, runUserCode(m, cpu1, code, 0x11));
+            assertEquals(0x11, runUserCode(m, cpu1, code, 0x22), "nobody told CPU 1: it runs its translation of the old bytes");
+            m.userCodePlaced(m.cpu(0));
+            assertEquals(0x33, runUserCode(m, cpu1, code, 0x33), "told, CPU 1 translated the new bytes");
+        }
+    }
+
     @Test
     void resetPutsEveryCpuBackAtCpl0UnderTheKernelRoot() {
         try (Machine m = new Machine()) {
