@@ -49,6 +49,12 @@ public final class Cpu implements AutoCloseable {
     private final EngineRegions regions;
     /** {@link #userContext} was saved under the root loaded now (a CR3 load invalidates it). */
     private boolean userContextValid;
+    /**
+     * {@link #kernelContext} was saved under the root loaded now. Kernel work sets the registers
+     * it uses (arguments, RSP), so the CPL0 state worth keeping — segments, control registers,
+     * CR3 — changes only with a CR3 load: one save per root, not one per user access.
+     */
+    private boolean kernelContextValid;
     /** Code other than the machine's stubs (user code) ran here since the last translation flush. */
     private boolean userCode;
     /** Another CPU placed user code since this one last dropped its translations: see {@link #userCodeChangedElsewhere}. */
@@ -266,6 +272,7 @@ public final class Cpu implements AutoCloseable {
         resetOldException();
         inUserMode = false;
         userContextValid = false;
+        kernelContextValid = false;
         table = kernelTable;
         initialiseLongMode(gdtBase, gdtLimit);
         flushTlbAll();
@@ -515,6 +522,7 @@ public final class Cpu implements AutoCloseable {
         uc.regWrite(X86Reg.CR3, next.root());
         table = next;
         userContextValid = false;
+        kernelContextValid = false;
         flushTlbAll();                       // the guest's mov cr3 (the register write alone does not flush)
     }
 
@@ -522,15 +530,19 @@ public final class Cpu implements AutoCloseable {
     public boolean inUserMode() { return inUserMode; }
 
     /**
-     * Drops to CPL3 under the loaded root. The CPL0 state is saved for {@link #enterKernelMode} and
-     * for privileged stubs (TLB flushes) run meanwhile. The first entry under a root goes through
-     * a guest {@code iretq} with the GDT's user selectors; later ones restore the CPL3 state saved
-     * after it. Registers other than the segment state are the caller's to set.
+     * Drops to CPL3 under the loaded root. The CPL0 state (saved once per root) comes back with
+     * {@link #enterKernelMode} and around privileged stubs (TLB flushes) run meanwhile. The first
+     * entry under a root goes through a guest {@code iretq} with the GDT's user selectors; later
+     * ones restore the CPL3 state saved after it. General registers are the caller's to set on
+     * both sides: they are those of the saved states.
      */
     public void enterUserMode() {
         if (running) throw new IllegalStateException("cannot switch modes inside a run");
         if (inUserMode) throw new IllegalStateException("already in user mode");
-        uc.contextSave(kernelContext);
+        if (!kernelContextValid) {
+            uc.contextSave(kernelContext);
+            kernelContextValid = true;
+        }
         if (userContextValid) {
             uc.contextRestore(userContext);
         } else {
