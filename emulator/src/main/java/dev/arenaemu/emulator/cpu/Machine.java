@@ -107,7 +107,7 @@ public final class Machine implements AutoCloseable {
             for (long va = kernelStackTop(i) - KERNEL_STACK_SIZE; va < kernelStackTop(i); va += 4096) kernelTable.map(va, image.phys(va - KERNEL_TEXT_VA), PteFlag.RW | PteFlag.NX);
         }
         for (long off = 0; off < VSYSCALL_SIZE; off += 4096) kernelTable.map(VSYSCALL_VA + off, vsyscall.phys(off), PteFlag.US);
-        stubs = new Stubs(image, KERNEL_TEXT_VA, KERNEL_TEXT_SIZE, vsyscall, VSYSCALL_VA, this::dropTranslations, this::dropTranslations);
+        stubs = new Stubs(image, KERNEL_TEXT_VA, KERNEL_TEXT_SIZE, vsyscall, VSYSCALL_VA, this::dropTranslations);
         for (int i = 0; i < cpuCount; i++) cpus.add(newCpu(i));
         selfCheck();
         for (HostBuffer b : physical.buffers()) bootRegions.add(b.physBase());

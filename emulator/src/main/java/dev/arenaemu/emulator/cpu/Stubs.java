@@ -79,14 +79,13 @@ public final class Stubs {
     private final Stub invlpg, invlpgRange, reloadCr3, iretqEntry, kernelReturn, userPark, userExit;
 
     /**
-     * @param dropKernelTranslations flushes the kernel CPU's translated code: called when a stub
-     *        placed after a {@link #reset} differs from the code an earlier life left there
-     * @param dropUserTranslations the same for user stubs and the machine's parked user engines
+     * @param dropTranslations flushes every CPU's translated code: called when a stub placed after
+     *        a {@link #reset} differs from the code an earlier life left there (kernel and user
+     *        stubs alike: every CPU runs both)
      */
-    Stubs(HostBuffer kernelText, long kernelTextVa, long kernelTextSize, HostBuffer userText, long userTextVa,
-          Runnable dropKernelTranslations, Runnable dropUserTranslations) {
-        this.kernelText = new Text(kernelText, kernelTextVa, kernelTextSize, dropKernelTranslations);
-        this.userText = new Text(userText, userTextVa, userText.size(), dropUserTranslations);
+    Stubs(HostBuffer kernelText, long kernelTextVa, long kernelTextSize, HostBuffer userText, long userTextVa, Runnable dropTranslations) {
+        this.kernelText = new Text(kernelText, kernelTextVa, kernelTextSize, dropTranslations);
+        this.userText = new Text(userText, userTextVa, userText.size(), dropTranslations);
         kernelReturn = kernel(HLT);
         invlpg = kernelThenExit(INVLPG_RDI);
         invlpgRange = kernelThenExit(INVLPG_RANGE);
@@ -156,7 +155,7 @@ public final class Stubs {
     public Stub iretqEntry() { return iretqEntry; }
     /** A {@code hlt} at a kernel address: push it as the return address and run until it. */
     public Stub kernelReturn() { return kernelReturn; }
-    /** Where a user CPU idles between runs. */
+    /** Where a CPU's first drop to CPL3 under a root lands (iretq's target, never executed). */
     public Stub userPark() { return userPark; }
 
     private static long align(long offset) {
