@@ -4,6 +4,8 @@ import dev.arenaemu.kernel.Errno;
 import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.bpf.elf.ArenaGlobalsPlacement;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -52,21 +54,21 @@ class LibbpfGlobalsTest {
         }
     }
 
-    @Test
-    void scenario64_globalsLargerThanTheArenaFailOpenWithE2big() {
-        LibbpfException e = assertThrows(LibbpfException.class,
-            () -> LibbpfObject.open(BpfObjects.compile("arena_globals_too_big.bpf.c"), OpenOptions.DEFAULT));
-        assertEquals(Errno.E2BIG, e.errno());
-        assertTrue(e.getMessage().contains("declared ARENA map size (8192) is too small to hold global __arena variables of size 12288"),
-            e.getMessage());
-    }
-
-    @Test
-    void arenaGlobalsWithoutAnArenaMapAreRefusedAtOpen() {
-        LibbpfException e = assertThrows(LibbpfException.class,
-            () -> LibbpfObject.open(BpfObjects.compile("arena_globals_without_arena.bpf.c"), OpenOptions.DEFAULT));
-        assertEquals(Errno.EINVAL, e.errno());
-        assertTrue(e.getMessage().contains("global __arena variables (.addr_space.1) need an ARENA map"), e.getMessage());
+    /**
+     * bpf_object__open refuses: scenario 64's globals larger than the arena (E2BIG, libbpf's
+     * init_arena_map_data), __arena globals without an ARENA map, and two ARENA maps in one
+     * object (libbpf supports one).
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+        arena_globals_too_big.bpf.c       | E2BIG  | declared ARENA map size (8192) is too small to hold global __arena variables of size 12288
+        arena_globals_without_arena.bpf.c | EINVAL | global __arena variables (.addr_space.1) need an ARENA map
+        two_arenas.bpf.c                  | EINVAL | only single ARENA map is supported
+        """)
+    void objectsLibbpfRefusesAtOpen(String source, Errno errno, String message) {
+        LibbpfException e = assertThrows(LibbpfException.class, () -> LibbpfObject.open(BpfObjects.compile(source), OpenOptions.DEFAULT));
+        assertEquals(errno, e.errno());
+        assertTrue(e.getMessage().contains(message), e.getMessage());
     }
 
     @Test
@@ -76,14 +78,6 @@ class LibbpfGlobalsTest {
             object.load(w.user, w.bpf);
             assertEquals(Errno.EINVAL, assertThrows(LibbpfException.class, () -> object.load(w.user, w.bpf)).errno());
         }
-    }
-
-    @Test
-    void twoArenasInOneObjectAreRefusedAtOpen() {
-        LibbpfException e = assertThrows(LibbpfException.class,
-            () -> LibbpfObject.open(BpfObjects.compile("two_arenas.bpf.c"), OpenOptions.DEFAULT));
-        assertEquals(Errno.EINVAL, e.errno());
-        assertTrue(e.getMessage().contains("only single ARENA map is supported"), e.getMessage());
     }
 
     @Test
@@ -209,4 +203,5 @@ class LibbpfGlobalsTest {
             assertTrue(arena.arena().isFreed());
         }
     }
+
 }
