@@ -7,6 +7,10 @@ import dev.arenaemu.kernel.mm.VmFaultResult;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import java.util.Arrays;
+import java.util.stream.Stream;
 
 import java.util.List;
 
@@ -86,25 +90,22 @@ class ArenaAllocationTest extends MappedArenaTest {
         assertEquals(X + 0x2000, arena.allocPages(0x7777_0000_2000L, 1, -1, 0));
     }
 
+    /** Every era, with each step of arena_alloc_pages that can fail per page: the page allocation and the kernel PTE. */
+    static Stream<Arguments> erasAndPerPageSteps() {
+        return Arrays.stream(KernelEra.values()).flatMap(era -> Stream.of(InjectionSite.PAGE_ALLOC, InjectionSite.KERNEL_PTE_INSTALL)
+            .map(site -> Arguments.of(era, site)));
+    }
+
+    /** All or nothing: the third page's failure undoes the first two (no PTE, no frame, free set unchanged), and a retry succeeds. */
     @ParameterizedTest
-    @EnumSource(KernelEra.class)
-    void scenario40_allOrNothingPageAllocation(KernelEra era) {
+    @MethodSource("erasAndPerPageSteps")
+    void scenario40_aFailureMidwayLeavesNoPteNoFrameNoFreeSetChange(KernelEra era, InjectionSite site) {
         Arena arena = mapped(era, 8);
         long framesBefore = fx.kernel.frames().used();
-        fx.kernel.faultInjection().failNth(InjectionSite.PAGE_ALLOC, 3);
+        fx.kernel.faultInjection().failNth(site, 3);
         assertEquals(0, arena.allocPages(0, 4, -1, 0));
         assertLeftNoTrace(arena, framesBefore, 8);
         assertEquals(X, arena.allocPages(0, 4, -1, 0), "retry without injection");
-    }
-
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
-    void scenario40_kernelPteFailureMidwayLeavesNoPteNoFrameNoFreeSetChange(KernelEra era) {
-        Arena arena = mapped(era, 8);
-        long framesBefore = fx.kernel.frames().used();
-        fx.kernel.faultInjection().failNth(InjectionSite.KERNEL_PTE_INSTALL, 3);
-        assertEquals(0, arena.allocPages(0, 4, -1, 0));
-        assertLeftNoTrace(arena, framesBefore, 8);
     }
 
     @ParameterizedTest

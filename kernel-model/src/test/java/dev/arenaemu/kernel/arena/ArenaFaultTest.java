@@ -59,8 +59,7 @@ class ArenaFaultTest extends MappedArenaTest {
     @Test
     void scenario31_v613PageAllocationFailureIsSigsegvAndRestoresTheFreeSet() {
         Arena arena = mapped(KernelEra.V6_13, 4);
-        fx.kernel.faultInjection().failNth(InjectionSite.PAGE_ALLOC, 1);
-        assertEquals(VmFaultResult.SIGSEGV, vmaOf(arena).touch(arena, X + 0x2000, false));
+        assertEquals(VmFaultResult.SIGSEGV, touchWithPageAllocFailing(arena));
         assertTrue(arena.isFree(2));
         assertEquals(0, fx.kernel.frames().used());
     }
@@ -68,8 +67,7 @@ class ArenaFaultTest extends MappedArenaTest {
     @Test
     void scenario31_latestPageAllocationFailureIsOomAndTheRetrySucceeds() {
         Arena arena = mapped(KernelEra.LATEST, 4);
-        fx.kernel.faultInjection().failNth(InjectionSite.PAGE_ALLOC, 1);
-        assertEquals(VmFaultResult.OOM, vmaOf(arena).touch(arena, X + 0x2000, false));
+        assertEquals(VmFaultResult.OOM, touchWithPageAllocFailing(arena));
         assertTrue(arena.isFree(2));
         assertInstanceOf(VmFaultResult.Page.class, vmaOf(arena).touch(arena, X + 0x2000, false));
     }
@@ -77,8 +75,7 @@ class ArenaFaultTest extends MappedArenaTest {
     @Test
     void scenario31_latestPreallocatesEvenWithSegvOnFault() {
         Arena arena = mapped(KernelEra.LATEST, 4, ArenaAttr.BPF_F_SEGV_ON_FAULT);
-        fx.kernel.faultInjection().failNth(InjectionSite.PAGE_ALLOC, 1);
-        assertEquals(VmFaultResult.OOM, vmaOf(arena).touch(arena, X + 0x2000, false), "allocation comes before the flag test in E5");
+        assertEquals(VmFaultResult.OOM, touchWithPageAllocFailing(arena), "allocation comes before the flag test in E5");
     }
 
     @ParameterizedTest
@@ -161,5 +158,11 @@ class ArenaFaultTest extends MappedArenaTest {
         assertInstanceOf(VmFaultResult.Page.class, upper.touch(arena, X + 0x2000, false));
         assertFalse(arena.isFree(2), "the faulted page's pgoff is taken");
         assertTrue(arena.isFree(1), "the piece's first page stays free");
+    }
+
+    /** A user read fault on pgoff 2 (X + 8 KiB) whose page allocation fails once (arena_vm_fault's alloc_pages_node). */
+    private VmFaultResult touchWithPageAllocFailing(Arena arena) {
+        fx.kernel.faultInjection().failNth(InjectionSite.PAGE_ALLOC, 1);
+        return vmaOf(arena).touch(arena, X + 0x2000, false);
     }
 }

@@ -34,16 +34,8 @@ class BpfSyscallTest {
     static final long BASE = 1L << 44;
     /** The smallest program that names the arena: it loads the map and returns 0. */
     static final String USES_ARENA = "r1 = map[arena] ll\nr0 = 0\nexit";
-    static final String ALLOC = """
-        r1 = map[arena] ll
-        r2 = 0
-        r3 = 1
-        r4 = -1
-        r5 = 0
-        call bpf_arena_alloc_pages
-        r6 = r0
-        r1 = addr_space_cast(r0, 0x0, 0x1)
-        """;
+    /** {@link BpfTestPrograms#ALLOC_ONE_PAGE}, keeping the page's address in r6 too. */
+    static final String ALLOC = BpfTestPrograms.ALLOC_ONE_PAGE + "r6 = r0\n";
 
     private Machine machine;
     private Kernel kernel;
@@ -202,11 +194,16 @@ class BpfSyscallTest {
         assertEquals(0x1122_3344_5566_7788L, bpf.progTestRun(p).r0());
     }
 
+    /** Boots {@code era}, creates a 4-page arena at {@link #BASE}, loads {@code program} against it and test-runs it. */
+    private TestRunResult runOnFourPageArena(KernelEra era, String program) {
+        boot(era);
+        BpfMap a = arena(4, BASE);
+        return bpf.progTestRun(loadOk(program, Map.of("arena", a)));
+    }
+
     @Test
     void scenario58_guardHitsLoadZeroAndReportTheUserAddress() {
-        boot(KernelEra.LATEST);
-        BpfMap a = arena(4, BASE);
-        BpfProg p = loadOk("""
+        TestRunResult r = runOnFourPageArena(KernelEra.LATEST, """
             r1 = map[arena] ll
             r2 = 0
             r2 = addr_space_cast(r2, 0x0, 0x1)
@@ -218,8 +215,7 @@ class BpfSyscallTest {
             r4 = *(u64 *)(r3 + 0x20)
             r0 |= r4
             exit
-            """, Map.of("arena", a));
-        TestRunResult r = bpf.progTestRun(p);
+            """);
         assertEquals(0, r.r0(), "both destination registers zeroed, all 64 bits");
         assertEquals(List.of("ERROR: Arena READ access at unmapped address 0xffffffffff8",
             "ERROR: Arena READ access at unmapped address 0x100100000010"), firstLines(r));
@@ -253,9 +249,7 @@ class BpfSyscallTest {
 
     @Test
     void scenario60_atomicsOnAnUnpopulatedPageLeaveTheirRegisters() {
-        boot(KernelEra.LATEST);
-        BpfMap a = arena(4, BASE);
-        BpfProg p = loadOk("""
+        TestRunResult r = runOnFourPageArena(KernelEra.LATEST, """
             r1 = map[arena] ll
             r1 = 0x3000
             r1 = addr_space_cast(r1, 0x0, 0x1)
@@ -267,8 +261,7 @@ class BpfSyscallTest {
             r0 <<= 8
             r0 |= r2
             exit
-            """, Map.of("arena", a));
-        TestRunResult r = bpf.progTestRun(p);
+            """);
         assertEquals(4 << 8 | 9, r.r0());
         assertEquals(2, r.stderr().size());
     }

@@ -14,6 +14,20 @@ public final class BpfTestPrograms {
     public static final Path SOURCES = Path.of("src/test/c");
     private static final Path OUT = Path.of("target/bpf-objects");
 
+    /**
+     * Assembler that allocates one page of the map named "arena" (bpf_arena_alloc_pages(map, NULL,
+     * 1, NUMA_NO_NODE, 0)) into r0 and casts it into r1, as clang emits for an arena pointer.
+     */
+    public static final String ALLOC_ONE_PAGE = """
+        r1 = map[arena] ll
+        r2 = 0
+        r3 = 1
+        r4 = -1
+        r5 = 0
+        call bpf_arena_alloc_pages
+        r1 = addr_space_cast(r0, 0x0, 0x1)
+        """;
+
     private BpfTestPrograms() {}
 
     /** {@code clang-19 -target bpf -mcpu=v4 -O2 -g -c src/test/c/NAME -o target/bpf-objects/NAME.o}. */
