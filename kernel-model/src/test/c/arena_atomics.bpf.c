@@ -3,12 +3,7 @@
  * programs here (the trigger is the caller's job). */
 #include "bpf_arena_common.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARENA);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 10);
-	__ulong(map_extra, 1ull << 44);
-} arena SEC(".maps");
+ARENA_MAP(arena, 10, 1ull << 44);
 
 __u64 __arena add64_value = 1;
 __u64 __arena add64_result;

@@ -14,6 +14,7 @@
 #define __ksym __attribute__((section(".ksyms")))
 #define __weak __attribute__((weak))
 #define __noinline __attribute__((noinline))
+#define __always_inline inline __attribute__((always_inline))
 
 #define BPF_MAP_TYPE_ARENA 33
 #define BPF_F_MMAPABLE (1U << 10)
@@ -34,6 +35,16 @@ typedef unsigned short __u16;
 typedef unsigned char __u8;
 typedef long long __s64;
 typedef int __s32;
+
+/* An arena map of PAGES pages as libbpf's BTF map definitions declare it; MAP_EXTRA fixes its user
+ * address (0: the first mmap picks it). */
+#define ARENA_MAP(name, pages, map_extra_value)		\
+	struct {					\
+		__uint(type, BPF_MAP_TYPE_ARENA);		\
+		__uint(map_flags, BPF_F_MMAPABLE);		\
+		__uint(max_entries, pages);		\
+		__ulong(map_extra, map_extra_value);	\
+	} name SEC(".maps")
 
 void __arena *bpf_arena_alloc_pages(void *map, void __arena *addr, __u32 page_cnt, int node_id, __u64 flags) __ksym __weak;
 void bpf_arena_free_pages(void *map, void __arena *ptr, __u32 page_cnt) __ksym __weak;

@@ -6,12 +6,7 @@
 #define EBUSY 16
 #define EINVAL 22
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARENA);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 2);
-	__ulong(map_extra, (1ull << 44) | (~0u - __PAGE_SIZE * 2 + 1));
-} arena SEC(".maps");
+ARENA_MAP(arena, 2, (1ull << 44) | (~0u - __PAGE_SIZE * 2 + 1));
 
 SEC("syscall")
 int basic_alloc1(void *ctx)

@@ -5,11 +5,7 @@
 
 #define ARENA_SIZE (1ull << 32)
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARENA);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, ARENA_SIZE / PAGE_SIZE);
-} arena SEC(".maps");
+ARENA_MAP(arena, ARENA_SIZE / PAGE_SIZE, 0);
 
 char __arena page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 __u8 __arena *__arena pages[100]; /* too big for the 512-byte stack */
