@@ -1,5 +1,6 @@
 package dev.arenaemu.kernel.arena;
 
+import dev.arenaemu.kernel.EveryEra;
 import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.inject.InjectionSite;
 import dev.arenaemu.kernel.mm.Frames;
@@ -20,8 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** bpf_arena_alloc_pages (docs/semantics.md#allocation, #free-set; catalogue 35–37, 40, 44). */
 class ArenaAllocationTest extends MappedArenaTest {
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void scenario35_sequentialAnyAddressAllocation(KernelEra era) {
         Arena arena = mapped(era, 4);
         assertEquals(X, arena.allocPages(0, 1, -1, 0));
@@ -31,8 +31,7 @@ class ArenaAllocationTest extends MappedArenaTest {
         assertTrue(arena.freeRuns().isEmpty());
     }
 
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void scenario35_freshPagesAreZeroedAndOnlyInTheKernelRange(KernelEra era) {
         Arena arena = mapped(era, 4);
         RecordingVma vma = (RecordingVma) arena.vmaList().getFirst().vma();
@@ -71,8 +70,7 @@ class ArenaAllocationTest extends MappedArenaTest {
         assertEquals(0, arena.allocPages(0, 1, -1, 0), "page_cnt_max is 0 before the first mmap");
     }
 
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void scenario37_specificAddressRejection(KernelEra era) {
         Arena arena = mapped(era, 4);
         RecordingVma vma = (RecordingVma) arena.vmaList().getFirst().vma();
@@ -149,8 +147,7 @@ class ArenaAllocationTest extends MappedArenaTest {
         assertEquals(0, arena.memUsage(), "nothing charged");
     }
 
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void scenario44_userFaultAtBaseSteersTheFirstAllocation(KernelEra era) {
         Arena arena = mapped(era, 100);
         RecordingVma vma = (RecordingVma) arena.vmaList().getFirst().vma();
@@ -188,8 +185,7 @@ class ArenaAllocationTest extends MappedArenaTest {
     }
 
     /** progs/verifier_arena_large.c big_alloc2, step for step, on a 4 GiB arena whose page 0 holds the globals. */
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void selftestBigAlloc2_rangeTreeFillsGapsBestFit(KernelEra era) {
         fx = new ArenaFixture(era);
         Arena arena = fx.create(ArenaAttr.of(1 << 20, 0, 0));

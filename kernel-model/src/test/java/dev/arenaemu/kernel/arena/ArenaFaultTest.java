@@ -1,5 +1,6 @@
 package dev.arenaemu.kernel.arena;
 
+import dev.arenaemu.kernel.EveryEra;
 import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.inject.InjectionSite;
 import dev.arenaemu.kernel.mm.VmFaultResult;
@@ -19,8 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * 30, 31, 32, 34).
  */
 class ArenaFaultTest extends MappedArenaTest {
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void scenario28_userFaultAllocatesAZeroPageSharedWithBpf(KernelEra era) {
         Arena arena = mapped(era, 4);
         RecordingVma vma = vmaOf(arena);
@@ -36,8 +36,7 @@ class ArenaFaultTest extends MappedArenaTest {
         assertEquals(era == KernelEra.LATEST ? 4096 : 0, arena.memUsage());
     }
 
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void scenario29_segvOnFaultRefusesUnpopulatedPages(KernelEra era) {
         Arena arena = mapped(era, 4, ArenaAttr.BPF_F_SEGV_ON_FAULT);
         long used = fx.kernel.frames().used();
@@ -46,8 +45,7 @@ class ArenaFaultTest extends MappedArenaTest {
         assertTrue(arena.isFree(2));
     }
 
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void scenario30_segvOnFaultStillMapsBpfPages(KernelEra era) {
         Arena arena = mapped(era, 4, ArenaAttr.BPF_F_SEGV_ON_FAULT);
         long p = arena.allocPages(0, 1, -1, 0);
@@ -78,8 +76,7 @@ class ArenaFaultTest extends MappedArenaTest {
         assertEquals(VmFaultResult.OOM, touchWithPageAllocFailing(arena), "allocation comes before the flag test in E5");
     }
 
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void scenario32_kernelMapFailureIsSigsegvPageReleasedFreeSetRestored(KernelEra era) {
         Arena arena = mapped(era, 4);
         long used = fx.kernel.frames().used();
@@ -102,8 +99,7 @@ class ArenaFaultTest extends MappedArenaTest {
         assertEquals(1, fx.kernel.frames().used(), "only the scratch page: the preallocated page was given back");
     }
 
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void scenario34_twoVmasFaultTheSamePage(KernelEra era) {
         Arena arena = mapped(era, 4);
         RecordingVma u = vmaOf(arena);

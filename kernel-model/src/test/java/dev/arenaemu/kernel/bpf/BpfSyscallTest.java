@@ -112,11 +112,8 @@ class BpfSyscallTest {
 
     @Test
     void scenario25_castWithBadAddressSpaceOrWithoutArenaIsEinval() {
-        boot(KernelEra.LATEST);
-        BpfMap a = arena(4, BASE);
-        ProgLoadResult.Rejected bad = rejected(load("syscall", ALLOC + "r2 = addr_space_cast(r6, 0x0, 0x2)\nr0 = 0\nexit", Map.of("arena", a)));
-        assertEquals(Errno.EINVAL, bad.errno());
-        assertEquals("addr_space_cast insn can only convert between address space 1 and 0", bad.log());
+        refusedOnFourPageArena(KernelEra.LATEST, "syscall", ALLOC + "r2 = addr_space_cast(r6, 0x0, 0x2)\nr0 = 0\nexit", Errno.EINVAL,
+            "addr_space_cast insn can only convert between address space 1 and 0");
         ProgLoadResult.Rejected none = rejected(load("syscall", "r1 = 0\nr1 = addr_space_cast(r1, 0x0, 0x1)\nr0 = 0\nexit", Map.of()));
         assertEquals(Errno.EINVAL, none.errno());
     }
@@ -133,12 +130,8 @@ class BpfSyscallTest {
 
     @Test
     void scenario27_fetchAndOnArenaIsRejectedWhileTheNonFetchFormLoadsAndRuns() {
-        boot(KernelEra.V6_13);
-        BpfMap a = arena(4, BASE);
-        ProgLoadResult.Rejected r = rejected(load("syscall", ALLOC + "r2 = 0x10\nr2 = atomic_fetch_and((u64 *)(r1 + 0x0), r2)\nr0 = 0\nexit",
-            Map.of("arena", a)));
-        assertEquals(Errno.EACCES, r.errno());
-        assertEquals("BPF_ATOMIC stores into R1 arena is not allowed", r.log());
+        BpfMap a = refusedOnFourPageArena(KernelEra.V6_13, "syscall", ALLOC + "r2 = 0x10\nr2 = atomic_fetch_and((u64 *)(r1 + 0x0), r2)\nr0 = 0\nexit", Errno.EACCES,
+            "BPF_ATOMIC stores into R1 arena is not allowed");
         BpfProg ok = loadOk(ALLOC + "r2 = 0x1f\n*(u64 *)(r1 + 0x0) = r2\nr2 = 0x11\nlock *(u64 *)(r1 + 0x0) &= r2\nr0 = *(u64 *)(r1 + 0x0)\nexit",
             Map.of("arena", a));
         assertEquals(0x11, bpf.progTestRun(ok).r0());
@@ -192,6 +185,19 @@ class BpfSyscallTest {
         BpfProg p = loadOk("r1 = map[arena] ll\nr2 = 0x7f0080001000 ll\nr2 = addr_space_cast(r2, 0x0, 0x1)\nr0 = *(u64 *)(r2 + 0x0)\nexit",
             Map.of("arena", a));
         assertEquals(0x1122_3344_5566_7788L, bpf.progTestRun(p).r0());
+    }
+
+    /**
+     * Boots {@code era}, creates a 4-page arena at {@link #BASE} and checks that loading
+     * {@code program} (of {@code type}) against it fails with {@code errno} and {@code log}; returns the arena.
+     */
+    private BpfMap refusedOnFourPageArena(KernelEra era, String type, String program, Errno errno, String log) {
+        boot(era);
+        BpfMap a = arena(4, BASE);
+        ProgLoadResult.Rejected r = rejected(load(type, program, Map.of("arena", a)));
+        assertEquals(errno, r.errno());
+        assertEquals(log, r.log());
+        return a;
     }
 
     /** Boots {@code era}, creates a 4-page arena at {@link #BASE}, loads {@code program} against it and test-runs it. */
@@ -347,11 +353,8 @@ class BpfSyscallTest {
 
     @Test
     void beforeE4_aSocketProgramCannotCallArenaKfuncs() {
-        boot(KernelEra.V6_13);
-        BpfMap a = arena(4, BASE);
-        ProgLoadResult.Rejected r = rejected(load("socket", ALLOC + "r0 = 0\nexit", Map.of("arena", a)));
-        assertEquals(Errno.EACCES, r.errno());
-        assertEquals("program must be sleepable to call sleepable kfunc bpf_arena_alloc_pages", r.log());
+        refusedOnFourPageArena(KernelEra.V6_13, "socket", ALLOC + "r0 = 0\nexit", Errno.EACCES,
+            "program must be sleepable to call sleepable kfunc bpf_arena_alloc_pages");
     }
 
     // ---- kernel fault dispatch -----------------------------------------------------------------
