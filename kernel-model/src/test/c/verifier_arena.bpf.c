@@ -81,9 +81,8 @@ int basic_reserve2(void *ctx)
 {
 	if (reserve_start())
 		return 1;
-	if (bpf_arena_alloc_pages(&arena, arena_start(), 1, NUMA_NO_NODE, 0))
-		return 2;
-	return 0;
+	/* a reserved page cannot be allocated */
+	return bpf_arena_alloc_pages(&arena, arena_start(), 1, NUMA_NO_NODE, 0) ? 2 : 0;
 }
 
 SEC("syscall")
@@ -91,9 +90,8 @@ int reserve_twice(void *ctx)
 {
 	if (reserve_start())
 		return 1;
-	if (reserve_start() != -EBUSY)
-		return 2;
-	return 0;
+	/* nor reserved again */
+	return reserve_start() != -EBUSY ? 2 : 0;
 }
 
 SEC("syscall")

@@ -132,10 +132,8 @@ class LibbpfGlobalsTest {
     @Test
     void scenario68_closingTheLastFdFreesTheArena() throws Exception {
         try (LibbpfWorld w = new LibbpfWorld(KernelEra.V6_13)) {
-            BpfSkeleton skel = w.load("arena_globals.bpf.c", OpenOptions.DEFAULT);
+            BpfSkeleton skel = loadThenUnloadProgramsAndUnmap(w);
             var arena = skel.arenaMap();
-            skel.programs().forEach(p -> w.bpf.progRelease(p.prog()));
-            assertEquals(0, w.user.munmap(skel.arenaBase(), skel.arenaSize()));
             assertEquals(1, arena.refs(), "only the fd is left");
 
             assertEquals(0, w.user.close(skel.arenaFd()));
@@ -146,14 +144,20 @@ class LibbpfGlobalsTest {
         }
     }
 
+    /** arena_globals loaded in {@code w}'s process, then its programs released and the arena unmapped: only the fd holds the arena. */
+    private static BpfSkeleton loadThenUnloadProgramsAndUnmap(LibbpfWorld w) throws LibbpfException {
+        BpfSkeleton skel = w.load("arena_globals.bpf.c", OpenOptions.DEFAULT);
+        skel.programs().forEach(p -> w.bpf.progRelease(p.prog()));
+        assertEquals(0, w.user.munmap(skel.arenaBase(), skel.arenaSize()));
+        return skel;
+    }
+
     /** A forked child's copy of the fd table holds its own references; exit drops them. */
     @Test
     void scenario68_forkedFdsAndExitDropTheirReferences() throws Exception {
         try (LibbpfWorld w = new LibbpfWorld(KernelEra.LATEST)) {
-            BpfSkeleton skel = w.load("arena_globals.bpf.c", OpenOptions.DEFAULT);
+            BpfSkeleton skel = loadThenUnloadProgramsAndUnmap(w);
             var arena = skel.arenaMap();
-            skel.programs().forEach(p -> w.bpf.progRelease(p.prog()));
-            assertEquals(0, w.user.munmap(skel.arenaBase(), skel.arenaSize()));
             var child = w.user.fork();
             assertEquals(2, arena.refs(), "parent's fd and child's fd");
 
