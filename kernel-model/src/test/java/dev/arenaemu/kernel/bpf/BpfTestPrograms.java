@@ -12,6 +12,8 @@ import java.util.concurrent.TimeUnit;
 /** Compiles the C programs of src/test/c with clang-19 into target/bpf-objects (tests only). */
 public final class BpfTestPrograms {
     public static final Path SOURCES = Path.of("src/test/c");
+    /** Where the programs' shared header, bpf_arena_common.h, lives (it ships in the jar). */
+    public static final Path HEADERS = Path.of("src/main/resources/dev/arenaemu/kernel/bpf");
     private static final Path OUT = Path.of("target/bpf-objects");
 
     /**
@@ -40,7 +42,7 @@ public final class BpfTestPrograms {
         return COMPILED.computeIfAbsent(sourceName + "@" + cpu, key -> {
             Path src = SOURCES.resolve(sourceName);
             Path obj = OUT.resolve(sourceName.replace(".c", "") + "." + cpu + ".o");
-            run(List.of("clang-19", "-target", "bpf", "-mcpu=" + cpu, "-O2", "-g", "-Wall", "-Werror", "-I", SOURCES.toString(),
+            run(List.of("clang-19", "-target", "bpf", "-mcpu=" + cpu, "-O2", "-g", "-Wall", "-Werror", "-I", SOURCES.toString(), "-I", HEADERS.toString(),
                 "-c", src.toString(), "-o", obj.toString()));
             return obj;
         });

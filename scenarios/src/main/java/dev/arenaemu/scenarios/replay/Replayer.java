@@ -127,35 +127,14 @@ public final class Replayer implements ScenarioRunner {
     /** The replay proper, on a world of its own; what it finds goes into {@code r}. */
     private void replay(Run r, Scenario scenario, Era era, List<Inject> extraInject) {
         try (World world = new World(era, scenario.processes(), World.capabilities(scenario.capabilities()), pool, scenario.cpus())) {
-            r.world = world;
-            FaultInjection fi = world.kernel().faultInjection();
-            long baseline = world.framesInUse();
-            r.before = world.state();
-            r.observer = observer;
-            if (observer != null) observer.begin(scenario, era.label, r.before);
             try {
-                for (Inject i : scenario.inject()) arm(fi, i, scenario.seed());
-                for (Inject i : extraInject) arm(fi, i, scenario.seed());
-                StepRunner runner = new StepRunner(world, scenario, limits);
-                for (Step step : scenario.steps()) r.step(runner, step, limits);
-                try {
-                    r.mismatches.addAll(Expectations.state(Integer.MAX_VALUE, "final state", scenario.finalState(), world, r.before));
-                } catch (Expr.Unbound e) {
-                    r.mismatches.add(unevaluable(Integer.MAX_VALUE, "final state", e));
-                }
-            } catch (ReplayError e) {
-                r.error = e.getMessage();
-                r.kind = e.kind();
-                r.trace.add("    stopped: " + r.error);
+                replayIn(world, r, scenario, era, extraInject);
+            } catch (OutOfMemoryError e) {
+                // Dropped before the world closes: closing needs memory too, and the run's trace and
+                // snapshots hold most of the heap. A close that failed for want of memory could leave
+                // the machine's engines (and through their hooks the whole model) unreleased.
+                r.heapExhausted();
             }
-            r.injected = fi.injected().size();
-            for (var h : fi.hitCounts().entrySet()) r.hits.put(h.getKey().name().toLowerCase(Locale.ROOT), h.getValue());
-            world.teardown();
-            r.trace.add("[end] teardown: processes exited, arena freed");
-            r.drainEvents();
-            List<Violation> leak = InvariantChecker.checkTeardown(baseline, world.framesInUse(), world.framesInUseList());
-            r.violations.addAll(leak);
-            for (Violation x : leak) r.trace.add("    " + x.describe());
         } catch (KernelBug e) {
             r.error = "model inconsistency (KernelBug): " + e.getMessage();
             r.kind = ReplayError.Kind.FAILED;
@@ -164,6 +143,39 @@ public final class Replayer implements ScenarioRunner {
             r.error = "internal error at step " + r.done + ": " + e;
             r.stackTrace = stackTrace(e);
         }
+    }
+
+    /** The replay proper on {@code world}: setup, the steps, the final state, teardown and the leak check. */
+    private void replayIn(World world, Run r, Scenario scenario, Era era, List<Inject> extraInject) {
+        r.world = world;
+        FaultInjection fi = world.kernel().faultInjection();
+        long baseline = world.framesInUse();
+        r.before = world.state();
+        r.observer = observer;
+        if (observer != null) observer.begin(scenario, era.label, r.before);
+        try {
+            for (Inject i : scenario.inject()) arm(fi, i, scenario.seed());
+            for (Inject i : extraInject) arm(fi, i, scenario.seed());
+            StepRunner runner = new StepRunner(world, scenario, limits);
+            for (Step step : scenario.steps()) r.step(runner, step, limits);
+            try {
+                r.mismatches.addAll(Expectations.state(Integer.MAX_VALUE, "final state", scenario.finalState(), world, r.before));
+            } catch (Expr.Unbound e) {
+                r.mismatches.add(unevaluable(Integer.MAX_VALUE, "final state", e));
+            }
+        } catch (ReplayError e) {
+            r.error = e.getMessage();
+            r.kind = e.kind();
+            r.trace.add("    stopped: " + r.error);
+        }
+        r.injected = fi.injected().size();
+        for (var h : fi.hitCounts().entrySet()) r.hits.put(h.getKey().name().toLowerCase(Locale.ROOT), h.getValue());
+        world.teardown();
+        r.trace.add("[end] teardown: processes exited, arena freed");
+        r.drainEvents();
+        List<Violation> leak = InvariantChecker.checkTeardown(baseline, world.framesInUse(), world.framesInUseList());
+        r.violations.addAll(leak);
+        for (Violation x : leak) r.trace.add("    " + x.describe());
     }
 
     /** The exception's stack trace as Java prints it, at most 200 lines (a StackOverflowError has thousands of identical frames). */
@@ -179,7 +191,7 @@ public final class Replayer implements ScenarioRunner {
     private static final class Run {
         final Scenario scenario;
         final StepListener listener;
-        final List<String> trace = new ArrayList<>();
+        final ArrayList<String> trace = new ArrayList<>();
         final List<Mismatch> mismatches = new ArrayList<>();
         final List<Violation> violations = new ArrayList<>();
         final List<String> reports = new ArrayList<>();
@@ -216,6 +228,7 @@ public final class Replayer implements ScenarioRunner {
             if (trace.size() > KEPT_TRACE) {
                 int dropped = trace.size() - KEPT_TRACE;
                 trace.subList(KEPT_TRACE, trace.size()).clear();
+                trace.trimToSize();
                 trace.add("    ... " + dropped + " trace line(s) dropped");
             }
             trace.add("    stopped: " + error);

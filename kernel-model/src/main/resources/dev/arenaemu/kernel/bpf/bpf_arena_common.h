@@ -1,5 +1,8 @@
 /* Self-written minimal replacement for bpf_helpers.h + bpf_arena_common.h (no libbpf headers
- * are installed). The map-definition macros follow the BTF encoding libbpf expects:
+ * are installed), for every BPF C program of the project: kernel-model's test programs, the
+ * scenario corpus and the selftest equivalents. It ships in kernel-model's jar; arena-emu puts it
+ * on clang's include path for the C programs of scenarios (ClangCommand), the tests put this
+ * folder there. The map-definition macros follow the BTF encoding libbpf expects:
  * __uint(name, N) is a pointer to an array of N ints, __ulong(name, N) an anonymous enum whose
  * single enumerator is N (clang emits ENUM64 when N needs more than 32 bits). */
 #ifndef BPF_ARENA_COMMON_H
