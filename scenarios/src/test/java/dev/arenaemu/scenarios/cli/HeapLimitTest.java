@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The memory budget: a scenario that exhausts the Java heap stops with status LIMIT naming the
  * scenario and the step, the runs after it still run and are reported, and the CLI exits with 2
  * as for the other budgets. The heap really runs out: the CLI runs in a JVM of its own with a
- * 64 MiB heap, and the scenario maps 60,000 arena pages, whose per-step snapshots, invariant
+ * 96 MiB heap, and the scenario maps 60,000 arena pages, whose per-step snapshots, invariant
  * checks and checkpoint dumps (one trace line per kernel PTE) need far more than that.
  */
 class HeapLimitTest {
@@ -35,7 +35,7 @@ class HeapLimitTest {
         Path json = dir.resolve("r.json"), junit = dir.resolve("r.xml"), out = dir.resolve("out.txt");
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         // The test JVM's class path (with surefire, a jar whose manifest names every class folder and dependency).
-        Process p = new ProcessBuilder(java.toString(), "-Xmx64m", "-Xss4m", "--enable-native-access=ALL-UNNAMED",
+        Process p = new ProcessBuilder(java.toString(), "-Xmx96m", "-Xss4m", "--enable-native-access=ALL-UNNAMED",
             "-cp", System.getProperty("java.class.path"), Main.class.getName(),
             "replay", "--json", json.toString(), "--junit", junit.toString(), dir.toString())
             .redirectErrorStream(true).redirectOutput(out.toFile()).start();
