@@ -145,7 +145,8 @@ final class JitCommand implements Callable<Integer> {
     }
 
     private static List<BpfProg> loadObject(Path file, byte[] elf, KernelEra era, String section, Process user, BpfSyscall bpf) throws BadInput {
-        ArenaGlobalsPlacement placement = era == KernelEra.V6_13 ? ArenaGlobalsPlacement.OFFSET_ZERO : ArenaGlobalsPlacement.END_OF_ARENA;
+        // libbpf before Dec 2025 (eras v6.9 to v6.13 and the profiles built on them) puts globals at offset 0
+        ArenaGlobalsPlacement placement = era.base().compareTo(KernelEra.V7_0) < 0 ? ArenaGlobalsPlacement.OFFSET_ZERO : ArenaGlobalsPlacement.END_OF_ARENA;
         LibbpfObject object;
         try {
             object = LibbpfObject.open(elf, OpenOptions.placement(placement));
