@@ -5,8 +5,8 @@ package dev.arenaemu.kernel;
  * A behaviour profile ({@link KernelEra#isProfile()}) is an era plus the backports its build
  * series carries; the switches these fixes change answer the later era's way in such a profile.
  *
- * @param upstream the upstream commit (12 hex digits), or "" when it was not identified
- * @param title    the commit's subject, or what the fix does when the commit was not identified
+ * @param upstream the upstream commit (12 hex digits)
+ * @param title    the commit's subject
  * @param stable   the first stable releases that carry it, as far as the stable review mails show
  */
 public enum Backport {
@@ -21,13 +21,7 @@ public enum Backport {
      * node: 6.12.91 (review series of 20 May 2026, patch 356/666) and 7.0.10 (patch 0620/1146);
      * upstream 2845989f2eba.
      */
-    NUMA_NODE_CHECK("2845989f2eba", "bpf: Validate node_id in arena_alloc_pages()", "6.12.91, 7.0.10"),
-    /**
-     * arena_free_pages returns when the address lies below user_vm_start. Seen on 6.12.117 and
-     * 7.0.13 (oracle step 13-free-below-start, 1); the stable release that took it was not
-     * found in the stable review mails read.
-     */
-    FREE_BELOW_START("", "arena_free_pages: return early when full_uaddr < user_vm_start", "not established (seen on 6.12.117, 7.0.13)");
+    NUMA_NODE_CHECK("2845989f2eba", "bpf: Validate node_id in arena_alloc_pages()", "6.12.91, 7.0.10");
 
     private final String upstream;
     private final String title;

@@ -34,9 +34,10 @@ import dev.arenaemu.kernel.mm.VmFaultResult;
  * kernel oracle (docs/eras.md#profiles-for-real-builds). A profile behaves as its base era in
  * every switch except those its backports change, which answer the later era's way.
  * <ul>
- *   <li>{@link #V6_12_STABLE}: E2 plus the fork/split/mremap fix, the NUMA node check and the
- *       free-below-start guard (6.12.91 and later).</li>
- *   <li>{@link #V7_0_STABLE}: E4 plus the same three fixes (7.0.10 and later).</li>
+ *   <li>{@link #V6_12_STABLE}: E2 plus the fork/split/mremap fix and the NUMA node check (6.12.91
+ *       and later).</li>
+ *   <li>{@link #V7_0_STABLE}: E4 plus the same two fixes (7.0.10 and later). 7.0.13 still has the
+ *       free-below-start defect of E3–E4 (no early return in arena_free_pages).</li>
  * </ul>
  */
 public enum KernelEra {
@@ -217,7 +218,7 @@ public enum KernelEra {
      */
     @EraSwitch(function = "arena_free_pages", change = "no check (E1-E4) -> full_uaddr < user_vm_start returns early (E5)")
     public boolean freeGuardsBelowStart() {
-        return since(LATEST) || carries(Backport.FREE_BELOW_START);
+        return since(LATEST);
     }
 
     /** E5: map_mem_usage reports nr_pages << PAGE_SHIFT; earlier eras report 0 (docs/semantics.md#creation). */

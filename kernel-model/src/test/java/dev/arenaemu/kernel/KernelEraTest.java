@@ -43,7 +43,7 @@ class KernelEraTest {
      */
     @Test
     void profilesAreTheirBaseEraPlusTheirBackports() {
-        java.util.Set<String> backported = java.util.Set.of("rejectsSplitAndMremap", "setsDontCopy", "validatesNumaNode", "freeGuardsBelowStart");
+        java.util.Set<String> backported = java.util.Set.of("rejectsSplitAndMremap", "setsDontCopy", "validatesNumaNode");
         assertEquals(KernelEra.V6_10, KernelEra.V6_12_STABLE.base());
         assertEquals(KernelEra.V7_0, KernelEra.V7_0_STABLE.base());
         assertEquals(KernelEra.LATEST, KernelEra.LATEST.base());
@@ -62,6 +62,7 @@ class KernelEraTest {
         assertTrue(KernelEra.V6_12_STABLE.usesMapleTree(), "arena_alloc_pages of 6.12 keeps its maple tree");
         assertFalse(KernelEra.V7_0_STABLE.usesScratchPage(), "no scratch page in 7.0.x");
         assertEquals("E2-stable", KernelEra.V6_12_STABLE.tag());
+        assertFalse(KernelEra.V7_0_STABLE.freeGuardsBelowStart(), "7.0.13 still has the E3-E4 free-below-start wrap");
     }
 
     @Test

@@ -15,8 +15,9 @@ import java.util.regex.Pattern;
  *
  * @param spec    what the user asked for ("7.3", a package, a file)
  * @param release e.g. "7.3.4+deb13-cloud-amd64"
+ * @param asked   the era or profile {@code --era} asked to compare with instead of the build's own, or null
  */
-public record KernelImage(String spec, Path vmlinuz, String release, int major, int minor, int patch) {
+public record KernelImage(String spec, Path vmlinuz, String release, int major, int minor, int patch, Era asked) {
     private static final Pattern VERSION = Pattern.compile("^(\\d+)\\.(\\d+)(?:\\.(\\d+))?");
     /**
      * The first stable releases carrying every fix of the v6.12-stable and v7.0-stable profiles
@@ -31,6 +32,15 @@ public record KernelImage(String spec, Path vmlinuz, String release, int major, 
      * latest (docs/oracle.md, docs/eras.md#profiles-for-real-builds).
      */
     public Era era() {
+        return asked != null ? asked : buildEra();
+    }
+
+    /** The same kernel compared with {@code era} instead of its build's era or profile ({@code oracle --era}). */
+    public KernelImage comparedWith(Era era) {
+        return new KernelImage(spec, vmlinuz, release, major, minor, patch, era);
+    }
+
+    private Era buildEra() {
         if (major == 6 && minor == 9) return Era.V6_9;
         if (major == 6 && minor == 12 && patch >= STABLE_6_12_PROFILE_FROM) return Era.V6_12_STABLE;
         if (major == 6 && minor < 13) return Era.V6_10;
@@ -42,6 +52,7 @@ public record KernelImage(String spec, Path vmlinuz, String release, int major, 
 
     /** Why the emulator era is an approximation for this kernel, or null. */
     public String eraNote() {
+        if (asked != null && asked != buildEra()) return "compared with " + asked + " as asked (--era); the build maps to " + buildEra();
         if (major == 6 && minor > 13) return "no v" + major + "." + minor + " era in the emulator: compared with v6.13";
         if (major == 7 && (minor == 1 || minor == 2)) return "compared with era v7.0";
         if (major == 6 && minor == 12 && patch >= 88 && patch < STABLE_6_12_PROFILE_FROM) {
@@ -63,7 +74,7 @@ public record KernelImage(String spec, Path vmlinuz, String release, int major, 
         if (major < 6 || (major == 6 && minor < 9)) {
             throw new OracleException("kernel " + release + " (" + spec + ") has no BPF arena: BPF_MAP_TYPE_ARENA arrived in Linux 6.9");
         }
-        return new KernelImage(spec, vmlinuz, release, major, minor, patch);
+        return new KernelImage(spec, vmlinuz, release, major, minor, patch, null);
     }
 
     /** The setup header's kernel_version string (boot protocol 2.00+: "HdrS" at 0x202, pointer at 0x20e, +0x200). */
