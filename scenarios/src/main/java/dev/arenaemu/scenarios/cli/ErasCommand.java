@@ -56,7 +56,7 @@ final class ErasCommand implements Callable<Integer> {
         out.printf("%s %s (profile): %s plus %d backport(s), %d %s%n", profile.tag(), profile.label(), base.label(), profile.backports().size(),
             shown.size(), all ? "switches" : "change(s) from " + base.label());
         for (dev.arenaemu.kernel.Backport b : profile.backports()) {
-            out.printf("    backport %s%s (stable %s)%n", b.title(), b.upstream().isEmpty() ? "" : ", upstream " + b.upstream(), b.stable());
+            out.printf("    backport %s, upstream %s (stable %s)%n", b.commit.title(), b.commit.upstream(), b.commit.stable());
         }
         for (KernelEra.Switch s : shown) {
             boolean changed = s.differsFromBase(profile);
