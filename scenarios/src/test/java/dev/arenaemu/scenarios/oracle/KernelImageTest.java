@@ -43,6 +43,10 @@ class KernelImageTest {
         assertEquals(Era.V7_0_STABLE, KernelImage.of("x", bzImage(dir, "7.0.13+deb13-cloud-amd64 #1")).era());
         assertEquals(Era.V7_0, KernelImage.of("x", bzImage(dir, "7.0.3 #1")).era());
         assertEquals(Era.V7_0, KernelImage.of("x", bzImage(dir, "7.0 #1")).era(), "no patch level: the release itself");
+        KernelImage asked = stable612.comparedWith(Era.V6_10);   // oracle --era v6.10
+        assertEquals(Era.V6_10, asked.era());
+        assertTrue(asked.eraNote().contains("the build maps to v6.12-stable"), asked.eraNote());
+        assertNull(stable612.comparedWith(Era.V6_12_STABLE).eraNote(), "asking for the build's own profile needs no note");
         assertEquals(Era.V6_9, KernelImage.of("x", bzImage(dir, "6.9.12 #1")).era());
         KernelImage between = KernelImage.of("x", bzImage(dir, "6.17.13+deb13-cloud-amd64 #1"));
         assertEquals(Era.V6_13, between.era());
