@@ -10,8 +10,8 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * A test run once per era with the non-sleepable arena kfuncs and their deferred free (E4+: v7.0
- * and latest, KernelEra.hasNonSleepableKfuncs); the test method takes the {@link KernelEra}.
+ * A test run in v7.0 and latest, eras with the non-sleepable arena kfuncs and their deferred free
+ * (E4+, KernelEra.hasNonSleepableKfuncs); the test method takes the {@link KernelEra}.
  */
 @Target(ElementType.METHOD)
 @Retention(RetentionPolicy.RUNTIME)
