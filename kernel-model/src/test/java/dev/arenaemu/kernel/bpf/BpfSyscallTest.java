@@ -370,41 +370,41 @@ class BpfSyscallTest {
         return machine.stubs().kernel(new byte[] {0x48, (byte) 0x8b, 0x07, (byte) 0xc3}).address();
     }
 
-    @Test
-    void e5_kernelFaultInTheArenaRangeGetsTheScratchPageAndIsReported() {
-        boot(KernelEra.LATEST);
+    /** What {@link #readStub()} gave, called for a loaded program using a 4-page arena at {@link #BASE}, on kern_vm_start + offset. */
+    private record KernelRead(BpfMap.ArenaMap arena, long stub, long addr, TestRunResult result) {}
+
+    private KernelRead kernelReadInArena(KernelEra era, long offset) {
+        boot(era);
         BpfMap.ArenaMap a = arena(4, BASE);
         BpfProg p = loadOk(USES_ARENA, Map.of("arena", a));
-        long addr = a.arena().kernVmStart() + 0x3000;
-        TestRunResult r = bpf.callKernelFunction(p, readStub(), Budget.DEFAULT, addr);
-        assertEquals(0, r.r0(), "the retried read sees the zeroed scratch page");
-        assertEquals(List.of("ERROR: Arena READ access at unmapped address 0x100000003000"), firstLines(r));
-        assertEquals(a.arena().scratchPage(), a.arena().kernVm().pageAt(addr));
-        assertNotEquals(Frames.NO_PAGE, a.arena().scratchPage());
+        long addr = a.arena().kernVmStart() + offset;
+        long stub = readStub();
+        return new KernelRead(a, stub, addr, bpf.callKernelFunction(p, stub, Budget.DEFAULT, addr));
+    }
+
+    @Test
+    void e5_kernelFaultInTheArenaRangeGetsTheScratchPageAndIsReported() {
+        KernelRead k = kernelReadInArena(KernelEra.LATEST, 0x3000);
+        assertEquals(0, k.result().r0(), "the retried read sees the zeroed scratch page");
+        assertEquals(List.of("ERROR: Arena READ access at unmapped address 0x100000003000"), firstLines(k.result()));
+        assertEquals(k.arena().arena().scratchPage(), k.arena().arena().kernVm().pageAt(k.addr()));
+        assertNotEquals(Frames.NO_PAGE, k.arena().arena().scratchPage());
     }
 
     @Test
     void e3_kernelFaultInTheArenaRangeIsAnOopsNamingAddressAndRip() {
-        boot(KernelEra.V6_13);
-        BpfMap.ArenaMap a = arena(4, BASE);
-        BpfProg p = loadOk(USES_ARENA, Map.of("arena", a));
-        long addr = a.arena().kernVmStart() + 0x3000;
-        long stub = readStub();
-        TestRunResult.Oops oops = assertInstanceOf(TestRunResult.Oops.class, bpf.callKernelFunction(p, stub, Budget.DEFAULT, addr));
-        assertEquals(addr, oops.address());
-        assertEquals(stub, oops.rip());
+        KernelRead k = kernelReadInArena(KernelEra.V6_13, 0x3000);
+        TestRunResult.Oops oops = assertInstanceOf(TestRunResult.Oops.class, k.result());
+        assertEquals(k.addr(), oops.address());
+        assertEquals(k.stub(), oops.rip());
         assertFalse(oops.write());
         assertTrue(oops.toString().startsWith("BUG: unable to handle page fault for address: 0x"), oops.toString());
     }
 
     @Test
     void e5_kernelFaultOutsideTheArenaIsStillAnOops() {
-        boot(KernelEra.LATEST);
-        BpfMap.ArenaMap a = arena(4, BASE);
-        BpfProg p = loadOk(USES_ARENA, Map.of("arena", a));
-        long addr = a.arena().kernVmStart() + Arena.SZ_4G + Arena.GUARD_SZ / 2 + 0x1000;   // past the recovery window
-        TestRunResult r = bpf.callKernelFunction(p, readStub(), Budget.DEFAULT, addr);
-        assertEquals(addr, assertInstanceOf(TestRunResult.Oops.class, r).address());
+        KernelRead k = kernelReadInArena(KernelEra.LATEST, Arena.SZ_4G + Arena.GUARD_SZ / 2 + 0x1000);   // past the recovery window
+        assertEquals(k.addr(), assertInstanceOf(TestRunResult.Oops.class, k.result()).address());
     }
 
     // ---- lifetime ------------------------------------------------------------------------------
