@@ -3,6 +3,7 @@ package dev.arenaemu;
 import dev.arenaemu.emulator.cpu.Machine;
 import dev.arenaemu.emulator.cpu.MachinePool;
 import dev.arenaemu.kernel.Capability;
+import dev.arenaemu.kernel.CreateResult;
 import dev.arenaemu.kernel.Errno;
 import dev.arenaemu.kernel.Kernel;
 import dev.arenaemu.kernel.KernelEra;
@@ -10,7 +11,6 @@ import dev.arenaemu.kernel.arena.ArenaAttr;
 import dev.arenaemu.kernel.bpf.BpfMap;
 import dev.arenaemu.kernel.bpf.BpfProg;
 import dev.arenaemu.kernel.bpf.BpfSyscall;
-import dev.arenaemu.kernel.bpf.MapCreateResult;
 import dev.arenaemu.kernel.bpf.ProgLoadAttr;
 import dev.arenaemu.kernel.bpf.asm.Assembler;
 import dev.arenaemu.kernel.inject.InjectionSite;
@@ -51,7 +51,7 @@ class ArenaEmuBootTest {
             assertTrue(emu.kernel().capable(Capability.CAP_BPF));
             assertFalse(emu.kernel().capable(Capability.CAP_SYS_ADMIN));
             // BPF_MAP_CREATE of an array needs bpf_capable() (kernel/bpf/syscall.c map_create): CAP_BPF is enough
-            assertInstanceOf(MapCreateResult.Created.class, emu.bpf().mapCreateArray("a", 8, 0, new byte[8]));
+            assertInstanceOf(CreateResult.Created.class, emu.bpf().mapCreateArray("a", 8, 0, new byte[8]));
         }
     }
 
@@ -169,9 +169,9 @@ class ArenaEmuBootTest {
         }
         try (ArenaEmu emu = new FailingVaReserve(BootOptions.of(KernelEra.V6_13))) {
             // arena_map_alloc: bpf_map_area_alloc's get_vm_area fails first → -ENOMEM (docs/semantics.md#creation)
-            MapCreateResult r = emu.bpf().mapCreateArena("arena", ArenaAttr.of(PAGES, 0, 0));
-            assertEquals(Errno.ENOMEM, assertInstanceOf(MapCreateResult.Failed.class, r).errno());
-            assertInstanceOf(MapCreateResult.Created.class, emu.bpf().mapCreateArena("arena", ArenaAttr.of(PAGES, 0, 0)), "fail-nth fails once");
+            CreateResult<BpfMap> r = emu.bpf().mapCreateArena("arena", ArenaAttr.of(PAGES, 0, 0));
+            assertEquals(Errno.ENOMEM, assertInstanceOf(CreateResult.Failed.class, r).errno());
+            assertInstanceOf(CreateResult.Created.class, emu.bpf().mapCreateArena("arena", ArenaAttr.of(PAGES, 0, 0)), "fail-nth fails once");
         }
     }
 }
