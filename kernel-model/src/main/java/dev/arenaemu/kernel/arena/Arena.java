@@ -351,7 +351,6 @@ public final class Arena implements MappableFile {
     // ---- state --------------------------------------------------------------------------------
 
     public Kernel kernel() { return kernel; }
-    public ArenaAttr attr() { return attr; }
     public long maxEntries() { return attr.maxEntries() & 0xFFFF_FFFFL; }
     public int mapFlags() { return attr.mapFlags(); }
     /** The value JIT'd code keeps in r12: kern_vm->addr + GUARD_SZ / 2. */
