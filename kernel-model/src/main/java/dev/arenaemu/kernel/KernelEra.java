@@ -315,6 +315,39 @@ public enum KernelEra {
         return since(V7_0);
     }
 
+    /**
+     * Verifier (adjust_reg_min_max_vals): ac61bffe91d4 "bpf: Allow instructions with arena source
+     * and non-arena dest registers" (April 2026, Fixes: the v6.9 cast patch; in v7.1 and
+     * backported to the 7.0.y and older stable trees in May 2026). Before it only a PTR_TO_ARENA
+     * <em>destination</em> took the arena path (any op, ALU64 narrowed to 32 bits); an arena
+     * source with a scalar destination went through adjust_ptr_min_max_vals ({@code scalar +=
+     * arena} became PTR_TO_ARENA without the narrowing, {@code scalar ^= arena} "bitwise operator
+     * ^= on pointer prohibited"), and with a pointer destination "pointer += pointer prohibited".
+     * After it the destination becomes the arena pointer for any op. The E4 snapshot (bpf-next
+     * Dec 2025) predates it; E5 has it.
+     */
+    @EraSwitch(function = "adjust_reg_min_max_vals",
+        change = "arena source with a non-arena destination is pointer arithmetic (E1-E4) -> destination becomes PTR_TO_ARENA for any op (E5)")
+    public boolean arenaSourceAluMakesArenaPointer() {
+        return since(LATEST);
+    }
+
+    /**
+     * x86-64 JIT, extable entry of a {@code BPF_STX | BPF_PROBE_ATOMIC} load-acquire
+     * (ex_handler_bpf reads the arena register and the register to clear from ex->fixup): the
+     * v6.18 code that added the fault reports records, for every non-LDX instruction, the
+     * destination register as the arena pointer and DONT_CLEAR, so a faulting
+     * {@code r0 = load_acquire((u32 *)(r1 + off))} is reported as a WRITE at r0's value + off and
+     * r0 keeps its value. The later stream selftest stream_arena_load_acquire_fault expects a READ
+     * at the access's address (r1 + off), i.e. an entry like an LDX's: pointer = src, clear = dst.
+     * E4 (Dec 2025) has the v6.18 code; E5 follows the selftest.
+     */
+    @EraSwitch(function = "do_jit (populate_extable), ex_handler_bpf",
+        change = "load-acquire fault: WRITE at dst, dst kept (E1-E4) -> READ at src + off, dst cleared (E5)")
+    public boolean loadAcquireExtableLikeLoad() {
+        return since(LATEST);
+    }
+
     /** One behaviour switch: its method, the kernel code it models, and its value in every era. */
     public record Switch(String name, String function, String change, java.util.Map<KernelEra, Object> values) {
         /** The eras whose value differs from the era before them (the first era never does). */

@@ -574,8 +574,11 @@ public final class BpfJit {
                         requireArena(in, index);
                         int at = a.position();
                         atomic(in, index, size, d, s, true);
-                        // class STX: DONT_CLEAR and dst as the pointer, load-acquire included (as the kernel records it)
-                        extable.add(new ExceptionTableEntry(at, a.position() - at, ExceptionTableEntry.DONT_CLEAR, d, in.off(), index));
+                        // class STX: DONT_CLEAR and dst as the pointer (store-release and the RMW atomics);
+                        // a load-acquire loads into dst through src, recorded like an LDX from E5 on
+                        boolean loadLike = in.imm() == Bpf.LOAD_ACQ && options.era().loadAcquireExtableLikeLoad();
+                        extable.add(loadLike ? new ExceptionTableEntry(at, a.position() - at, d, s, in.off(), index)
+                            : new ExceptionTableEntry(at, a.position() - at, ExceptionTableEntry.DONT_CLEAR, d, in.off(), index));
                     }
                     default -> throw unsupported(in, index);
                 }

@@ -169,9 +169,12 @@ final class AbstractInterpreter {
         RegState src = insn.source() == X ? read(i, s, insn.src())
             : RegState.constant(is64 ? insn.imm() : insn.imm() & 0xFFFF_FFFFL);
         RegState result;
-        if (dst.type() == RegType.PTR_TO_ARENA || (op == ADD && dst.type() == RegType.SCALAR && src.type() == RegType.PTR_TO_ARENA)) {
-            // no bounds tracking (docs/semantics.md#ptr_to_arena); ALU64 is narrowed to 32 bits so
-            // the upper half stays zero
+        boolean arenaSource = insn.source() == X && src.type() == RegType.PTR_TO_ARENA && config.era().arenaSourceAluMakesArenaPointer();
+        if (dst.type() == RegType.PTR_TO_ARENA || arenaSource) {
+            // adjust_reg_min_max_vals: no bounds tracking (docs/semantics.md#ptr_to_arena); ALU64 is
+            // narrowed to 32 bits so the upper half stays zero. Before E5 only an arena destination
+            // comes here; an arena source is pointer arithmetic below (scalar += arena keeps the
+            // arena type without the narrowing, as adjust_ptr_min_max_vals does)
             result = RegState.ARENA;
             if (is64) aux[i] = aux[i].withNarrowed();
         } else if (dst.type().isPointer()) {

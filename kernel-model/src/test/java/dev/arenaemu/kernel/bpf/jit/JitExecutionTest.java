@@ -4,6 +4,7 @@ import dev.arenaemu.emulator.cpu.Budget;
 import dev.arenaemu.emulator.cpu.Machine;
 import dev.arenaemu.emulator.cpu.RunResult;
 import dev.arenaemu.emulator.trap.FaultHandler;
+import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.bpf.isa.Bpf;
 import dev.arenaemu.kernel.bpf.isa.Kfunc;
 import org.junit.jupiter.api.AfterAll;
@@ -109,6 +110,32 @@ class JitExecutionTest {
             .alu64i(Bpf.LSH, 0, 8).alu64(Bpf.OR, 0, 2).exit());
         assertEquals(4 << 8 | 9, run(p));
         assertEquals(2, p.stderr().size());
+    }
+
+    /**
+     * do_jit's populate_extable and ex_handler_bpf for a load-acquire (BPF_STX | BPF_PROBE_ATOMIC,
+     * imm BPF_LOAD_ACQ) on an unpopulated page, the situation of stream.c's
+     * stream_arena_load_acquire_fault: from E5 the entry is an LDX's (arena register = src, the
+     * loaded register cleared), so the report is a READ at the address of the access and r0 reads
+     * 0. E4 keeps the v6.18 entry of every STX-class instruction (arena register = dst, DONT_CLEAR):
+     * a WRITE at r0's value + off, r0 unchanged. A store-release is a WRITE at dst + off in both.
+     */
+    @Test
+    void loadAcquireFaultIsReportedAsAReadOfTheAccessFromE5() {
+        B prog = B.prog().mov64(0, 1).mov32(1, 0x6000).mov64(2, 3)
+            .arenaAtomic(Bpf.W, 0, 1, 0x7ff, Bpf.LOAD_ACQ)        // r0 = load_acquire((u32 *)(r1 + 0x7ff))
+            .arenaAtomic(Bpf.W, 1, 2, 8, Bpf.STORE_REL)           // store_release((u32 *)(r1 + 8), r2)
+            .exit();
+        LoadedProgram latest = runtime.load("test", prog.build(), arena.options().withEra(KernelEra.LATEST));
+        assertEquals(0, run(latest));
+        assertEquals(List.of("ERROR: Arena READ access at unmapped address 0x1000000067ff",
+                "ERROR: Arena WRITE access at unmapped address 0x100000006008"),
+            latest.stderr().stream().map(s -> s.lines().findFirst().orElseThrow()).toList());
+        LoadedProgram e4 = runtime.load("test", prog.build(), arena.options().withEra(KernelEra.V7_0));
+        assertEquals(1, run(e4));
+        assertEquals(List.of("ERROR: Arena WRITE access at unmapped address 0x100000000800",
+                "ERROR: Arena WRITE access at unmapped address 0x100000006008"),
+            e4.stderr().stream().map(s -> s.lines().findFirst().orElseThrow()).toList());
     }
 
     @Test

@@ -189,6 +189,43 @@ class VerifierTest {
         assertTrue(v.aux().get(10).arenaAccess());
     }
 
+    /**
+     * adjust_reg_min_max_vals with an arena <em>source</em> (verifier_arena.c scalar_add_arena_ptr,
+     * scalar_xor_arena_ptr, arena_ptr_add_to_non_arena_ptr, non_arena_ptr_add_to_arena_ptr,
+     * arena_ptr_add_arena_ptr). E5 has ac61bffe91d4 "bpf: Allow instructions with arena source and
+     * non-arena dest registers": the destination becomes PTR_TO_ARENA for any op, ALU64 narrowed.
+     * E4 predates it: {@code scalar += arena} is adjust_ptr_min_max_vals' pointer arithmetic (the
+     * arena type, no narrowing), {@code scalar ^= arena} and {@code ctx += arena} are refused with
+     * its messages; an arena destination takes the arena path in both.
+     */
+    @Test
+    void arenaSourceAluFollowsTheEra() {
+        VerifierConfig e5 = VerifierConfig.privileged(KernelEra.LATEST), e4 = VerifierConfig.privileged(KernelEra.V7_0);
+        String cast = "r3 = map[arena] ll\nr6 = 8192\nr6 = addr_space_cast(r6, 0x0, 0x1)\n";   // insns 0-3
+        String store = "*(u32 *)(r2 + 0) = 1\nr0 = 0\nexit";                                   // insn 6
+        String add = cast + "r2 = 12\nr2 += r6\n" + store;
+        VerifiedProgram added5 = verify(add, MAPS, e5), added4 = verify(add, MAPS, e4);
+        assertEquals(new Insn(ALU | ADD | X, 2, 6, 0, 0), added5.program().insns().get(5));
+        assertEquals(new Insn(ALU64 | ADD | X, 2, 6, 0, 0), added4.program().insns().get(5));
+        assertEquals(ST | PROBE_MEM32 | W, added5.program().insns().get(6).opcode());
+        assertEquals(ST | PROBE_MEM32 | W, added4.program().insns().get(6).opcode());
+
+        String xor = cast + "r2 = 12\nr2 ^= r6\n" + store;
+        assertEquals(new Insn(ALU | XOR | X, 2, 6, 0, 0), verify(xor, MAPS, e5).program().insns().get(5));
+        assertRejected(reject(xor, MAPS, e4), Errno.EACCES, 5, "R2 bitwise operator ^= on pointer prohibited");
+
+        String ctxDst = cast + "r2 = r1\nr2 += r6\n" + store;
+        assertEquals(ST | PROBE_MEM32 | W, verify(ctxDst, MAPS, e5).program().insns().get(6).opcode());
+        assertRejected(reject(ctxDst, MAPS, e4), Errno.EACCES, 5, "R2 pointer += pointer prohibited");
+
+        for (VerifierConfig c : List.of(e4, e5)) {
+            String arenaDst = cast + "r2 = r1\nr6 += r2\nr7 = 4096\nr7 = addr_space_cast(r7, 0x0, 0x1)\nr7 += r6\nr2 = r7\n" + store;
+            VerifiedProgram v = verify(arenaDst, MAPS, c);
+            assertEquals(new Insn(ALU | ADD | X, 6, 2, 0, 0), v.program().insns().get(5), c.era().toString());
+            assertEquals(ST | PROBE_MEM32 | W, v.program().insns().get(10).opcode(), c.era().toString());
+        }
+    }
+
     @Test
     void alu64OnArenaPointerIsNarrowedTo32Bits() {
         VerifiedProgram v = verify(ALLOC + "r1 += 4096\n*(u64 *)(r1 + 0) = 1\nr0 = 0\nexit");
