@@ -21,42 +21,42 @@ struct {
 /* one atomic, then one fewer to go */
 #define STEP(expr) do { expr; left = left - 1; } while (0)
 
+/* the nine atomics x86-64 does on arena memory, through pointer p */
+#define X86_ATOMICS(p) do {						\
+	STEP(sink = sink + __sync_fetch_and_add(p, 1));			\
+	STEP(__sync_add_and_fetch(p, 1));				\
+	STEP(sink = sink + __sync_fetch_and_sub(p, 1));			\
+	STEP(__sync_sub_and_fetch(p, 1));				\
+	STEP(__sync_and_and_fetch(p, 1));				\
+	STEP(__sync_or_and_fetch(p, 1));				\
+	STEP(__sync_xor_and_fetch(p, 1));				\
+	STEP(sink = sink + __sync_val_compare_and_swap(p, 0, 1));	\
+	STEP(sink = sink + __sync_lock_test_and_set(p, 1));		\
+} while (0)
+
+/* a page of the arena that was allocated and freed again (NULL if the allocation failed) */
+static __always_inline void __arena *freed_page(void)
+{
+	void __arena *page = bpf_arena_alloc_pages(&arena, 0, 1, NUMA_NO_NODE, 0);
+
+	if (page)
+		bpf_arena_free_pages(&arena, page, 1);
+	return page;
+}
+
 SEC("syscall")
 int uaf_x86(void *ctx)
 {
 	volatile u64 sink = 0;
 	volatile int left = 18;
-	u32 __arena *p32;
-	u64 __arena *p64;
-	void __arena *page;
+	void __arena *page = freed_page();
+	u32 __arena *p32 = page;
+	u64 __arena *p64 = page;
 
-	page = bpf_arena_alloc_pages(&arena, 0, 1, NUMA_NO_NODE, 0);
 	if (!page)
 		return -1;
-	bpf_arena_free_pages(&arena, page, 1);
-	p32 = page;
-	p64 = page;
-
-	STEP(sink = sink + __sync_fetch_and_add(p32, 1));
-	STEP(__sync_add_and_fetch(p32, 1));
-	STEP(sink = sink + __sync_fetch_and_sub(p32, 1));
-	STEP(__sync_sub_and_fetch(p32, 1));
-	STEP(__sync_and_and_fetch(p32, 1));
-	STEP(__sync_or_and_fetch(p32, 1));
-	STEP(__sync_xor_and_fetch(p32, 1));
-	STEP(sink = sink + __sync_val_compare_and_swap(p32, 0, 1));
-	STEP(sink = sink + __sync_lock_test_and_set(p32, 1));
-
-	STEP(sink = sink + __sync_fetch_and_add(p64, 1));
-	STEP(__sync_add_and_fetch(p64, 1));
-	STEP(sink = sink + __sync_fetch_and_sub(p64, 1));
-	STEP(__sync_sub_and_fetch(p64, 1));
-	STEP(__sync_and_and_fetch(p64, 1));
-	STEP(__sync_or_and_fetch(p64, 1));
-	STEP(__sync_xor_and_fetch(p64, 1));
-	STEP(sink = sink + __sync_val_compare_and_swap(p64, 0, 1));
-	STEP(sink = sink + __sync_lock_test_and_set(p64, 1));
-
+	X86_ATOMICS(p32);
+	X86_ATOMICS(p64);
 	return left;
 }
 
@@ -64,14 +64,10 @@ SEC("syscall")
 int uaf_all_atomics(void *ctx)
 {
 	volatile u64 sink = 0;
-	u32 __arena *p32;
-	void __arena *page;
+	u32 __arena *p32 = freed_page();
 
-	page = bpf_arena_alloc_pages(&arena, 0, 1, NUMA_NO_NODE, 0);
-	if (!page)
+	if (!p32)
 		return -1;
-	bpf_arena_free_pages(&arena, page, 1);
-	p32 = page;
 	sink = sink + __sync_fetch_and_add(p32, 1);
 	sink = sink + __sync_fetch_and_and(p32, 1);
 	sink = sink + __sync_fetch_and_or(p32, 1);

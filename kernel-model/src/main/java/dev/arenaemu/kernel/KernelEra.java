@@ -342,9 +342,24 @@ public enum KernelEra {
      * at the access's address (r1 + off), i.e. an entry like an LDX's: pointer = src, clear = dst.
      * E4 (Dec 2025) has the v6.18 code; E5 follows the selftest.
      */
-    @EraSwitch(function = "do_jit (populate_extable), ex_handler_bpf",
-        change = "load-acquire fault: WRITE at dst, dst kept (E1-E4) -> READ at src + off, dst cleared (E5)")
+    @EraSwitch(function = "do_jit (populate_extable), ex_handler_bpf", change =
+        "load-acquire fault: WRITE at dst, dst kept (E1-E4) -> READ at src + off, dst cleared (E5)")
     public boolean loadAcquireExtableLikeLoad() {
+        return since(LATEST);
+    }
+
+    /**
+     * Verifier (do_check_insn, kfunc_spin_allowed): while a bpf_spin_lock is held only
+     * bpf_spin_unlock and the kfuncs flagged KF_SPINLOCK_SAFE may be called; ed3b3093b624 "bpf:
+     * Add KF_SPINLOCK_SAFE flag for kfuncs under bpf_spin_lock" (bpf-next, v7.3 cycle) flags the
+     * three arena kfuncs. Before it any kfunc call under the lock is "function calls are not
+     * allowed while holding a lock" (-EINVAL). Under the lock the call site is non-sleepable, so
+     * alloc and free are specialised to their _non_sleepable variants.
+     */
+    @EraSwitch(
+        function = "do_check_insn, kfunc_spin_allowed",
+        change = "arena kfuncs refused under bpf_spin_lock (E1-E4) -> KF_SPINLOCK_SAFE, allowed (E5)")
+    public boolean arenaKfuncsSpinlockSafe() {
         return since(LATEST);
     }
 

@@ -116,7 +116,7 @@ public abstract sealed class BpfMap permits BpfMap.ArenaMap, BpfMap.ArrayMap {
         @Override
         public MapDescriptor descriptor() {
             return new MapDescriptor(name(), MapDescriptor.BPF_MAP_TYPE_ARENA, arena.mapFlags(), 0, objectAddress(), 0,
-                arena.userVmStart(), arena.userVmEnd(), (off, era) -> arena.mapDirectValueAddr((int) off));
+                arena.userVmStart(), arena.userVmEnd(), (off, era) -> arena.mapDirectValueAddr((int) off), MapDescriptor.NO_SPIN_LOCK);
         }
 
         /** arena_map_free. */
@@ -135,21 +135,26 @@ public abstract sealed class BpfMap permits BpfMap.ArenaMap, BpfMap.ArrayMap {
         private final long valueSize;
         private final long valueAddress;
         private final long mapFlags;
+        private final long spinLockOff;
 
-        ArrayMap(String name, long objectAddress, long valueSize, long valueAddress, long mapFlags) {
+        ArrayMap(String name, long objectAddress, long valueSize, long valueAddress, long mapFlags, long spinLockOff) {
             super(name, objectAddress);
             this.valueSize = valueSize;
             this.valueAddress = valueAddress;
             this.mapFlags = mapFlags;
+            this.spinLockOff = spinLockOff;
         }
 
         public long valueSize() { return valueSize; }
         public long valueAddress() { return valueAddress; }
         public long mapFlags() { return mapFlags; }
+        /** Offset of the struct bpf_spin_lock in the value (map->record->spin_lock_off), or {@link MapDescriptor#NO_SPIN_LOCK}. */
+        public long spinLockOff() { return spinLockOff; }
 
         @Override
         public MapDescriptor descriptor() {
-            return new MapDescriptor(name(), MapDescriptor.BPF_MAP_TYPE_ARRAY, mapFlags, valueSize, objectAddress(), valueAddress, 0, 0);
+            return new MapDescriptor(name(), MapDescriptor.BPF_MAP_TYPE_ARRAY, mapFlags, valueSize, objectAddress(), valueAddress, 0, 0)
+                .withSpinLock(spinLockOff);
         }
 
         /** The value memory stays in the module data area (a bump allocator that never frees). */

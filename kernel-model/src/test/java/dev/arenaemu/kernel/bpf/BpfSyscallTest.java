@@ -285,6 +285,47 @@ class BpfSyscallTest {
 
     // ---- kfuncs --------------------------------------------------------------------------------
 
+    /**
+     * bpf_spin_lock / bpf_spin_unlock (__bpf_spin_lock_irqsave / __bpf_spin_unlock_irqrestore) on
+     * a map value whose BTF record has the lock at 8: the helpers take and release the lock word;
+     * copy_map_value leaves the word alone on BPF_MAP_UPDATE_ELEM and the lookup copy shows it as 0
+     * (check_and_init_map_value); a lock in a BPF_F_RDONLY_PROG map is -EACCES (map_check_btf). In
+     * E5 an arena free under the lock is bpf_arena_free_pages_non_sleepable: deferred to the work.
+     */
+    @Test
+    void spinLockHelpersAndTheMapSyscallsAroundTheLockWord() {
+        boot(KernelEra.LATEST);
+        BpfMap.ArenaMap a = arena(4, BASE);
+        BpfMap.ArrayMap locks = (BpfMap.ArrayMap) bpf.mapCreateArray(".bss.locks", 16, 0, new byte[0], 8).orThrow();
+        assertInstanceOf(MapCreateResult.Failed.class, bpf.mapCreateArray(".rodata", 16, 1L << 8, new byte[0], 8));
+        BpfProg p = loadOk(ALLOC + """
+            r6 = r0
+            r1 = map_value[.bss.locks + 0x8] ll
+            call 93
+            r1 = map[arena] ll
+            r2 = r6
+            r3 = 1
+            call bpf_arena_free_pages
+            r1 = map_value[.bss.locks + 0x8] ll
+            call 94
+            r0 = r6
+            exit
+            """, Map.of("arena", a, ".bss.locks", locks));
+        assertEquals(BASE, bpf.progTestRun(p).r0());
+        assertEquals(1, a.arena().populatedPages(), "the free under the lock is deferred");
+        assertArrayEquals(new byte[4], bpf.runtime().readKernel(locks.valueAddress() + 8, 4), "released");
+
+        bpf.runtime().cpu().write(locks.valueAddress() + 8, le64(1));   // as if held
+        byte[] ones = new byte[16];
+        java.util.Arrays.fill(ones, (byte) 0xFF);
+        assertEquals(0, bpf.mapUpdateElem(locks, ones));
+        assertArrayEquals(new byte[] {1, 0, 0, 0}, bpf.runtime().readKernel(locks.valueAddress() + 8, 4), "update skips the lock word");
+        byte[] seen = bpf.mapLookupElem(locks);
+        assertEquals((byte) 0xFF, seen[7]);
+        assertArrayEquals(new byte[4], java.util.Arrays.copyOfRange(seen, 8, 12), "lookup shows the lock word as 0");
+        assertEquals((byte) 0xFF, seen[12]);
+    }
+
     @Test
     void kfuncsOnANonArenaMapReturnNullDoNothingAndEinval() {
         boot(KernelEra.LATEST);

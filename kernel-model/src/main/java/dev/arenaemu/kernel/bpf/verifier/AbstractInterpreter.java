@@ -4,6 +4,7 @@ import dev.arenaemu.kernel.Errno;
 
 import static dev.arenaemu.kernel.bpf.isa.Bpf.*;
 
+import dev.arenaemu.kernel.bpf.isa.BpfHelper;
 import dev.arenaemu.kernel.bpf.isa.Insn;
 import dev.arenaemu.kernel.bpf.isa.Kfunc;
 import java.util.ArrayDeque;
@@ -34,12 +35,16 @@ final class AbstractInterpreter {
     private final boolean sleepable;
     private final FrameState[] states;
     private final RegState[] summaries;
+    /** The lock each subprogram returns with (joined over its exits), next to {@link #summaries}. */
+    private final LockState[] lockSummaries;
     private final List<Set<Integer>> callSites = new ArrayList<>();
     private final Set<Integer> passesStackPointer = new HashSet<>();
     final InsnAux[] aux;
     /** Pointer kind an instruction's memory access used (save_aux_ptr_type): null, "arena", "ctx" or "other". */
     private final String[] accessKind;
     final int[] stackDepth;
+    /** Kfunc call sites in a non-sleepable context, which specialize_kfunc rewrites to the _non_sleepable variant (E4+). */
+    final Set<Integer> nonSleepableCalls = new HashSet<>();
     private final Deque<Integer> work = new ArrayDeque<>();
     private final boolean[] queued;
     private int processed;
@@ -57,6 +62,7 @@ final class AbstractInterpreter {
         accessKind = new String[n];
         java.util.Arrays.fill(aux, InsnAux.NONE);
         summaries = new RegState[cfg.subprogStarts.size()];
+        lockSummaries = new LockState[summaries.length];
         for (int k = 0; k < summaries.length; k++) callSites.add(new HashSet<>());
         stackDepth = new int[summaries.length];
     }
@@ -134,6 +140,8 @@ final class AbstractInterpreter {
     }
 
     private static final int MAX_BPF_REG = 11;
+    /** sizeof(struct bpf_spin_lock) */
+    private static final int SPIN_LOCK_SIZE = 4;
 
     private RegState read(int i, FrameState s, int r) {
         checkRegNo(i, r);
@@ -341,6 +349,11 @@ final class AbstractInterpreter {
                 if (total < 0 || total + size > map.valueSize()) {
                     throw new VerifierException(Errno.EACCES, i, "invalid access to map value, value_size=" + map.valueSize() + " off=" + total + " size=" + size);
                 }
+                // check_map_access: the value's special fields are off limits to plain loads and stores
+                long lock = map.spinLockOff();
+                if (lock >= 0 && total < lock + SPIN_LOCK_SIZE && lock < total + size) {
+                    throw new VerifierException(Errno.EACCES, i, "bpf_spin_lock cannot be accessed directly by load/store");
+                }
                 if (write && (map.flags() & (1L << 7 | 1L << 8)) != 0) { // BPF_F_RDONLY, BPF_F_RDONLY_PROG
                     throw new VerifierException(Errno.EACCES, i, "write into map forbidden, value_size=" + map.valueSize() + " off=" + total + " size=" + size);
                 }
@@ -449,22 +462,87 @@ final class AbstractInterpreter {
         RegState r0 = read(i, s, R0);
         int k = cfg.subprogOf(i);
         if (k == 0) {
+            // check_resource_leak(env, false, true, "BPF_EXIT instruction in main prog")
+            if (s.lock.maybeHeld()) {
+                throw new VerifierException(Errno.EINVAL, i, "BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region");
+            }
             if (r0.type().isPointer() && !config.perfmonCapable()) throw new VerifierException(Errno.EACCES, i, "R0 leaks addr as return value");
             return;
         }
         RegState summary = r0.type() == RegType.PTR_TO_STACK ? RegState.UNKNOWN : r0;
         RegState joined = summaries[k] == null ? summary : summaries[k].join(summary);
-        if (!joined.equals(summaries[k])) {
+        LockState lock = lockSummaries[k] == null ? s.lock : lockSummaries[k].join(s.lock);
+        if (!joined.equals(summaries[k]) || !lock.equals(lockSummaries[k])) {
             summaries[k] = joined;
+            lockSummaries[k] = lock;
             for (int site : callSites.get(k)) enqueue(site);
         }
     }
 
     private void call(int i, Insn insn, FrameState s) {
+        if (s.lock.maybeHeld() && !callableUnderLock(insn)) {
+            throw new VerifierException(Errno.EINVAL, i, "function calls are not allowed while holding a lock");
+        }
         switch (insn.src()) {
             case PSEUDO_CALL -> bpfToBpfCall(i, insn, s);
             case PSEUDO_KFUNC_CALL -> kfuncCall(i, insn, s);
+            case 0 -> helperCall(i, insn, s);
             default -> throw new VerifierException(Errno.EINVAL, i, "invalid func unknown#" + insn.imm());
+        }
+    }
+
+    /**
+     * do_check_insn under an active lock: bpf_spin_unlock, the KF_SPINLOCK_SAFE kfuncs
+     * ({@link dev.arenaemu.kernel.KernelEra#arenaKfuncsSpinlockSafe()}) and calls of static
+     * subprograms (this verifier does not tell global ones, which the kernel refuses there, apart).
+     */
+    private boolean callableUnderLock(Insn insn) {
+        return switch (insn.src()) {
+            case 0 -> insn.imm() == BpfHelper.SPIN_UNLOCK.id;
+            case PSEUDO_KFUNC_CALL -> insn.off() == 0 && config.era().arenaKfuncsSpinlockSafe()
+                && Kfunc.byId(insn.imm()).filter(k -> k.exported).isPresent();
+            case PSEUDO_CALL -> true;
+            default -> false;
+        };
+    }
+
+    /** check_helper_call for the modelled helpers; every other id is unknown. */
+    private void helperCall(int i, Insn insn, FrameState s) {
+        BpfHelper helper = BpfHelper.byId(insn.imm())
+            .orElseThrow(() -> new VerifierException(Errno.EINVAL, i, "invalid func unknown#" + insn.imm()));
+        switch (helper) {
+            case SPIN_LOCK, SPIN_UNLOCK -> spinLock(i, s, helper == BpfHelper.SPIN_LOCK);
+        }
+        clobberCallerSaved(s);
+        s.regs[R0] = RegState.NOT_INIT;   // both return void
+        merge(i + 1, s);
+    }
+
+    /**
+     * check_func_arg (ARG_PTR_TO_SPIN_LOCK: R1 must be a map value) and process_spin_lock: a
+     * constant offset, the map's BTF record has a struct bpf_spin_lock exactly there, one lock
+     * at a time, and an unlock of the lock that is held.
+     */
+    private void spinLock(int i, FrameState s, boolean lock) {
+        RegState r1 = read(i, s, R1);
+        if (r1.type() != RegType.PTR_TO_MAP_VALUE) {
+            throw new VerifierException(Errno.EACCES, i, "R1 type=" + r1.type().logName + " expected=map_value");
+        }
+        if (!r1.known()) {
+            throw new VerifierException(Errno.EINVAL, i, "R1 doesn't have constant offset. bpf_spin_lock has to be at the constant offset");
+        }
+        MapDescriptor map = maps.used.get(r1.map());
+        if (map.spinLockOff() < 0) throw new VerifierException(Errno.EINVAL, i, "map '" + map.name() + "' has no valid bpf_spin_lock");
+        if (map.spinLockOff() != r1.off()) {
+            throw new VerifierException(Errno.EINVAL, i, "off " + r1.off() + " doesn't point to 'struct bpf_spin_lock' that is at " + map.spinLockOff());
+        }
+        if (lock) {
+            if (s.lock.maybeHeld()) throw new VerifierException(Errno.EINVAL, i, "Locking two bpf_spin_locks are not allowed");
+            s.lock = LockState.held(map.name(), r1.off());
+        } else {
+            if (s.lock.map() == null) throw new VerifierException(Errno.EINVAL, i, "bpf_spin_unlock without taking a lock");
+            if (!s.lock.equals(LockState.held(map.name(), r1.off()))) throw new VerifierException(Errno.EINVAL, i, "bpf_spin_unlock of different lock");
+            s.lock = LockState.NONE;
         }
     }
 
@@ -480,11 +558,13 @@ final class AbstractInterpreter {
         }
         if (stackArg) passesStackPointer.add(i);
         callee.regs[R10] = RegState.FP;
+        callee.lock = s.lock;
         merge(target, callee);
         if (summaries[k] == null) return; // the callee has not returned yet; its exit re-queues this call
         FrameState after = s.copy();
         clobberCallerSaved(after);
         after.regs[R0] = summaries[k];
+        after.lock = lockSummaries[k];
         if (passesStackPointer.contains(i)) {
             // the callee may have written anything through the pointer it got
             for (int slot = 0; slot < FrameState.SLOTS; slot++) {
@@ -495,7 +575,7 @@ final class AbstractInterpreter {
     }
 
     private void kfuncCall(int i, Insn insn, FrameState s) {
-        Optional<Kfunc> kf = Kfunc.byId(insn.imm());
+        Optional<Kfunc> kf = Kfunc.byId(insn.imm()).filter(k -> k.exported);
         if (kf.isEmpty()) throw new VerifierException(Errno.EINVAL, i, "kernel btf_id " + insn.imm() + " is not a function");
         Kfunc kfunc = kf.get();
         // bpf_arena_reserve_pages arrived in v6.17: an E1/E2 kernel's BTF has no such function
@@ -513,6 +593,11 @@ final class AbstractInterpreter {
         if (map.type() != RegType.CONST_PTR_TO_MAP) {
             throw new VerifierException(Errno.EINVAL, i, "kernel function " + kfunc.symbol
                 + " args#0 expected pointer to STRUCT bpf_map but R1 has a pointer to " + map.type().logName);
+        }
+        // specialize_kfunc: a call site in a non-sleepable context (a non-sleepable program or
+        // under bpf_spin_lock) gets the _non_sleepable variant of alloc and free (E4+)
+        if (config.era().hasNonSleepableKfuncs() && (!sleepable || s.lock.maybeHeld()) && kfunc.nonSleepable() != kfunc) {
+            nonSleepableCalls.add(i);
         }
         FrameState after = s;
         clobberCallerSaved(after);

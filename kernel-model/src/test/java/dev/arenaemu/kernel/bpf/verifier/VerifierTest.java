@@ -11,6 +11,7 @@ import dev.arenaemu.kernel.bpf.asm.Disassembler;
 import java.util.List;
 import dev.arenaemu.kernel.bpf.isa.BpfProgram;
 import dev.arenaemu.kernel.bpf.isa.Insn;
+import dev.arenaemu.kernel.bpf.isa.Kfunc;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -455,6 +456,63 @@ class VerifierTest {
     @Test
     void loopWithoutAWayOutIsRejected() {
         assertRejected(reject("r0 = 0\nloop:\nr0 += 1\ngoto loop"), Errno.EINVAL, 1, "infinite loop detected at insn 1");
+    }
+
+    /** A .bss-like map whose BTF value record has a struct bpf_spin_lock at 8 (btf_parse_fields). */
+    static final MapDescriptor LOCKS = MapDescriptor.array(".bss.locks", 16, 0xFFFF_8880_0300_0000L, 0xFFFF_8880_0300_0100L).withSpinLock(8);
+    static final Map<String, MapDescriptor> LOCK_MAPS = Map.of("arena", ARENA, ".bss", BSS, ".bss.locks", LOCKS);
+    private static final String LOCK = "r1 = map_value[.bss.locks + 0x8] ll\ncall 93\n";      // 3 slots
+    private static final String UNLOCK = "r1 = map_value[.bss.locks + 0x8] ll\ncall 94\n";
+
+    /**
+     * bpf_spin_lock / bpf_spin_unlock: check_func_arg (ARG_PTR_TO_SPIN_LOCK is a map value),
+     * process_spin_lock (constant offset, the record's lock exactly there, one lock at a time,
+     * unlock of the held lock), check_resource_leak at the main program's exit, and
+     * check_map_access keeping plain loads and stores off the lock word.
+     */
+    @Test
+    void spinLockPairsAndItsChecks() {
+        VerifierConfig e4 = VerifierConfig.privileged(KernelEra.V7_0);
+        verify(LOCK + "r6 = 1\n" + UNLOCK + "r0 = 0\nexit", LOCK_MAPS, e4);
+        assertRejected(reject(LOCK + "r0 = 0\nexit", LOCK_MAPS, e4), Errno.EINVAL, 4,
+            "BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region");
+        assertRejected(reject(UNLOCK + "r0 = 0\nexit", LOCK_MAPS, e4), Errno.EINVAL, 2, "bpf_spin_unlock without taking a lock");
+        assertRejected(reject(LOCK + LOCK + "r0 = 0\nexit", LOCK_MAPS, e4), Errno.EINVAL, 5,
+            "function calls are not allowed while holding a lock");
+        assertRejected(reject("r1 = map_value[.bss + 0x0] ll\ncall 93\nr0 = 0\nexit", LOCK_MAPS, e4), Errno.EINVAL, 2,
+            "map '.bss' has no valid bpf_spin_lock");
+        assertRejected(reject("r1 = map_value[.bss.locks + 0x4] ll\ncall 93\nr0 = 0\nexit", LOCK_MAPS, e4), Errno.EINVAL, 2,
+            "off 4 doesn't point to 'struct bpf_spin_lock' that is at 8");
+        assertRejected(reject("r1 = r10\ncall 93\nr0 = 0\nexit", LOCK_MAPS, e4), Errno.EACCES, 1, "R1 type=fp expected=map_value");
+        assertRejected(reject(LOCK + "call 1\n" + UNLOCK + "r0 = 0\nexit", LOCK_MAPS, e4), Errno.EINVAL, 3,
+            "function calls are not allowed while holding a lock");
+        assertRejected(reject("r1 = map_value[.bss.locks + 0x0] ll\nr0 = *(u64 *)(r1 + 4)\nexit", LOCK_MAPS, e4), Errno.EACCES, 2,
+            "bpf_spin_lock cannot be accessed directly by load/store");
+        // both paths of a branch must agree: the joined "maybe held" state fails like the kernel's held path
+        assertRejected(reject("r0 = 0\nif r0 == 0 goto skip\n" + LOCK + "skip:\nr0 = 0\nexit", LOCK_MAPS, e4), Errno.EINVAL, 6,
+            "BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region");
+    }
+
+    /**
+     * do_check_insn / kfunc_spin_allowed: an arena kfunc under the lock is refused before E5
+     * and allowed from E5 (KF_SPINLOCK_SAFE, ed3b3093b624); specialize_kfunc then gives the call
+     * site the _non_sleepable variant even in a sleepable program, while the same call outside
+     * the lock keeps the sleepable kfunc (verifier_arena.c arena_kfuncs_under_bpf_lock).
+     */
+    @Test
+    void arenaKfuncsUnderTheLockFollowTheEra() {
+        String freeUnder = "r1 = map[arena] ll\nr2 = 0\nr3 = 1\ncall bpf_arena_free_pages\n";   // 5 slots
+        String prog = freeUnder + LOCK + freeUnder + UNLOCK + "r0 = 0\nexit";
+        assertRejected(reject(prog, LOCK_MAPS, VerifierConfig.privileged(KernelEra.V7_0)), Errno.EINVAL, 12,
+            "function calls are not allowed while holding a lock");
+        VerifiedProgram v = verify(prog, LOCK_MAPS, VerifierConfig.privileged(KernelEra.LATEST));
+        assertEquals(Kfunc.BPF_ARENA_FREE_PAGES.id, v.program().insns().get(4).imm());
+        assertEquals(Kfunc.BPF_ARENA_FREE_PAGES_NON_SLEEPABLE.id, v.program().insns().get(12).imm());
+        // a program may not name the specialised variant itself: it is not in the exported set
+        List<Insn> raw = List.of(new Insn(JMP | CALL, 0, PSEUDO_KFUNC_CALL, 0, Kfunc.BPF_ARENA_FREE_PAGES_NON_SLEEPABLE.id),
+            new Insn(ALU64 | MOV | K, 0, 0, 0, 0), new Insn(JMP | EXIT, 0, 0, 0, 0));
+        assertRejected(assertThrows(VerifierException.class, () -> Verifier.verify(new BpfProgram("p", "syscall", raw, List.of()), LOCK_MAPS,
+            VerifierConfig.privileged(KernelEra.LATEST))), Errno.EINVAL, 0, "kernel btf_id 5 is not a function");
     }
 
     @Test
