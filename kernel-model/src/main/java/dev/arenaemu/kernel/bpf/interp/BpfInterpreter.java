@@ -317,9 +317,15 @@ public final class BpfInterpreter {
             case Bpf.ATOMIC -> atomic(in, r, pc, size, false);
             case Bpf.PROBE_ATOMIC -> {
                 long k = kernelAddress(r[in.dst()], in.off());
-                // the extable entry of every PROBE_ATOMIC names dst and DONT_CLEAR (load-acquire included)
                 if (in.imm() == Bpf.LOAD_ACQ) k = kernelAddress(r[in.src()], in.off());
                 if (!present(k, size)) {
+                    if (in.imm() == Bpf.LOAD_ACQ && options.era().loadAcquireExtableLikeLoad()) {
+                        // from E5 a load-acquire's extable entry is an LDX's: src is the pointer, dst cleared
+                        report(false, r[in.src()], in.off());
+                        r[in.dst()] = 0;
+                        return;
+                    }
+                    // the v6.18 entry of every other PROBE_ATOMIC names dst and DONT_CLEAR
                     report(true, r[in.dst()], in.off());
                     return;
                 }
