@@ -363,6 +363,21 @@ public enum KernelEra {
         return since(LATEST);
     }
 
+    /**
+     * Verifier (check_kfunc_args) and x86-64 JIT: kfunc parameters named {@code __arena} /
+     * {@code __arena__nullable} (252d36716326 "bpf: Support __arena and __arena__nullable kfunc
+     * argument suffixes", 41b75522304c "bpf, x86: JIT __arena kfunc argument rebasing", with the
+     * test module's kfuncs that use them). The argument must be an arena pointer or a scalar in a
+     * program bound to an arena; before the call the JIT makes it {@code kern_vm_start + lo32}
+     * ({@code movl; addq %r12}), a nullable one only when lo32 is not 0. Before E5 those kfuncs do
+     * not exist.
+     */
+    @EraSwitch(function = "check_kfunc_args, do_jit (BPF_CALL)",
+               change = "no __arena kfunc parameters (E1-E4) -> rebased to kern_vm_start + lo32 (E5)")
+    public boolean hasArenaKfuncArgs() {
+        return since(LATEST);
+    }
+
     /** One behaviour switch: its method, the kernel code it models, and its value in every era. */
     public record Switch(String name, String function, String change, java.util.Map<KernelEra, Object> values) {
         /** The eras whose value differs from the era before them (the first era never does). */

@@ -61,7 +61,8 @@ class KernelEraTest {
             new Row("directValueMaxVarOffCheck", KernelEra::directValueMaxVarOffCheck, true, false, false),
             new Row("arenaSourceAluMakesArenaPointer", KernelEra::arenaSourceAluMakesArenaPointer, false, false, true),
             new Row("loadAcquireExtableLikeLoad", KernelEra::loadAcquireExtableLikeLoad, false, false, true),
-            new Row("arenaKfuncsSpinlockSafe", KernelEra::arenaKfuncsSpinlockSafe, false, false, true));
+            new Row("arenaKfuncsSpinlockSafe", KernelEra::arenaKfuncsSpinlockSafe, false, false, true),
+            new Row("hasArenaKfuncArgs", KernelEra::hasArenaKfuncArgs, false, false, true));
         for (Row r : table) {
             assertEquals(java.util.List.of(r.e3(), r.e4(), r.e5()),
                 java.util.List.of(r.on().test(KernelEra.V6_13), r.on().test(KernelEra.V7_0), r.on().test(KernelEra.LATEST)), r.name());

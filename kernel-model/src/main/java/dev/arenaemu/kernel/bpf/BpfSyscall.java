@@ -18,6 +18,7 @@ import dev.arenaemu.kernel.bpf.interp.KernelMemory;
 import dev.arenaemu.kernel.bpf.isa.BpfHelper;
 import dev.arenaemu.kernel.bpf.isa.BpfProgram;
 import dev.arenaemu.kernel.bpf.isa.Kfunc;
+import dev.arenaemu.kernel.bpf.jit.ArenaViolationReport;
 import dev.arenaemu.kernel.bpf.jit.CallResult;
 import dev.arenaemu.kernel.bpf.jit.CallTarget;
 import dev.arenaemu.kernel.bpf.jit.JitOptions;
@@ -30,6 +31,7 @@ import dev.arenaemu.kernel.bpf.verifier.VerifiedProgram;
 import dev.arenaemu.kernel.bpf.verifier.Verifier;
 import dev.arenaemu.kernel.bpf.verifier.VerifierConfig;
 import dev.arenaemu.kernel.bpf.verifier.VerifierException;
+import dev.arenaemu.kernel.mm.Frames;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -422,7 +424,47 @@ public final class BpfSyscall {
                 if (err != 0) kfuncErrors++;
                 yield CallResult.of(err);
             }
+            case BPF_KFUNC_ARENA_ARG_TEST -> {
+                long v = kernelArenaLoad(kfunc, a1);
+                kernelArenaStore(kfunc, a1, v + 1);
+                yield CallResult.of(v);
+            }
+            case BPF_KFUNC_ARENA_CAP_TEST, BPF_KFUNC_ARENA_CAP_NULLABLE_TEST -> CallResult.of(a1);
+            case BPF_KFUNC_ARENA_ARGS5_TEST -> {
+                long sum = 0;
+                for (long p : new long[] {a1, a2, a3, a4, a5}) if (p != 0) sum += kernelArenaLoad(kfunc, p);
+                yield CallResult.of(sum);
+            }
+            case BPF_KFUNC_ARENA_MIXED_TEST -> CallResult.of(kernelArenaLoad(kfunc, a1) + (a2 == 0 ? 0 : kernelArenaLoad(kfunc, a2)));
         };
+    }
+
+    /**
+     * The test module's kernel code reading a u64 through a rebased {@code __arena} argument.
+     * An empty PTE there is a kernel-mode fault without an exception-table entry: in E5 (the
+     * only era with these kfuncs) bpf_arena_handle_page_fault installs the scratch page, reports
+     * the access to the program's stderr and the access is retried, as for kernel code run by
+     * {@link #callKernelFunction}.
+     */
+    private long kernelArenaLoad(Kfunc kfunc, long address) {
+        recoverKernelArenaFault(kfunc, address, false);
+        return kernelMemory.load(address, 8);
+    }
+
+    private void kernelArenaStore(Kfunc kfunc, long address, long value) {
+        recoverKernelArenaFault(kfunc, address, true);
+        kernelMemory.store(address, 8, value);
+    }
+
+    private void recoverKernelArenaFault(Kfunc kfunc, long address, boolean write) {
+        Arena arena = running == null ? null : running.arena().orElse(null);
+        if (arena == null) throw new IllegalStateException(kfunc.symbol + " called without an arena program running");
+        if (arena.kernVm().pageAt(address & -Arena.PAGE_SIZE) != Frames.NO_PAGE) return;
+        if (!arena.handleKernelFault(address)) {
+            throw new IllegalStateException(String.format("%s: kernel fault at 0x%x has no recovery in this era", kfunc.symbol, address));
+        }
+        long user = (arena.userVmStart() & ~0xFFFF_FFFFL) + (address - arena.kernVmStart());
+        running.report(ArenaViolationReport.line(write, user) + "\nkernel access by " + kfunc.symbol + ": scratch page installed");
     }
 
     /**

@@ -326,6 +326,34 @@ class BpfSyscallTest {
         assertEquals((byte) 0xFF, seen[12]);
     }
 
+    /**
+     * The test module's bpf_kfunc_arena_arg_test as kernel code (E5): it reads and increments the
+     * u64 behind its rebased __arena argument; on an unpopulated page the kernel fault has no
+     * exception-table entry, so bpf_arena_handle_page_fault installs the scratch page, the access
+     * is reported and retried (upstream arena_kfunc.c arena_arg_forms, arena_arg_unpopulated).
+     */
+    @Test
+    void arenaArgumentKfuncReadsThroughTheRebasedAddressAndRecoversOnTheScratchPage() {
+        boot(KernelEra.LATEST);
+        BpfMap.ArenaMap a = arena(4, BASE);
+        BpfProg p = loadOk(ALLOC + """
+            *(u64 *)(r1 + 0) = 41
+            call bpf_kfunc_arena_arg_test
+            r7 = r0
+            r1 = addr_space_cast(r6, 0x0, 0x1)
+            r0 = *(u64 *)(r1 + 0)
+            r0 <<= 8
+            r0 |= r7
+            exit
+            """, Map.of("arena", a));
+        assertEquals(42 << 8 | 41, bpf.progTestRun(p).r0(), "returned 41, left 42");
+        BpfProg q = loadOk("r1 = map[arena] ll\nr1 = 0x3008\ncall bpf_kfunc_arena_arg_test\nexit", Map.of("arena", a));
+        TestRunResult r = bpf.progTestRun(q);
+        assertEquals(0, r.r0(), "the scratch page reads 0");
+        assertEquals(List.of("ERROR: Arena READ access at unmapped address 0x100000003008"), firstLines(r));
+        assertEquals(a.arena().scratchPage(), a.arena().kernVm().pageAt(a.arena().kernVmStart() + 0x3000));
+    }
+
     @Test
     void kfuncsOnANonArenaMapReturnNullDoNothingAndEinval() {
         boot(KernelEra.LATEST);

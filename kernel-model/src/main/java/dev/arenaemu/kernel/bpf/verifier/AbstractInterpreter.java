@@ -500,7 +500,7 @@ final class AbstractInterpreter {
         return switch (insn.src()) {
             case 0 -> insn.imm() == BpfHelper.SPIN_UNLOCK.id;
             case PSEUDO_KFUNC_CALL -> insn.off() == 0 && config.era().arenaKfuncsSpinlockSafe()
-                && Kfunc.byId(insn.imm()).filter(k -> k.exported).isPresent();
+                && Kfunc.byId(insn.imm()).filter(k -> k.exported && k.isArenaKfunc()).isPresent();
             case PSEUDO_CALL -> true;
             default -> false;
         };
@@ -578,15 +578,29 @@ final class AbstractInterpreter {
         Optional<Kfunc> kf = Kfunc.byId(insn.imm()).filter(k -> k.exported);
         if (kf.isEmpty()) throw new VerifierException(Errno.EINVAL, i, "kernel btf_id " + insn.imm() + " is not a function");
         Kfunc kfunc = kf.get();
-        // bpf_arena_reserve_pages arrived in v6.17: an E1/E2 kernel's BTF has no such function
-        if (kfunc == Kfunc.BPF_ARENA_RESERVE_PAGES && !config.era().hasReservePages()) {
+        // bpf_arena_reserve_pages arrived in v6.17, the test module's __arena kfuncs in E5: an
+        // older kernel's BTF has no such function
+        if ((kfunc == Kfunc.BPF_ARENA_RESERVE_PAGES && !config.era().hasReservePages())
+            || (kfunc.takesArenaArgs() && !config.era().hasArenaKfuncArgs())) {
             throw new VerifierException(Errno.EINVAL, i, "kernel btf_id " + insn.imm() + " is not a function");
         }
+        for (int r = R1; r <= kfunc.argCount; r++) read(i, s, r);
+        if (kfunc.takesArenaArgs()) arenaArgs(i, kfunc, s);
+        else arenaKfuncArgs(i, kfunc, s);
+        FrameState after = s;
+        clobberCallerSaved(after);
+        // void * arena returns are unknown scalars (docs/semantics.md#ptr_to_arena);
+        // bpf_arena_free_pages returns void; the test module's kfuncs return u64
+        after.regs[R0] = kfunc == Kfunc.BPF_ARENA_FREE_PAGES ? RegState.NOT_INIT : RegState.UNKNOWN;
+        merge(i + 1, after);
+    }
+
+    /** The arena kfuncs of kernel/bpf/arena.c: KF_SLEEPABLE before E4, the p__map argument, specialize_kfunc. */
+    private void arenaKfuncArgs(int i, Kfunc kfunc, FrameState s) {
         // the arena kfuncs are KF_SLEEPABLE until E4 ("remove KF_SLEEPABLE from arena kfuncs")
         if (!sleepable && !config.era().hasNonSleepableKfuncs()) {
             throw new VerifierException(Errno.EACCES, i, "program must be sleepable to call sleepable kfunc " + kfunc.symbol);
         }
-        for (int r = R1; r <= kfunc.argCount; r++) read(i, s, r);
         // "void *p__map": any map pointer passes (the kfunc itself returns NULL/does nothing for a
         // non-arena map at run time); anything else fails the BTF struct match
         RegState map = s.regs[R1];
@@ -599,12 +613,25 @@ final class AbstractInterpreter {
         if (config.era().hasNonSleepableKfuncs() && (!sleepable || s.lock.maybeHeld()) && kfunc.nonSleepable() != kfunc) {
             nonSleepableCalls.add(i);
         }
-        FrameState after = s;
-        clobberCallerSaved(after);
-        // void * arena returns are unknown scalars (docs/semantics.md#ptr_to_arena);
-        // bpf_arena_free_pages returns void
-        after.regs[R0] = kfunc == Kfunc.BPF_ARENA_FREE_PAGES ? RegState.NOT_INIT : RegState.UNKNOWN;
-        merge(i + 1, after);
+    }
+
+    /**
+     * check_kfunc_args for {@code __arena} / {@code __arena__nullable} parameters (E5): the
+     * program must be bound to an arena (the JIT rebases onto its kern_vm_start), and the register
+     * must hold an arena pointer or a scalar — any value is safe to rebase, but another pointer
+     * kind is a program bug the verifier points out.
+     */
+    private void arenaArgs(int i, Kfunc kfunc, FrameState s) {
+        for (int a = 0; a < kfunc.argCount; a++) {
+            if (kfunc.args.get(a) == Kfunc.ArenaArg.PLAIN) continue;
+            if (maps.arena.isEmpty()) {
+                throw new VerifierException(Errno.EINVAL, i, "arena pointer requires a program with an associated arena");
+            }
+            RegState arg = s.regs[R1 + a];
+            if (arg.type() != RegType.PTR_TO_ARENA && arg.type() != RegType.SCALAR) {
+                throw new VerifierException(Errno.EINVAL, i, "R" + (R1 + a) + " is not a pointer to arena or scalar");
+            }
+        }
     }
 
     private static void clobberCallerSaved(FrameState s) {

@@ -515,6 +515,26 @@ class VerifierTest {
             VerifierConfig.privileged(KernelEra.LATEST))), Errno.EINVAL, 0, "kernel btf_id 5 is not a function");
     }
 
+    /**
+     * check_kfunc_args for {@code __arena} parameters (252d36716326, E5; upstream arena_kfunc.c
+     * arena_arg_no_arena / arena_arg_bad_reg): an arena pointer or a scalar in a program bound to
+     * an arena; no arena is "arena pointer requires a program with an associated arena", another
+     * pointer kind "R1 is not a pointer to arena or scalar" (-EINVAL). Before E5 the test module
+     * has no such kfuncs.
+     */
+    @Test
+    void arenaKfuncParametersTakeArenaPointersOrScalars() {
+        VerifierConfig e5 = VerifierConfig.privileged(KernelEra.LATEST);
+        verify("r1 = map[arena] ll\nr1 = 0x1234\ncall bpf_kfunc_arena_arg_test\nexit", MAPS, e5);
+        verify("r1 = map[arena] ll\nr1 = 0x1234\nr1 = addr_space_cast(r1, 0x0, 0x1)\ncall bpf_kfunc_arena_cap_nullable_test\nexit", MAPS, e5);
+        assertRejected(reject("r1 = 1\ncall bpf_kfunc_arena_arg_test\nexit", MAPS, e5), Errno.EINVAL, 1,
+            "arena pointer requires a program with an associated arena");
+        assertRejected(reject("r2 = map[arena] ll\nr1 = r10\nr1 += -8\ncall bpf_kfunc_arena_arg_test\nexit", MAPS, e5), Errno.EINVAL, 4,
+            "R1 is not a pointer to arena or scalar");
+        assertRejected(reject("r1 = map[arena] ll\nr1 = 1\ncall bpf_kfunc_arena_arg_test\nexit", MAPS, VerifierConfig.privileged(KernelEra.V7_0)),
+            Errno.EINVAL, 3, "kernel btf_id " + Kfunc.BPF_KFUNC_ARENA_ARG_TEST.id + " is not a function");
+    }
+
     @Test
     void helpersAreUnknown() {
         assertRejected(reject("call 1\nr0 = 0\nexit"), Errno.EINVAL, 0, "invalid func unknown#1");
