@@ -1,5 +1,6 @@
 package dev.arenaemu.scenarios.cli;
 
+import dev.arenaemu.scenarios.format.Era;
 import dev.arenaemu.scenarios.oracle.KernelImage;
 import dev.arenaemu.scenarios.oracle.Kernels;
 import dev.arenaemu.scenarios.oracle.OracleException;
@@ -37,6 +38,10 @@ final class OracleCommand implements Callable<Integer> {
         description = "Keep each boot's console log, results and initramfs under DIR (default oracle-logs).")
     Path keep;
 
+    @Option(names = "--era", paramLabel = "ERA",
+        description = "Compare every kernel with this era or profile instead of the one its build maps to (" + Era.KNOWN + "), e.g. to see what a stable build's backports change.")
+    String era;
+
     @Parameters(arity = "1..*", paramLabel = "PATH", description = "Scenario files or folders.")
     List<Path> paths;
 
@@ -46,6 +51,7 @@ final class OracleCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        Era asked = era == null ? null : Scenarios.era(era, spec);
         Scenarios.Loaded loaded = Scenarios.load(paths, err);
         if (loaded == null) return Main.BAD_INPUT;
         List<OracleRun.KernelResult> results = new ArrayList<>();
@@ -54,6 +60,7 @@ final class OracleCommand implements Callable<Integer> {
         for (String k : kernels) {
             try {
                 KernelImage image = resolver.resolve(k);
+                if (asked != null) image = image.comparedWith(asked);
                 out.println("kernel " + image.release() + " (" + k + "), era " + image.era() + (image.eraNote() != null ? " (" + image.eraNote() + ")" : ""));
                 out.flush();
                 Path work = keep != null ? keep.resolve(image.release()) : Files.createTempDirectory("arena-emu-oracle");

@@ -22,7 +22,7 @@ import java.util.List;
 
 /** What replay and sweep share: the scenario paths, the era filter, the per-scenario limits, the runs they select and the report files. */
 final class ScenarioSelection {
-    @Option(names = "--era", description = "Only this era (v6.9, v6.10 (v6.11 and v6.12 are aliases), v6.13, v7.0 or latest); default: every era a scenario lists.")
+    @Option(names = "--era", description = "Only this era (v6.9, v6.10 (v6.11 and v6.12 are aliases), v6.13, v7.0 or latest) or stable-build profile (v6.12-stable, v7.0-stable); default: every era a scenario lists.")
     String era;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write a JSON report.")

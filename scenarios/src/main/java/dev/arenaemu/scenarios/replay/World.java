@@ -121,8 +121,10 @@ public final class World implements AutoCloseable, Expr.Symbols {
         return switch (era) {
             case V6_9 -> KernelEra.V6_9;
             case V6_10 -> KernelEra.V6_10;
+            case V6_12_STABLE -> KernelEra.V6_12_STABLE;
             case V6_13 -> KernelEra.V6_13;
             case V7_0 -> KernelEra.V7_0;
+            case V7_0_STABLE -> KernelEra.V7_0_STABLE;
             case LATEST -> KernelEra.LATEST;
         };
     }

@@ -62,7 +62,7 @@ class BugCorpusTest {
         Map<String, Set<Era>> lived = Map.of(
             "CVE-2024-42075.v6.9.json", EnumSet.of(Era.V6_9),
             "kernel-patches-bpf-12074.v6.10-v7.0.json", EnumSet.of(Era.V6_10, Era.V6_13, Era.V7_0),
-            "free-below-start.v6.13-v7.0.json", EnumSet.of(Era.V6_13, Era.V7_0));
+            "free-below-start.v6.13-v7.0.json", EnumSet.of(Era.V6_13, Era.V7_0, Era.V7_0_STABLE));
         for (Map.Entry<String, Set<Era>> e : lived.entrySet()) {
             Scenario s = ScenarioReader.read(BUGS.resolve(e.getKey()));
             assertEquals(e.getValue(), EnumSet.copyOf(s.eras()), e.getKey());

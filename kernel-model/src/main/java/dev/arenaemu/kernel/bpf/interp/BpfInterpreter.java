@@ -340,8 +340,11 @@ public final class BpfInterpreter {
                         r[in.dst()] = 0;
                         return;
                     }
-                    // the v6.18 entry of every other PROBE_ATOMIC names dst and DONT_CLEAR
+                    // every other PROBE_ATOMIC: dst is the pointer and the fault a WRITE; in the eras
+                    // that zero it, the fetch register of a read-modify-write is cleared
                     report(true, r[in.dst()], in.off());
+                    int fetch = Bpf.fetchDestination(in.imm(), in.src());
+                    if (fetch >= 0 && options.era().atomicFaultClearsFetchRegister()) r[fetch] = 0;
                     return;
                 }
                 atomic(in, r, pc, size, true);
