@@ -1,14 +1,13 @@
 package dev.arenaemu.kernel.arena;
 
 import dev.arenaemu.kernel.Errno;
+import dev.arenaemu.kernel.EveryEra;
 import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.KernelEvent;
 import dev.arenaemu.kernel.inject.InjectionSite;
 import dev.arenaemu.kernel.mm.VmFlag;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.List;
 
@@ -55,8 +54,7 @@ class ArenaMmapTest {
         assertEquals(Errno.EINVAL.neg(), arena.getUnmappedArea(0, SZ16K, 1, 0, (h, l, f) -> ArenaFixture.MMAP_BASE));
     }
 
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void scenario14_firstMappingFixesTheAddress(KernelEra era) {
         Arena arena = arena(era, 4, 0);
         RecordingVma vma = fx.mmap(arena, 0, SZ16K);
@@ -118,8 +116,7 @@ class ArenaMmapTest {
         assertEquals(Errno.E2BIG.neg(), arena.getUnmappedArea(0, Arena.SZ_4G + 4096, 0, 0, (h, l, f) -> h));
     }
 
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void scenario18_startIsStickyAfterEveryMappingIsGone(KernelEra era) {
         Arena arena = arena(era, 4, 0);
         RecordingVma vma = fx.mmap(arena, 0, SZ16K);

@@ -28,11 +28,8 @@ final class OracleCommand implements Callable<Integer> {
         description = "A kernel: a series (6.12, 7.0, 7.3: the newest Debian cloud build), a package name, a .deb, or a bzImage. Repeatable.")
     List<String> kernels;
 
-    @Option(names = "--json", paramLabel = "FILE", description = "Also write a JSON report.")
-    Path json;
-
-    @Option(names = "--junit", paramLabel = "FILE", description = "Also write a JUnit XML report (one testcase per scenario and kernel).")
-    Path junit;
+    @CommandLine.Mixin
+    ReportFiles reports;
 
     @Option(names = "--keep", paramLabel = "DIR", arity = "0..1", fallbackValue = "oracle-logs",
         description = "Keep each boot's console log, results and initramfs under DIR (default oracle-logs).")
@@ -75,8 +72,8 @@ final class OracleCommand implements Callable<Integer> {
             }
         }
         OracleReport.table(out, results);
-        if (json != null) OracleReport.json(json, results);
-        if (junit != null) OracleReport.junit(junit, results);
+        if (reports.json != null) OracleReport.json(reports.json, results);
+        if (reports.junit != null) OracleReport.junit(reports.junit, results);
         if (kernelError || loaded.badFiles() > 0) return Main.BAD_INPUT;
         boolean disagree = results.stream().flatMap(r -> r.scenarios().stream()).flatMap(s -> s.verdicts().stream())
             .anyMatch(v -> v instanceof Verdict.Disagree);
