@@ -1,6 +1,7 @@
 package dev.arenaemu.kernel.arena;
 
 import dev.arenaemu.kernel.Capability;
+import dev.arenaemu.kernel.CreateResult;
 import dev.arenaemu.kernel.Errno;
 import dev.arenaemu.kernel.Kernel;
 import dev.arenaemu.kernel.KernelBug;
@@ -57,7 +58,6 @@ public final class Arena implements MappableFile {
     final FaultInjection injection;
     final ArenaAttr attr;
     final KernelVmArea kernVm;
-    private final long kernVmStart;
     /** range_tree (E3+) or maple tree (E1–E2) of the page offsets; see {@link ArenaPageAllocator}. */
     final ArenaPageAllocator pages;
     /** Newest first, as list_add puts entries at the head. */
@@ -80,7 +80,6 @@ public final class Arena implements MappableFile {
         this.injection = kernel.faultInjection();
         this.attr = attr;
         this.kernVm = kernVm;
-        this.kernVmStart = kernVm.addr() + GUARD_SZ / 2;
         this.pages = pages;
         this.scratchPage = scratchPage;
         this.userVmStart = attr.mapExtra();
@@ -93,26 +92,26 @@ public final class Arena implements MappableFile {
      * BPF_MAP_CREATE for an arena: map_create()'s CAP_BPF check, then arena_map_alloc()'s checks
      * and allocations in the kernel's order, each failure undoing the earlier steps.
      */
-    public static ArenaCreateResult create(Kernel kernel, ArenaAttr attr) {
-        if (!kernel.capable(Capability.CAP_BPF)) return new ArenaCreateResult.Failed(Errno.EPERM);
+    public static CreateResult<Arena> create(Kernel kernel, ArenaAttr attr) {
+        if (!kernel.capable(Capability.CAP_BPF)) return new CreateResult.Failed<>(Errno.EPERM);
         // bpf_jit_supports_arena() is true for the x86-64 JIT this project models.
         int allowed = ArenaAttr.BPF_F_SEGV_ON_FAULT | ArenaAttr.BPF_F_MMAPABLE | ArenaAttr.BPF_F_NO_USER_CONV;
         long maxEntries = attr.maxEntries() & 0xFFFF_FFFFL;
         if (attr.keySize() != 0 || attr.valueSize() != 0 || maxEntries == 0
             || !attr.has(ArenaAttr.BPF_F_MMAPABLE) || (attr.mapFlags() & ~allowed) != 0) {
-            return new ArenaCreateResult.Failed(Errno.EINVAL);
+            return new CreateResult.Failed<>(Errno.EINVAL);
         }
         long extra = attr.mapExtra();
-        if ((extra & (PAGE_SIZE - 1)) != 0) return new ArenaCreateResult.Failed(Errno.EINVAL);
+        if ((extra & (PAGE_SIZE - 1)) != 0) return new CreateResult.Failed<>(Errno.EINVAL);
         long vmRange = maxEntries * PAGE_SIZE;
-        if (vmRange > SZ_4G) return new ArenaCreateResult.Failed(Errno.E2BIG);
-        if ((extra >>> 32) != ((extra + vmRange - 1) >>> 32)) return new ArenaCreateResult.Failed(Errno.ERANGE);
+        if (vmRange > SZ_4G) return new CreateResult.Failed<>(Errno.E2BIG);
+        if ((extra >>> 32) != ((extra + vmRange - 1) >>> 32)) return new CreateResult.Failed<>(Errno.ERANGE);
 
         KernelVmArea kernVm = kernel.addressSpace().reserve("bpf arena", KERN_VM_SZ);
-        if (kernVm == null) return new ArenaCreateResult.Failed(Errno.ENOMEM);
+        if (kernVm == null) return new CreateResult.Failed<>(Errno.ENOMEM);
         if (kernel.faultInjection().shouldFail(InjectionSite.ARENA_STRUCT)) {
             kernel.addressSpace().release(kernVm);
-            return new ArenaCreateResult.Failed(Errno.ENOMEM);
+            return new CreateResult.Failed<>(Errno.ENOMEM);
         }
         long scratch = Frames.NO_PAGE;
         if (kernel.era().usesScratchPage()) {
@@ -120,7 +119,7 @@ public final class Arena implements MappableFile {
                 ? Frames.NO_PAGE : kernel.allocKernelPage("arena_map_alloc scratch page");
             if (scratch == Frames.NO_PAGE) {
                 kernel.addressSpace().release(kernVm);
-                return new ArenaCreateResult.Failed(Errno.ENOMEM);
+                return new CreateResult.Failed<>(Errno.ENOMEM);
             }
         }
         ArenaPageAllocator pages = ArenaPageAllocator.of(kernel.era(), kernel.faultInjection());
@@ -132,9 +131,9 @@ public final class Arena implements MappableFile {
         if (err != 0) {
             if (scratch != Frames.NO_PAGE) kernel.frames().putPage(scratch);
             kernel.addressSpace().release(kernVm);
-            return new ArenaCreateResult.Failed(Errno.of(err));
+            return new CreateResult.Failed<>(Errno.of(err));
         }
-        return new ArenaCreateResult.Created(new Arena(kernel, attr, kernVm, pages, scratch));
+        return new CreateResult.Created<>(new Arena(kernel, attr, kernVm, pages, scratch));
     }
 
     // ---- generic map operations (docs/semantics.md#generic-map-operations) ----------------------
@@ -315,7 +314,7 @@ public final class Arena implements MappableFile {
         checkLive();
         if (!era.usesScratchPage()) return false;
         long pageAddr = addr & -PAGE_SIZE;
-        if (Long.compareUnsigned(pageAddr, kernVmStart) < 0 || Long.compareUnsigned(pageAddr, kernVmStart + SZ_4G + GUARD_SZ / 2) >= 0) return false;
+        if (Long.compareUnsigned(pageAddr, kernVmStart()) < 0 || Long.compareUnsigned(pageAddr, kernVmStart() + SZ_4G + GUARD_SZ / 2) >= 0) return false;
         if (kernVm.pageAt(pageAddr) == Frames.NO_PAGE) kernVm.mapAlias(pageAddr, scratchPage);
         return true;
     }
@@ -334,9 +333,9 @@ public final class Arena implements MappableFile {
             return;
         }
         freePages.flushDeferred();   // irq_work_sync + flush_work
-        long walkEnd = kernVmStart + SZ_4G + (era.usesScratchPage() ? GUARD_SZ / 2 : 0);
+        long walkEnd = kernVmStart() + SZ_4G + (era.usesScratchPage() ? GUARD_SZ / 2 : 0);
         List<Long> present = new ArrayList<>();
-        kernVm.forEachPresent(kernVmStart, walkEnd, present::add);
+        kernVm.forEachPresent(kernVmStart(), walkEnd, present::add);
         for (long va : present) {
             long page = kernVm.pageAt(va);
             if (page == scratchPage) continue;
@@ -352,11 +351,10 @@ public final class Arena implements MappableFile {
     // ---- state --------------------------------------------------------------------------------
 
     public Kernel kernel() { return kernel; }
-    public ArenaAttr attr() { return attr; }
     public long maxEntries() { return attr.maxEntries() & 0xFFFF_FFFFL; }
     public int mapFlags() { return attr.mapFlags(); }
     /** The value JIT'd code keeps in r12: kern_vm->addr + GUARD_SZ / 2. */
-    public long kernVmStart() { return kernVmStart; }
+    public long kernVmStart() { return kernVm.addr() + GUARD_SZ / 2; }
     public long userVmStart() { return userVmStart; }
     public long userVmEnd() { return userVmEnd; }
     public KernelVmArea kernVm() { return kernVm; }
@@ -376,7 +374,7 @@ public final class Arena implements MappableFile {
 
     /** K(x): the kernel address BPF uses for arena address {@code uaddr}. */
     public long kernelAddress(long uaddr) {
-        return kernVmStart + lo32(uaddr);
+        return kernVmStart() + lo32(uaddr);
     }
 
     /** compute_pgoff(): (u32)(lo32(uaddr) - lo32(user_vm_start)) >> PAGE_SHIFT, wrapping. */
@@ -413,12 +411,12 @@ public final class Arena implements MappableFile {
                 long frame = kernVm.pageAt(va);
                 boolean scratch = frame == scratchPage && scratchPage != Frames.NO_PAGE;
                 scratchInUse |= scratch;
-                kernelPages.add(new ArenaSnapshot.KernelPage(va - kernVmStart, va, frame, frames.refcount(frame), frames.mapcount(frame), scratch));
+                kernelPages.add(new ArenaSnapshot.KernelPage(va - kernVmStart(), va, frame, frames.refcount(frame), frames.mapcount(frame), scratch));
             }
         }
         List<ArenaSnapshot.Vma> vmas = vmaList.stream()
             .map(e -> new ArenaSnapshot.Vma(e.vma().start(), e.vma().end(), e.vma().alive(), e.mmapCount())).toList();
-        return new ArenaSnapshot(userVmStart, userVmEnd, kernVmStart, kernelPages, freeRuns(), vmas, memUsage(), scratchInUse);
+        return new ArenaSnapshot(userVmStart, userVmEnd, kernVmStart(), kernelPages, freeRuns(), vmas, memUsage(), scratchInUse);
     }
 
     /** nr_pages bookkeeping: {@code delta} kernel PTEs installed (negative: removed). */

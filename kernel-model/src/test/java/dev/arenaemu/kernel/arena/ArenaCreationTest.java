@@ -1,7 +1,9 @@
 package dev.arenaemu.kernel.arena;
 
 import dev.arenaemu.kernel.Capability;
+import dev.arenaemu.kernel.CreateResult;
 import dev.arenaemu.kernel.Errno;
+import dev.arenaemu.kernel.EveryEra;
 import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.inject.InjectionSite;
 import org.junit.jupiter.api.AfterEach;
@@ -31,11 +33,10 @@ class ArenaCreationTest {
     }
 
     private Errno failure(ArenaAttr attr) {
-        return assertInstanceOf(ArenaCreateResult.Failed.class, Arena.create(fx.kernel, attr)).errno();
+        return assertInstanceOf(CreateResult.Failed.class, Arena.create(fx.kernel, attr)).errno();
     }
 
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void scenario1_minimalArenaHasOneFreePageAndNothingPopulated(KernelEra era) {
         Arena arena = fixture(era).create(ArenaAttr.of(1, 0, 0));
         ArenaSnapshot s = arena.snapshot();
@@ -70,7 +71,7 @@ class ArenaCreationTest {
     @Test
     void scenario4_allowedFlagsAreAccepted() {
         fixture(KernelEra.LATEST);
-        assertInstanceOf(ArenaCreateResult.Created.class,
+        assertInstanceOf(CreateResult.Created.class,
             Arena.create(fx.kernel, ArenaAttr.of(1, ArenaAttr.BPF_F_SEGV_ON_FAULT | ArenaAttr.BPF_F_NO_USER_CONV, 0)));
     }
 
@@ -135,8 +136,7 @@ class ArenaCreationTest {
         assertEquals(0, fx.kernel.frames().used(), "scratch page freed");
     }
 
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void scenario9_e4AndLaterPrepopulateThePageTablesOfTheWholeWindow(KernelEra era) {
         fixture(era);
         int before = fx.machine.kernelPageTable().pool().pagesInUse();
@@ -172,8 +172,7 @@ class ArenaCreationTest {
         assertEquals(0, fx.kernel.faultInjection().hits(InjectionSite.KERNEL_VA_RESERVE));
     }
 
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void scenario11_genericMapOperations(KernelEra era) {
         Arena arena = fixture(era).create(ArenaAttr.of(4, 0, 0));
         assertEquals(Errno.EINVAL.neg(), arena.lookupElem());

@@ -1,13 +1,13 @@
 package dev.arenaemu.scenarios.cli;
 
 import dev.arenaemu.ArenaEmu;
+import dev.arenaemu.kernel.CreateResult;
 import dev.arenaemu.kernel.Errno;
 import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.arena.ArenaAttr;
 import dev.arenaemu.kernel.bpf.BpfMap;
 import dev.arenaemu.kernel.bpf.BpfProg;
 import dev.arenaemu.kernel.bpf.BpfSyscall;
-import dev.arenaemu.kernel.bpf.MapCreateResult;
 import dev.arenaemu.kernel.bpf.ProgLoadAttr;
 import dev.arenaemu.kernel.bpf.ProgLoadResult;
 import dev.arenaemu.kernel.bpf.asm.AsmException;
@@ -54,7 +54,7 @@ final class JitCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "a BPF object (.bpf.o/.o) or assembler source (.s)")
     Path file;
 
-    @Option(names = "--era", defaultValue = "latest", description = "kernel era: v6.9, v6.10 (v6.11, v6.12), v6.13, v7.0, latest (default)")
+    @Option(names = "--era", defaultValue = "latest", description = "kernel era: v6.9, v6.10 (v6.11, v6.12), v6.13, v7.0, latest (default), or a stable-build profile: v6.12-stable, v7.0-stable")
     String era;
 
     @Option(names = "--section", description = "object: the program (name or ELF section) to show, default all; .s: its section (default syscall)")
@@ -85,7 +85,7 @@ final class JitCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try {
             KernelEra kernelEra = KernelEra.parse(era);
-            if (kernelEra == null) throw new BadInput("--era " + era + ": not an era (v6.13, v7.0, latest)");
+            if (kernelEra == null) throw new BadInput("--era " + era + ": not an era (v6.9, v6.10, v6.13, v7.0, latest) or profile (v6.12-stable, v7.0-stable)");
             JitProfile p = switch (profile.toLowerCase(Locale.ROOT)) {
                 case "debian-cloud" -> JitProfile.DEBIAN_CLOUD;
                 case "emulated-cpu" -> JitProfile.EMULATED_CPU;
@@ -145,7 +145,8 @@ final class JitCommand implements Callable<Integer> {
     }
 
     private static List<BpfProg> loadObject(Path file, byte[] elf, KernelEra era, String section, Process user, BpfSyscall bpf) throws BadInput {
-        ArenaGlobalsPlacement placement = era == KernelEra.V6_13 ? ArenaGlobalsPlacement.OFFSET_ZERO : ArenaGlobalsPlacement.END_OF_ARENA;
+        // libbpf before Dec 2025 (eras v6.9 to v6.13 and the profiles built on them) puts globals at offset 0
+        ArenaGlobalsPlacement placement = era.base().compareTo(KernelEra.V7_0) < 0 ? ArenaGlobalsPlacement.OFFSET_ZERO : ArenaGlobalsPlacement.END_OF_ARENA;
         LibbpfObject object;
         try {
             object = LibbpfObject.open(elf, OpenOptions.placement(placement));
@@ -177,7 +178,7 @@ final class JitCommand implements Callable<Integer> {
         try {
             program = Assembler.assemble(stem, section == null ? "syscall" : section, text);
         } catch (AsmException e) {
-            throw new BadInput(file + ":" + e.line() + ":" + e.column() + ": " + e.reason());
+            throw new BadInput(file + ":" + e.at().line() + ":" + e.at().column() + ": " + e.reason());
         }
         Map<String, BpfMap> maps = new LinkedHashMap<>();
         for (Reloc r : program.relocations()) {
@@ -188,8 +189,8 @@ final class JitCommand implements Callable<Integer> {
             };
             if (maps.containsKey(map)) continue;
             switch (bpf.mapCreateArena(map, ArenaAttr.of(100, 0, 1L << 44))) {
-                case MapCreateResult.Created c -> maps.put(map, c.map());
-                case MapCreateResult.Failed f -> throw new BadInput(file + ": creating arena \"" + map + "\": " + Errno.describe(f.errno().neg()));
+                case CreateResult.Created<BpfMap> c -> maps.put(map, c.object());
+                case CreateResult.Failed<BpfMap> f -> throw new BadInput(file + ": creating arena \"" + map + "\": " + Errno.describe(f.errno().neg()));
             }
         }
         return switch (bpf.progLoad(program, maps, ProgLoadAttr.DEFAULT)) {

@@ -1,5 +1,6 @@
 package dev.arenaemu.scenarios.cli;
 
+import dev.arenaemu.scenarios.format.Era;
 import dev.arenaemu.scenarios.oracle.KernelImage;
 import dev.arenaemu.scenarios.oracle.Kernels;
 import dev.arenaemu.scenarios.oracle.OracleException;
@@ -9,7 +10,6 @@ import dev.arenaemu.scenarios.oracle.Verdict;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -27,18 +27,19 @@ final class OracleCommand implements Callable<Integer> {
         description = "A kernel: a series (6.12, 7.0, 7.3: the newest Debian cloud build), a package name, a .deb, or a bzImage. Repeatable.")
     List<String> kernels;
 
-    @Option(names = "--json", paramLabel = "FILE", description = "Also write a JSON report.")
-    Path json;
-
-    @Option(names = "--junit", paramLabel = "FILE", description = "Also write a JUnit XML report (one testcase per scenario and kernel).")
-    Path junit;
+    @CommandLine.Mixin
+    ReportFiles reports;
 
     @Option(names = "--keep", paramLabel = "DIR", arity = "0..1", fallbackValue = "oracle-logs",
         description = "Keep each boot's console log, results and initramfs under DIR (default oracle-logs).")
     Path keep;
 
-    @Parameters(arity = "1..*", paramLabel = "PATH", description = "Scenario files or folders.")
-    List<Path> paths;
+    @Option(names = "--era", paramLabel = "ERA",
+        description = "Compare every kernel with this era or profile instead of the one its build maps to (" + Era.KNOWN + "), e.g. to see what a stable build's backports change.")
+    String era;
+
+    @CommandLine.Mixin
+    ScenarioPaths paths;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -46,7 +47,8 @@ final class OracleCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        Scenarios.Loaded loaded = Scenarios.load(paths, err);
+        Era asked = era == null ? null : Scenarios.era(era, spec);
+        Scenarios.Loaded loaded = paths.load(err);
         if (loaded == null) return Main.BAD_INPUT;
         List<OracleRun.KernelResult> results = new ArrayList<>();
         boolean kernelError = false;
@@ -54,6 +56,7 @@ final class OracleCommand implements Callable<Integer> {
         for (String k : kernels) {
             try {
                 KernelImage image = resolver.resolve(k);
+                if (asked != null) image = image.comparedWith(asked);
                 out.println("kernel " + image.release() + " (" + k + "), era " + image.era() + (image.eraNote() != null ? " (" + image.eraNote() + ")" : ""));
                 out.flush();
                 Path work = keep != null ? keep.resolve(image.release()) : Files.createTempDirectory("arena-emu-oracle");
@@ -68,8 +71,8 @@ final class OracleCommand implements Callable<Integer> {
             }
         }
         OracleReport.table(out, results);
-        if (json != null) OracleReport.json(json, results);
-        if (junit != null) OracleReport.junit(junit, results);
+        if (reports.json != null) OracleReport.json(reports.json, results);
+        if (reports.junit != null) OracleReport.junit(reports.junit, results);
         if (kernelError || loaded.badFiles() > 0) return Main.BAD_INPUT;
         boolean disagree = results.stream().flatMap(r -> r.scenarios().stream()).flatMap(s -> s.verdicts().stream())
             .anyMatch(v -> v instanceof Verdict.Disagree);

@@ -10,7 +10,6 @@ import dev.arenaemu.scenarios.shard.Shard;
 import dev.arenaemu.scenarios.sweep.Sweep;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -22,14 +21,11 @@ import java.util.List;
 
 /** What replay and sweep share: the scenario paths, the era filter, the per-scenario limits, the runs they select and the report files. */
 final class ScenarioSelection {
-    @Option(names = "--era", description = "Only this era (v6.9, v6.10 (v6.11 and v6.12 are aliases), v6.13, v7.0 or latest); default: every era a scenario lists.")
+    @Option(names = "--era", description = "Only this era (v6.9, v6.10 (v6.11 and v6.12 are aliases), v6.13, v7.0 or latest) or stable-build profile (v6.12-stable, v7.0-stable); default: every era a scenario lists.")
     String era;
 
-    @Option(names = "--json", paramLabel = "FILE", description = "Also write a JSON report.")
-    Path json;
-
-    @Option(names = "--junit", paramLabel = "FILE", description = "Also write a JUnit XML report (one testcase per run).")
-    Path junit;
+    @CommandLine.Mixin
+    ReportFiles reports;
 
     @Option(names = "--time-limit", paramLabel = "SECONDS",
         description = "Wall-clock limit of each scenario run (default ${DEFAULT-VALUE}); past it the run stops with status LIMIT.")
@@ -43,8 +39,8 @@ final class ScenarioSelection {
         + "'arena-emu merge' combines the shards' reports into the unsharded run's.")
     String shard;
 
-    @Parameters(arity = "1..*", paramLabel = "PATH", description = "Scenario files or folders.")
-    List<Path> paths;
+    @CommandLine.Mixin
+    ScenarioPaths paths;
 
     /** The command this selection belongs to (replay or sweep). */
     @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
@@ -66,7 +62,7 @@ final class ScenarioSelection {
         Era only = Scenarios.era(era, command);
         Limits limits = limits();
         PrintWriter err = command.commandLine().getErr();
-        Scenarios.Loaded loaded = Scenarios.load(paths, err);
+        Scenarios.Loaded loaded = paths.load(err);
         if (loaded == null || selectsNothing(loaded, only, err)) return null;
         List<Sweep.Target> runs = new ArrayList<>();
         for (Scenario s : loaded.scenarios()) {
@@ -102,7 +98,7 @@ final class ScenarioSelection {
 
     /** Whether --json or --junit asks for a report file (which lists every run). */
     boolean writesReports() {
-        return json != null || junit != null;
+        return reports.json != null || reports.junit != null;
     }
 
     /**
@@ -113,8 +109,8 @@ final class ScenarioSelection {
     boolean writeReports(List<Outcome> outcomes, String suite) {
         PrintWriter err = command.commandLine().getErr();
         boolean ok = true;
-        if (json != null) ok &= write(json, "JSON", err, () -> JsonReport.write(json, outcomes));
-        if (junit != null) ok &= write(junit, "JUnit", err, () -> JunitReport.write(junit, suite, outcomes));
+        if (reports.json != null) ok &= write(reports.json, "JSON", err, () -> JsonReport.write(reports.json, outcomes));
+        if (reports.junit != null) ok &= write(reports.junit, "JUnit", err, () -> JunitReport.write(reports.junit, suite, outcomes));
         err.flush();
         return ok;
     }
@@ -123,8 +119,8 @@ final class ScenarioSelection {
     boolean writeReports(List<Outcome> outcomes, List<Integer> seqs, Shard shard, String suite) {
         PrintWriter err = command.commandLine().getErr();
         boolean ok = true;
-        if (json != null) ok &= write(json, "JSON", err, () -> JsonReport.write(json, outcomes, seqs, shard));
-        if (junit != null) ok &= write(junit, "JUnit", err, () -> JunitReport.write(junit, suite, outcomes, seqs, shard));
+        if (reports.json != null) ok &= write(reports.json, "JSON", err, () -> JsonReport.write(reports.json, outcomes, seqs, shard));
+        if (reports.junit != null) ok &= write(reports.junit, "JUnit", err, () -> JunitReport.write(reports.junit, suite, outcomes, seqs, shard));
         err.flush();
         return ok;
     }
