@@ -116,16 +116,21 @@ class MachineResetTest {
         return new byte[] {(byte) 0xE9, (byte) rel, (byte) (rel >> 8), (byte) (rel >> 16), (byte) (rel >> 24)};
     }
 
+    /** A page of user code that CPU 1 ran once (it returned 0x11): CPU 1 now holds its translation. */
+    private static HostBuffer codeCpu1Ran(Machine m) {
+        HostBuffer code = m.allocate("user code", 4096);
+        assertEquals(0x11, runUserCode(m, m.cpu(1), code, 0x11));
+        return code;
+    }
+
     @Test
     void userCodeTranslatedInOneLifeIsNotRunInTheNext() {
         try (Machine m = new Machine()) {
-            HostBuffer code = m.allocate("user code", 4096);
-            Cpu cpu = m.cpu(1);
-            assertEquals(0x11, runUserCode(m, cpu, code, 0x11));
+            HostBuffer code = codeCpu1Ran(m);
             m.reset();
             HostBuffer again = m.allocate("user code", 4096);
             assertEquals(code.physBase(), again.physBase(), "the same frame at the same address: only the translation could differ");
-            assertEquals(0x22, runUserCode(m, cpu, again, 0x22), "a reset drops the translations of a CPU that ran user code");
+            assertEquals(0x22, runUserCode(m, m.cpu(1), again, 0x22), "a reset drops the translations of a CPU that ran user code");
         }
     }
 
@@ -137,9 +142,8 @@ class MachineResetTest {
     @Test
     void userCodePlacedThroughAnotherCpuIsNotRunFromAStaleTranslation() {
         try (Machine m = new Machine()) {
-            HostBuffer code = m.allocate("user code", 4096);
+            HostBuffer code = codeCpu1Ran(m);
             Cpu cpu1 = m.cpu(1);
-            assertEquals(0x11, runUserCode(m, cpu1, code, 0x11));
             assertEquals(0x11, runUserCode(m, cpu1, code, 0x22), "nobody told CPU 1: it runs its translation of the old bytes");
             m.userCodePlaced(m.cpu(0));
             assertEquals(0x33, runUserCode(m, cpu1, code, 0x33), "told, CPU 1 translated the new bytes");
