@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * bpf_check() for the arena-relevant part of the kernel verifier, in the kernel's order:
@@ -44,7 +45,12 @@ public final class Verifier {
         }
         LdImm64Resolver resolved = new LdImm64Resolver(program, maps, config);
         ControlFlow cfg = new ControlFlow(insns, config.bpfCapable());
-        AbstractInterpreter check = new AbstractInterpreter(insns, resolved, cfg, config, isSleepable(program.section()));
+        Optional<IterTarget> iter = IterTarget.ofSection(program.section());
+        if (IterTarget.isIterSection(program.section()) && iter.isEmpty()) {
+            // libbpf resolves the target's bpf_iter_NAME in the kernel's BTF first; only bpf_map is modelled
+            throw new VerifierException(Errno.EINVAL, -1, "iterator target of SEC(\"" + program.section() + "\") is not modelled (only bpf_map)");
+        }
+        AbstractInterpreter check = new AbstractInterpreter(insns, resolved, cfg, config, isSleepable(program.section()), iter);
         check.run();
         List<Integer> depths = stackDepths(cfg, check, insns);
         return rewrite(program, resolved, cfg, check, depths, config);
