@@ -10,7 +10,6 @@ import dev.arenaemu.scenarios.oracle.Verdict;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -39,8 +38,8 @@ final class OracleCommand implements Callable<Integer> {
         description = "Compare every kernel with this era or profile instead of the one its build maps to (" + Era.KNOWN + "), e.g. to see what a stable build's backports change.")
     String era;
 
-    @Parameters(arity = "1..*", paramLabel = "PATH", description = "Scenario files or folders.")
-    List<Path> paths;
+    @CommandLine.Mixin
+    ScenarioPaths paths;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -49,7 +48,7 @@ final class OracleCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         Era asked = era == null ? null : Scenarios.era(era, spec);
-        Scenarios.Loaded loaded = Scenarios.load(paths, err);
+        Scenarios.Loaded loaded = paths.load(err);
         if (loaded == null) return Main.BAD_INPUT;
         List<OracleRun.KernelResult> results = new ArrayList<>();
         boolean kernelError = false;
