@@ -92,6 +92,8 @@ final class BtfAccess {
      * check_kfunc_args for a PTR_TO_BTF_ID in a {@code p__map} parameter of a KF_TRUSTED_ARGS kfunc,
      * in the kernel's order: not maybe-NULL, trusted (is_trusted_reg), unmodified
      * (check_func_arg_reg_off), and a struct bpf_map (process_kf_arg_ptr_to_btf_id, strict match).
+     * The "pointer in R%d isn't map pointer" check of later kernels (the bpf_wq series, v6.10)
+     * never fires here: reg->map_ptr shares its union with a BTF pointer's reg->btf, never NULL.
      */
     void mapArgument(int i, String kfunc, int argNo, RegState reg) {
         BtfPointer p = reg.btf();
