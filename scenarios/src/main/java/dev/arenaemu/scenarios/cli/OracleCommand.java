@@ -1,5 +1,9 @@
 package dev.arenaemu.scenarios.cli;
 
+import dev.arenaemu.kernel.bpf.elf.ArenaGlobalsPlacement;
+import dev.arenaemu.scenarios.oracle.JitCorpus;
+import dev.arenaemu.scenarios.oracle.JitOracleRun;
+import dev.arenaemu.scenarios.oracle.JitReport;
 import dev.arenaemu.scenarios.oracle.KernelImage;
 import dev.arenaemu.scenarios.oracle.Kernels;
 import dev.arenaemu.scenarios.oracle.OracleException;
@@ -21,7 +25,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "oracle", mixinStandardHelpOptions = true,
     description = "Replay scenarios on real Linux kernels under QEMU and compare them with the emulator, step by step (docs/oracle.md).")
-@StartsPrograms({"qemu-system-x86_64", "gcc", "dpkg-deb"})   // boots kernels, builds the guest runner, unpacks kernel packages
+@StartsPrograms({"qemu-system-x86_64", "gcc", "dpkg-deb", "clang-19"})   // boots kernels, builds the guest runner, unpacks kernel packages; --jit compiles the C programs
 final class OracleCommand implements Callable<Integer> {
     @Option(names = "--kernel", required = true, paramLabel = "K",
         description = "A kernel: a series (6.12, 7.0, 7.3: the newest Debian cloud build), a package name, a .deb, or a bzImage. Repeatable.")
@@ -37,6 +41,11 @@ final class OracleCommand implements Callable<Integer> {
         description = "Keep each boot's console log, results and initramfs under DIR (default oracle-logs).")
     Path keep;
 
+    @Option(names = "--jit", description = "Compare the programs instead of the scenarios: every inline assembler and C program "
+        + "of the scenarios and every *.bpf.c under the folders, loaded on each kernel; its xlated and jited images "
+        + "(BPF_OBJ_GET_INFO_BY_FD) against the emulator's, after masking addresses (docs/oracle.md, JIT images).")
+    boolean jit;
+
     @Parameters(arity = "1..*", paramLabel = "PATH", description = "Scenario files or folders.")
     List<Path> paths;
 
@@ -46,8 +55,9 @@ final class OracleCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        Scenarios.Loaded loaded = Scenarios.load(paths, err);
+        Scenarios.Loaded loaded = Scenarios.load(paths, err, jit);
         if (loaded == null) return Main.BAD_INPUT;
+        if (jit) return jit(loaded, out, err);
         List<OracleRun.KernelResult> results = new ArrayList<>();
         boolean kernelError = false;
         Kernels resolver = new Kernels();
@@ -74,5 +84,41 @@ final class OracleCommand implements Callable<Integer> {
         boolean disagree = results.stream().flatMap(r -> r.scenarios().stream()).flatMap(s -> s.verdicts().stream())
             .anyMatch(v -> v instanceof Verdict.Disagree);
         return disagree ? Main.FAILED : Main.PASS;
+    }
+
+    /** --jit: the programs' images per kernel (JitOracleRun), one line per program, the counts per kernel. */
+    private int jit(Scenarios.Loaded loaded, PrintWriter out, PrintWriter err) throws IOException {
+        JitCorpus.Collected corpus = JitCorpus.collect(loaded.scenarios(), paths, ArenaGlobalsPlacement.END_OF_ARENA);
+        for (JitCorpus.Problem p : corpus.problems()) err.println("arena-emu oracle: " + p.label() + ": " + p.reason());
+        if (corpus.objects().isEmpty()) {
+            err.println("arena-emu oracle: no programs (scenario programs or *.bpf.c) under " + paths);
+            return Main.BAD_INPUT;
+        }
+        int programs = corpus.objects().stream().mapToInt(o -> o.programs().size()).sum();
+        out.println(programs + " programs in " + corpus.objects().size() + " objects");
+        List<JitOracleRun.KernelResult> results = new ArrayList<>();
+        boolean kernelError = !corpus.problems().isEmpty();
+        Kernels resolver = new Kernels();
+        for (String k : kernels) {
+            try {
+                KernelImage image = resolver.resolve(k);
+                out.println("kernel " + image.release() + " (" + k + "), era " + image.era() + ", JIT profile debian-cloud");
+                out.flush();
+                Path work = keep != null ? keep.resolve(image.release()) : Files.createTempDirectory("arena-emu-oracle");
+                JitOracleRun.KernelResult r = JitOracleRun.run(image, corpus.objects(), work, keep != null, out);
+                results.add(r);
+                kernelError |= !r.errors().isEmpty() || r.programs().stream().anyMatch(p -> p.kind() == JitOracleRun.Kind.ERROR);
+                if (keep == null) Files.deleteIfExists(work);
+            } catch (OracleException e) {
+                err.println("arena-emu oracle: " + e.getMessage());
+                err.flush();
+                kernelError = true;
+            }
+        }
+        JitReport.table(out, results);
+        if (kernelError || loaded.badFiles() > 0) return Main.BAD_INPUT;
+        boolean differs = results.stream().flatMap(r -> r.programs().stream()).anyMatch(p -> p.kind() == JitOracleRun.Kind.LOAD_DIFFERS
+            || p.kind() == JitOracleRun.Kind.COMPARED && !(p.result().xlatedIdentical() && p.result().jitedIdentical()));
+        return differs ? Main.FAILED : Main.PASS;
     }
 }

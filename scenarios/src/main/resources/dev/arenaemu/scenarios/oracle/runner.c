@@ -573,11 +573,10 @@ static void emit_ld64(struct insn *p, int dst, int src, long v) {
 
 static char last_log[256];
 
-static long prog_load(struct insn *insns, int n, int sleepable) {
+static long prog_load_as(struct insn *insns, int n, uint32_t type, uint32_t flags) {
     static char log[65536];
     char attr[256] = {0};
-    /* a syscall program must be sleepable; a non-sleepable one is a socket filter, as the emulator's */
-    uint32_t type = sleepable ? BPF_PROG_TYPE_SYSCALL : BPF_PROG_TYPE_SOCKET_FILTER, cnt = n, level = 1, size = sizeof log, flags = sleepable ? BPF_F_SLEEPABLE : 0;
+    uint32_t cnt = n, level = 1, size = sizeof log;
     uint64_t ip = (uint64_t)(uintptr_t)insns, lic = (uint64_t)(uintptr_t)"GPL", lp = (uint64_t)(uintptr_t)log;
     memcpy(attr + 0, &type, 4);
     memcpy(attr + 4, &cnt, 4);
@@ -602,6 +601,11 @@ static long prog_load(struct insn *insns, int n, int sleepable) {
         snprintf(last_log, sizeof last_log, "%s", why ? why : "");
     }
     return fd;
+}
+
+/* a syscall program must be sleepable; a non-sleepable one is a socket filter, as the emulator's */
+static long prog_load(struct insn *insns, int n, int sleepable) {
+    return prog_load_as(insns, n, sleepable ? BPF_PROG_TYPE_SYSCALL : BPF_PROG_TYPE_SOCKET_FILTER, sleepable ? BPF_F_SLEEPABLE : 0);
 }
 
 /*
@@ -925,6 +929,195 @@ static void run_controller(char **lines, int n, int nprocs, uint64_t drop) {
     _exit(0);
 }
 
+/* ---------------------------------------------------------------- program images (oracle --jit) */
+
+/*
+ * An object block ("O" line, then "G" maps and "J" programs) loads programs as libbpf would have
+ * (OpEncoder/JitOpEncoder did the ELF, BTF and relocation work on the host) and prints what
+ * BPF_OBJ_GET_INFO_BY_FD shows of each: the xlated and jited images, each function's length and
+ * address. Nothing runs; the block's process exits and its maps and programs go with it.
+ */
+#define BPF_MAP_TYPE_ARENA 33
+#define BPF_OBJ_GET_INFO_BY_FD 15
+#define MAX_JMAPS 32
+
+static int jmap_fd[MAX_JMAPS];
+static long jmap_err[MAX_JMAPS];
+
+/* Hex to bytes (malloc'd; "-" is empty). */
+static unsigned char *unhex(const char *h, size_t *len) {
+    size_t n = strcmp(h, "-") ? strlen(h) / 2 : 0;
+    unsigned char *b = calloc(n + 8, 1);
+    for (size_t i = 0; i < n; i++) {
+        char x[3] = {h[2 * i], h[2 * i + 1], 0};
+        b[i] = (unsigned char)strtoul(x, NULL, 16);
+    }
+    *len = n;
+    return b;
+}
+
+static void ohex(const void *p, size_t n) {
+    const unsigned char *b = p;
+    oput("\"");
+    for (size_t i = 0; i < n; i++) oput("%02x", b[i]);
+    oput("\"");
+}
+
+static void object_map(void) {
+    /* G idx type key_size value_size max_entries flags map_extra init_hex freeze globals_off globals_hex */
+    int i = N(1);
+    if (i < 0 || i >= MAX_JMAPS) return;
+    char attr[256] = {0};
+    uint32_t type = N(2), ks = N(3), vs = N(4), me = N(5), fl = strtoul(tok[6], NULL, 0);
+    uint64_t extra = strtoull(tok[7], NULL, 0);
+    memcpy(attr + 0, &type, 4);
+    memcpy(attr + 4, &ks, 4);
+    memcpy(attr + 8, &vs, 4);
+    memcpy(attr + 12, &me, 4);
+    memcpy(attr + 16, &fl, 4);
+    memcpy(attr + 64, &extra, 8);
+    long fd = sys_bpf(BPF_MAP_CREATE, attr, sizeof attr);
+    jmap_fd[i] = fd < 0 ? -1 : (int)fd;
+    jmap_err[i] = fd < 0 ? fd : 0;
+    if (fd < 0) return;
+    size_t ilen, glen;
+    unsigned char *init = unhex(tok[8], &ilen), *globals = unhex(tok[11], &glen);
+    if (type == BPF_MAP_TYPE_ARENA) {
+        /* libbpf maps the arena right after creating it (user_vm_start is fixed then) and copies the __arena globals in */
+        void *base = mmap((void *)extra, (size_t)me * 4096, PROT_READ | PROT_WRITE, MAP_SHARED | (extra ? MAP_FIXED : 0), (int)fd, 0);
+        if (base == MAP_FAILED) jmap_err[i] = -errno;
+        else if (glen) memcpy((char *)base + N(10), globals, glen);
+    } else if (ilen) {
+        unsigned char *value = calloc(vs + 8, 1);
+        memcpy(value, init, ilen < vs ? ilen : vs);
+        uint32_t key = 0;
+        uint64_t kp = (uint64_t)(uintptr_t)&key, vp = (uint64_t)(uintptr_t)value;
+        char a[256] = {0};
+        uint32_t f32 = (uint32_t)fd;
+        memcpy(a + 0, &f32, 4);
+        memcpy(a + 8, &kp, 8);
+        memcpy(a + 16, &vp, 8);
+        long r = sys_bpf(BPF_MAP_UPDATE_ELEM, a, sizeof a);
+        if (r < 0) jmap_err[i] = r;
+        free(value);
+    }
+    if (N(9)) {
+        /* libbpf freezes .rodata after filling it (bpf_object__populate_internal_map) */
+        char a[256] = {0};
+        uint32_t f32 = (uint32_t)fd;
+        memcpy(a, &f32, 4);
+        long r = sys_bpf(BPF_MAP_FREEZE, a, sizeof a);
+        if (r < 0) jmap_err[i] = r;
+    }
+    free(init);
+    free(globals);
+}
+
+/* BPF_OBJ_GET_INFO_BY_FD: struct bpf_prog_info offsets (include/uapi/linux/bpf.h). */
+enum { PI_JITED_LEN = 16, PI_XLATED_LEN = 20, PI_JITED = 24, PI_XLATED = 32, PI_NR_KSYMS = 104, PI_NR_FUNC_LENS = 108,
+       PI_KSYMS = 112, PI_FUNC_LENS = 120, PI_SIZE = 232 };
+
+static long prog_info(int fd, unsigned char *info) {
+    char attr[256] = {0};
+    uint32_t f32 = (uint32_t)fd, len = PI_SIZE;
+    uint64_t ip = (uint64_t)(uintptr_t)info;
+    memcpy(attr + 0, &f32, 4);
+    memcpy(attr + 4, &len, 4);
+    memcpy(attr + 8, &ip, 8);
+    return sys_bpf(BPF_OBJ_GET_INFO_BY_FD, attr, sizeof attr);
+}
+
+static uint32_t u32at(const unsigned char *p, int off) { uint32_t v; memcpy(&v, p + off, 4); return v; }
+static void setptr(unsigned char *p, int off, void *v) { uint64_t x = (uint64_t)(uintptr_t)v; memcpy(p + off, &x, 8); }
+
+static void object_prog(void) {
+    /* J idx prog_type prog_flags insn_hex relocs ("m:insn:map" fd, "v:insn:map" map value, "k:insn:kfunc") */
+    int idx = N(1);
+    uint32_t type = N(2), flags = strtoul(tok[3], NULL, 0);
+    size_t bytes;
+    struct insn *p = (struct insn *)unhex(tok[4], &bytes);
+    int n = (int)(bytes / 8);
+    oput("@@ORACLE {\"sc\":%d,\"st\":%d,\"jit\":1", sc_index, idx);
+    char why[200] = "";
+    char *rel = ntok > 5 && strcmp(tok[5], "-") ? tok[5] : NULL;
+    for (char *s = rel ? strtok(rel, ";") : NULL; s && !why[0]; s = strtok(NULL, ";")) {
+        char kind, name[128];
+        int at;
+        if (sscanf(s, "%c:%d:%127s", &kind, &at, name) != 3 || at < 0 || at >= n) { snprintf(why, sizeof why, "bad relocation %s", s); break; }
+        if (kind == 'm' || kind == 'v') {
+            int m = atoi(name);
+            if (m < 0 || m >= MAX_JMAPS || jmap_fd[m] < 0 || jmap_err[m]) { snprintf(why, sizeof why, "map %d: %ld", m, m >= 0 && m < MAX_JMAPS ? jmap_err[m] : -1L); break; }
+            p[at].imm = jmap_fd[m];
+        } else if (kind == 'k') {
+            int id = btf_func_id(name);
+            if (id < 0) { snprintf(why, sizeof why, "kernel has no kfunc %s", name); break; }
+            p[at].imm = id;
+        }
+    }
+    if (why[0]) {
+        oput(",\"no\":1,\"note\":");
+        ostr(why);
+    } else {
+        long fd = prog_load_as(p, n, type, flags);
+        oput(",\"ret\":%ld", fd < 0 ? fd : 0);
+        if (fd < 0) {
+            oput(",\"note\":");
+            ostr(last_log);
+        } else {
+            unsigned char info[PI_SIZE] = {0};
+            long r = prog_info((int)fd, info);
+            uint32_t jl = u32at(info, PI_JITED_LEN), xl = u32at(info, PI_XLATED_LEN), nk = u32at(info, PI_NR_KSYMS), nf = u32at(info, PI_NR_FUNC_LENS);
+            unsigned char *jited = calloc(jl + 1, 1), *xlated = calloc(xl + 1, 1);
+            uint64_t *ksyms = calloc(nk + 1, 8);
+            uint32_t *lens = calloc(nf + 1, 4);
+            memset(info, 0, sizeof info);
+            memcpy(info + PI_JITED_LEN, &jl, 4);
+            memcpy(info + PI_XLATED_LEN, &xl, 4);
+            memcpy(info + PI_NR_KSYMS, &nk, 4);
+            memcpy(info + PI_NR_FUNC_LENS, &nf, 4);
+            setptr(info, PI_JITED, jited);
+            setptr(info, PI_XLATED, xlated);
+            setptr(info, PI_KSYMS, ksyms);
+            setptr(info, PI_FUNC_LENS, lens);
+            if (r >= 0) r = prog_info((int)fd, info);
+            if (r < 0) {
+                oput(",\"note\":\"BPF_OBJ_GET_INFO_BY_FD: %ld\"", r);
+            } else {
+                oput(",\"xlated\":");
+                ohex(xlated, u32at(info, PI_XLATED_LEN) < xl ? u32at(info, PI_XLATED_LEN) : xl);
+                oput(",\"jited\":");
+                ohex(jited, u32at(info, PI_JITED_LEN) < jl ? u32at(info, PI_JITED_LEN) : jl);
+                oput(",\"lens\":[");
+                for (uint32_t k = 0; k < nf; k++) oput("%s%u", k ? "," : "", lens[k]);
+                oput("],\"ksyms\":[");
+                for (uint32_t k = 0; k < nk; k++) oput("%s\"%llx\"", k ? "," : "", (unsigned long long)ksyms[k]);
+                oput("]");
+            }
+            free(jited);
+            free(xlated);
+            free(ksyms);
+            free(lens);
+            close((int)fd);
+        }
+    }
+    free(p);
+    oput("}");
+    oflush();
+}
+
+static void run_object(char **lines, int n) {
+    setpgid(0, 0);
+    for (int i = 0; i < MAX_JMAPS; i++) jmap_fd[i] = -1;
+    for (int i = 0; i < n; i++) {
+        char c = lines[i][0];
+        if (c != 'G' && c != 'J') continue;
+        split(lines[i]);
+        if (c == 'G' && ntok >= 12) object_map();
+        else if (c == 'J' && ntok >= 5) object_prog();
+    }
+    _exit(0);
+}
+
 static volatile sig_atomic_t alarmed;
 static void on_alarm(int s) { (void)s; alarmed = 1; }
 
@@ -960,8 +1153,9 @@ int main(int argc, char **argv) {
     sa.sa_handler = on_alarm;
     sigaction(SIGALRM, &sa, NULL);
     for (int i = 0; i < n; i++) {
-        if (lines[i][0] != 'S') continue;
-        /* S index nprocs drop_caps timeout_ms */
+        if (lines[i][0] != 'S' && lines[i][0] != 'O') continue;
+        /* S index nprocs drop_caps timeout_ms (a scenario), or O index 0 0 timeout_ms (an object's programs) */
+        int object = lines[i][0] == 'O';
         char *copy = strdup(lines[i]);
         split(copy);
         sc_index = N(1);
@@ -970,10 +1164,11 @@ int main(int argc, char **argv) {
         long timeout_ms = N(4);
         free(copy);
         int j = i + 1;
-        while (j < n && lines[j][0] != 'S') j++;
+        while (j < n && lines[j][0] != 'S' && lines[j][0] != 'O') j++;
         oput("@@ORACLE {\"sc\":%d,\"begin\":1}", sc_index);
         oflush();
         pid_t c = fork();
+        if (c == 0 && object) run_object(lines + i + 1, j - i - 1);
         if (c == 0) run_controller(lines + i + 1, j - i - 1, nprocs, drop);
         alarmed = 0;
         alarm((unsigned)((timeout_ms + 999) / 1000));
