@@ -59,24 +59,11 @@ final class OracleCommand implements Callable<Integer> {
         if (loaded == null) return Main.BAD_INPUT;
         if (jit) return jit(loaded, out, err);
         List<OracleRun.KernelResult> results = new ArrayList<>();
-        boolean kernelError = false;
-        Kernels resolver = new Kernels();
-        for (String k : kernels) {
-            try {
-                KernelImage image = resolver.resolve(k);
-                out.println("kernel " + image.release() + " (" + k + "), era " + image.era() + (image.eraNote() != null ? " (" + image.eraNote() + ")" : ""));
-                out.flush();
-                Path work = keep != null ? keep.resolve(image.release()) : Files.createTempDirectory("arena-emu-oracle");
-                OracleRun.KernelResult r = OracleRun.run(image, loaded.scenarios(), work, keep != null, out);
-                results.add(r);
-                kernelError |= !r.errors().isEmpty() || r.scenarios().stream().anyMatch(s -> s.error() != null);
-                if (keep == null) Files.deleteIfExists(work);
-            } catch (OracleException e) {
-                err.println("arena-emu oracle: " + e.getMessage());
-                err.flush();
-                kernelError = true;
-            }
-        }
+        boolean kernelError = eachKernel(out, err, image -> image.eraNote() != null ? " (" + image.eraNote() + ")" : "", (image, work) -> {
+            OracleRun.KernelResult r = OracleRun.run(image, loaded.scenarios(), work, keep != null, out);
+            results.add(r);
+            return !r.errors().isEmpty() || r.scenarios().stream().anyMatch(s -> s.error() != null);
+        });
         OracleReport.table(out, results);
         if (json != null) OracleReport.json(json, results);
         if (junit != null) OracleReport.junit(junit, results);
@@ -89,7 +76,11 @@ final class OracleCommand implements Callable<Integer> {
     /** --jit: the programs' images per kernel (JitOracleRun), one line per program, the counts per kernel. */
     private int jit(Scenarios.Loaded loaded, PrintWriter out, PrintWriter err) throws IOException {
         JitCorpus.Collected corpus = JitCorpus.collect(loaded.scenarios(), paths, ArenaGlobalsPlacement.END_OF_ARENA);
-        for (JitCorpus.Problem p : corpus.problems()) err.println("arena-emu oracle: " + p.label() + ": " + p.reason());
+        for (JitCorpus.Problem p : corpus.problems()) {
+            if (p.libbpfRefuses()) out.println("  " + p.label() + ": not loaded: libbpf refuses to open it: " + p.reason());
+            else err.println("arena-emu oracle: " + p.label() + ": " + p.reason());
+        }
+        boolean badInput = corpus.problems().stream().anyMatch(p -> !p.libbpfRefuses());
         if (corpus.objects().isEmpty()) {
             err.println("arena-emu oracle: no programs (scenario programs or *.bpf.c) under " + paths);
             return Main.BAD_INPUT;
@@ -97,17 +88,34 @@ final class OracleCommand implements Callable<Integer> {
         int programs = corpus.objects().stream().mapToInt(o -> o.programs().size()).sum();
         out.println(programs + " programs in " + corpus.objects().size() + " objects");
         List<JitOracleRun.KernelResult> results = new ArrayList<>();
-        boolean kernelError = !corpus.problems().isEmpty();
+        boolean kernelError = eachKernel(out, err, image -> ", JIT profile debian-cloud", (image, work) -> {
+            JitOracleRun.KernelResult r = JitOracleRun.run(image, corpus.objects(), work, keep != null, out);
+            results.add(r);
+            return !r.errors().isEmpty() || r.programs().stream().anyMatch(p -> p.kind() == JitOracleRun.Kind.ERROR);
+        });
+        JitReport.table(out, results);
+        if (kernelError || badInput || loaded.badFiles() > 0) return Main.BAD_INPUT;
+        boolean differs = results.stream().flatMap(r -> r.programs().stream()).anyMatch(p -> p.kind() == JitOracleRun.Kind.LOAD_DIFFERS
+            || p.kind() == JitOracleRun.Kind.COMPARED && !(p.result().xlatedIdentical() && p.result().jitedIdentical()));
+        return differs ? Main.FAILED : Main.PASS;
+    }
+
+    /** One kernel's run in {@code work}; true when the kernel side had an error. */
+    private interface KernelRun {
+        boolean run(KernelImage image, Path work) throws OracleException, IOException;
+    }
+
+    /** Resolves each --kernel and runs {@code run} on it; true when some kernel could not be used or had an error. */
+    private boolean eachKernel(PrintWriter out, PrintWriter err, java.util.function.Function<KernelImage, String> note, KernelRun run) throws IOException {
+        boolean kernelError = false;
         Kernels resolver = new Kernels();
         for (String k : kernels) {
             try {
                 KernelImage image = resolver.resolve(k);
-                out.println("kernel " + image.release() + " (" + k + "), era " + image.era() + ", JIT profile debian-cloud");
+                out.println("kernel " + image.release() + " (" + k + "), era " + image.era() + note.apply(image));
                 out.flush();
                 Path work = keep != null ? keep.resolve(image.release()) : Files.createTempDirectory("arena-emu-oracle");
-                JitOracleRun.KernelResult r = JitOracleRun.run(image, corpus.objects(), work, keep != null, out);
-                results.add(r);
-                kernelError |= !r.errors().isEmpty() || r.programs().stream().anyMatch(p -> p.kind() == JitOracleRun.Kind.ERROR);
+                kernelError |= run.run(image, work);
                 if (keep == null) Files.deleteIfExists(work);
             } catch (OracleException e) {
                 err.println("arena-emu oracle: " + e.getMessage());
@@ -115,10 +123,6 @@ final class OracleCommand implements Callable<Integer> {
                 kernelError = true;
             }
         }
-        JitReport.table(out, results);
-        if (kernelError || loaded.badFiles() > 0) return Main.BAD_INPUT;
-        boolean differs = results.stream().flatMap(r -> r.programs().stream()).anyMatch(p -> p.kind() == JitOracleRun.Kind.LOAD_DIFFERS
-            || p.kind() == JitOracleRun.Kind.COMPARED && !(p.result().xlatedIdentical() && p.result().jitedIdentical()));
-        return differs ? Main.FAILED : Main.PASS;
+        return kernelError;
     }
 }

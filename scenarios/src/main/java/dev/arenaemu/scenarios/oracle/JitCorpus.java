@@ -1,6 +1,5 @@
 package dev.arenaemu.scenarios.oracle;
 
-import dev.arenaemu.kernel.Errno;
 import dev.arenaemu.kernel.bpf.asm.AsmException;
 import dev.arenaemu.kernel.bpf.asm.Assembler;
 import dev.arenaemu.kernel.bpf.elf.ArenaGlobalsPlacement;
@@ -37,8 +36,11 @@ import java.util.stream.Stream;
  * from the object's BTF and data sections, programs relocated. Identical programs are listed once.
  */
 public final class JitCorpus {
-    /** A program the corpus has that cannot be compared at all (it does not assemble or compile). */
-    public record Problem(String label, String reason) {}
+    /**
+     * An object or program that cannot be compared at all: it does not assemble or compile (bad
+     * input), or libbpf refuses to open it ({@code libbpfRefuses}: no kernel ever sees it).
+     */
+    public record Problem(String label, String reason, boolean libbpfRefuses) {}
 
     public record Collected(List<JitObject> objects, List<Problem> problems) {}
 
@@ -68,7 +70,7 @@ public final class JitCorpus {
             try (Stream<Path> files = Files.isDirectory(p) ? Files.walk(p) : Stream.of(p)) {
                 for (Path f : files.filter(f -> f.toString().endsWith(".bpf.c")).sorted().toList()) c.addObject(f, "v4");
             } catch (IOException e) {
-                c.problems.add(new Problem(p.toString(), "cannot list: " + e.getMessage()));
+                c.problems.add(new Problem(p.toString(), "cannot list: " + e.getMessage(), false));
             }
         }
         return new Collected(List.copyOf(c.objects.values()), List.copyOf(c.problems));
@@ -82,7 +84,7 @@ public final class JitCorpus {
         try {
             program = Assembler.assemble(p.name(), section, p.asm());
         } catch (AsmException e) {
-            problems.add(new Problem(label, "asm line " + e.line() + ", column " + e.column() + ": " + e.reason()));
+            problems.add(new Problem(label, "asm line " + e.line() + ", column " + e.column() + ": " + e.reason(), false));
             return;
         }
         List<JitMap> maps = new ArrayList<>();
@@ -110,20 +112,6 @@ public final class JitCorpus {
         throw new IllegalArgumentException(s.file() + ": program map[" + name + "] names no create_arena step");
     }
 
-    /**
-     * bpf_object__open with the chosen placement of {@code __arena} globals, or with the older
-     * libbpf's (offset 0) when the globals do not fit at the end of the arena (-E2BIG: a corpus
-     * object made to show that refusal still has programs to compare; the offset is masked).
-     */
-    private LibbpfObject open(byte[] elf) throws LibbpfException {
-        try {
-            return LibbpfObject.open(elf, OpenOptions.placement(placement));
-        } catch (LibbpfException e) {
-            if (e.errno() != Errno.E2BIG || placement == ArenaGlobalsPlacement.OFFSET_ZERO) throw e;
-            return LibbpfObject.open(elf, OpenOptions.placement(ArenaGlobalsPlacement.OFFSET_ZERO));
-        }
-    }
-
     private void addObject(Path file, String mcpu) {
         // a scenario names its file absolutely, a folder walk relatively: one object either way, shown from the working folder
         Path abs = file.toAbsolutePath().normalize();
@@ -133,9 +121,13 @@ public final class JitCorpus {
         LibbpfObject o;
         try {
             byte[] elf = file.toString().endsWith(".c") ? CompiledObjects.compile(file, mcpu) : Files.readAllBytes(file);
-            o = open(elf);
-        } catch (IOException | LibbpfException e) {
-            problems.add(new Problem(label, e.getMessage()));
+            o = LibbpfObject.open(elf, OpenOptions.placement(placement));
+        } catch (IOException e) {
+            problems.add(new Problem(label, e.getMessage(), false));
+            return;
+        } catch (LibbpfException e) {
+            // an object made to be refused (the corpus's big_globals: its __arena globals exceed the arena)
+            problems.add(new Problem(label, e.getMessage(), true));
             return;
         }
         List<JitMap> maps = new ArrayList<>();

@@ -127,6 +127,18 @@ static long bpf_as_scenario(int cmd, void *attr, unsigned size) {
     return r;
 }
 
+/* BPF_MAP_CREATE (union bpf_attr: map_type, key_size, value_size, max_entries, map_flags; map_extra at 64). */
+static long map_create(uint32_t type, uint32_t ks, uint32_t vs, uint32_t me, uint32_t fl, uint64_t extra, int as_scenario) {
+    char attr[256] = {0};
+    memcpy(attr + 0, &type, 4);
+    memcpy(attr + 4, &ks, 4);
+    memcpy(attr + 8, &vs, 4);
+    memcpy(attr + 12, &me, 4);
+    memcpy(attr + 16, &fl, 4);
+    memcpy(attr + 64, &extra, 8);
+    return as_scenario ? bpf_as_scenario(BPF_MAP_CREATE, attr, sizeof attr) : sys_bpf(BPF_MAP_CREATE, attr, sizeof attr);
+}
+
 /* ---------------------------------------------------------------- BTF: kfunc ids by name */
 
 static unsigned char *btf;
@@ -616,13 +628,7 @@ static long prog_load(struct insn *insns, int n, int sleepable) {
 static int result_map = -1;
 
 static int io_map_create(void) {
-    char attr[256] = {0};
-    uint32_t type = BPF_MAP_TYPE_ARRAY, ks = 4, vs = 48, me = 1;
-    memcpy(attr + 0, &type, 4);
-    memcpy(attr + 4, &ks, 4);
-    memcpy(attr + 8, &vs, 4);
-    memcpy(attr + 12, &me, 4);
-    return (int)sys_bpf(BPF_MAP_CREATE, attr, sizeof attr);
+    return (int)map_create(BPF_MAP_TYPE_ARRAY, 4, 48, 1, 0, 0, 0);
 }
 
 static long io_map(int cmd, uint64_t *value) {
@@ -771,16 +777,8 @@ static void map_op(struct result *res) {
 static void create_arena(struct result *res) {
     /* A idx max_entries flags map_extra key_size value_size */
     int a = N(4);
-    char attr[256] = {0};
-    uint32_t type = 33, ks = E(8), vs = E(9), me = E(5), fl = E(6);
-    uint64_t extra = E(7);
-    memcpy(attr + 0, &type, 4);
-    memcpy(attr + 4, &ks, 4);
-    memcpy(attr + 8, &vs, 4);
-    memcpy(attr + 12, &me, 4);
-    memcpy(attr + 16, &fl, 4);
-    memcpy(attr + 64, &extra, 8);
-    long fd = bpf_as_scenario(BPF_MAP_CREATE, attr, sizeof attr);
+    uint64_t extra = E(7), me = E(5);
+    long fd = map_create(33, E(8), E(9), me, E(6), extra, 1);
     if (a >= MAX_ARENAS) { res->not_observable = 1; return; }
     if (narenas_created <= a) narenas_created = a + 1;
     res->has_ret = 1;
@@ -967,16 +965,9 @@ static void object_map(void) {
     /* G idx type key_size value_size max_entries flags map_extra init_hex freeze globals_off globals_hex */
     int i = N(1);
     if (i < 0 || i >= MAX_JMAPS) return;
-    char attr[256] = {0};
-    uint32_t type = N(2), ks = N(3), vs = N(4), me = N(5), fl = strtoul(tok[6], NULL, 0);
+    uint32_t type = N(2), vs = N(4), me = N(5);
     uint64_t extra = strtoull(tok[7], NULL, 0);
-    memcpy(attr + 0, &type, 4);
-    memcpy(attr + 4, &ks, 4);
-    memcpy(attr + 8, &vs, 4);
-    memcpy(attr + 12, &me, 4);
-    memcpy(attr + 16, &fl, 4);
-    memcpy(attr + 64, &extra, 8);
-    long fd = sys_bpf(BPF_MAP_CREATE, attr, sizeof attr);
+    long fd = map_create(type, N(3), vs, me, strtoul(tok[6], NULL, 0), extra, 0);
     jmap_fd[i] = fd < 0 ? -1 : (int)fd;
     jmap_err[i] = fd < 0 ? fd : 0;
     if (fd < 0) return;
