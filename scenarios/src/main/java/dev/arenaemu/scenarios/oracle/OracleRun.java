@@ -39,7 +39,7 @@ public final class OracleRun {
                 other++;
                 continue;
             }
-            compiled.add(OpEncoder.compile(s, compiled.size()));
+            compiled.add(OpEncoder.compile(s, compiled.size(), kernel.era()));
         }
         Path runner = GuestImage.runner();
         Map<Integer, GuestResults.Scenario> seen = new HashMap<>();

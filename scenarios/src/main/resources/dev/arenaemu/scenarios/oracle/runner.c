@@ -101,6 +101,8 @@ static long sys_bpf(int cmd, void *attr, unsigned size) {
 
 struct insn { uint8_t code; uint8_t regs; int16_t off; int32_t imm; };
 
+static unsigned char *unhex(const char *h, size_t *len);
+
 /* Capabilities the scenario drops are dropped from the effective set around bpf(2) calls only:
  * the controller keeps CAP_SYS_ADMIN for reading the workers' pagemap PFNs. */
 static uint64_t drop_caps;
@@ -137,6 +139,25 @@ static long map_create(uint32_t type, uint32_t ks, uint32_t vs, uint32_t me, uin
     memcpy(attr + 16, &fl, 4);
     memcpy(attr + 64, &extra, 8);
     return as_scenario ? bpf_as_scenario(BPF_MAP_CREATE, attr, sizeof attr) : sys_bpf(BPF_MAP_CREATE, attr, sizeof attr);
+}
+
+/* BPF_MAP_LOOKUP_ELEM / UPDATE_ELEM (cmd) of key 0 of an array map. */
+static long map_elem0(int fd, int cmd, void *value) {
+    char attr[256] = {0};
+    uint32_t f32 = (uint32_t)fd, key = 0;
+    uint64_t kp = (uint64_t)(uintptr_t)&key, vp = (uint64_t)(uintptr_t)value;
+    memcpy(attr + 0, &f32, 4);
+    memcpy(attr + 8, &kp, 8);
+    memcpy(attr + 16, &vp, 8);
+    return sys_bpf(cmd, attr, sizeof attr);
+}
+
+/* BPF_MAP_FREEZE: libbpf freezes .rodata after filling it (bpf_object__populate_internal_map). */
+static long map_freeze(int fd) {
+    char attr[256] = {0};
+    uint32_t f32 = (uint32_t)fd;
+    memcpy(attr, &f32, 4);
+    return sys_bpf(BPF_MAP_FREEZE, attr, sizeof attr);
 }
 
 /* ---------------------------------------------------------------- BTF: kfunc ids by name */
@@ -192,7 +213,7 @@ static int btf_func_id(const char *name) {
 
 /* ---------------------------------------------------------------- worker protocol */
 
-enum { W_MMAP = 1, W_MUNMAP, W_MPROTECT, W_MREMAP, W_FORK, W_EXIT, W_READ, W_WRITE, W_COPY, W_TAKEFD, W_CODE };
+enum { W_MMAP = 1, W_MUNMAP, W_MPROTECT, W_MREMAP, W_FORK, W_EXIT, W_READ, W_WRITE, W_COPY, W_TAKEFD, W_CODE, W_POKE };
 
 #define MAX_CODE 1024
 struct cmd { int op; int size; long a[6]; unsigned char code[MAX_CODE]; };
@@ -300,6 +321,7 @@ static void user_access(struct cmd *c, struct rep *r) {
             break;
         }
         case W_COPY: copy_bytes(c->a[0], c->a[1], c->a[2]); break;
+        case W_POKE: copy_bytes((long)c->code, c->a[0], c->size); break;
         case W_CODE:
             r->ret = call_code(code_page, c->a);
             r->has_ret = 1;
@@ -371,7 +393,7 @@ __attribute__((noreturn)) static void worker_loop(int sock) {
         case W_EXIT:
             send_fd(sock, &r, sizeof r, -1);
             _exit(0);
-        case W_READ: case W_WRITE: case W_COPY:
+        case W_READ: case W_WRITE: case W_COPY: case W_POKE:
             user_access(&c, &r);
             break;
         case W_CODE:
@@ -388,7 +410,8 @@ __attribute__((noreturn)) static void worker_loop(int sock) {
 
 /* ---------------------------------------------------------------- controller state */
 
-struct proc { int live; pid_t pid; int sock; };
+/* maps: the arenas the process mmapped (libbpf's copy of __arena globals goes through one of them) */
+struct proc { int live; pid_t pid; int sock; unsigned maps; };
 static struct proc procs[MAX_PROCS];
 
 struct arena { int fd; long base, end; };
@@ -566,7 +589,7 @@ static void observe_state(void) {
 
 static int sc_index;
 
-#define MAXTOK 600
+#define MAXTOK 16384
 static char *tok[MAXTOK];
 static int ntok;
 
@@ -632,13 +655,7 @@ static int io_map_create(void) {
 }
 
 static long io_map(int cmd, uint64_t *value) {
-    char attr[256] = {0};
-    uint32_t fd = result_map, key = 0;
-    uint64_t kp = (uint64_t)(uintptr_t)&key, vp = (uint64_t)(uintptr_t)value;
-    memcpy(attr + 0, &fd, 4);
-    memcpy(attr + 8, &kp, 8);
-    memcpy(attr + 16, &vp, 8);
-    return sys_bpf(cmd, attr, sizeof attr);
+    return map_elem0(result_map, cmd, value);
 }
 
 /* BPF_PROG_TEST_RUN with io[0..4] as r1..r5; io[5] is r0 afterwards. */
@@ -712,6 +729,72 @@ static void kfunc_step(struct result *res) {
     }
 }
 
+static int worker_step(int op, int p, struct cmd *c, struct result *res);
+
+/* C objects' data maps (D lines) and __arena globals (Y lines), what libbpf's load creates and copies. */
+#define MAX_DMAPS 32
+#define MAX_OBJS 16
+static int dmap_fd[MAX_DMAPS];
+struct globals { int arena; long off; size_t len; unsigned char *bytes; int copied; };
+static struct globals objglobals[MAX_OBJS];
+
+static void data_map(char *line) {
+    /* D idx type key value max_entries flags init freeze */
+    split(line);
+    int i = N(1);
+    if (i < 0 || i >= MAX_DMAPS || ntok < 9) return;
+    uint32_t vs = N(4);
+    long fd = map_create(N(2), N(3), vs, N(5), strtoul(tok[6], NULL, 0), 0, 1);
+    dmap_fd[i] = fd < 0 ? -1 : (int)fd;
+    size_t ilen;
+    unsigned char *init = unhex(tok[7], &ilen);
+    if (fd >= 0 && ilen) {
+        unsigned char *value = calloc(vs + 8, 1);
+        memcpy(value, init, ilen < vs ? ilen : vs);
+        map_elem0((int)fd, BPF_MAP_UPDATE_ELEM, value);
+        free(value);
+    }
+    if (fd >= 0 && N(8)) map_freeze((int)fd);
+    free(init);
+}
+
+static void object_globals(char *line) {
+    /* Y object arena offset hex */
+    split(line);
+    int o = N(1);
+    if (o < 0 || o >= MAX_OBJS || ntok < 5) return;
+    objglobals[o].arena = N(2);
+    objglobals[o].off = N(3);
+    objglobals[o].bytes = unhex(tok[4], &objglobals[o].len);
+}
+
+/*
+ * libbpf copies an object's __arena globals into the arena mapping before the load; the replay
+ * does it from the first process that mapped the arena, as here (a fault is the step's signal).
+ */
+static int copy_globals(int o, struct result *res) {
+    struct globals *g = &objglobals[o];
+    if (o < 0 || o >= MAX_OBJS || g->copied || !g->len) return 0;
+    int a = g->arena, p = -1;
+    for (int i = 0; i < MAX_PROCS && p < 0; i++) if (procs[i].live && (procs[i].maps >> a & 1)) p = i;
+    if (a >= narenas_created || arenas[a].fd < 0 || p < 0) {
+        res->not_observable = 1;
+        snprintf(res->note, sizeof res->note, "no process maps arena %d for the copy of the __arena globals", a);
+        return -1;
+    }
+    for (size_t at = 0; at < g->len; at += MAX_CODE) {
+        struct cmd c = {0};
+        c.a[0] = arenas[a].base + g->off + (long)at;
+        c.size = g->len - at < MAX_CODE ? (int)(g->len - at) : MAX_CODE;
+        memcpy(c.code, g->bytes + at, c.size);
+        if (worker_step(W_POKE, p, &c, res)) return -1;
+        res->has_ret = 0;
+        if (res->signo) return -1;
+    }
+    g->copied = 1;
+    return 0;
+}
+
 /* A scenario program: its instructions with the ctx prologue/epilogue OpEncoder added; the map
  * and kfunc references are patched here (fds and BTF ids exist only in the guest). */
 static void run_program(struct result *res) {
@@ -727,7 +810,13 @@ static void run_program(struct result *res) {
             int at;
             char name[128];
             if (sscanf(s, "%c:%d:%127s", &kind, &at, name) != 3 || at >= pr->n) continue;
-            if (kind == 'm') {
+            if (kind == 'y') {
+                if (copy_globals(atoi(name), res)) { pr->loaded = 0; return; }
+            } else if (kind == 'd') {
+                int d = atoi(name);
+                if (d < 0 || d >= MAX_DMAPS || dmap_fd[d] < 0) { pr->load_err = 1; snprintf(pr->log_line, sizeof pr->log_line, "data map %d not created", d); break; }
+                pr->insns[at].imm = dmap_fd[d];
+            } else if (kind == 'm' || kind == 'a') {
                 int a = atoi(name);
                 if (a >= narenas_created || arenas[a].fd < 0) { pr->load_err = 1; snprintf(pr->log_line, sizeof pr->log_line, "map %d not created", a); break; }
                 pr->insns[at].imm = arenas[a].fd;
@@ -809,7 +898,7 @@ static int worker_step(int op, int p, struct cmd *c, struct result *res) {
     res->value = r.value;
     if (op == W_FORK && fd >= 0) {
         int child = N(4);
-        if (child < MAX_PROCS) { procs[child].live = 1; procs[child].pid = r.pid; procs[child].sock = fd; }
+        if (child < MAX_PROCS) { procs[child].live = 1; procs[child].pid = r.pid; procs[child].sock = fd; procs[child].maps = procs[p].maps; }
     }
     return 0;
 }
@@ -839,6 +928,7 @@ static int run_step(char *line) {
         died = worker_step(W_MMAP, p, &c, &res);
         /* the first mapping of an arena without map_extra fixes user_vm_start/end (arena_map_mmap) */
         if (!died && !anon && res.ret > 0 && arenas[a].base == 0) { arenas[a].base = res.ret; arenas[a].end = res.ret + ((len + 4095) & ~4095L); }
+        if (!died && !anon && (res.ret > 0 || res.ret < -4095)) procs[p].maps |= 1u << a;
         break;
     }
     case 'u': c.a[0] = E(4); c.a[1] = E(5); if (!unbound) died = worker_step(W_MUNMAP, p, &c, &res); break;
@@ -854,6 +944,7 @@ static int run_step(char *line) {
         while (recv(procs[p].sock, &b, 1, 0) > 0) {}
         close(procs[p].sock);
         procs[p].live = 0;
+        procs[p].maps = 0;
         break;
     }
     case 'R': c.a[0] = E(4); c.size = N(5); if (!unbound) died = worker_step(W_READ, p, &c, &res); break;
@@ -916,10 +1007,13 @@ static void run_controller(char **lines, int n, int nprocs, uint64_t drop) {
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     drop_caps = drop;
     for (int a = 0; a < MAX_ARENAS; a++) arenas[a].fd = -1;
+    for (int d = 0; d < MAX_DMAPS; d++) dmap_fd[d] = -1;
     result_map = io_map_create();
     for (int i = 0; i < nprocs && i < MAX_PROCS; i++) spawn_worker(i);
     for (int i = 0; i < n; i++) {
         if (lines[i][0] == 'P') load_prog(lines[i]);
+        else if (lines[i][0] == 'D') data_map(lines[i]);
+        else if (lines[i][0] == 'Y') object_globals(lines[i]);
         else if (lines[i][0] == 'T' && run_step(lines[i])) break;
     }
     for (int i = 0; i < MAX_PROCS; i++) if (procs[i].live) kill(procs[i].pid, SIGKILL);
@@ -981,23 +1075,12 @@ static void object_map(void) {
     } else if (ilen) {
         unsigned char *value = calloc(vs + 8, 1);
         memcpy(value, init, ilen < vs ? ilen : vs);
-        uint32_t key = 0;
-        uint64_t kp = (uint64_t)(uintptr_t)&key, vp = (uint64_t)(uintptr_t)value;
-        char a[256] = {0};
-        uint32_t f32 = (uint32_t)fd;
-        memcpy(a + 0, &f32, 4);
-        memcpy(a + 8, &kp, 8);
-        memcpy(a + 16, &vp, 8);
-        long r = sys_bpf(BPF_MAP_UPDATE_ELEM, a, sizeof a);
+        long r = map_elem0((int)fd, BPF_MAP_UPDATE_ELEM, value);
         if (r < 0) jmap_err[i] = r;
         free(value);
     }
     if (N(9)) {
-        /* libbpf freezes .rodata after filling it (bpf_object__populate_internal_map) */
-        char a[256] = {0};
-        uint32_t f32 = (uint32_t)fd;
-        memcpy(a, &f32, 4);
-        long r = sys_bpf(BPF_MAP_FREEZE, a, sizeof a);
+        long r = map_freeze((int)fd);
         if (r < 0) jmap_err[i] = r;
     }
     free(init);
