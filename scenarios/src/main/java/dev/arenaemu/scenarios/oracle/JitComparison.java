@@ -3,6 +3,8 @@ package dev.arenaemu.scenarios.oracle;
 import dev.arenaemu.kernel.bpf.asm.Disassembler;
 import dev.arenaemu.kernel.bpf.isa.Bpf;
 import dev.arenaemu.kernel.bpf.isa.Insn;
+import dev.arenaemu.kernel.bpf.isa.Kfunc;
+import dev.arenaemu.kernel.bpf.jit.CallTarget;
 import dev.arenaemu.kernel.bpf.jit.JitImage;
 import dev.arenaemu.kernel.bpf.jit.JitListing;
 import dev.arenaemu.kernel.bpf.jit.X86Disassembler;
@@ -11,6 +13,8 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 
 /**
  * One program's images, the real kernel's (BPF_OBJ_GET_INFO_BY_FD) against the emulator's
@@ -24,14 +28,23 @@ import java.util.List;
  * <li>jited: function by function (each is its own allocation, jited_func_lens), the bytes the
  *     listing marks as addresses (kern_vm_start, map addresses, user_vm_start's upper half in
  *     cast_user, call rel32s) are ignored; a bpf-to-bpf call's rel32 is resolved with
- *     jited_ksyms to the function it reaches, which must be the emulator's.</li>
+ *     jited_ksyms to the function it reaches, which must be the emulator's, and a kfunc call's
+ *     with the kernel's symbols to the kfunc it reaches, which must be the one called here.</li>
  * </ul>
  */
 public final class JitComparison {
     private JitComparison() {}
 
-    /** What the kernel showed of one program: its dump (xlated), its image (jited) split by func lens, its ksyms. */
-    public record KernelImages(List<Insn> xlated, byte[] jited, int[] funcLens, long[] ksyms) {}
+    /**
+     * What the kernel showed of one program: its dump (xlated), its image (jited) split by func
+     * lens, its ksyms, and the kernel's symbols by address (the arena kfuncs from /proc/kallsyms;
+     * empty: kfunc call targets stay masked).
+     */
+    public record KernelImages(List<Insn> xlated, byte[] jited, int[] funcLens, long[] ksyms, Map<Long, String> symbols) {
+        public KernelImages(List<Insn> xlated, byte[] jited, int[] funcLens, long[] ksyms) {
+            this(xlated, jited, funcLens, ksyms, Map.of());
+        }
+    }
 
     /** One side's difference, or null when identical. */
     public record Result(String xlatedDiff, String jitedDiff) {
@@ -44,8 +57,14 @@ public final class JitComparison {
         }
     }
 
+    /** With kfunc calls expected to reach the kfunc itself (a sleepable program). */
     public static Result compare(JitListing emu, KernelImages kernel) {
-        return new Result(xlated(emu, kernel.xlated()), jited(emu, kernel));
+        return compare(emu, kernel, k -> k.symbol);
+    }
+
+    /** {@code callSite}: the kernel function each kfunc's call reaches (Kfunc.callSiteSymbol for the program's era and type). */
+    public static Result compare(JitListing emu, KernelImages kernel, Function<Kfunc, String> callSite) {
+        return new Result(xlated(emu, kernel.xlated()), jited(emu, kernel, callSite));
     }
 
     /** bpf_insn_prepare_dump's view of an instruction (the part that does not depend on the map). */
@@ -85,7 +104,7 @@ public final class JitComparison {
         return "(" + hex + ") " + t;
     }
 
-    static String jited(JitListing emu, KernelImages kernel) {
+    static String jited(JitListing emu, KernelImages kernel, Function<Kfunc, String> callSite) {
         JitImage image = emu.image();
         int[] offs = image.functionOffsets(), lens = image.functionLengths();
         if (kernel.funcLens().length != offs.length && !(kernel.funcLens().length == 0 && offs.length == 1)) {
@@ -96,14 +115,15 @@ public final class JitComparison {
             int klen = kernel.funcLens().length == 0 ? kernel.jited().length : kernel.funcLens()[f];
             if (kernelAt + klen > kernel.jited().length) return "function " + f + ": the kernel's image is shorter than its func lens";
             byte[] theirs = java.util.Arrays.copyOfRange(kernel.jited(), kernelAt, kernelAt + klen);
-            String d = function(emu, f, offs[f], lens[f], theirs, kernel.ksyms());
+            String d = function(emu, f, offs[f], lens[f], theirs, kernel, callSite);
             if (d != null) return (offs.length > 1 ? "function " + f + ", " : "") + d;
             kernelAt += klen;
         }
         return null;
     }
 
-    private static String function(JitListing emu, int f, int from, int len, byte[] theirs, long[] ksyms) {
+    private static String function(JitListing emu, int f, int from, int len, byte[] theirs, KernelImages kernel, Function<Kfunc, String> callSite) {
+        long[] ksyms = kernel.ksyms();
         byte[] mine = java.util.Arrays.copyOfRange(emu.image().code(), from, from + len);
         BitSet mask = emu.imageMask().get(from, from + len);
         List<X86Disassembler.Line> lines = X86Disassembler.disassemble(mine, 0);
@@ -114,6 +134,16 @@ public final class JitComparison {
             if (!same) return "at 0x" + Integer.toHexString(o) + ": emulator " + l.hex() + "  " + l.text() + " | kernel " + kernelLine(theirs, o);
         }
         if (theirs.length > mine.length) return "at 0x" + Integer.toHexString(mine.length) + ": the emulator's function ends; kernel " + kernelLine(theirs, mine.length);
+        // a kfunc call must reach the same kernel function: its rel32 resolved with the kernel's symbols
+        for (JitImage.Relocation r : emu.image().relocations()) {
+            if (!(r instanceof JitImage.CallOut c) || !(c.target() instanceof CallTarget.KfuncCall k) || c.offset() < from
+                || c.offset() >= from + len || ksyms.length <= f || kernel.symbols().isEmpty()) continue;
+            int at = c.offset() - from;
+            long target = ksyms[f] + at + 4 + (long) readInt(theirs, at);
+            String reached = kernel.symbols().getOrDefault(target, "0x" + Long.toHexString(target));
+            String expected = callSite.apply(k.kfunc());
+            if (!reached.equals(expected)) return "at 0x" + Integer.toHexString(at - 1) + ": the call reaches " + expected + " here, " + reached + " on the kernel";
+        }
         // a bpf-to-bpf call must reach the same function: its rel32 resolved through jited_ksyms
         for (JitImage.Relocation r : emu.image().relocations()) {
             if (!(r instanceof JitImage.CallFunction c) || c.offset() < from || c.offset() >= from + len || ksyms.length <= f) continue;

@@ -2,6 +2,8 @@ package dev.arenaemu.scenarios.oracle;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.arenaemu.kernel.KernelEra;
+import dev.arenaemu.kernel.bpf.isa.Kfunc;
+import dev.arenaemu.kernel.bpf.verifier.Verifier;
 import dev.arenaemu.kernel.bpf.jit.JitProfile;
 import dev.arenaemu.scenarios.replay.World;
 
@@ -35,6 +37,7 @@ public final class JitOracleRun {
         long t0 = System.nanoTime();
         Path runner = GuestImage.runner();
         Map<Integer, GuestResults.Scenario> seen = new HashMap<>();
+        Map<Long, String> symbols = new HashMap<>();
         Map<Integer, String> errors = new HashMap<>();
         List<String> kernelErrors = new ArrayList<>();
         List<Integer> remaining = new ArrayList<>();
@@ -48,6 +51,7 @@ public final class JitOracleRun {
             Path dir = work.resolve("jit-boot-" + boots);
             QemuBoot.Result r = QemuBoot.boot(kernel, GuestImage.initramfs(runner, text.toString()), dir);
             GuestResults.Parsed parsed = GuestResults.parse(r.results());
+            symbols.putAll(kallsyms(r.results()));
             if (parsed.kernelVersion() == null) {
                 throw new OracleException("kernel " + kernel.release() + " (" + kernel.spec() + ") did not start the runner"
                     + (r.watchdog() != null ? ": " + r.watchdog() : r.trouble() != null ? ": " + r.trouble() : "") + "; console ends with:\n"
@@ -84,7 +88,8 @@ public final class JitOracleRun {
             GuestResults.Scenario s = seen.get(i);
             for (int p = 0; p < o.programs().size(); p++) {
                 JsonNode k = s == null ? null : s.steps.get(p);
-                ProgramResult pr = judge(o.programLabel(p), emu.get(p), k, errors.get(i));
+                boolean sleepable = Verifier.isSleepable(o.programs().get(p).section());
+                ProgramResult pr = judge(o.programLabel(p), emu.get(p), k, errors.get(i), symbols, kf -> kf.callSiteSymbol(era, sleepable));
                 out.add(pr);
                 if (progress != null) JitReport.line(progress, pr);
             }
@@ -93,7 +98,8 @@ public final class JitOracleRun {
     }
 
     /** One program: the kernel's result line {@code k} (null: none came) against the emulator's load. */
-    static ProgramResult judge(String label, JitEmulator.Loaded emu, JsonNode k, String objectError) {
+    static ProgramResult judge(String label, JitEmulator.Loaded emu, JsonNode k, String objectError, Map<Long, String> symbols,
+                               java.util.function.Function<Kfunc, String> callSite) {
         if (k == null) return new ProgramResult(label, Kind.ERROR, null, objectError != null ? objectError : "the runner reported nothing for it");
         if (k.path("no").asInt() == 1) return new ProgramResult(label, Kind.NOT_OBSERVABLE, null, k.path("note").asText());
         long ret = k.path("ret").asLong();
@@ -105,16 +111,32 @@ public final class JitOracleRun {
         }
         if (!kernelLoads) return new ProgramResult(label, Kind.LOAD_DIFFERS, null, "the kernel refuses it (" + ret + ": " + k.path("note").asText() + "), the emulator loads it");
         if (!emuLoads) return new ProgramResult(label, Kind.LOAD_DIFFERS, null, "the emulator refuses it (" + emu.errno() + ": " + emu.refusal() + "), the kernel loads it");
-        return new ProgramResult(label, Kind.COMPARED, JitComparison.compare(emu.listing(), images(k)), null);
+        return new ProgramResult(label, Kind.COMPARED, JitComparison.compare(emu.listing(), images(k, symbols), callSite), null);
     }
 
-    static JitComparison.KernelImages images(JsonNode k) {
+    static JitComparison.KernelImages images(JsonNode k, Map<Long, String> symbols) {
         byte[] xlated = HexFormat.of().parseHex(k.path("xlated").asText());
         byte[] jited = HexFormat.of().parseHex(k.path("jited").asText());
         int[] lens = new int[k.path("lens").size()];
         for (int i = 0; i < lens.length; i++) lens[i] = k.path("lens").get(i).asInt();
         long[] ksyms = new long[k.path("ksyms").size()];
         for (int i = 0; i < ksyms.length; i++) ksyms[i] = Long.parseUnsignedLong(k.path("ksyms").get(i).asText(), 16);
-        return new JitComparison.KernelImages(JitComparison.insns(xlated), jited, lens, ksyms);
+        return new JitComparison.KernelImages(JitComparison.insns(xlated), jited, lens, ksyms, symbols);
+    }
+
+    /** The runner's "kallsyms" line (the arena kfuncs' addresses), by address. */
+    static Map<Long, String> kallsyms(List<String> lines) {
+        Map<Long, String> out = new HashMap<>();
+        for (String l : lines) {
+            int at = l.indexOf(GuestResults.MARK + "{\"kallsyms\"");
+            if (at < 0) continue;
+            try {
+                JsonNode n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(l.substring(at + GuestResults.MARK.length())).get("kallsyms");
+                n.fields().forEachRemaining(e -> out.put(Long.parseUnsignedLong(e.getValue().asText(), 16), e.getKey()));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                // a garbled line leaves the kfunc call targets masked
+            }
+        }
+        return out;
     }
 }

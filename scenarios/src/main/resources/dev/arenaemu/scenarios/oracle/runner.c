@@ -1179,6 +1179,28 @@ static void object_prog(void) {
     oflush();
 }
 
+/*
+ * The addresses of the arena kfuncs (/proc/kallsyms, readable with CAP_SYSLOG): the host resolves
+ * the jited images' kfunc calls to these symbols. Printed once per boot, before the first object.
+ */
+static void print_kfunc_symbols(void) {
+    FILE *f = fopen("/proc/kallsyms", "r");
+    oput("@@ORACLE {\"kallsyms\":{");
+    int first = 1;
+    char line[512];
+    while (f && fgets(line, sizeof line, f)) {
+        unsigned long long addr;
+        char type, name[256];
+        if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3 || strncmp(name, "bpf_arena_", 10)) continue;
+        if (type != 'T' && type != 't') continue;
+        oput("%s\"%s\":\"%llx\"", first ? "" : ",", name, addr);
+        first = 0;
+    }
+    if (f) fclose(f);
+    oput("}}");
+    oflush();
+}
+
 static void run_object(char **lines, int n) {
     setpgid(0, 0);
     for (int i = 0; i < MAX_JMAPS; i++) jmap_fd[i] = -1;
@@ -1223,6 +1245,9 @@ int main(int argc, char **argv) {
     ostr(u.s);
     oput(",\"btf\":%d}", btf_len > 0);
     oflush();
+    for (int i = 0; i < n; i++) {
+        if (lines[i][0] == 'O') { print_kfunc_symbols(); break; }
+    }
     struct sigaction sa = {0};
     sa.sa_handler = on_alarm;
     sigaction(SIGALRM, &sa, NULL);

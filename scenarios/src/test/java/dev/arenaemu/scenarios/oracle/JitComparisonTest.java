@@ -93,6 +93,28 @@ class JitComparisonTest {
             new JitComparison.KernelImages(k.xlated(), k.jited(), new int[] {4, k.jited().length - 4}, k.ksyms())).jitedDiff());
     }
 
+    /**
+     * A kfunc call's rel32 is resolved with the kernel's symbols (/proc/kallsyms): from v7.0 a
+     * non-sleepable program's alloc reaches bpf_arena_alloc_pages_non_sleepable (specialize_kfunc).
+     */
+    @Test
+    void kfuncCallsAreResolvedToTheKernelsSymbols() {
+        JitListing emu = listing(0xFFFF_C900_0000_0000L, 1L << 44, 0xFFFF_8880_0100_0000L);
+        JitComparison.KernelImages k = kernelSide(emu, 3);
+        int callAt = emu.image().relocations().stream().filter(r -> r instanceof JitImage.CallOut).findFirst().orElseThrow().offset();
+        byte[] code = k.jited().clone();
+        long prog = k.ksyms()[0], nonSleepable = 0xffffffff81a2b3c0L;
+        int rel = (int) (nonSleepable - (prog + callAt + 4));
+        for (int b = 0; b < 4; b++) code[callAt + b] = (byte) (rel >>> (8 * b));
+        var symbols = Map.of(nonSleepable, "bpf_arena_alloc_pages_non_sleepable", 0xffffffff81a2b000L, "bpf_arena_alloc_pages");
+        var kernel = new JitComparison.KernelImages(k.xlated(), code, k.funcLens(), k.ksyms(), symbols);
+        assertNull(JitComparison.compare(emu, kernel, kf -> kf.callSiteSymbol(KernelEra.V7_0, false)).jitedDiff());
+        assertEquals("at 0x" + Integer.toHexString(callAt - 1) + ": the call reaches bpf_arena_alloc_pages here, bpf_arena_alloc_pages_non_sleepable on the kernel",
+            JitComparison.compare(emu, kernel, kf -> kf.callSiteSymbol(KernelEra.V7_0, true)).jitedDiff());
+        // without the kernel's symbols the targets stay masked
+        assertNull(JitComparison.compare(emu, new JitComparison.KernelImages(k.xlated(), code, k.funcLens(), k.ksyms())).jitedDiff());
+    }
+
     /** A bpf-to-bpf call's rel32 is resolved with jited_ksyms: it must reach the same function. */
     @Test
     void bpfToBpfCallsAreResolvedThroughKsyms() {
