@@ -94,6 +94,8 @@ final class OracleCommand implements Callable<Integer> {
             return !r.errors().isEmpty() || r.programs().stream().anyMatch(p -> p.kind() == JitOracleRun.Kind.ERROR);
         });
         JitReport.table(out, results);
+        if (json != null) JitReport.json(json, results);
+        if (junit != null) JitReport.junit(junit, results);
         if (kernelError || badInput || loaded.badFiles() > 0) return Main.BAD_INPUT;
         boolean differs = results.stream().flatMap(r -> r.programs().stream()).anyMatch(p -> p.kind() == JitOracleRun.Kind.LOAD_DIFFERS
             || p.kind() == JitOracleRun.Kind.COMPARED && !(p.result().xlatedIdentical() && p.result().jitedIdentical()));

@@ -162,7 +162,7 @@ public final class OracleReport {
         Files.writeString(file, x);
     }
 
-    private static String esc(String s) {
+    static String esc(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 }
