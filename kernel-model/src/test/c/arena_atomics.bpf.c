@@ -3,12 +3,7 @@
  * programs here (the trigger is the caller's job). */
 #include "bpf_arena_common.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARENA);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 10);
-	__ulong(map_extra, 1ull << 44);
-} arena SEC(".maps");
+ARENA_MAP(arena, 10, 1ull << 44);
 
 __u64 __arena add64_value = 1;
 __u64 __arena add64_result;
@@ -55,38 +50,33 @@ int add(void *ctx)
 	return 0;
 }
 
-SEC("syscall")
-int sub(void *ctx)
-{
-	sub64_result = __sync_fetch_and_sub(&sub64_value, 2);
-	sub32_result = __sync_fetch_and_sub(&sub32_value, 2);
-	return 0;
-}
+/* sub and xchg: each applies its atomic with operand 2 to the 64- and 32-bit value and keeps
+ * what it returned */
+#define FETCH_PROG(op, atomic)						\
+	SEC("syscall")							\
+	int op(void *ctx)						\
+	{								\
+		op##64_result = atomic(&op##64_value, 2);		\
+		op##32_result = atomic(&op##32_value, 2);		\
+		return 0;						\
+	}
 
-/* results unused: clang emits the non-fetch and/or/xor forms, which the x86 JIT supports */
-SEC("syscall")
-int and(void *ctx)
-{
-	__sync_fetch_and_and(&and64_value, 0x011ull << 32);
-	__sync_fetch_and_and(&and32_value, 0x011);
-	return 0;
-}
+FETCH_PROG(sub, __sync_fetch_and_sub)
 
-SEC("syscall")
-int or(void *ctx)
-{
-	__sync_fetch_and_or(&or64_value, 0x011ull << 32);
-	__sync_fetch_and_or(&or32_value, 0x011);
-	return 0;
-}
+/* and, or, xor with the selftest's operands (0x011 into the high word of the 64-bit value, into
+ * the 32-bit value). Results unused: clang emits the non-fetch forms, which the x86 JIT supports. */
+#define BITWISE_PROG(op)						\
+	SEC("syscall")							\
+	int op(void *ctx)						\
+	{								\
+		__sync_fetch_and_##op(&op##64_value, 0x011ull << 32);	\
+		__sync_fetch_and_##op(&op##32_value, 0x011);		\
+		return 0;						\
+	}
 
-SEC("syscall")
-int xor(void *ctx)
-{
-	__sync_fetch_and_xor(&xor64_value, 0x011ull << 32);
-	__sync_fetch_and_xor(&xor32_value, 0x011);
-	return 0;
-}
+BITWISE_PROG(and)
+BITWISE_PROG(or)
+BITWISE_PROG(xor)
 
 SEC("syscall")
 int cmpxchg(void *ctx)
@@ -98,13 +88,7 @@ int cmpxchg(void *ctx)
 	return 0;
 }
 
-SEC("syscall")
-int xchg(void *ctx)
-{
-	xchg64_result = __sync_lock_test_and_set(&xchg64_value, 2);
-	xchg32_result = __sync_lock_test_and_set(&xchg32_value, 2);
-	return 0;
-}
+FETCH_PROG(xchg, __sync_lock_test_and_set)
 
 /* Spec scenario 27: the fetch form of and needs a cmpxchg loop the x86 JIT does not emit for
  * arena pointers, so the verifier rejects it (bpf_jit_supports_insn(insn, true) == false). */

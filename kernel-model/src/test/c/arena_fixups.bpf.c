@@ -3,12 +3,7 @@
  * and skip stores. */
 #include "bpf_arena_common.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARENA);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 10);
-	__ulong(map_extra, 1ull << 44);
-} arena SEC(".maps");
+ARENA_MAP(arena, 10, 1ull << 44);
 
 long atomic_result; /* .bss */
 long sx_result;     /* .bss */

@@ -4,12 +4,7 @@
  * .bss's want. */
 #include "bpf_arena_common.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARENA);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 100);
-	__ulong(map_extra, 1ull << 44);
-} arena SEC(".maps");
+ARENA_MAP(arena, 100, 1ull << 44);
 
 unsigned char __arena blob[96] = {7, 6, 5, 4};
 int __arena counter = 41;

@@ -3,11 +3,7 @@
  * replaces every element), the table published to user space through a cast_user'd pointer in .bss. */
 #include "bpf_arena_common.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARENA);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 100);
-} arena SEC(".maps");
+ARENA_MAP(arena, 100, 0);
 
 #include "arena_alloc.h"
 

@@ -3,12 +3,7 @@
  * arena_list_add ran. */
 #include "bpf_arena_common.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARENA);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 100);
-	__ulong(map_extra, 1ull << 44);
-} arena SEC(".maps");
+ARENA_MAP(arena, 100, 1ull << 44);
 
 #include "arena_alloc.h"
 

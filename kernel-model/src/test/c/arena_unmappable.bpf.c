@@ -3,12 +3,7 @@
  * gets -ENOMEM (do_mmap's range check); the range stays inside one 4 GiB window, as arena_map_alloc requires. */
 #include "bpf_arena_common.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARENA);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 4);
-	__ulong(map_extra, 0x7fffffffc000ull);
-} arena SEC(".maps");
+ARENA_MAP(arena, 4, 0x7fffffffc000ull);
 
 SEC("syscall")
 int nothing(void *ctx)

@@ -1,17 +1,9 @@
 /* libbpf supports one arena per object ("only single ARENA map is supported"; docs/semantics.md#libbpf). */
 #include "bpf_arena_common.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARENA);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 4);
-} arena SEC(".maps");
+ARENA_MAP(arena, 4, 0);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARENA);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 4);
-} arena2 SEC(".maps");
+ARENA_MAP(arena2, 4, 0);
 
 SEC("syscall")
 int nothing(void *ctx)

@@ -2,84 +2,57 @@
  * arena placed so that it ends at a 4 GiB boundary; every program returns 0 when all its checks
  * pass, else the number of the check. */
 #include "bpf_arena_common.h"
+#include "alloc_two_free_one.h"
 
 #define EBUSY 16
 #define EINVAL 22
+/* map_extra: the arena's two pages end at a 4 GiB boundary */
+#define ARENA_START ((1ull << 44) | (~0u - __PAGE_SIZE * 2 + 1))
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARENA);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 2);
-	__ulong(map_extra, (1ull << 44) | (~0u - __PAGE_SIZE * 2 + 1));
-} arena SEC(".maps");
+ARENA_MAP(arena, 2, ARENA_START);
 
+static __always_inline char __arena *arena_start(void)
+{
+	return (char __arena *)ARENA_START;
+}
+
+/* bpf_arena_reserve_pages of the arena's first page */
+static __always_inline int reserve_start(void)
+{
+	return bpf_arena_reserve_pages(&arena, arena_start(), 1);
+}
+
+/* two pages fill the arena, so the third any-address allocation fails; page2 is freed */
 SEC("syscall")
 int basic_alloc1(void *ctx)
 {
-	volatile int __arena *page1, *page2, *no_page, *page3;
-
-	page1 = bpf_arena_alloc_pages(&arena, 0, 1, NUMA_NO_NODE, 0);
-	if (!page1)
-		return 1;
-	*page1 = 1;
-	page2 = bpf_arena_alloc_pages(&arena, 0, 1, NUMA_NO_NODE, 0);
-	if (!page2)
-		return 2;
-	*page2 = 2;
-	no_page = bpf_arena_alloc_pages(&arena, 0, 1, NUMA_NO_NODE, 0);
-	if (no_page)
-		return 3;
-	if (*page1 != 1)
-		return 4;
-	if (*page2 != 2)
-		return 5;
-	bpf_arena_free_pages(&arena, (void __arena *)page2, 1);
-	if (*page1 != 1)
-		return 6;
-	if (*page2 != 0) /* freed page reads 0 through the extable fixup */
-		return 7;
-	page3 = bpf_arena_alloc_pages(&arena, 0, 1, NUMA_NO_NODE, 0);
-	if (!page3)
-		return 8;
-	if (page3 != page2)
-		return 9;
-	if (*page1 != 1)
-		return 10;
-	return 0;
+	return alloc_two_free_one(&arena, 0, 0, 0);
 }
 
+/* one 2-page allocation: the pages below and above it stay unpopulated (stores dropped, loads
+ * read 0), and after the free all four read 0 */
 SEC("syscall")
 int basic_alloc2(void *ctx)
 {
-	volatile char __arena *page1, *page2, *page3, *page4;
+	const char stored[4] = {1, 2, 0, 0};
+	volatile char __arena *page[4];
+	int i;
 
-	page1 = bpf_arena_alloc_pages(&arena, 0, 2, NUMA_NO_NODE, 0);
-	if (!page1)
+	page[0] = bpf_arena_alloc_pages(&arena, 0, 2, NUMA_NO_NODE, 0);
+	if (!page[0])
 		return 1;
-	page2 = page1 + __PAGE_SIZE;
-	page3 = page1 + __PAGE_SIZE * 2;
-	page4 = page1 - __PAGE_SIZE;
-	*page1 = 1;
-	*page2 = 2;
-	*page3 = 3;
-	*page4 = 4;
-	if (*page1 != 1)
-		return 2;
-	if (*page2 != 2)
-		return 3;
-	if (*page3 != 0)
-		return 4;
-	if (*page4 != 0)
-		return 5;
-	bpf_arena_free_pages(&arena, (void __arena *)page1, 2);
-	if (*page1 != 0)
-		return 6;
-	if (*page2 != 0)
-		return 7;
-	if (*page3 != 0)
-		return 8;
-	if (*page4 != 0)
-		return 9;
+	page[1] = page[0] + __PAGE_SIZE;
+	page[2] = page[0] + __PAGE_SIZE * 2;
+	page[3] = page[0] - __PAGE_SIZE;
+	for (i = 0; i < 4; i++)
+		*page[i] = i + 1;
+	for (i = 0; i < 4; i++)
+		if (*page[i] != stored[i])
+			return 2 + i;
+	bpf_arena_free_pages(&arena, (void __arena *)page[0], 2);
+	for (i = 0; i < 4; i++)
+		if (*page[i] != 0)
+			return 6 + i;
 	return 0;
 }
 
@@ -106,31 +79,25 @@ int basic_reserve1(void *ctx)
 SEC("syscall")
 int basic_reserve2(void *ctx)
 {
-	char __arena *page = (char __arena *)(__u64)((1ull << 44) | (~0u - __PAGE_SIZE * 2 + 1));
-
-	if (bpf_arena_reserve_pages(&arena, page, 1))
+	if (reserve_start())
 		return 1;
-	if (bpf_arena_alloc_pages(&arena, page, 1, NUMA_NO_NODE, 0))
-		return 2;
-	return 0;
+	/* a reserved page cannot be allocated */
+	return bpf_arena_alloc_pages(&arena, arena_start(), 1, NUMA_NO_NODE, 0) ? 2 : 0;
 }
 
 SEC("syscall")
 int reserve_twice(void *ctx)
 {
-	char __arena *page = (char __arena *)(__u64)((1ull << 44) | (~0u - __PAGE_SIZE * 2 + 1));
-
-	if (bpf_arena_reserve_pages(&arena, page, 1))
+	if (reserve_start())
 		return 1;
-	if (bpf_arena_reserve_pages(&arena, page, 1) != -EBUSY)
-		return 2;
-	return 0;
+	/* nor reserved again */
+	return reserve_start() != -EBUSY ? 2 : 0;
 }
 
 SEC("syscall")
 int reserve_invalid_region(void *ctx)
 {
-	char __arena *page = (char __arena *)(__u64)((1ull << 44) | (~0u - __PAGE_SIZE * 2 + 1));
+	char __arena *page = arena_start();
 
 	if (bpf_arena_reserve_pages(&arena, 0, 3) != -EINVAL)
 		return 1;

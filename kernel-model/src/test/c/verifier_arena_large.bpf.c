@@ -2,54 +2,23 @@
  * pages) without map_extra and one page of __arena globals, which libbpf puts at offset 0 (before
  * Dec 2025) or at the end. */
 #include "bpf_arena_common.h"
+#include "alloc_two_free_one.h"
 
 #define ARENA_SIZE (1ull << 32)
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARENA);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, ARENA_SIZE / PAGE_SIZE);
-} arena SEC(".maps");
+ARENA_MAP(arena, ARENA_SIZE / PAGE_SIZE, 0);
 
 char __arena page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 __u8 __arena *__arena pages[100]; /* too big for the 512-byte stack */
 
+/* page2 two pages below the arena's end; the allocation at page1 + 4 GiB fails, as only the low
+ * 32 bits of the address count and they name page1's pgoff; page1 is freed. Where page1 lands depends on where libbpf put the globals (selftest
+ * 12-2): checked by the caller. */
 SEC("syscall")
 int big_alloc1(void *ctx)
 {
-	volatile char __arena *page1, *page2, *no_page, *page3;
-	void __arena *base;
-
 	page[0] = 1; /* touch the globals page */
-	page1 = base = bpf_arena_alloc_pages(&arena, 0, 1, NUMA_NO_NODE, 0);
-	if (!page1)
-		return 1;
-	/* where page1 lands depends on where libbpf put the globals (selftest 12-2): checked by the caller */
-	*page1 = 1;
-	page2 = bpf_arena_alloc_pages(&arena, base + ARENA_SIZE - PAGE_SIZE * 2, 1, NUMA_NO_NODE, 0);
-	if (!page2)
-		return 2;
-	*page2 = 2;
-	no_page = bpf_arena_alloc_pages(&arena, base + ARENA_SIZE, 1, NUMA_NO_NODE, 0);
-	if (no_page)
-		return 3;
-	if (*page1 != 1)
-		return 4;
-	if (*page2 != 2)
-		return 5;
-	bpf_arena_free_pages(&arena, (void __arena *)page1, 1);
-	if (*page2 != 2)
-		return 6;
-	if (*page1 != 0)
-		return 7;
-	page3 = bpf_arena_alloc_pages(&arena, 0, 1, NUMA_NO_NODE, 0);
-	if (!page3)
-		return 8;
-	if (page3 != page1)
-		return 9;
-	if (*page2 != 2)
-		return 10;
-	return 0;
+	return alloc_two_free_one(&arena, ARENA_SIZE - PAGE_SIZE * 2, ARENA_SIZE, 1);
 }
 
 SEC("syscall")

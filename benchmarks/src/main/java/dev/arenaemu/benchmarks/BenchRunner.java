@@ -22,8 +22,8 @@ import java.util.regex.Pattern;
 
 /**
  * {@code ./arena-emu bench [NAME...]}: runs the JMH benchmarks of this package and prints one
- * line per benchmark. A NAME is a regular expression found in the benchmark's name
- * ({@code EmulatorBench}, {@code faultFixup}, {@code Emulator.*Retry}); none means all.
+ * line per benchmark (and @Param value). A NAME is a regular expression found in the benchmark's name
+ * ({@code EmulatorBench}, {@code faultLoop}, {@code Emulator.*FaultLoop}); none means all.
  *
  * <p>Settings keep the whole set within minutes on two cores: one fork (the JVM is started again
  * from the same class path, the benchmark jar), 3 warm-up and 5 measured iterations of one

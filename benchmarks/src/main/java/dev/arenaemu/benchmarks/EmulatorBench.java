@@ -18,6 +18,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -54,13 +55,37 @@ public class EmulatorBench {
         0x48, 0xFF, 0xC9,                      //       dec rcx
         0x75, 0xF8);                           //       jnz loop
 
+    /** The guest loops of the fault path and what the handler does with their faults. */
+    public enum Loop {
+        /** load #PF → the handler writes the PTE → Retry → the load re-executes (host page already resident) */
+        READ(READ_LOOP, false, false),
+        /** the same, with the host page dropped before (madvise DONTNEED), so the host also zero-fills it */
+        READ_FRESH_HOST_PAGE(READ_LOOP, false, true),
+        /** the same for a store (A and D set by the walk) */
+        WRITE(WRITE_LOOP, false, false),
+        /** load #PF → Fixup(rip+3, RAX), as the BPF exception table does */
+        FIXUP(FIXUP_LOOP, true, false);
+
+        final byte[] code;
+        final boolean fixup;
+        final boolean freshHostPages;
+
+        Loop(byte[] code, boolean fixup, boolean freshHostPages) {
+            this.code = code;
+            this.fixup = fixup;
+            this.freshHostPages = freshHostPages;
+        }
+    }
+
     @State(Scope.Thread)
     public static class KernelFaults {
+        @Param({"READ", "READ_FRESH_HOST_PAGE", "WRITE", "FIXUP"})
+        Loop loop;
         Machine machine;
         Cpu cpu;
         PageTable table;
         HostBuffer data;
-        Stubs.Stub readLoop, writeLoop, fixupLoop;
+        Stubs.Stub stub;
 
         @Setup(Level.Trial)
         public void boot() {
@@ -68,16 +93,24 @@ public class EmulatorBench {
             cpu = machine.kernelCpu();
             table = machine.kernelPageTable();
             data = machine.allocate("bench data", PAGES * 4096L);
-            readLoop = machine.stubs().kernel(READ_LOOP);
-            writeLoop = machine.stubs().kernel(WRITE_LOOP);
-            fixupLoop = machine.stubs().kernel(FIXUP_LOOP);
+            stub = machine.stubs().kernel(loop.code);
+            if (loop.fixup) {
+                cpu.setFaultHandler((fault, c) -> new FaultResolution.Fixup(fault.rip() + 3, X86Reg.RAX));
+            } else {
+                // every fault: map the page to its frame of data and retry the access
+                cpu.setFaultHandler((fault, c) -> {
+                    table.map(fault.address(), data.phys(fault.address() - KERNEL_VA), PteFlag.RW);
+                    return FaultResolution.RETRY;
+                });
+            }
         }
 
-        /** Every page absent again, and no stale translation left. */
+        /** Every page absent again, and no stale translation left; for the fresh-host-page loop, the host's pages dropped. */
         @Setup(Level.Invocation)
         public void unmapAll() {
             for (int p = 0; p < PAGES; p++) table.unmap(KERNEL_VA + 4096L * p);
             cpu.flushTlbAll();
+            if (loop.freshHostPages) HostMemory.discard(data.memory());
         }
 
         @TearDown(Level.Trial)
@@ -85,19 +118,11 @@ public class EmulatorBench {
             machine.close();
         }
 
-        /** Answers every fault by mapping the page to its frame of {@code data} and retrying the access. */
-        void installPteOnFault() {
-            cpu.setFaultHandler((fault, c) -> {
-                table.map(fault.address(), data.phys(fault.address() - KERNEL_VA), PteFlag.RW);
-                return FaultResolution.RETRY;
-            });
-        }
-
-        RunResult runLoop(Stubs.Stub loop) {
+        RunResult runLoop() {
             cpu.reg(X86Reg.RDI, KERNEL_VA);
             cpu.reg(X86Reg.RCX, PAGES);
             long before = cpu.faultCount();
-            RunResult r = cpu.run(loop.address(), loop.end(), Budget.DEFAULT);
+            RunResult r = cpu.run(stub.address(), stub.end(), Budget.DEFAULT);
             if (!(r instanceof RunResult.Returned)) throw new IllegalStateException("benchmark loop ended with " + r);
             long faults = cpu.faultCount() - before;
             if (faults != PAGES) throw new IllegalStateException("expected " + PAGES + " faults per loop, saw " + faults);
@@ -105,104 +130,40 @@ public class EmulatorBench {
         }
     }
 
-    /**
-     * Like {@link KernelFaults}, but the host also drops the data pages before each loop, so each
-     * fault includes the host's first touch of a zeroed page, as a fresh arena page does.
-     */
-    @State(Scope.Thread)
-    public static class FreshHostPages extends KernelFaults {
-        @Setup(Level.Invocation)
-        public void discardHostPages() {
-            HostMemory.discard(data.memory());
-        }
-    }
-
+    /** One #PF per operation, answered by the Java handler through Cpu.run (emulator/docs/costs.md, "Fault round trips"). */
     @Benchmark
     @OperationsPerInvocation(PAGES)
-    public RunResult readFaultInstallRetry(KernelFaults s) {
-        s.installPteOnFault();
-        return s.runLoop(s.readLoop);
+    public RunResult faultLoop(KernelFaults s) {
+        return s.runLoop();
     }
 
-    @Benchmark
-    @OperationsPerInvocation(PAGES)
-    public RunResult readFaultInstallRetryFreshHostPage(FreshHostPages s) {
-        return readFaultInstallRetry(s);
-    }
-
-    @Benchmark
-    @OperationsPerInvocation(PAGES)
-    public RunResult writeFaultInstallRetry(KernelFaults s) {
-        s.installPteOnFault();
-        return s.runLoop(s.writeLoop);
-    }
-
-    @Benchmark
-    @OperationsPerInvocation(PAGES)
-    public RunResult faultFixup(KernelFaults s) {
-        s.cpu.setFaultHandler((fault, cpu) -> new FaultResolution.Fixup(fault.rip() + 3, X86Reg.RAX));
-        return s.runLoop(s.fixupLoop);
-    }
-
-    /** The bound: each loop above, driven straight on the binding (see {@link BareFaultLoop}). */
+    /** The bound: the same loop, driven straight on the binding (see {@link BareFaultLoop}). */
     @State(Scope.Thread)
     public static class Bound {
-        BareFaultLoop read, write, fixup;
+        @Param({"READ", "READ_FRESH_HOST_PAGE", "WRITE", "FIXUP"})
+        Loop loop;
+        BareFaultLoop bare;
 
         @Setup(Level.Trial)
         public void boot() {
-            read = new BareFaultLoop(READ_LOOP);
-            write = new BareFaultLoop(WRITE_LOOP);
-            fixup = new BareFaultLoop(FIXUP_LOOP);
+            bare = new BareFaultLoop(loop.code);
         }
 
         @Setup(Level.Invocation)
         public void unmapAll() {
-            read.reset(false);
-            write.reset(false);
-            fixup.reset(false);
+            bare.reset(loop.freshHostPages);
         }
 
         @TearDown(Level.Trial)
         public void shutdown() {
-            read.close();
-            write.close();
-            fixup.close();
-        }
-    }
-
-    /** {@link Bound}, with the host dropping the frames before each loop (a fresh host page per fault). */
-    @State(Scope.Thread)
-    public static class BoundFreshHostPages extends Bound {
-        @Setup(Level.Invocation)
-        public void discardHostPages() {
-            read.reset(true);
-            write.reset(true);
+            bare.close();
         }
     }
 
     @Benchmark
     @OperationsPerInvocation(PAGES)
-    public long boundReadFaultInstallRetry(Bound s) {
-        return s.read.run(false);
-    }
-
-    @Benchmark
-    @OperationsPerInvocation(PAGES)
-    public long boundReadFaultInstallRetryFreshHostPage(BoundFreshHostPages s) {
-        return s.read.run(false);
-    }
-
-    @Benchmark
-    @OperationsPerInvocation(PAGES)
-    public long boundWriteFaultInstallRetry(Bound s) {
-        return s.write.run(false);
-    }
-
-    @Benchmark
-    @OperationsPerInvocation(PAGES)
-    public long boundFaultFixup(Bound s) {
-        return s.fixup.run(true);
+    public long boundFaultLoop(Bound s) {
+        return s.bare.run(s.loop.fixup);
     }
 
     /** A kernel CPU with a one-nop stub, for the fixed cost of a run. */

@@ -13,7 +13,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** `./arena-emu bench NAME` selects by name and prints one row per benchmark (in-process here, one short iteration). */
+/** `./arena-emu bench NAME` selects by name and prints one row per benchmark and parameter value (in-process here, one short iteration). */
 class BenchRunnerTest {
     private static OptionsBuilder quick() {
         OptionsBuilder o = new OptionsBuilder();
@@ -25,12 +25,14 @@ class BenchRunnerTest {
     @Test
     void namedBenchmarkRunsAndPrintsItsRowInMicroseconds() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        int status = BenchRunner.run(List.of("faultFixup"), new PrintStream(bytes, true, StandardCharsets.UTF_8), quick());
+        int status = BenchRunner.run(List.of("\\.faultLoop"), new PrintStream(bytes, true, StandardCharsets.UTF_8), quick());
         String out = bytes.toString(StandardCharsets.UTF_8);
         assertEquals(0, status, out);
         List<String> rows = out.lines().filter(l -> l.startsWith("EmulatorBench.")).toList();
-        assertEquals(1, rows.size(), out);
-        assertTrue(rows.getFirst().startsWith("EmulatorBench.faultFixup") && rows.getFirst().endsWith("us/op"), out);
+        assertEquals(List.of("READ", "READ_FRESH_HOST_PAGE", "WRITE", "FIXUP").size(), rows.size(), out);
+        for (String loop : List.of("READ", "READ_FRESH_HOST_PAGE", "WRITE", "FIXUP")) {
+            assertTrue(rows.stream().anyMatch(r -> r.startsWith("EmulatorBench.faultLoop[loop=" + loop + "]") && r.endsWith("us/op")), out);
+        }
     }
 
     @Test

@@ -28,6 +28,17 @@ import dev.arenaemu.kernel.mm.VmFaultResult;
  *       mem_usage, VM_DONTCOPY + may_split/mremap -EINVAL, direct_value_addr {@code >=},
  *       generation-marked zap that re-finds the VMA.</li>
  * </ul>
+ *
+ * <p>The last constants are <em>behaviour profiles</em> of real stable builds: an era ({@link
+ * #base()}) plus the later fixes ({@link Backport}) that build series carries, seen by the real
+ * kernel oracle (docs/eras.md#profiles-for-real-builds). A profile behaves as its base era in
+ * every switch except those its backports change, which answer the later era's way.
+ * <ul>
+ *   <li>{@link #V6_12_STABLE}: E2 plus the fork/split/mremap fix and the NUMA node check (6.12.91
+ *       and later).</li>
+ *   <li>{@link #V7_0_STABLE}: E4 plus the same two fixes (7.0.10 and later). 7.0.13 still has the
+ *       free-below-start defect of E3–E4 (no early return in arena_free_pages).</li>
+ * </ul>
  */
 public enum KernelEra {
     // declaration order is kernel order: since(era) below relies on it
@@ -35,14 +46,55 @@ public enum KernelEra {
     V6_10("v6.10", "v6.11", "v6.12"),
     V6_13("v6.13"),
     V7_0("v7.0"),
-    LATEST("latest");
+    LATEST("latest"),
+    // behaviour profiles of stable builds: after the eras, each naming its base era
+    V6_12_STABLE(V6_10, java.util.EnumSet.allOf(Backport.class), "v6.12-stable"),
+    V7_0_STABLE(V7_0, java.util.EnumSet.allOf(Backport.class), "v7.0-stable");
 
     public static final KernelEra DEFAULT = LATEST;
 
     private final java.util.List<String> versions;
+    /** The era a profile builds on; null for an era itself. */
+    private final KernelEra base;
+    private final java.util.Set<Backport> backports;
 
     KernelEra(String... versions) {
+        this(null, java.util.EnumSet.noneOf(Backport.class), versions);
+    }
+
+    KernelEra(KernelEra base, java.util.Set<Backport> backports, String... versions) {
+        this.base = base;
+        this.backports = java.util.Collections.unmodifiableSet(backports);
         this.versions = java.util.List.of(versions);
+    }
+
+    /** The era this constant behaves as apart from its backports: itself for an era, the base era for a profile. */
+    public KernelEra base() {
+        return base == null ? this : base;
+    }
+
+    /** True for a behaviour profile of a stable build series (an era plus backports). */
+    public boolean isProfile() {
+        return base != null;
+    }
+
+    /** The later fixes this profile carries (none for an era). */
+    public java.util.Set<Backport> backports() {
+        return backports;
+    }
+
+    /** The five eras E1 … E5 in kernel order, without the profiles. */
+    public static java.util.List<KernelEra> eras() {
+        return java.util.Arrays.stream(values()).filter(e -> !e.isProfile()).toList();
+    }
+
+    /** The behaviour profiles of stable build series. */
+    public static java.util.List<KernelEra> profiles() {
+        return java.util.Arrays.stream(values()).filter(KernelEra::isProfile).toList();
+    }
+
+    private boolean carries(Backport fix) {
+        return backports.contains(fix);
     }
 
     /**
@@ -61,9 +113,9 @@ public enum KernelEra {
         return null;
     }
 
-    /** True from {@code era} on: the behaviour arrived in that kernel and stayed. */
+    /** True from {@code era} on: the behaviour arrived in that kernel and stayed (a profile answers as its base era). */
     private boolean since(KernelEra era) {
-        return compareTo(era) >= 0;
+        return base().compareTo(era) >= 0;
     }
 
     /**
@@ -157,7 +209,7 @@ public enum KernelEra {
      */
     @EraSwitch(function = "bpf_arena_alloc_pages", change = "node_id unchecked (E1-E4) -> offline or out-of-range node is NULL (E5)")
     public boolean validatesNumaNode() {
-        return since(LATEST);
+        return since(LATEST) || carries(Backport.NUMA_NODE_CHECK);
     }
 
     /**
@@ -181,7 +233,7 @@ public enum KernelEra {
      */
     @EraSwitch(function = "arena_map_mmap", change = "VM_DONTEXPAND (E1-E4) -> VM_DONTEXPAND | VM_DONTCOPY (E5)")
     public boolean setsDontCopy() {
-        return since(LATEST);
+        return since(LATEST) || carries(Backport.FORK_SPLIT_MREMAP);
     }
 
     /**
@@ -190,7 +242,7 @@ public enum KernelEra {
      */
     @EraSwitch(function = "arena_vm_may_split, arena_vm_mremap", change = "allowed (E1-E4) -> -EINVAL (E5)")
     public boolean rejectsSplitAndMremap() {
-        return since(LATEST);
+        return since(LATEST) || carries(Backport.FORK_SPLIT_MREMAP);
     }
 
     /**
@@ -246,8 +298,8 @@ public enum KernelEra {
     @EraSwitch(function = "arena_map_alloc (apply_to_page_range)", change = "no page tables up front (E1-E3) -> 4 GiB (E4) -> 4 GiB + GUARD_SZ/2 (E5)")
     public long prepopulatedBytes() {
         return switch (this) {
-            case V6_9, V6_10, V6_13 -> 0;
-            case V7_0 -> 1L << 32;
+            case V6_9, V6_10, V6_12_STABLE, V6_13 -> 0;
+            case V7_0, V7_0_STABLE -> 1L << 32;
             case LATEST -> (1L << 32) + (1L << 15);
         };
     }
@@ -329,16 +381,36 @@ public enum KernelEra {
         return since(V7_0);
     }
 
+    /**
+     * What a faulting arena atomic with BPF_FETCH (fetch_add/and/or/xor, xchg, cmpxchg) leaves in
+     * the register that receives the old value. E1–E4: the x86-64 JIT records its
+     * exception-table entry like a store, DONT_CLEAR, so {@code ex_handler_bpf} skips the
+     * instruction and the register keeps what it held (v6.12.117 and 7.0.13 show this). E5: the
+     * register is zeroed like a faulting load's destination, as the real 7.3.4 kernel shows
+     * (docs/oracle.md, "Atomics on an unpopulated page"); the x86 JIT sources read for E5 still
+     * record DONT_CLEAR, so the commit that changed it is not identified.
+     */
+    @EraSwitch(function = "ex_handler_bpf, the PROBE_ATOMIC exception-table entry (x86-64 JIT)",
+        change = "fetch register kept (DONT_CLEAR, E1-E4) -> fetch register zeroed like a load's destination (E5, seen on 7.3.4)")
+    public boolean atomicFaultClearsFetchRegister() {
+        return since(LATEST);
+    }
+
     /** One behaviour switch: its method, the kernel code it models, and its value in every era. */
     public record Switch(String name, String function, String change, java.util.Map<KernelEra, Object> values) {
-        /** The eras whose value differs from the era before them (the first era never does). */
+        /** The eras whose value differs from the era before them (the first era never does; profiles are not eras). */
         public java.util.List<KernelEra> changesIn() {
             java.util.List<KernelEra> out = new java.util.ArrayList<>();
-            KernelEra[] eras = KernelEra.values();
-            for (int i = 1; i < eras.length; i++) {
-                if (!java.util.Objects.equals(values.get(eras[i - 1]), values.get(eras[i]))) out.add(eras[i]);
+            java.util.List<KernelEra> eras = KernelEra.eras();
+            for (int i = 1; i < eras.size(); i++) {
+                if (!java.util.Objects.equals(values.get(eras.get(i - 1)), values.get(eras.get(i)))) out.add(eras.get(i));
             }
             return out;
+        }
+
+        /** True when the profile's value differs from its base era's (one of its backports changes it). */
+        public boolean differsFromBase(KernelEra profile) {
+            return !java.util.Objects.equals(values.get(profile.base()), values.get(profile));
         }
     }
 
@@ -376,8 +448,8 @@ public enum KernelEra {
         return versions;
     }
 
-    /** The spec's era tag (E1 … E5). */
+    /** The spec's era tag (E1 … E5); a profile's is its base era's with "-stable" (E2-stable, E4-stable). */
     public String tag() {
-        return "E" + (ordinal() + 1);
+        return isProfile() ? base.tag() + "-stable" : "E" + (ordinal() + 1);
     }
 }

@@ -25,6 +25,44 @@ class KernelEraTest {
         assertEquals(KernelEra.V6_10, KernelEra.parse("E2"));
         assertNull(KernelEra.parse("v6.8"));
         assertEquals(KernelEra.LATEST, KernelEra.DEFAULT);
+        assertEquals(KernelEra.V6_12_STABLE, KernelEra.parse("v6.12-stable"));
+        assertEquals(KernelEra.V6_12_STABLE, KernelEra.parse("6.12-stable"));
+        assertEquals(KernelEra.V7_0_STABLE, KernelEra.parse("V7_0_STABLE"));
+        assertEquals(KernelEra.V7_0_STABLE, KernelEra.parse("E4-stable"));
+        assertEquals(java.util.List.of(KernelEra.V6_9, KernelEra.V6_10, KernelEra.V6_13, KernelEra.V7_0, KernelEra.LATEST), KernelEra.eras());
+        assertEquals(java.util.List.of(KernelEra.V6_12_STABLE, KernelEra.V7_0_STABLE), KernelEra.profiles());
+    }
+
+    /**
+     * The profiles of real stable builds (docs/eras.md#profiles-for-real-builds): each answers every
+     * switch as its base era except the four its backports change, which answer as E5 does —
+     * arena_vm_may_split / arena_vm_mremap -EINVAL and VM_DONTCOPY in arena_map_mmap (4fddde2a732d,
+     * "bpf: Fix use-after-free in arena_vm_close on fork"), the node check of arena_alloc_pages
+     * (2845989f2eba, "bpf: Validate node_id in arena_alloc_pages()") and arena_free_pages' early
+     * return below user_vm_start.
+     */
+    @Test
+    void profilesAreTheirBaseEraPlusTheirBackports() {
+        java.util.Set<String> backported = java.util.Set.of("rejectsSplitAndMremap", "setsDontCopy", "validatesNumaNode");
+        assertEquals(KernelEra.V6_10, KernelEra.V6_12_STABLE.base());
+        assertEquals(KernelEra.V7_0, KernelEra.V7_0_STABLE.base());
+        assertEquals(KernelEra.LATEST, KernelEra.LATEST.base());
+        assertFalse(KernelEra.LATEST.isProfile());
+        for (KernelEra profile : KernelEra.profiles()) {
+            assertTrue(profile.isProfile());
+            assertEquals(java.util.EnumSet.allOf(Backport.class), profile.backports(), profile.label());
+            for (KernelEra.Switch s : KernelEra.switches()) {
+                Object expected = backported.contains(s.name()) ? s.values().get(KernelEra.LATEST) : s.values().get(profile.base());
+                assertEquals(expected, s.values().get(profile), profile.label() + " " + s.name());
+                assertEquals(backported.contains(s.name()), s.differsFromBase(profile), profile.label() + " " + s.name());
+            }
+        }
+        // not an era: no switch "changes" in a profile
+        for (KernelEra.Switch s : KernelEra.switches()) assertFalse(s.changesIn().stream().anyMatch(KernelEra::isProfile), s.name());
+        assertTrue(KernelEra.V6_12_STABLE.usesMapleTree(), "arena_alloc_pages of 6.12 keeps its maple tree");
+        assertFalse(KernelEra.V7_0_STABLE.usesScratchPage(), "no scratch page in 7.0.x");
+        assertEquals("E2-stable", KernelEra.V6_12_STABLE.tag());
+        assertFalse(KernelEra.V7_0_STABLE.freeGuardsBelowStart(), "7.0.13 still has the E3-E4 free-below-start wrap");
     }
 
     @Test
@@ -58,7 +96,8 @@ class KernelEraTest {
             new Row("hasNonSleepableKfuncs", KernelEra::hasNonSleepableKfuncs, false, true, true),
             new Row("signExtendingArenaLoads", KernelEra::signExtendingArenaLoads, false, true, true),
             new Row("reportsArenaFaults", KernelEra::reportsArenaFaults, false, true, true),
-            new Row("directValueMaxVarOffCheck", KernelEra::directValueMaxVarOffCheck, true, false, false));
+            new Row("directValueMaxVarOffCheck", KernelEra::directValueMaxVarOffCheck, true, false, false),
+            new Row("atomicFaultClearsFetchRegister", KernelEra::atomicFaultClearsFetchRegister, false, false, true));
         for (Row r : table) {
             assertEquals(java.util.List.of(r.e3(), r.e4(), r.e5()),
                 java.util.List.of(r.on().test(KernelEra.V6_13), r.on().test(KernelEra.V7_0), r.on().test(KernelEra.LATEST)), r.name());
@@ -92,7 +131,7 @@ class KernelEraTest {
             new Row("rejectsSplitAndMremap", KernelEra::rejectsSplitAndMremap, false, false, false, false, true));
         for (Row r : table) {
             assertEquals(java.util.List.of(r.e1(), r.e2(), r.e3(), r.e4(), r.e5()),
-                java.util.Arrays.stream(KernelEra.values()).map(r.on()::test).toList(), r.name());
+                KernelEra.eras().stream().map(r.on()::test).toList(), r.name());
         }
         for (KernelEra e : KernelEra.values()) assertEquals(1L << 16, e.guardSize(), "GUARD_SZ on 4K pages, " + e);
         assertEquals(0L, KernelEra.V6_9.prepopulatedBytes());
@@ -102,7 +141,8 @@ class KernelEraTest {
     /** `arena-emu eras` is built from switches(): every behaviour method is an @EraSwitch and is evaluated in every era. */
     @Test
     void everyBehaviourMethodIsAnEraSwitch() {
-        java.util.Set<String> notSwitches = java.util.Set.of("parse", "label", "versions", "tag", "switches", "values", "valueOf", "since");
+        java.util.Set<String> notSwitches = java.util.Set.of("parse", "label", "versions", "tag", "switches", "values", "valueOf", "since",
+            "base", "isProfile", "backports", "carries", "eras", "profiles");
         java.util.Set<String> methods = new java.util.TreeSet<>();
         for (java.lang.reflect.Method m : KernelEra.class.getDeclaredMethods()) {
             if (m.isSynthetic() || notSwitches.contains(m.getName()) || m.getName().startsWith("lambda$")) continue;

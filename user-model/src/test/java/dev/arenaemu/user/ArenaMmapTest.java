@@ -1,5 +1,6 @@
 package dev.arenaemu.user;
 
+import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.Errno;
 import dev.arenaemu.kernel.arena.Arena;
 import dev.arenaemu.user.exec.UserResult;
@@ -25,33 +26,24 @@ class ArenaMmapTest {
 
     @Test
     void scenario12_mapPrivateIsRejectedAndTheStartStaysUnset() {
-        try (UserWorld w = new UserWorld()) {
-            Arena arena = w.arena(4, 0, 0);
-            Process u = w.processes.spawn();
-            int fd = u.installFd(arena);
+        UserWorld.withArenaFd(KernelEra.V6_13, 0, (w, arena, u, fd) -> {
             assertEquals(Errno.EINVAL.neg(), u.mmap(0, K16, Prot.RW, MapFlag.PRIVATE.bit, fd, 0));
             assertEquals(0, arena.userVmStart());
             assertEquals(1, u.mm().vmas().size(), "only the stack");
-        }
+        });
     }
 
     @Test
     void scenario13_nonZeroOffsetIsRejected() {
-        try (UserWorld w = new UserWorld()) {
-            Arena arena = w.arena(4, 0, 0);
-            Process u = w.processes.spawn();
-            int fd = u.installFd(arena);
+        UserWorld.withArenaFd(KernelEra.V6_13, 0, (w, arena, u, fd) -> {
             assertEquals(Errno.EINVAL.neg(), u.mmap(0, K16, Prot.RW, SHARED, fd, 4096));
             assertEquals(0, arena.userVmStart());
-        }
+        });
     }
 
     @Test
     void scenario14_firstMappingFixesTheAddressWithoutPopulatingAnything() {
-        try (UserWorld w = new UserWorld()) {
-            Arena arena = w.arena(4, 0, 0);
-            Process u = w.processes.spawn();
-            long x = mapArena(u, arena);
+        UserWorld.withMappedArena(KernelEra.V6_13, 0, (w, arena, u, x) -> {
             assertFalse(Errno.isErrValue(x), Errno.describe(x));
             assertEquals(x >>> 32, (x + K16 - 1) >>> 32, "does not cross 4 GiB");
             assertEquals(x, arena.userVmStart());
@@ -61,15 +53,12 @@ class ArenaMmapTest {
             for (long a = x; a < x + K16; a += 4096) assertFalse(u.mm().pageTable().walk(a).present());
             assertEquals(0, arena.populatedPages());
             assertEquals(0, arena.memUsage());
-        }
+        });
     }
 
     @Test
     void scenario15_laterMappingsMustMatchStartAndLength() {
-        try (UserWorld w = new UserWorld()) {
-            Arena arena = w.arena(4, 0, 0);
-            Process u = w.processes.spawn();
-            int fd = u.installFd(arena);
+        UserWorld.withArenaFd(KernelEra.V6_13, 0, (w, arena, u, fd) -> {
             long x = u.mmap(0, K16, Prot.RW, SHARED, fd, 0);
             assertEquals(Errno.EINVAL.neg(), u.mmap(0, K16, Prot.RW, SHARED, fd, 0));
             assertEquals(Errno.EINVAL.neg(), u.mmap(x, 8192, Prot.RW, FIXED, fd, 0));
@@ -77,7 +66,7 @@ class ArenaMmapTest {
             Process u2 = w.processes.spawn();
             assertEquals(x, u2.mmap(x, K16, Prot.RW, FIXED, u2.installFd(arena), 0));
             assertEquals(2, arena.vmaList().size());
-        }
+        });
     }
 
     @Test
@@ -109,25 +98,19 @@ class ArenaMmapTest {
 
     @Test
     void scenario18_theStartIsStickyAfterEveryMappingIsGone() {
-        try (UserWorld w = new UserWorld()) {
-            Arena arena = w.arena(4, 0, 0);
-            Process u = w.processes.spawn();
-            int fd = u.installFd(arena);
+        UserWorld.withArenaFd(KernelEra.V6_13, 0, (w, arena, u, fd) -> {
             long x = u.mmap(0, K16, Prot.RW, SHARED, fd, 0);
             assertEquals(0, u.munmap(x, K16));
             assertTrue(arena.vmaList().isEmpty());
             assertEquals(x, arena.userVmStart());
             assertEquals(Errno.EINVAL.neg(), u.mmap(0, K16, Prot.RW, SHARED, fd, 0));
             assertEquals(x, u.mmap(x, K16, Prot.RW, FIXED, fd, 0));
-        }
+        });
     }
 
     @Test
     void scenario67_remappingOverItselfClosesTheOldVmaAndKeepsThePages() {
-        try (UserWorld w = new UserWorld()) {
-            Arena arena = w.arena(4, 0, 0);
-            Process u = w.processes.spawn();
-            int fd = u.installFd(arena);
+        UserWorld.withArenaFd(KernelEra.V6_13, 0, (w, arena, u, fd) -> {
             long x = u.mmap(0, K16, Prot.RW, SHARED, fd, 0);
             assertEquals(new UserResult.Value(0), u.user().store(x + 4096, 8, 0xC0FFEE));
             var oldVma = u.mm().find(x);
@@ -140,6 +123,6 @@ class ArenaMmapTest {
             assertFalse(u.mm().pageTable().walk(x + 4096).present(), "the new VMA starts without PTEs");
             assertEquals(1, arena.populatedPages(), "the page stays in the kernel range");
             assertEquals(new UserResult.Value(0xC0FFEE), u.user().load(x + 4096, 8));
-        }
+        });
     }
 }

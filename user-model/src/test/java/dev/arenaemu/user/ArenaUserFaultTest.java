@@ -29,11 +29,8 @@ class ArenaUserFaultTest {
 
     @Test
     void scenario28_aUserReadAllocatesAZeroPageSharedWithTheKernelMapping() {
-        try (UserWorld w = new UserWorld()) {
-            Arena arena = w.arena(4, 0, 0);
+        UserWorld.withMappedArena(KernelEra.V6_13, 0, (w, arena, u, x) -> {
             KernelAccess bpf = new KernelAccess(w.machine, arena);
-            Process u = w.processes.spawn();
-            long x = mapArena(u, arena);
             assertEquals(OptionalLong.empty(), bpf.read(x + 8192), "not populated yet");
             assertEquals(new UserResult.Value(0), u.user().load(x + 8192, 8));
             assertFalse(arena.isFree(2), "the fault took pgoff 2 from the free set");
@@ -44,15 +41,12 @@ class ArenaUserFaultTest {
             assertEquals(OptionalLong.of(1234), bpf.read(x + 8192));
             assertTrue(bpf.write(x + 8192 + 8, 5678));
             assertEquals(new UserResult.Value(5678), u.user().load(x + 8192 + 8, 8));
-        }
+        });
     }
 
     @Test
     void scenario29_segvOnFaultGivesMaperrToUserAndEfaultToAUaccessSyscall() {
-        try (UserWorld w = new UserWorld()) {
-            Arena arena = w.arena(4, ArenaAttr.BPF_F_SEGV_ON_FAULT, 0);
-            Process u = w.processes.spawn();
-            long x = mapArena(u, arena);
+        UserWorld.withMappedArena(KernelEra.V6_13, ArenaAttr.BPF_F_SEGV_ON_FAULT, (w, arena, u, x) -> {
             assertEquals(new UserResult.Signaled(Signal.segvMaperr(x + 8192)), u.user().load(x + 8192, 4));
             assertEquals(0, arena.populatedPages());
             assertTrue(arena.isFree(2), "free set unchanged");
@@ -62,108 +56,84 @@ class ArenaUserFaultTest {
             assertEquals(Errno.EFAULT.neg(), read.errno());
             assertEquals(signalsBefore, u.signals().size(), "a uaccess failure sends no signal");
             assertEquals(Errno.EFAULT.neg(), u.uaccess().toUser(x + 8192, new byte[8]));
-        }
+        });
     }
 
     @Test
     void scenario30_segvOnFaultStillMapsPagesBpfAllocated() {
-        try (UserWorld w = new UserWorld()) {
-            Arena arena = w.arena(4, ArenaAttr.BPF_F_SEGV_ON_FAULT, 0);
+        UserWorld.withMappedArena(KernelEra.V6_13, ArenaAttr.BPF_F_SEGV_ON_FAULT, (w, arena, u, x) -> {
             KernelAccess bpf = new KernelAccess(w.machine, arena);
-            Process u = w.processes.spawn();
-            long x = mapArena(u, arena);
             long p = arena.allocPages(0, 1, -1, 0);
             assertEquals(x, p);
             assertTrue(bpf.write(p, 42));
             assertEquals(new UserResult.Value(42), u.user().load(x, 8));
             var read = u.uaccess().fromUser(x, 8);
             assertEquals(42, read.data()[0]);
-        }
+        });
     }
 
     @Test
     void scenario31_v6_13_pageAllocationFailureInTheFaultIsSigsegvAndRestoresTheFreeSet() {
-        try (UserWorld w = new UserWorld(KernelEra.V6_13)) {
-            Arena arena = w.arena(4, 0, 0);
-            Process u = w.processes.spawn();
-            long x = mapArena(u, arena);
+        UserWorld.withMappedArena(KernelEra.V6_13, 0, (w, arena, u, x) -> {
             w.kernel.faultInjection().failNth(InjectionSite.PAGE_ALLOC, 1);
             assertEquals(new UserResult.Signaled(Signal.segvMaperr(x + 8192)), u.user().load(x + 8192, 8));
             assertTrue(arena.isFree(2));
             assertEquals(0, arena.populatedPages());
-        }
+        });
     }
 
     @Test
     void scenario31_latest_pageAllocationFailureIsOomAndTheRetriedFaultSucceeds() {
-        try (UserWorld w = new UserWorld(KernelEra.LATEST)) {
-            Arena arena = w.arena(4, 0, 0);
-            Process u = w.processes.spawn();
-            long x = mapArena(u, arena);
+        UserWorld.withMappedArena(KernelEra.LATEST, 0, (w, arena, u, x) -> {
             w.kernel.faultInjection().failNth(InjectionSite.PAGE_ALLOC, 1);
             assertEquals(new UserResult.Value(0), u.user().load(x + 8192, 8), "VM_FAULT_OOM, then the retried access faults in");
             assertTrue(u.signals().isEmpty());
             assertFalse(arena.isFree(2));
-        }
+        });
     }
 
     @Test
     void scenario31_latest_persistentOomKillsTheProcess() {
-        try (UserWorld w = new UserWorld(KernelEra.LATEST)) {
-            Arena arena = w.arena(4, 0, 0);
-            Process u = w.processes.spawn();
-            long x = mapArena(u, arena);
+        UserWorld.withMappedArena(KernelEra.LATEST, 0, (w, arena, u, x) -> {
             w.kernel.faultInjection().configure(InjectionSite.PAGE_ALLOC, dev.arenaemu.kernel.inject.FaultAttr.always());
             assertEquals(new UserResult.Signaled(Signal.oomKill()), u.user().load(x + 8192, 8));
-        }
+        });
     }
 
     @Test
     void scenario32_kernelPteInstallFailureIsSigsegvAndReleasesThePage() {
-        try (UserWorld w = new UserWorld()) {
-            Arena arena = w.arena(4, 0, 0);
-            Process u = w.processes.spawn();
-            long x = mapArena(u, arena);
+        UserWorld.withMappedArena(KernelEra.V6_13, 0, (w, arena, u, x) -> {
             long framesBefore = w.kernel.frames().used();
             w.kernel.faultInjection().failNth(InjectionSite.KERNEL_PTE_INSTALL, 1);
             assertEquals(new UserResult.Signaled(Signal.segvMaperr(x + 8192)), u.user().load(x + 8192, 8));
             assertEquals(framesBefore, w.kernel.frames().used(), "page released");
             assertTrue(arena.isFree(2), "free set restored");
-        }
+        });
     }
 
     @Test
     void scenario33_aUserFaultOnAReservedPagePopulatesIt() {
-        try (UserWorld w = new UserWorld()) {
-            Arena arena = w.arena(4, 0, 0);
-            Process u = w.processes.spawn();
-            long x = mapArena(u, arena);
+        UserWorld.withMappedArena(KernelEra.V6_13, 0, (w, arena, u, x) -> {
             assertEquals(0, arena.reservePages(x + 4096, 1));
             assertEquals(new UserResult.Value(0), u.user().load(x + 4096, 8));
             assertEquals(1, arena.populatedPages());
             assertEquals(0, arena.allocPages(x + 4096, 1, -1, 0));
             assertEquals(Errno.EBUSY.neg(), arena.reservePages(x + 4096, 1));
-        }
+        });
     }
 
     @Test
     void scenario33_withSegvOnFaultAReservedPageSegfaults() {
-        try (UserWorld w = new UserWorld()) {
-            Arena arena = w.arena(4, ArenaAttr.BPF_F_SEGV_ON_FAULT, 0);
-            Process u = w.processes.spawn();
-            long x = mapArena(u, arena);
+        UserWorld.withMappedArena(KernelEra.V6_13, ArenaAttr.BPF_F_SEGV_ON_FAULT, (w, arena, u, x) -> {
             assertEquals(0, arena.reservePages(x + 4096, 1));
             assertEquals(new UserResult.Signaled(Signal.segvMaperr(x + 4096)), u.user().load(x + 4096, 8));
-        }
+        });
     }
 
     @Test
     void scenario34_twoProcessesShareThePageTheFirstFaultedIn() {
-        try (UserWorld w = new UserWorld()) {
-            Arena arena = w.arena(4, 0, 0);
+        UserWorld.withMappedArena(KernelEra.V6_13, 0, (w, arena, u, x) -> {
             KernelAccess bpf = new KernelAccess(w.machine, arena);
-            Process u = w.processes.spawn();
-            long x = mapArena(u, arena);
             Process u2 = w.processes.spawn();
             assertEquals(x, u2.mmap(x, K16, Prot.RW, SHARED | MapFlag.FIXED.bit, u2.installFd(arena), 0));
             assertEquals(new UserResult.Value(0), u.user().store(x + 4096, 8, 7));
@@ -174,16 +144,13 @@ class ArenaUserFaultTest {
             assertEquals(frame, u2.mm().pageTable().walk(x + 4096).frame());
             assertEquals(2, w.kernel.frames().mapcount(frame));
             assertEquals(3, w.kernel.frames().refcount(frame), "the arena's reference and one per user PTE");
-        }
+        });
     }
 
     @Test
     void scenario45_freeingAUserMappedPageZapsItAndTheNextTouchGetsANewZeroPage() {
-        try (UserWorld w = new UserWorld()) {
-            Arena arena = w.arena(4, 0, 0);
+        UserWorld.withMappedArena(KernelEra.V6_13, 0, (w, arena, u, x) -> {
             KernelAccess bpf = new KernelAccess(w.machine, arena);
-            Process u = w.processes.spawn();
-            long x = mapArena(u, arena);
             long p = arena.allocPages(x, 1, -1, 0);
             assertTrue(bpf.write(p, 99));
             assertEquals(new UserResult.Value(99), u.user().load(x, 8));
@@ -192,15 +159,12 @@ class ArenaUserFaultTest {
             assertEquals(OptionalLong.empty(), bpf.read(x), "kernel PTE removed");
             assertTrue(arena.isFree(0));
             assertEquals(new UserResult.Value(0), u.user().load(x, 8), "a new zero page");
-        }
+        });
     }
 
     @Test
     void scenario52_aMultiPageFreeZapsEveryProcess() {
-        try (UserWorld w = new UserWorld()) {
-            Arena arena = w.arena(4, 0, 0);
-            Process u = w.processes.spawn();
-            long x = mapArena(u, arena);
+        UserWorld.withMappedArena(KernelEra.V6_13, 0, (w, arena, u, x) -> {
             Process u2 = w.processes.spawn();
             u2.mmap(x, K16, Prot.RW, SHARED | MapFlag.FIXED.bit, u2.installFd(arena), 0);
             for (Process p : new Process[] {u, u2}) {
@@ -213,22 +177,19 @@ class ArenaUserFaultTest {
                 assertFalse(p.mm().pageTable().walk(x + 4096).present());
                 assertEquals(new UserResult.Value(0), p.user().load(x + 4096, 8));
             }
-        }
+        });
     }
 
     @Test
     void userBlockCopiesCrossPagesAndFaultEachPageIn() {
-        try (UserWorld w = new UserWorld()) {
-            Arena arena = w.arena(4, 0, 0);
-            Process u = w.processes.spawn();
-            long x = mapArena(u, arena);
+        UserWorld.withMappedArena(KernelEra.V6_13, 0, (w, arena, u, x) -> {
             byte[] data = new byte[10000];
             for (int i = 0; i < data.length; i++) data[i] = (byte) (i * 7);
             assertEquals(new UserResult.Value(data.length), u.user().writeBytes(x + 100, data));
             assertEquals(3, arena.populatedPages());
             assertArrayEquals(data, u.user().readBytes(x + 100, data.length).data());
             assertArrayEquals(data, u.uaccess().fromUser(x + 100, data.length).data());
-        }
+        });
     }
 
     @Test

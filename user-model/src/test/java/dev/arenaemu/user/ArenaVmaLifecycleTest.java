@@ -46,10 +46,7 @@ class ArenaVmaLifecycleTest {
     @ParameterizedTest
     @EnumSource(value = KernelEra.class, names = {"V6_13", "V7_0"})
     void scenario20_e2toE4_growFailsMoveIsRefusedByGetUnmappedAreaAndPartialMunmapSplits(KernelEra era) {
-        try (UserWorld w = new UserWorld(era)) {
-            Arena arena = w.arena(4, 0, 0);
-            Process u = w.processes.spawn();
-            long x = mapArena(u, arena);
+        UserWorld.withMappedArena(era, 0, (w, arena, u, x) -> {
             assertEquals(Errno.EFAULT.neg(), u.mremap(x, K16, 2 * K16, MremapFlag.MAYMOVE.bit, 0), "VM_DONTEXPAND");
             assertEquals(x, u.mremap(x, K16, K16, MremapFlag.MAYMOVE.bit, 0), "same size without MREMAP_FIXED: nothing to do");
             // mremap_to asks the file's get_unmapped_area for the target: arena_get_unmapped_area
@@ -66,16 +63,13 @@ class ArenaVmaLifecycleTest {
             assertEquals(0, u.munmap(x, 4096));
             assertEquals(0, u.munmap(x + 8192, 8192));
             assertTrue(arena.vmaList().isEmpty(), "both pieces closed cleanly");
-        }
+        });
     }
 
     @ParameterizedTest
     @EnumSource(value = KernelEra.class, names = {"V6_13", "V7_0"})
     void scenario20_e2toE4_afterThePartialMunmapTheRecordedVmaIsGoneSoAFreeMissesTheSurvivingPieces(KernelEra era) {
-        try (UserWorld w = new UserWorld(era)) {
-            Arena arena = w.arena(4, 0, 0);
-            Process u = w.processes.spawn();
-            long x = mapArena(u, arena);
+        UserWorld.withMappedArena(era, 0, (w, arena, u, x) -> {
             u.user().store(x + 3 * 4096, 8, 31);
             assertEquals(0, u.munmap(x + 4096, 4096));
 
@@ -85,15 +79,12 @@ class ArenaVmaLifecycleTest {
                 "zap_pages followed the entry's VMA pointer, which __split_vma left on the unmapped piece");
             assertTrue(u.mm().pageTable().walk(x + 3 * 4096).present(), "the surviving piece was not zapped");
             assertEquals(new UserResult.Value(31), u.user().load(x + 3 * 4096, 8), "and still reads the freed page");
-        }
+        });
     }
 
     @Test
     void scenario20_latest_moveAndPartialMunmapAreEinvalAndTheVmaIsUnchanged() {
-        try (UserWorld w = new UserWorld(KernelEra.LATEST)) {
-            Arena arena = w.arena(4, 0, 0);
-            Process u = w.processes.spawn();
-            long x = mapArena(u, arena);
+        UserWorld.withMappedArena(KernelEra.LATEST, 0, (w, arena, u, x) -> {
             Vma vma = u.mm().find(x);
             assertEquals(Errno.EFAULT.neg(), u.mremap(x, K16, 2 * K16, MremapFlag.MAYMOVE.bit, 0));
             assertEquals(Errno.EINVAL.neg(), u.mremap(x, K16, K16, MremapFlag.MAYMOVE.bit | MremapFlag.FIXED.bit, x - 0x10_0000));
@@ -104,16 +95,13 @@ class ArenaVmaLifecycleTest {
             assertEquals(x + K16, vma.end());
             assertEquals(1, arena.vmaList().getFirst().mmapCount());
             assertEquals(0, u.mprotect(x, K16, Prot.READ.bit), "whole-VMA mprotect is still allowed");
-        }
+        });
     }
 
     @ParameterizedTest
     @EnumSource(value = KernelEra.class, names = {"V6_13", "V7_0"})
     void scenario65_e2toE4_forkSharesTheEntryAndTheChildKeepsAPageBpfFreed(KernelEra era) {
-        try (UserWorld w = new UserWorld(era)) {
-            Arena arena = w.arena(4, 0, 0);
-            Process parent = w.processes.spawn();
-            long x = mapArena(parent, arena);
+        UserWorld.withMappedArena(era, 0, (w, arena, parent, x) -> {
             parent.user().store(x, 8, 9);
             Process child = parent.fork();
             assertEquals(2, arena.vmaList().getFirst().mmapCount(), "dup_mmap called open on the child's copy");
@@ -128,15 +116,12 @@ class ArenaVmaLifecycleTest {
             assertEquals(new UserResult.Value(9), child.user().load(x, 8), "stale data through the surviving PTE");
             assertEquals(0, arena.populatedPages());
             assertTrue(arena.isFree(0));
-        }
+        });
     }
 
     @Test
     void scenario66_latest_forkLeavesTheChildWithoutArenaVmaUntilItMapsTheArenaItself() {
-        try (UserWorld w = new UserWorld(KernelEra.LATEST)) {
-            Arena arena = w.arena(4, 0, 0);
-            Process parent = w.processes.spawn();
-            int fd = parent.installFd(arena);
+        UserWorld.withArenaFd(KernelEra.LATEST, 0, (w, arena, parent, fd) -> {
             long x = parent.mmap(0, K16, Prot.RW, SHARED, fd, 0);
             parent.user().store(x, 8, 9);
             Process child = parent.fork();
@@ -151,15 +136,12 @@ class ArenaVmaLifecycleTest {
             assertFalse(child.mm().pageTable().walk(x).present(), "the free zapped the child too");
             assertFalse(parent.mm().pageTable().walk(x).present());
             assertEquals(new UserResult.Value(0), child.user().load(x, 8), "a new zero page");
-        }
+        });
     }
 
     @Test
     void exitClosesEveryArenaVma() {
-        try (UserWorld w = new UserWorld()) {
-            Arena arena = w.arena(4, 0, 0);
-            Process u = w.processes.spawn();
-            long x = mapArena(u, arena);
+        UserWorld.withMappedArena(KernelEra.V6_13, 0, (w, arena, u, x) -> {
             u.user().store(x, 8, 1);
             u.exit();
             assertTrue(arena.vmaList().isEmpty());
@@ -168,6 +150,6 @@ class ArenaVmaLifecycleTest {
             assertEquals(1, frames.size());
             assertEquals(1, frames.getFirst().refcount(), "the user PTE's page reference was dropped");
             assertEquals(0, frames.getFirst().mapcount());
-        }
+        });
     }
 }

@@ -2,6 +2,7 @@ package dev.arenaemu.user;
 
 import dev.arenaemu.emulator.cpu.Budget;
 import dev.arenaemu.emulator.cpu.RunResult;
+import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.Errno;
 import dev.arenaemu.kernel.mm.VmFaultResult;
 import dev.arenaemu.user.exec.UserResult;
@@ -25,12 +26,24 @@ class CoreMmTest {
     static final long SHARED = MapFlag.SHARED.bit;
     static final long ANON = MapFlag.PRIVATE.bit | MapFlag.ANONYMOUS.bit;
 
-    @Test
-    void partialMunmapSplitsWithOpenOnEachNewPieceAndCloseOnTheRemovedOne() {
+    /** A test body given a world, an 8-page {@link TestFile}, a process and its shared read-write mapping of the file at {@code a}. */
+    @FunctionalInterface
+    interface MappedFileTest {
+        void run(UserWorld w, TestFile f, Process p, long a);
+    }
+
+    /** Runs {@code test} with the first {@code length} bytes of a fresh 8-page TestFile mapped MAP_SHARED in one fresh process. */
+    private static void withMappedFile(long length, MappedFileTest test) {
         try (UserWorld w = new UserWorld()) {
             TestFile f = new TestFile(w.machine, w.kernel.frames(), 8);
             Process p = w.processes.spawn();
-            long a = p.mmap(0, 4 * 4096, Prot.RW, SHARED, p.installFd(f), 0);
+            test.run(w, f, p, p.mmap(0, length, Prot.RW, SHARED, p.installFd(f), 0));
+        }
+    }
+
+    @Test
+    void partialMunmapSplitsWithOpenOnEachNewPieceAndCloseOnTheRemovedOne() {
+        withMappedFile(4 * 4096, (w, f, p, a) -> {
             assertEquals(3, p.user().load(a + 3 * 4096, 1).value(), "file page 3 is filled with 3");
             Vma original = p.mm().find(a);
             assertEquals(0, p.munmap(a + 4096, 4096));
@@ -38,29 +51,23 @@ class CoreMmTest {
             assertFalse(original.alive(), "__split_vma kept the original object for the middle piece");
             assertEquals(3, p.user().load(a + 3 * 4096, 1).value(), "the upper piece still shows file page 3");
             assertEquals(3, p.mm().find(a + 2 * 4096).pgoff() + 1, "vm_pgoff follows the split");
-        }
+        });
     }
 
     @Test
     void maySplitRefusalLeavesTheMappingWhole() {
-        try (UserWorld w = new UserWorld()) {
-            TestFile f = new TestFile(w.machine, w.kernel.frames(), 8);
+        withMappedFile(4 * 4096, (w, f, p, a) -> {
             f.maySplitAnswer = Errno.EINVAL.neg();
-            Process p = w.processes.spawn();
-            long a = p.mmap(0, 4 * 4096, Prot.RW, SHARED, p.installFd(f), 0);
             assertEquals(Errno.EINVAL.neg(), p.munmap(a, 4096));
             assertEquals(Errno.EINVAL.neg(), p.mprotect(a + 4096, 4096, Prot.READ.bit));
             assertEquals(a + 4 * 4096, p.mm().find(a).end());
             assertEquals(0, f.count("open"));
-        }
+        });
     }
 
     @Test
     void mremapMovesPtesAndCallsTheVmOpsMremapOnTheCopy() {
-        try (UserWorld w = new UserWorld()) {
-            TestFile f = new TestFile(w.machine, w.kernel.frames(), 8);
-            Process p = w.processes.spawn();
-            long a = p.mmap(0, 2 * 4096, Prot.RW, SHARED, p.installFd(f), 0);
+        withMappedFile(2 * 4096, (w, f, p, a) -> {
             p.user().store(a + 4096, 8, 0xABCD);
             long phys = p.mm().pageTable().walk(a + 4096).frame();
             long to = a - 0x10_0000;
@@ -70,16 +77,13 @@ class CoreMmTest {
             assertEquals(0xABCD, p.user().load(to + 4096, 8).value());
             assertEquals(new UserResult.Signaled(Signal.segvMaperr(a + 4096)), p.user().load(a + 4096, 8));
             assertEquals(1, w.kernel.frames().mapcount(phys));
-        }
+        });
     }
 
     @Test
     void refusedVmOpsMremapMovesPtesBackAndUnmapsTheCopy() {
-        try (UserWorld w = new UserWorld()) {
-            TestFile f = new TestFile(w.machine, w.kernel.frames(), 8);
+        withMappedFile(2 * 4096, (w, f, p, a) -> {
             f.mremapAnswer = Errno.EINVAL.neg();
-            Process p = w.processes.spawn();
-            long a = p.mmap(0, 2 * 4096, Prot.RW, SHARED, p.installFd(f), 0);
             p.user().store(a, 8, 77);
             long to = a - 0x10_0000;
             assertEquals(Errno.EINVAL.neg(), p.mremap(a, 2 * 4096, 2 * 4096, MremapFlag.MAYMOVE.bit | MremapFlag.FIXED.bit, to));
@@ -87,13 +91,12 @@ class CoreMmTest {
             assertTrue(p.mm().pageTable().walk(a).present(), "PTEs moved back");
             assertEquals(77, p.user().load(a, 8).value());
             assertEquals(null, p.mm().find(to));
-        }
+        });
     }
 
     @Test
     void anonymousMremapGrowsInPlaceOrMovesWithItsContents() {
-        try (UserWorld w = new UserWorld()) {
-            Process p = w.processes.spawn();
+        UserWorld.withProcess(KernelEra.V6_13, (w, p) -> {
             long a = p.mmap(0, 4096, Prot.RW, ANON, -1, 0);
             p.user().store(a, 8, 11);
             long grown = p.mremap(a, 4096, 3 * 4096, 0, 0);
@@ -107,7 +110,7 @@ class CoreMmTest {
             assertNotEquals(a, moved);
             assertEquals(11, p.user().load(moved, 8).value());
             assertEquals(new UserResult.Signaled(Signal.segvMaperr(a)), p.user().load(a, 8));
-        }
+        });
     }
 
     @Test
@@ -137,10 +140,7 @@ class CoreMmTest {
 
     @Test
     void faultResultsBecomeSignalsOrRetries() {
-        try (UserWorld w = new UserWorld()) {
-            TestFile f = new TestFile(w.machine, w.kernel.frames(), 8);
-            Process p = w.processes.spawn();
-            long a = p.mmap(0, 4096, Prot.RW, SHARED, p.installFd(f), 0);
+        withMappedFile(4096, (w, f, p, a) -> {
             f.faultOverride = VmFaultResult.SIGBUS;
             assertEquals(new UserResult.Signaled(Signal.busAdrerr(a + 8)), p.user().load(a + 8, 8));
             f.faultOverride = VmFaultResult.SIGSEGV;
@@ -150,13 +150,12 @@ class CoreMmTest {
                 p.user().load(a, 8), "VM_FAULT_RETRY forever: the fault budget stops it");
             f.faultOverride = null;
             assertEquals(0, p.user().load(a + 8, 8).value());
-        }
+        });
     }
 
     @Test
     void userCodeCanMapMemoryWithTheSyscallInstructionAndExit() {
-        try (UserWorld w = new UserWorld()) {
-            Process p = w.processes.spawn();
+        UserWorld.withProcess(KernelEra.V6_13, (w, p) -> {
             // mmap(0, 4096, RW, PRIVATE|ANON, -1, 0); *(u64*)rax = 1234; exit(*(u64*)rax)
             byte[] code = {
                 0x31, (byte) 0xFF,                                  // xor edi, edi
@@ -175,13 +174,12 @@ class CoreMmTest {
             int before = p.mm().vmas().size();
             assertEquals(new UserResult.Exited(1234), p.call(entry, Budget.DEFAULT));
             assertEquals(before + 1, p.mm().vmas().size());
-        }
+        });
     }
 
     @Test
     void runawayAndIllegalUserCodeEndWithoutHurtingTheProcess() {
-        try (UserWorld w = new UserWorld()) {
-            Process p = w.processes.spawn();
+        UserWorld.withProcess(KernelEra.V6_13, (w, p) -> {
             long loop = p.loadCode(new byte[] {(byte) 0xEB, (byte) 0xFE});        // jmp $
             UserResult r = p.call(loop, new Budget(100_000, 0, 100));
             assertTrue(r instanceof UserResult.OutOfBudget o && o.limit() == RunResult.Limit.INSTRUCTIONS, r.toString());
@@ -192,7 +190,7 @@ class CoreMmTest {
             assertEquals(2, p.signals().size());
             long a = p.mmap(0, 4096, Prot.RW, ANON, -1, 0);
             assertEquals(0, p.user().load(a, 8).value(), "the process still works");
-        }
+        });
     }
 
     @Test
@@ -230,8 +228,7 @@ class CoreMmTest {
 
     @Test
     void topDownPlacementHonoursFreeHintsAndStacksMappingsDownwards() {
-        try (UserWorld w = new UserWorld()) {
-            Process p = w.processes.spawn();
+        UserWorld.withProcess(KernelEra.V6_13, (w, p) -> {
             long a = p.mmap(0, 4096, Prot.RW, ANON, -1, 0);
             long b = p.mmap(0, 8192, Prot.RW, ANON, -1, 0);
             assertEquals(Mm.MMAP_BASE - 4096, a);
@@ -240,7 +237,7 @@ class CoreMmTest {
             assertEquals(0x5000_0000_0000L, hinted);
             long clash = p.mmap(a, 4096, Prot.RW, ANON, -1, 0);
             assertEquals(b - 4096, clash, "an occupied hint falls back to the top-down search");
-        }
+        });
     }
 
     @Test
@@ -261,8 +258,7 @@ class CoreMmTest {
 
     @Test
     void anExitedProcessRefusesFurtherWorkInsteadOfTouchingAClosedEngine() {
-        try (UserWorld w = new UserWorld()) {
-            Process p = w.processes.spawn();
+        UserWorld.withProcess(KernelEra.V6_13, (w, p) -> {
             long a = p.mmap(0, 4096, Prot.RW, ANON, -1, 0);
             var user = p.user();
             p.exit();
@@ -270,7 +266,7 @@ class CoreMmTest {
             org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> p.mmap(0, 4096, Prot.RW, ANON, -1, 0));
             org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> p.uaccess().fromUser(a, 8));
             assertEquals(0, w.processes.anonBytesInUse(), "the stack and the mapping went back to the pool");
-        }
+        });
     }
 
     @Test

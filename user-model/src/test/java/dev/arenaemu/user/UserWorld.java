@@ -48,6 +48,53 @@ final class UserWorld implements AutoCloseable {
         return mapArena(u, arena, Prot.RW);
     }
 
+    /** A test body given a booted world and one fresh process in it. */
+    @FunctionalInterface
+    interface ProcessTest {
+        void run(UserWorld w, Process p);
+    }
+
+    /** A test body given a booted world, a 4-page arena and the arena's 16 KiB mapping at {@code x} in one fresh process. */
+    @FunctionalInterface
+    interface MappedArenaTest {
+        void run(UserWorld w, Arena arena, Process u, long x);
+    }
+
+    /** A test body given a booted world, a 4-page arena, one fresh process and the arena's fd in it (not mapped yet). */
+    @FunctionalInterface
+    interface ArenaFdTest {
+        void run(UserWorld w, Arena arena, Process u, int fd);
+    }
+
+    /** Runs {@code test} on a world of {@code era} with a 4-page arena of {@code flags} installed as an fd of one fresh process. */
+    static void withArenaFd(KernelEra era, int flags, ArenaFdTest test) {
+        try (UserWorld w = new UserWorld(era)) {
+            Arena arena = w.arena(4, flags, 0);
+            Process u = w.processes.spawn();
+            test.run(w, arena, u, u.installFd(arena));
+        }
+    }
+
+    /** Runs {@code test} on a world of {@code era} with one fresh process; the world is closed after it. */
+    static void withProcess(KernelEra era, ProcessTest test) {
+        try (UserWorld w = new UserWorld(era)) {
+            test.run(w, w.processes.spawn());
+        }
+    }
+
+    /**
+     * Runs {@code test} on a world of {@code era} with a 4-page arena of {@code flags} (map_extra 0),
+     * mapped read-write at an address the kernel picks in one fresh process (the set-up of most
+     * catalogue scenarios); the world is closed after it.
+     */
+    static void withMappedArena(KernelEra era, int flags, MappedArenaTest test) {
+        try (UserWorld w = new UserWorld(era)) {
+            Arena arena = w.arena(4, flags, 0);
+            Process u = w.processes.spawn();
+            test.run(w, arena, u, mapArena(u, arena));
+        }
+    }
+
     @Override
     public void close() {
         emu.close();

@@ -35,13 +35,18 @@ class NoRegionFaultTest {
         return cpu.run(code.address(), code.end(), Budget.SHORT);
     }
 
+    /** Runs {@code code} with RDI = 0x10 (no region there), every fault fixed up; returns the faults taken. */
+    private static List<PageFault> nullLoadWithFixup(Cpu cpu, Stubs.Stub code) {
+        List<PageFault> seen = new ArrayList<>();
+        assertInstanceOf(RunResult.Returned.class, loadWithFixup(cpu, code, 0x10, seen));
+        return seen;
+    }
+
     @Test
     void nullDereferenceAtCpl0IsANotPresentFaultAndFixupResumes() {
         try (Guest g = new Guest(1)) {
-            List<PageFault> seen = new ArrayList<>();
             Stubs.Stub code = g.kernelCode(LOAD_THEN_MOV);
-            assertInstanceOf(RunResult.Returned.class, loadWithFixup(g.kernel, code, 0x10, seen));
-            assertEquals(List.of(new PageFault(0x10, 0, code.address(), 0, false)), seen);
+            assertEquals(List.of(new PageFault(0x10, 0, code.address(), 0, false)), nullLoadWithFixup(g.kernel, code));
             assertEquals(0, g.kernel.reg(X86Reg.RAX));
             assertEquals(5, g.kernel.reg(X86Reg.RBX));
         }
@@ -50,10 +55,8 @@ class NoRegionFaultTest {
     @Test
     void nullDereferenceAtCpl3CarriesTheUserBitAndFixupResumes() {
         try (Guest g = new Guest(1)) {
-            List<PageFault> seen = new ArrayList<>();
             Stubs.Stub code = g.userCode(LOAD_THEN_MOV);
-            assertInstanceOf(RunResult.Returned.class, loadWithFixup(g.user, code, 0x10, seen));
-            assertEquals(List.of(new PageFault(0x10, PageFault.PF_USER, code.address(), 3, false)), seen);
+            assertEquals(List.of(new PageFault(0x10, PageFault.PF_USER, code.address(), 3, false)), nullLoadWithFixup(g.user, code));
             assertEquals(5, g.user.reg(X86Reg.RBX));
             assertEquals(3, g.user.cpl());
         }

@@ -32,8 +32,7 @@ class PageBoundaryCodeTest {
     @Test
     void userCodeStartingAtAPageStartRunsWhenThePreviousPageIsAbsent() {
         try (Guest g = new Guest(4)) {
-            List<PageFault> seen = new ArrayList<>();
-            g.user.setFaultHandler((f, c) -> { seen.add(f); return FaultResolution.DELIVER; });
+            List<PageFault> seen = deliverAndRecordFaults(g.user);
             g.mapUser(1, Guest.RW_USER);
             put(g, 1, 0, Guest.x86(0x48, 0xC7, 0xC0, 0x05, 0, 0, 0));   // mov rax, 5 at the first byte of the page
             assertInstanceOf(RunResult.Returned.class, g.user.run(g.uva(1), g.uva(1) + 7, Budget.SHORT));
@@ -45,8 +44,7 @@ class PageBoundaryCodeTest {
     @Test
     void jumpingToAPageAlignedUntilReturnsAtCpl3EvenWhenThePreviousPageIsAbsent() {
         try (Guest g = new Guest(8)) {
-            List<PageFault> seen = new ArrayList<>();
-            g.user.setFaultHandler((f, c) -> { seen.add(f); return FaultResolution.DELIVER; });
+            List<PageFault> seen = deliverAndRecordFaults(g.user);
             g.mapUser(3, Guest.RW_USER);
             g.mapUser(5, Guest.RW_USER);                 // page 4, before `until`, stays absent
             put(g, 3, 0x10, MOV_RAX_7_JMP_RCX);
@@ -65,8 +63,7 @@ class PageBoundaryCodeTest {
     @Test
     void jumpingToAPageAlignedUntilReturnsAtCpl0EvenWhenThatPageIsAbsent() {
         try (Guest g = new Guest(8)) {
-            List<PageFault> seen = new ArrayList<>();
-            g.kernel.setFaultHandler((f, c) -> { seen.add(f); return FaultResolution.DELIVER; });
+            List<PageFault> seen = deliverAndRecordFaults(g.kernel);
             g.mapKernel(3, PteFlag.RW);                  // pages 4 and 5 absent: `until` itself is not mapped
             put(g, 3, 0x10, MOV_RAX_7_JMP_RCX);
             g.kernel.reg(X86Reg.RCX, g.kva(5));
@@ -83,5 +80,12 @@ class PageBoundaryCodeTest {
             assertEquals(Machine.VSYSCALL_VA, g.machine.stubs().userPark().address());
             assertEquals(3, g.user.cpl());
         }
+    }
+
+    /** Makes {@code cpu} deliver every page fault and returns the list it records them in. */
+    private static List<PageFault> deliverAndRecordFaults(Cpu cpu) {
+        List<PageFault> seen = new ArrayList<>();
+        cpu.setFaultHandler((f, c) -> { seen.add(f); return FaultResolution.DELIVER; });
+        return seen;
     }
 }

@@ -25,6 +25,13 @@ class TlbFlushTest {
         return cpu.run(code.address(), code.end(), Budget.SHORT);
     }
 
+    /** {@link #staleUntilFlushed} on the user CPU for user page 0 (mapped here), which must still be at CPL3 afterwards. */
+    private static void userStaleUntilFlushed(Guest g, LongConsumer flush) {
+        g.mapUser(0, Guest.RW_USER);
+        staleUntilFlushed(g.user, g.userCode(LOAD), g.uva(0), () -> g.userTable.unmap(g.uva(0)), () -> g.poke(0, 0, 0xBBBB), flush);
+        assertEquals(3, g.user.cpl());
+    }
+
     private static void staleUntilFlushed(Cpu cpu, Stubs.Stub code, long va, Runnable unmap, Runnable poke, LongConsumer flush) {
         cpu.setFaultHandler((fault, c) -> FaultResolution.DELIVER);
         assertInstanceOf(RunResult.Returned.class, load(cpu, code, va));   // fills the TLB
@@ -59,11 +66,8 @@ class TlbFlushTest {
     @Test
     void userCpuReadsStaleUntilFlushTlbPageAndStaysAtCpl3WithItsRegisters() {
         try (Guest g = new Guest(4)) {
-            g.mapUser(0, Guest.RW_USER);
             g.user.reg(X86Reg.R12, 0x1212);
-            staleUntilFlushed(g.user, g.userCode(LOAD), g.uva(0),
-                () -> g.userTable.unmap(g.uva(0)), () -> g.poke(0, 0, 0xBBBB), g.user::flushTlbPage);
-            assertEquals(3, g.user.cpl());
+            userStaleUntilFlushed(g, g.user::flushTlbPage);
             assertEquals(0x1212, g.user.reg(X86Reg.R12), "the CPL0 flush stub ran in a saved context");
         }
     }
@@ -71,21 +75,15 @@ class TlbFlushTest {
     @Test
     void userCpuReadsStaleUntilFlushTlbAll() {
         try (Guest g = new Guest(4)) {
-            g.mapUser(0, Guest.RW_USER);
-            staleUntilFlushed(g.user, g.userCode(LOAD), g.uva(0),
-                () -> g.userTable.unmap(g.uva(0)), () -> g.poke(0, 0, 0xBBBB), va -> g.user.flushTlbAll());
-            assertEquals(3, g.user.cpl());
+            userStaleUntilFlushed(g, va -> g.user.flushTlbAll());
         }
     }
 
     @Test
     void userCpuReadsStaleUntilARangeFlushThatCoversThePageAndKeepsItsRegisters() {
         try (Guest g = new Guest(4)) {
-            g.mapUser(0, Guest.RW_USER);
             g.user.reg(X86Reg.RSI, 0x5151);
-            staleUntilFlushed(g.user, g.userCode(LOAD), g.uva(0),
-                () -> g.userTable.unmap(g.uva(0)), () -> g.poke(0, 0, 0xBBBB), va -> g.user.flushTlbRange(va - 4096, va + 4096));
-            assertEquals(3, g.user.cpl());
+            userStaleUntilFlushed(g, va -> g.user.flushTlbRange(va - 4096, va + 4096));
             assertEquals(0x5151, g.user.reg(X86Reg.RSI), "the invlpg loop's RDI/RSI belong to the saved CPL0 context");
         }
     }

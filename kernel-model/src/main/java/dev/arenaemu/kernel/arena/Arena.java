@@ -57,7 +57,6 @@ public final class Arena implements MappableFile {
     final FaultInjection injection;
     final ArenaAttr attr;
     final KernelVmArea kernVm;
-    private final long kernVmStart;
     /** range_tree (E3+) or maple tree (E1–E2) of the page offsets; see {@link ArenaPageAllocator}. */
     final ArenaPageAllocator pages;
     /** Newest first, as list_add puts entries at the head. */
@@ -80,7 +79,6 @@ public final class Arena implements MappableFile {
         this.injection = kernel.faultInjection();
         this.attr = attr;
         this.kernVm = kernVm;
-        this.kernVmStart = kernVm.addr() + GUARD_SZ / 2;
         this.pages = pages;
         this.scratchPage = scratchPage;
         this.userVmStart = attr.mapExtra();
@@ -315,7 +313,7 @@ public final class Arena implements MappableFile {
         checkLive();
         if (!era.usesScratchPage()) return false;
         long pageAddr = addr & -PAGE_SIZE;
-        if (Long.compareUnsigned(pageAddr, kernVmStart) < 0 || Long.compareUnsigned(pageAddr, kernVmStart + SZ_4G + GUARD_SZ / 2) >= 0) return false;
+        if (Long.compareUnsigned(pageAddr, kernVmStart()) < 0 || Long.compareUnsigned(pageAddr, kernVmStart() + SZ_4G + GUARD_SZ / 2) >= 0) return false;
         if (kernVm.pageAt(pageAddr) == Frames.NO_PAGE) kernVm.mapAlias(pageAddr, scratchPage);
         return true;
     }
@@ -334,9 +332,9 @@ public final class Arena implements MappableFile {
             return;
         }
         freePages.flushDeferred();   // irq_work_sync + flush_work
-        long walkEnd = kernVmStart + SZ_4G + (era.usesScratchPage() ? GUARD_SZ / 2 : 0);
+        long walkEnd = kernVmStart() + SZ_4G + (era.usesScratchPage() ? GUARD_SZ / 2 : 0);
         List<Long> present = new ArrayList<>();
-        kernVm.forEachPresent(kernVmStart, walkEnd, present::add);
+        kernVm.forEachPresent(kernVmStart(), walkEnd, present::add);
         for (long va : present) {
             long page = kernVm.pageAt(va);
             if (page == scratchPage) continue;
@@ -356,7 +354,7 @@ public final class Arena implements MappableFile {
     public long maxEntries() { return attr.maxEntries() & 0xFFFF_FFFFL; }
     public int mapFlags() { return attr.mapFlags(); }
     /** The value JIT'd code keeps in r12: kern_vm->addr + GUARD_SZ / 2. */
-    public long kernVmStart() { return kernVmStart; }
+    public long kernVmStart() { return kernVm.addr() + GUARD_SZ / 2; }
     public long userVmStart() { return userVmStart; }
     public long userVmEnd() { return userVmEnd; }
     public KernelVmArea kernVm() { return kernVm; }
@@ -376,7 +374,7 @@ public final class Arena implements MappableFile {
 
     /** K(x): the kernel address BPF uses for arena address {@code uaddr}. */
     public long kernelAddress(long uaddr) {
-        return kernVmStart + lo32(uaddr);
+        return kernVmStart() + lo32(uaddr);
     }
 
     /** compute_pgoff(): (u32)(lo32(uaddr) - lo32(user_vm_start)) >> PAGE_SHIFT, wrapping. */
@@ -413,12 +411,12 @@ public final class Arena implements MappableFile {
                 long frame = kernVm.pageAt(va);
                 boolean scratch = frame == scratchPage && scratchPage != Frames.NO_PAGE;
                 scratchInUse |= scratch;
-                kernelPages.add(new ArenaSnapshot.KernelPage(va - kernVmStart, va, frame, frames.refcount(frame), frames.mapcount(frame), scratch));
+                kernelPages.add(new ArenaSnapshot.KernelPage(va - kernVmStart(), va, frame, frames.refcount(frame), frames.mapcount(frame), scratch));
             }
         }
         List<ArenaSnapshot.Vma> vmas = vmaList.stream()
             .map(e -> new ArenaSnapshot.Vma(e.vma().start(), e.vma().end(), e.vma().alive(), e.mmapCount())).toList();
-        return new ArenaSnapshot(userVmStart, userVmEnd, kernVmStart, kernelPages, freeRuns(), vmas, memUsage(), scratchInUse);
+        return new ArenaSnapshot(userVmStart, userVmEnd, kernVmStart(), kernelPages, freeRuns(), vmas, memUsage(), scratchInUse);
     }
 
     /** nr_pages bookkeeping: {@code delta} kernel PTEs installed (negative: removed). */

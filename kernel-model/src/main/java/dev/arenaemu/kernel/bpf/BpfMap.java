@@ -132,24 +132,21 @@ public abstract sealed class BpfMap permits BpfMap.ArenaMap, BpfMap.ArrayMap {
      * reads and writes directly.
      */
     public static final class ArrayMap extends BpfMap {
-        private final long valueSize;
-        private final long valueAddress;
-        private final long mapFlags;
+        /** Everything about the map the verifier and the JIT use; fixed at creation. */
+        private final MapDescriptor descriptor;
 
         ArrayMap(String name, long objectAddress, long valueSize, long valueAddress, long mapFlags) {
             super(name, objectAddress);
-            this.valueSize = valueSize;
-            this.valueAddress = valueAddress;
-            this.mapFlags = mapFlags;
+            this.descriptor = new MapDescriptor(name, MapDescriptor.BPF_MAP_TYPE_ARRAY, mapFlags, valueSize, objectAddress, valueAddress, 0, 0);
         }
 
-        public long valueSize() { return valueSize; }
-        public long valueAddress() { return valueAddress; }
-        public long mapFlags() { return mapFlags; }
+        public long valueSize() { return descriptor.valueSize(); }
+        public long valueAddress() { return descriptor.valueAddress(); }
+        public long mapFlags() { return descriptor.flags(); }
 
         @Override
         public MapDescriptor descriptor() {
-            return new MapDescriptor(name(), MapDescriptor.BPF_MAP_TYPE_ARRAY, mapFlags, valueSize, objectAddress(), valueAddress, 0, 0);
+            return descriptor;
         }
 
         /** The value memory stays in the module data area (a bump allocator that never frees). */

@@ -1,5 +1,6 @@
 package dev.arenaemu.kernel.arena;
 
+import dev.arenaemu.kernel.EveryEra;
 import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.inject.InjectionSite;
 import dev.arenaemu.kernel.mm.Frames;
@@ -7,6 +8,10 @@ import dev.arenaemu.kernel.mm.VmFaultResult;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import java.util.Arrays;
+import java.util.stream.Stream;
 
 import java.util.List;
 
@@ -16,8 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** bpf_arena_alloc_pages (docs/semantics.md#allocation, #free-set; catalogue 35–37, 40, 44). */
 class ArenaAllocationTest extends MappedArenaTest {
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void scenario35_sequentialAnyAddressAllocation(KernelEra era) {
         Arena arena = mapped(era, 4);
         assertEquals(X, arena.allocPages(0, 1, -1, 0));
@@ -27,8 +31,7 @@ class ArenaAllocationTest extends MappedArenaTest {
         assertTrue(arena.freeRuns().isEmpty());
     }
 
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void scenario35_freshPagesAreZeroedAndOnlyInTheKernelRange(KernelEra era) {
         Arena arena = mapped(era, 4);
         RecordingVma vma = (RecordingVma) arena.vmaList().getFirst().vma();
@@ -67,8 +70,7 @@ class ArenaAllocationTest extends MappedArenaTest {
         assertEquals(0, arena.allocPages(0, 1, -1, 0), "page_cnt_max is 0 before the first mmap");
     }
 
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void scenario37_specificAddressRejection(KernelEra era) {
         Arena arena = mapped(era, 4);
         RecordingVma vma = (RecordingVma) arena.vmaList().getFirst().vma();
@@ -86,25 +88,22 @@ class ArenaAllocationTest extends MappedArenaTest {
         assertEquals(X + 0x2000, arena.allocPages(0x7777_0000_2000L, 1, -1, 0));
     }
 
+    /** Every era, with each step of arena_alloc_pages that can fail per page: the page allocation and the kernel PTE. */
+    static Stream<Arguments> erasAndPerPageSteps() {
+        return Arrays.stream(KernelEra.values()).flatMap(era -> Stream.of(InjectionSite.PAGE_ALLOC, InjectionSite.KERNEL_PTE_INSTALL)
+            .map(site -> Arguments.of(era, site)));
+    }
+
+    /** All or nothing: the third page's failure undoes the first two (no PTE, no frame, free set unchanged), and a retry succeeds. */
     @ParameterizedTest
-    @EnumSource(KernelEra.class)
-    void scenario40_allOrNothingPageAllocation(KernelEra era) {
+    @MethodSource("erasAndPerPageSteps")
+    void scenario40_aFailureMidwayLeavesNoPteNoFrameNoFreeSetChange(KernelEra era, InjectionSite site) {
         Arena arena = mapped(era, 8);
         long framesBefore = fx.kernel.frames().used();
-        fx.kernel.faultInjection().failNth(InjectionSite.PAGE_ALLOC, 3);
+        fx.kernel.faultInjection().failNth(site, 3);
         assertEquals(0, arena.allocPages(0, 4, -1, 0));
         assertLeftNoTrace(arena, framesBefore, 8);
         assertEquals(X, arena.allocPages(0, 4, -1, 0), "retry without injection");
-    }
-
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
-    void scenario40_kernelPteFailureMidwayLeavesNoPteNoFrameNoFreeSetChange(KernelEra era) {
-        Arena arena = mapped(era, 8);
-        long framesBefore = fx.kernel.frames().used();
-        fx.kernel.faultInjection().failNth(InjectionSite.KERNEL_PTE_INSTALL, 3);
-        assertEquals(0, arena.allocPages(0, 4, -1, 0));
-        assertLeftNoTrace(arena, framesBefore, 8);
     }
 
     @ParameterizedTest
@@ -148,8 +147,7 @@ class ArenaAllocationTest extends MappedArenaTest {
         assertEquals(0, arena.memUsage(), "nothing charged");
     }
 
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void scenario44_userFaultAtBaseSteersTheFirstAllocation(KernelEra era) {
         Arena arena = mapped(era, 100);
         RecordingVma vma = (RecordingVma) arena.vmaList().getFirst().vma();
@@ -187,8 +185,7 @@ class ArenaAllocationTest extends MappedArenaTest {
     }
 
     /** progs/verifier_arena_large.c big_alloc2, step for step, on a 4 GiB arena whose page 0 holds the globals. */
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void selftestBigAlloc2_rangeTreeFillsGapsBestFit(KernelEra era) {
         fx = new ArenaFixture(era);
         Arena arena = fx.create(ArenaAttr.of(1 << 20, 0, 0));

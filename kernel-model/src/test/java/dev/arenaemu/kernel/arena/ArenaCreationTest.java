@@ -2,6 +2,7 @@ package dev.arenaemu.kernel.arena;
 
 import dev.arenaemu.kernel.Capability;
 import dev.arenaemu.kernel.Errno;
+import dev.arenaemu.kernel.EveryEra;
 import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.inject.InjectionSite;
 import org.junit.jupiter.api.AfterEach;
@@ -34,8 +35,7 @@ class ArenaCreationTest {
         return assertInstanceOf(ArenaCreateResult.Failed.class, Arena.create(fx.kernel, attr)).errno();
     }
 
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void scenario1_minimalArenaHasOneFreePageAndNothingPopulated(KernelEra era) {
         Arena arena = fixture(era).create(ArenaAttr.of(1, 0, 0));
         ArenaSnapshot s = arena.snapshot();
@@ -135,8 +135,7 @@ class ArenaCreationTest {
         assertEquals(0, fx.kernel.frames().used(), "scratch page freed");
     }
 
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void scenario9_e4AndLaterPrepopulateThePageTablesOfTheWholeWindow(KernelEra era) {
         fixture(era);
         int before = fx.machine.kernelPageTable().pool().pagesInUse();
@@ -172,8 +171,7 @@ class ArenaCreationTest {
         assertEquals(0, fx.kernel.faultInjection().hits(InjectionSite.KERNEL_VA_RESERVE));
     }
 
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void scenario11_genericMapOperations(KernelEra era) {
         Arena arena = fixture(era).create(ArenaAttr.of(4, 0, 0));
         assertEquals(Errno.EINVAL.neg(), arena.lookupElem());

@@ -4,8 +4,6 @@ import dev.arenaemu.kernel.KernelBug;
 import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.inject.InjectionSite;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.List;
 
@@ -21,8 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * 50, 51, 69).
  */
 class ArenaDeferredFreeTest extends MappedArenaTest {
-    @ParameterizedTest
-    @EnumSource(value = KernelEra.class, names = {"V7_0", "LATEST"})
+    @ErasWithNonSleepableKfuncs
     void scenario50_useAfterNonSleepableFreeSeesTheOldValueUntilTheWorkerRuns(KernelEra era) {
         Arena arena = mapped(era, 4);
         RecordingVma vma = (RecordingVma) arena.vmaList().getFirst().vma();
@@ -47,8 +44,7 @@ class ArenaDeferredFreeTest extends MappedArenaTest {
         ArenaInvariants.check(arena, fx.kernel.frames(), vma.pteCount());
     }
 
-    @ParameterizedTest
-    @EnumSource(value = KernelEra.class, names = {"V7_0", "LATEST"})
+    @ErasWithNonSleepableKfuncs
     void scenario50_severalDeferredFreesShareOneWorkItem(KernelEra era) {
         Arena arena = mapped(era, 8);
         long p = arena.allocPages(0, 4, -1, 0);
@@ -61,8 +57,7 @@ class ArenaDeferredFreeTest extends MappedArenaTest {
         assertEquals(List.of(new RangeTree.Run(0, 1), new RangeTree.Run(2, 6)), arena.freeRuns());
     }
 
-    @ParameterizedTest
-    @EnumSource(value = KernelEra.class, names = {"V7_0", "LATEST"})
+    @ErasWithNonSleepableKfuncs
     void scenario51_spanAllocationFailureLeaksThePagesUntilTheArenaDies(KernelEra era) {
         Arena arena = mapped(era, 4);
         long p = arena.allocPages(0, 1, -1, 0);
@@ -78,8 +73,7 @@ class ArenaDeferredFreeTest extends MappedArenaTest {
         assertEquals(0, fx.kernel.frames().used(), "teardown frees the leaked page");
     }
 
-    @ParameterizedTest
-    @EnumSource(value = KernelEra.class, names = {"V7_0", "LATEST"})
+    @ErasWithNonSleepableKfuncs
     void scenario69_teardownWaitsForPendingDeferredFrees(KernelEra era) {
         Arena arena = mapped(era, 4);
         long p = arena.allocPages(0, 3, -1, 0);

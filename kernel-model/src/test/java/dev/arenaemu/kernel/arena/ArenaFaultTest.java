@@ -1,5 +1,6 @@
 package dev.arenaemu.kernel.arena;
 
+import dev.arenaemu.kernel.EveryEra;
 import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.inject.InjectionSite;
 import dev.arenaemu.kernel.mm.VmFaultResult;
@@ -19,8 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * 30, 31, 32, 34).
  */
 class ArenaFaultTest extends MappedArenaTest {
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void scenario28_userFaultAllocatesAZeroPageSharedWithBpf(KernelEra era) {
         Arena arena = mapped(era, 4);
         RecordingVma vma = vmaOf(arena);
@@ -36,8 +36,7 @@ class ArenaFaultTest extends MappedArenaTest {
         assertEquals(era == KernelEra.LATEST ? 4096 : 0, arena.memUsage());
     }
 
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void scenario29_segvOnFaultRefusesUnpopulatedPages(KernelEra era) {
         Arena arena = mapped(era, 4, ArenaAttr.BPF_F_SEGV_ON_FAULT);
         long used = fx.kernel.frames().used();
@@ -46,8 +45,7 @@ class ArenaFaultTest extends MappedArenaTest {
         assertTrue(arena.isFree(2));
     }
 
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void scenario30_segvOnFaultStillMapsBpfPages(KernelEra era) {
         Arena arena = mapped(era, 4, ArenaAttr.BPF_F_SEGV_ON_FAULT);
         long p = arena.allocPages(0, 1, -1, 0);
@@ -59,8 +57,7 @@ class ArenaFaultTest extends MappedArenaTest {
     @Test
     void scenario31_v613PageAllocationFailureIsSigsegvAndRestoresTheFreeSet() {
         Arena arena = mapped(KernelEra.V6_13, 4);
-        fx.kernel.faultInjection().failNth(InjectionSite.PAGE_ALLOC, 1);
-        assertEquals(VmFaultResult.SIGSEGV, vmaOf(arena).touch(arena, X + 0x2000, false));
+        assertEquals(VmFaultResult.SIGSEGV, touchWithPageAllocFailing(arena));
         assertTrue(arena.isFree(2));
         assertEquals(0, fx.kernel.frames().used());
     }
@@ -68,8 +65,7 @@ class ArenaFaultTest extends MappedArenaTest {
     @Test
     void scenario31_latestPageAllocationFailureIsOomAndTheRetrySucceeds() {
         Arena arena = mapped(KernelEra.LATEST, 4);
-        fx.kernel.faultInjection().failNth(InjectionSite.PAGE_ALLOC, 1);
-        assertEquals(VmFaultResult.OOM, vmaOf(arena).touch(arena, X + 0x2000, false));
+        assertEquals(VmFaultResult.OOM, touchWithPageAllocFailing(arena));
         assertTrue(arena.isFree(2));
         assertInstanceOf(VmFaultResult.Page.class, vmaOf(arena).touch(arena, X + 0x2000, false));
     }
@@ -77,12 +73,10 @@ class ArenaFaultTest extends MappedArenaTest {
     @Test
     void scenario31_latestPreallocatesEvenWithSegvOnFault() {
         Arena arena = mapped(KernelEra.LATEST, 4, ArenaAttr.BPF_F_SEGV_ON_FAULT);
-        fx.kernel.faultInjection().failNth(InjectionSite.PAGE_ALLOC, 1);
-        assertEquals(VmFaultResult.OOM, vmaOf(arena).touch(arena, X + 0x2000, false), "allocation comes before the flag test in E5");
+        assertEquals(VmFaultResult.OOM, touchWithPageAllocFailing(arena), "allocation comes before the flag test in E5");
     }
 
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void scenario32_kernelMapFailureIsSigsegvPageReleasedFreeSetRestored(KernelEra era) {
         Arena arena = mapped(era, 4);
         long used = fx.kernel.frames().used();
@@ -105,8 +99,7 @@ class ArenaFaultTest extends MappedArenaTest {
         assertEquals(1, fx.kernel.frames().used(), "only the scratch page: the preallocated page was given back");
     }
 
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void scenario34_twoVmasFaultTheSamePage(KernelEra era) {
         Arena arena = mapped(era, 4);
         RecordingVma u = vmaOf(arena);
@@ -161,5 +154,11 @@ class ArenaFaultTest extends MappedArenaTest {
         assertInstanceOf(VmFaultResult.Page.class, upper.touch(arena, X + 0x2000, false));
         assertFalse(arena.isFree(2), "the faulted page's pgoff is taken");
         assertTrue(arena.isFree(1), "the piece's first page stays free");
+    }
+
+    /** A user read fault on pgoff 2 (X + 8 KiB) whose page allocation fails once (arena_vm_fault's alloc_pages_node). */
+    private VmFaultResult touchWithPageAllocFailing(Arena arena) {
+        fx.kernel.faultInjection().failNth(InjectionSite.PAGE_ALLOC, 1);
+        return vmaOf(arena).touch(arena, X + 0x2000, false);
     }
 }

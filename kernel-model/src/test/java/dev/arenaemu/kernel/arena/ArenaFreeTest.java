@@ -1,5 +1,6 @@
 package dev.arenaemu.kernel.arena;
 
+import dev.arenaemu.kernel.EveryEra;
 import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.KernelEvent;
 import dev.arenaemu.kernel.mm.Frames;
@@ -19,8 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** bpf_arena_free_pages (docs/semantics.md#free; catalogue 45, 46, 49, 52). */
 class ArenaFreeTest extends MappedArenaTest {
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void scenario45_freeingAUserMappedSinglePageZapsEveryVmaAndFreesIt(KernelEra era) {
         Arena arena = mapped(era, 4, 0);
         RecordingVma vma = vmaOf(arena);
@@ -40,8 +40,7 @@ class ArenaFreeTest extends MappedArenaTest {
         assertEquals(0, fx.kernelLoad(arena.kernelAddress(p)), "BPF read of the freed page gives 0");
     }
 
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void scenario45_userRefaultGetsAFreshZeroPage(KernelEra era) {
         Arena arena = mapped(era, 4, 0);
         RecordingVma vma = vmaOf(arena);
@@ -55,8 +54,7 @@ class ArenaFreeTest extends MappedArenaTest {
         assertTrue(fx.kernel.events().isEmpty(), "no use-after-free: the poisoned page was untouched");
     }
 
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void scenario45_segvOnFaultArenaRefusesTheRefault(KernelEra era) {
         Arena arena = mapped(era, 4, ArenaAttr.BPF_F_SEGV_ON_FAULT);
         RecordingVma vma = vmaOf(arena);
@@ -66,8 +64,7 @@ class ArenaFreeTest extends MappedArenaTest {
         assertEquals(VmFaultResult.SIGSEGV, vma.touch(arena, X, false));
     }
 
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void scenario45_singlePageNotUserMappedIsNotZapped(KernelEra era) {
         Arena arena = mapped(era, 4, 0);
         RecordingVma vma = vmaOf(arena);
@@ -97,8 +94,7 @@ class ArenaFreeTest extends MappedArenaTest {
         assertTrue(arena.snapshot().kernelPages().isEmpty());
     }
 
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void scenario46_bulkZapReachesEveryRegisteredVma(KernelEra era) {
         Arena arena = mapped(era, 4, 0);
         RecordingVma first = vmaOf(arena);
@@ -112,8 +108,7 @@ class ArenaFreeTest extends MappedArenaTest {
         assertEquals(0, fx.kernel.frames().used() - (era.usesScratchPage() ? 1 : 0), "scenario 52: both processes' PTEs went, pages freed");
     }
 
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void scenario49_useAfterFreeReadsZeroAndDropsWrites(KernelEra era) {
         Arena arena = mapped(era, 4, 0);
         long p = arena.allocPages(0, 1, -1, 0);
@@ -149,8 +144,7 @@ class ArenaFreeTest extends MappedArenaTest {
         assertEquals(0, fx.kernelLoad(arena.kernelAddress(p)), "the reused page is zeroed anyway");
     }
 
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void freeRoundsDownAndClipsAtTheArenaEnd(KernelEra era) {
         Arena arena = mapped(era, 4, 0);
         arena.allocPages(X + 0x2000, 2, -1, 0);
@@ -159,8 +153,7 @@ class ArenaFreeTest extends MappedArenaTest {
         assertEquals(0, arena.populatedPages());
     }
 
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void freeOfNullOrZeroPagesDoesNothing(KernelEra era) {
         Arena arena = mapped(era, 4, 0);
         arena.allocPages(X, 1, -1, 0);

@@ -1,10 +1,9 @@
 package dev.arenaemu.kernel.arena;
 
+import dev.arenaemu.kernel.EveryEra;
 import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.inject.FaultAttr;
 import dev.arenaemu.kernel.inject.InjectionSite;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.Map;
 
@@ -58,8 +57,7 @@ class ArenaInjectionSweepTest {
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void everyInjectedFailureLeavesTheArenaConsistent(KernelEra era) {
         Map<InjectionSite, Long> hits = countHits(era);
         assertTrue(hits.getOrDefault(InjectionSite.PAGE_ALLOC, 0L) >= 10, "scenario reaches the page allocator: " + hits);
@@ -81,8 +79,7 @@ class ArenaInjectionSweepTest {
         assertTrue(replays >= 15, "replays: " + replays);
     }
 
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void randomFailuresWithASeedAreReproducibleAndConsistent(KernelEra era) {
         for (long seed = 1; seed <= 5; seed++) {
             var first = run(era, seed);

@@ -1,6 +1,7 @@
 package dev.arenaemu.kernel.arena;
 
 import dev.arenaemu.emulator.paging.Pte;
+import dev.arenaemu.kernel.EveryEra;
 import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.inject.InjectionSite;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -18,8 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the kernel CPU through kern_vm_start, TLB flushes on removal.
  */
 class ArenaMachineTest extends MappedArenaTest {
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void allocatedPageIsAKernelPteWhoseBytesCpl0Reads(KernelEra era) {
         Arena arena = mapped(era, 8);
         long p = arena.allocPages(X + 0x3000, 1, -1, 0);
@@ -33,8 +33,7 @@ class ArenaMachineTest extends MappedArenaTest {
         assertTrue(fx.kernelFaults.isEmpty());
     }
 
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void freeUnderTheSinglePageFlushCeilingDropsEachPagesCachedTranslation(KernelEra era) {
         Arena arena = mapped(era, 8);
         long p = arena.allocPages(0, 3, -1, 0);
@@ -45,8 +44,7 @@ class ArenaMachineTest extends MappedArenaTest {
         assertEquals(3, fx.kernelFaults.size(), "every freed page faults: no stale translation survived");
     }
 
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void bulkFreeFlushesEveryCachedTranslation(KernelEra era) {
         Arena arena = mapped(era, 64);
         long p = arena.allocPages(0, 40, -1, 0);   // more pages than the single-page flush ceiling
@@ -77,8 +75,7 @@ class ArenaMachineTest extends MappedArenaTest {
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void guardHalvesAreRegionsWithoutPtes(KernelEra era) {
         Arena arena = mapped(era, 8);
         assertEquals(0, fx.kernelLoad(arena.kernVmStart() - 8), "lower guard faults (no #UNMAPPED)");
@@ -91,8 +88,7 @@ class ArenaMachineTest extends MappedArenaTest {
      * Catalogue 49 with the free called from inside a CPL0 run, as JIT'd code calls the kfunc:
      * store, kfunc (a code hook), load — the load in the same run must fault (flush inside a run).
      */
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void scenario49_freeCalledFromInsideARunFlushesBeforeTheNextLoad(KernelEra era) {
         Arena arena = mapped(era, 40);
         long p = arena.allocPages(0, 34, -1, 0);

@@ -1,10 +1,9 @@
 package dev.arenaemu.kernel.arena;
 
 import dev.arenaemu.kernel.KernelBug;
+import dev.arenaemu.kernel.EveryEra;
 import dev.arenaemu.kernel.KernelEra;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,8 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** arena_map_free and mem_usage (docs/semantics.md#teardown, #creation; catalogue 68, 70). */
 class ArenaTeardownTest extends MappedArenaTest {
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void scenario68_teardownFreesEveryPopulatedPageExactlyOnce(KernelEra era) {
         fx = new ArenaFixture(era);
         Arena arena = fx.create(ArenaAttr.of(8, 0, 0));
@@ -63,8 +61,7 @@ class ArenaTeardownTest extends MappedArenaTest {
         assertEquals(3, arena.populatedPages());
     }
 
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void releasedKernelRangeIsReusedEmptyAndZeroed(KernelEra era) {
         fx = new ArenaFixture(era);
         Arena first = fx.create(ArenaAttr.of(4, 0, X));

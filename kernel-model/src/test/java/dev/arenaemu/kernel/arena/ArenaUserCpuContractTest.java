@@ -8,13 +8,12 @@ import dev.arenaemu.emulator.ffm.X86Reg;
 import dev.arenaemu.emulator.paging.PageTable;
 import dev.arenaemu.emulator.paging.PteFlag;
 import dev.arenaemu.emulator.trap.FaultResolution;
+import dev.arenaemu.kernel.EveryEra;
 import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.KernelEvent;
 import dev.arenaemu.kernel.mm.Frames;
 import dev.arenaemu.kernel.mm.VmArea;
 import dev.arenaemu.kernel.mm.VmFaultResult;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -92,8 +91,7 @@ class ArenaUserCpuContractTest extends MappedArenaTest {
         return new UserMapping(arena, userTable, user, vma, faults);
     }
 
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void cpl3AccessFaultsInThroughTheArenaAndLosesThePageOnFree(KernelEra era) {
         UserMapping m = mapAtCpl3(era);
         Arena arena = m.arena();
@@ -122,8 +120,7 @@ class ArenaUserCpuContractTest extends MappedArenaTest {
      * the freed frame, and the page allocator reports the change when it hands that frame out
      * again (mm/page_poison.c's check): a use-after-free, caught.
      */
-    @ParameterizedTest
-    @EnumSource(KernelEra.class)
+    @EveryEra
     void aStoreThroughAUserPteTheZapForgotLandsInTheFreedFrameAndIsReportedAsUseAfterFree(KernelEra era) {
         UserMapping m = mapAtCpl3(era);
         Arena arena = m.arena();

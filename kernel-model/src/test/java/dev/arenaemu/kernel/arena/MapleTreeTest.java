@@ -79,12 +79,10 @@ class MapleTreeTest {
     /** mas_nomem failing: the store does not happen and the caller sees -ENOMEM. */
     @Test
     void nodeAllocationFailureLeavesTheTreeUnchanged() {
-        injection.failNth(InjectionSite.MAPLE_NODE, 1);
-        assertEquals(Errno.ENOMEM.neg(), mt.allocRange(1, 0, 7));
+        assertEquals(Errno.ENOMEM.neg(), withNodeAllocationFailing(() -> mt.allocRange(1, 0, 7)));
         assertEquals(List.of(), mt.entries());
         mt.insertRange(0, 3);
-        injection.failNth(InjectionSite.MAPLE_NODE, 1);
-        assertEquals(Errno.ENOMEM.neg(), mt.storeNull(0, 3));
+        assertEquals(Errno.ENOMEM.neg(), withNodeAllocationFailing(() -> mt.storeNull(0, 3)));
         assertEquals(List.of(new RangeTree.Run(0, 4)), mt.entries(), "a failed free leaves the pgoffs allocated");
     }
 
@@ -134,5 +132,11 @@ class MapleTreeTest {
             }
             for (int i = 0; i < 64; i++) assertEquals(used.get(i), t.contains(i), "index " + i);
         }
+    }
+
+    /** What {@code op} returns when its maple-node allocation (mas_nomem) fails once. */
+    private long withNodeAllocationFailing(java.util.function.LongSupplier op) {
+        injection.failNth(InjectionSite.MAPLE_NODE, 1);
+        return op.getAsLong();
     }
 }

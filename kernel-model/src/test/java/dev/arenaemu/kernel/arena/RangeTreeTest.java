@@ -83,16 +83,14 @@ class RangeTreeTest {
     @Test
     void middleSplitFailureLosesTheRightPartAsTheKernelDoes() {
         rt.set(0, 10);
-        injection.failNth(InjectionSite.RANGE_TREE_NODE, 1);
-        assertEquals(Errno.ENOMEM.neg(), rt.clear(4, 2));
+        assertEquals(Errno.ENOMEM.neg(), withNodeAllocationFailing(() -> rt.clear(4, 2)));
         assertEquals(List.of(new RangeTree.Run(0, 4)), rt.runs(), "left part trimmed, [6,10) gone");
     }
 
     @Test
     void newRunFailureIsEnomemAndChangesNothing() {
         rt.set(0, 2);
-        injection.failNth(InjectionSite.RANGE_TREE_NODE, 1);
-        assertEquals(Errno.ENOMEM.neg(), rt.set(5, 1));
+        assertEquals(Errno.ENOMEM.neg(), withNodeAllocationFailing(() -> rt.set(5, 1)));
         assertEquals(List.of(new RangeTree.Run(0, 2)), rt.runs());
         assertEquals(0, rt.set(2, 1), "a merge needs no node");
     }
@@ -150,5 +148,11 @@ class RangeTreeTest {
                 assertEquals(best, run.length(), "best fit for " + len);
             }
         }
+    }
+
+    /** What {@code op} returns when its range-tree node allocation fails once. */
+    private long withNodeAllocationFailing(java.util.function.LongSupplier op) {
+        injection.failNth(InjectionSite.RANGE_TREE_NODE, 1);
+        return op.getAsLong();
     }
 }

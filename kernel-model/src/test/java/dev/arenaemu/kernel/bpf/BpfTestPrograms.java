@@ -12,7 +12,23 @@ import java.util.concurrent.TimeUnit;
 /** Compiles the C programs of src/test/c with clang-19 into target/bpf-objects (tests only). */
 public final class BpfTestPrograms {
     public static final Path SOURCES = Path.of("src/test/c");
+    /** Where the programs' shared header, bpf_arena_common.h, lives (it ships in the jar). */
+    public static final Path HEADERS = Path.of("src/main/resources/dev/arenaemu/kernel/bpf");
     private static final Path OUT = Path.of("target/bpf-objects");
+
+    /**
+     * Assembler that allocates one page of the map named "arena" (bpf_arena_alloc_pages(map, NULL,
+     * 1, NUMA_NO_NODE, 0)) into r0 and casts it into r1, as clang emits for an arena pointer.
+     */
+    public static final String ALLOC_ONE_PAGE = """
+        r1 = map[arena] ll
+        r2 = 0
+        r3 = 1
+        r4 = -1
+        r5 = 0
+        call bpf_arena_alloc_pages
+        r1 = addr_space_cast(r0, 0x0, 0x1)
+        """;
 
     private BpfTestPrograms() {}
 
@@ -26,7 +42,7 @@ public final class BpfTestPrograms {
         return COMPILED.computeIfAbsent(sourceName + "@" + cpu, key -> {
             Path src = SOURCES.resolve(sourceName);
             Path obj = OUT.resolve(sourceName.replace(".c", "") + "." + cpu + ".o");
-            run(List.of("clang-19", "-target", "bpf", "-mcpu=" + cpu, "-O2", "-g", "-Wall", "-Werror", "-I", SOURCES.toString(),
+            run(List.of("clang-19", "-target", "bpf", "-mcpu=" + cpu, "-O2", "-g", "-Wall", "-Werror", "-I", SOURCES.toString(), "-I", HEADERS.toString(),
                 "-c", src.toString(), "-o", obj.toString()));
             return obj;
         });

@@ -29,10 +29,10 @@ final class ErasCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         List<KernelEra.Switch> switches = KernelEra.switches();
-        KernelEra[] eras = KernelEra.values();
-        for (int i = 0; i < eras.length; i++) {
-            KernelEra era = eras[i];
-            KernelEra previous = i == 0 ? null : eras[i - 1];
+        List<KernelEra> eras = KernelEra.eras();
+        for (int i = 0; i < eras.size(); i++) {
+            KernelEra era = eras.get(i);
+            KernelEra previous = i == 0 ? null : eras.get(i - 1);
             List<KernelEra.Switch> shown = switches.stream()
                 .filter(s -> all || previous == null || s.changesIn().contains(era)).toList();
             out.printf("%s %s%s: %s%n", era.tag(), era.label(), aliases(era),
@@ -44,8 +44,25 @@ final class ErasCommand implements Callable<Integer> {
                     changed ? " (was " + show(s.values().get(previous)) + ")" : "", s.function(), s.change());
             }
         }
+        for (KernelEra profile : KernelEra.profiles()) profile(out, profile, switches);
         out.flush();
         return Main.PASS;
+    }
+
+    /** A behaviour profile: its base era, the backports it carries and the switches they change. */
+    private void profile(PrintWriter out, KernelEra profile, List<KernelEra.Switch> switches) {
+        KernelEra base = profile.base();
+        List<KernelEra.Switch> shown = switches.stream().filter(s -> all || s.differsFromBase(profile)).toList();
+        out.printf("%s %s (profile): %s plus %d backport(s), %d %s%n", profile.tag(), profile.label(), base.label(), profile.backports().size(),
+            shown.size(), all ? "switches" : "change(s) from " + base.label());
+        for (dev.arenaemu.kernel.Backport b : profile.backports()) {
+            out.printf("    backport %s, upstream %s (stable %s)%n", b.commit.title(), b.commit.upstream(), b.commit.stable());
+        }
+        for (KernelEra.Switch s : shown) {
+            boolean changed = s.differsFromBase(profile);
+            out.printf("  %s %s = %s%s%n      %s: %s%n", changed ? "*" : " ", s.name(), show(s.values().get(profile)),
+                changed ? " (" + base.label() + ": " + show(s.values().get(base)) + ")" : "", s.function(), s.change());
+        }
     }
 
     /** A switch value as the kernel names it: VM_FAULT_* for fault results, else its text. */

@@ -54,7 +54,7 @@ final class JitCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "a BPF object (.bpf.o/.o) or assembler source (.s)")
     Path file;
 
-    @Option(names = "--era", defaultValue = "latest", description = "kernel era: v6.9, v6.10 (v6.11, v6.12), v6.13, v7.0, latest (default)")
+    @Option(names = "--era", defaultValue = "latest", description = "kernel era: v6.9, v6.10 (v6.11, v6.12), v6.13, v7.0, latest (default), or a stable-build profile: v6.12-stable, v7.0-stable")
     String era;
 
     @Option(names = "--section", description = "object: the program (name or ELF section) to show, default all; .s: its section (default syscall)")
@@ -85,7 +85,7 @@ final class JitCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try {
             KernelEra kernelEra = KernelEra.parse(era);
-            if (kernelEra == null) throw new BadInput("--era " + era + ": not an era (v6.13, v7.0, latest)");
+            if (kernelEra == null) throw new BadInput("--era " + era + ": not an era (v6.9, v6.10, v6.13, v7.0, latest) or profile (v6.12-stable, v7.0-stable)");
             JitProfile p = switch (profile.toLowerCase(Locale.ROOT)) {
                 case "debian-cloud" -> JitProfile.DEBIAN_CLOUD;
                 case "emulated-cpu" -> JitProfile.EMULATED_CPU;
@@ -145,7 +145,8 @@ final class JitCommand implements Callable<Integer> {
     }
 
     private static List<BpfProg> loadObject(Path file, byte[] elf, KernelEra era, String section, Process user, BpfSyscall bpf) throws BadInput {
-        ArenaGlobalsPlacement placement = era == KernelEra.V6_13 ? ArenaGlobalsPlacement.OFFSET_ZERO : ArenaGlobalsPlacement.END_OF_ARENA;
+        // libbpf before Dec 2025 (eras v6.9 to v6.13 and the profiles built on them) puts globals at offset 0
+        ArenaGlobalsPlacement placement = era.base().compareTo(KernelEra.V7_0) < 0 ? ArenaGlobalsPlacement.OFFSET_ZERO : ArenaGlobalsPlacement.END_OF_ARENA;
         LibbpfObject object;
         try {
             object = LibbpfObject.open(elf, OpenOptions.placement(placement));

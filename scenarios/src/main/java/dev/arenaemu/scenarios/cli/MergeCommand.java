@@ -3,7 +3,6 @@ package dev.arenaemu.scenarios.cli;
 import dev.arenaemu.scenarios.report.ReportMerge;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.PrintWriter;
@@ -22,11 +21,8 @@ import java.util.concurrent.Callable;
 @Command(name = "merge", mixinStandardHelpOptions = true,
     description = "Merge the JSON and/or JUnit reports of the shards (--shard K/N) of one replay or sweep into the unsharded run's report.")
 final class MergeCommand implements Callable<Integer> {
-    @Option(names = "--json", paramLabel = "FILE", description = "Write the merged JSON report (from the .json inputs).")
-    Path json;
-
-    @Option(names = "--junit", paramLabel = "FILE", description = "Write the merged JUnit report (from the .xml inputs).")
-    Path junit;
+    @CommandLine.Mixin
+    ReportFiles reports;
 
     @Parameters(arity = "1..*", paramLabel = "REPORT", description = "The shards' reports: *.xml are JUnit, the others JSON.")
     List<Path> inputs;
@@ -37,16 +33,16 @@ final class MergeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        if (json == null && junit == null) throw new CommandLine.ParameterException(spec.commandLine(), "give --json FILE and/or --junit FILE");
+        if (reports.json == null && reports.junit == null) throw new CommandLine.ParameterException(spec.commandLine(), "give --json FILE and/or --junit FILE");
         List<Path> xml = new ArrayList<>(), js = new ArrayList<>();
         for (Path p : inputs) (p.toString().endsWith(".xml") ? xml : js).add(p);
-        if (json != null && js.isEmpty()) throw new CommandLine.ParameterException(spec.commandLine(), "--json needs JSON reports among the inputs");
-        if (junit != null && xml.isEmpty()) throw new CommandLine.ParameterException(spec.commandLine(), "--junit needs JUnit reports (*.xml) among the inputs");
+        if (reports.json != null && js.isEmpty()) throw new CommandLine.ParameterException(spec.commandLine(), "--json needs JSON reports among the inputs");
+        if (reports.junit != null && xml.isEmpty()) throw new CommandLine.ParameterException(spec.commandLine(), "--junit needs JUnit reports (*.xml) among the inputs");
         ReportMerge.Totals totals = null;
         try {
-            if (json != null) totals = report(out, "JSON", json, ReportMerge.json(js, json));
-            if (junit != null) {
-                ReportMerge.Totals t = report(out, "JUnit", junit, ReportMerge.junit(xml, junit));
+            if (reports.json != null) totals = report(out, "JSON", reports.json, ReportMerge.json(js, reports.json));
+            if (reports.junit != null) {
+                ReportMerge.Totals t = report(out, "JUnit", reports.junit, ReportMerge.junit(xml, reports.junit));
                 if (totals != null && (totals.runs() != t.runs() || totals.failed() != t.failed() || totals.errors() + totals.internal() != t.errors())) {
                     err.println("arena-emu: the JSON and JUnit reports disagree: " + totals + " vs " + t);
                     return Main.BAD_INPUT;

@@ -1,6 +1,7 @@
 package dev.arenaemu.scenarios.cli;
 
 import dev.arenaemu.kernel.bpf.elf.ArenaGlobalsPlacement;
+import dev.arenaemu.scenarios.format.Era;
 import dev.arenaemu.scenarios.oracle.JitCorpus;
 import dev.arenaemu.scenarios.oracle.JitOracleRun;
 import dev.arenaemu.scenarios.oracle.JitReport;
@@ -31,11 +32,8 @@ final class OracleCommand implements Callable<Integer> {
         description = "A kernel: a series (6.12, 7.0, 7.3: the newest Debian cloud build), a package name, a .deb, or a bzImage. Repeatable.")
     List<String> kernels;
 
-    @Option(names = "--json", paramLabel = "FILE", description = "Also write a JSON report.")
-    Path json;
-
-    @Option(names = "--junit", paramLabel = "FILE", description = "Also write a JUnit XML report (one testcase per scenario and kernel).")
-    Path junit;
+    @CommandLine.Mixin
+    ReportFiles reports;
 
     @Option(names = "--keep", paramLabel = "DIR", arity = "0..1", fallbackValue = "oracle-logs",
         description = "Keep each boot's console log, results and initramfs under DIR (default oracle-logs).")
@@ -46,6 +44,10 @@ final class OracleCommand implements Callable<Integer> {
         + "(BPF_OBJ_GET_INFO_BY_FD) against the emulator's, after masking addresses (docs/oracle.md, JIT images).")
     boolean jit;
 
+    @Option(names = "--era", paramLabel = "ERA",
+        description = "Compare every kernel with this era or profile instead of the one its build maps to (" + Era.KNOWN + "), e.g. to see what a stable build's backports change.")
+    String era;
+
     @Parameters(arity = "1..*", paramLabel = "PATH", description = "Scenario files or folders.")
     List<Path> paths;
 
@@ -55,18 +57,19 @@ final class OracleCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        Era asked = era == null ? null : Scenarios.era(era, spec);
         Scenarios.Loaded loaded = Scenarios.load(paths, err, jit);
         if (loaded == null) return Main.BAD_INPUT;
-        if (jit) return jit(loaded, out, err);
+        if (jit) return jit(loaded, asked, out, err);
         List<OracleRun.KernelResult> results = new ArrayList<>();
-        boolean kernelError = eachKernel(out, err, image -> image.eraNote() != null ? " (" + image.eraNote() + ")" : "", (image, work) -> {
+        boolean kernelError = eachKernel(out, err, asked, image -> image.eraNote() != null ? " (" + image.eraNote() + ")" : "", (image, work) -> {
             OracleRun.KernelResult r = OracleRun.run(image, loaded.scenarios(), work, keep != null, out);
             results.add(r);
             return !r.errors().isEmpty() || r.scenarios().stream().anyMatch(s -> s.error() != null);
         });
         OracleReport.table(out, results);
-        if (json != null) OracleReport.json(json, results);
-        if (junit != null) OracleReport.junit(junit, results);
+        if (reports.json != null) OracleReport.json(reports.json, results);
+        if (reports.junit != null) OracleReport.junit(reports.junit, results);
         if (kernelError || loaded.badFiles() > 0) return Main.BAD_INPUT;
         boolean disagree = results.stream().flatMap(r -> r.scenarios().stream()).flatMap(s -> s.verdicts().stream())
             .anyMatch(v -> v instanceof Verdict.Disagree);
@@ -74,7 +77,7 @@ final class OracleCommand implements Callable<Integer> {
     }
 
     /** --jit: the programs' images per kernel (JitOracleRun), one line per program, the counts per kernel. */
-    private int jit(Scenarios.Loaded loaded, PrintWriter out, PrintWriter err) throws IOException {
+    private int jit(Scenarios.Loaded loaded, Era asked, PrintWriter out, PrintWriter err) throws IOException {
         JitCorpus.Collected corpus = JitCorpus.collect(loaded.scenarios(), paths, ArenaGlobalsPlacement.END_OF_ARENA);
         for (JitCorpus.Problem p : corpus.problems()) {
             if (p.libbpfRefuses()) out.println("  " + p.label() + ": not loaded: libbpf refuses to open it: " + p.reason());
@@ -88,14 +91,14 @@ final class OracleCommand implements Callable<Integer> {
         int programs = corpus.objects().stream().mapToInt(o -> o.programs().size()).sum();
         out.println(programs + " programs in " + corpus.objects().size() + " objects");
         List<JitOracleRun.KernelResult> results = new ArrayList<>();
-        boolean kernelError = eachKernel(out, err, image -> ", JIT profile debian-cloud", (image, work) -> {
+        boolean kernelError = eachKernel(out, err, asked, image -> ", JIT profile debian-cloud", (image, work) -> {
             JitOracleRun.KernelResult r = JitOracleRun.run(image, corpus.objects(), work, keep != null, out);
             results.add(r);
             return !r.errors().isEmpty() || r.programs().stream().anyMatch(p -> p.kind() == JitOracleRun.Kind.ERROR);
         });
         JitReport.table(out, results);
-        if (json != null) JitReport.json(json, results);
-        if (junit != null) JitReport.junit(junit, results);
+        if (reports.json != null) JitReport.json(reports.json, results);
+        if (reports.junit != null) JitReport.junit(reports.junit, results);
         if (kernelError || badInput || loaded.badFiles() > 0) return Main.BAD_INPUT;
         boolean differs = results.stream().flatMap(r -> r.programs().stream()).anyMatch(p -> p.kind() == JitOracleRun.Kind.LOAD_DIFFERS
             || p.kind() == JitOracleRun.Kind.COMPARED && !(p.result().xlatedIdentical() && p.result().jitedIdentical()));
@@ -107,13 +110,15 @@ final class OracleCommand implements Callable<Integer> {
         boolean run(KernelImage image, Path work) throws OracleException, IOException;
     }
 
-    /** Resolves each --kernel and runs {@code run} on it; true when some kernel could not be used or had an error. */
-    private boolean eachKernel(PrintWriter out, PrintWriter err, java.util.function.Function<KernelImage, String> note, KernelRun run) throws IOException {
+    /** Resolves each --kernel (compared with {@code asked} when --era names one) and runs {@code run} on it; true when some kernel could not be used or had an error. */
+    private boolean eachKernel(PrintWriter out, PrintWriter err, Era asked, java.util.function.Function<KernelImage, String> note, KernelRun run)
+        throws IOException {
         boolean kernelError = false;
         Kernels resolver = new Kernels();
         for (String k : kernels) {
             try {
                 KernelImage image = resolver.resolve(k);
+                if (asked != null) image = image.comparedWith(asked);
                 out.println("kernel " + image.release() + " (" + k + "), era " + image.era() + note.apply(image));
                 out.flush();
                 Path work = keep != null ? keep.resolve(image.release()) : Files.createTempDirectory("arena-emu-oracle");

@@ -22,14 +22,11 @@ import java.util.List;
 
 /** What replay and sweep share: the scenario paths, the era filter, the per-scenario limits, the runs they select and the report files. */
 final class ScenarioSelection {
-    @Option(names = "--era", description = "Only this era (v6.9, v6.10 (v6.11 and v6.12 are aliases), v6.13, v7.0 or latest); default: every era a scenario lists.")
+    @Option(names = "--era", description = "Only this era (v6.9, v6.10 (v6.11 and v6.12 are aliases), v6.13, v7.0 or latest) or stable-build profile (v6.12-stable, v7.0-stable); default: every era a scenario lists.")
     String era;
 
-    @Option(names = "--json", paramLabel = "FILE", description = "Also write a JSON report.")
-    Path json;
-
-    @Option(names = "--junit", paramLabel = "FILE", description = "Also write a JUnit XML report (one testcase per run).")
-    Path junit;
+    @CommandLine.Mixin
+    ReportFiles reports;
 
     @Option(names = "--time-limit", paramLabel = "SECONDS",
         description = "Wall-clock limit of each scenario run (default ${DEFAULT-VALUE}); past it the run stops with status LIMIT.")
@@ -108,8 +105,8 @@ final class ScenarioSelection {
     boolean writeReports(List<Outcome> outcomes, String suite) {
         PrintWriter err = command.commandLine().getErr();
         boolean ok = true;
-        if (json != null) ok &= write(json, "JSON", err, () -> JsonReport.write(json, outcomes));
-        if (junit != null) ok &= write(junit, "JUnit", err, () -> JunitReport.write(junit, suite, outcomes));
+        if (reports.json != null) ok &= write(reports.json, "JSON", err, () -> JsonReport.write(reports.json, outcomes));
+        if (reports.junit != null) ok &= write(reports.junit, "JUnit", err, () -> JunitReport.write(reports.junit, suite, outcomes));
         err.flush();
         return ok;
     }
@@ -118,8 +115,8 @@ final class ScenarioSelection {
     boolean writeReports(List<Outcome> outcomes, List<Integer> seqs, Shard shard, String suite) {
         PrintWriter err = command.commandLine().getErr();
         boolean ok = true;
-        if (json != null) ok &= write(json, "JSON", err, () -> JsonReport.write(json, outcomes, seqs, shard));
-        if (junit != null) ok &= write(junit, "JUnit", err, () -> JunitReport.write(junit, suite, outcomes, seqs, shard));
+        if (reports.json != null) ok &= write(reports.json, "JSON", err, () -> JsonReport.write(reports.json, outcomes, seqs, shard));
+        if (reports.junit != null) ok &= write(reports.junit, "JUnit", err, () -> JunitReport.write(reports.junit, suite, outcomes, seqs, shard));
         err.flush();
         return ok;
     }

@@ -53,54 +53,34 @@ public final class ExprParser {
         return e;
     }
 
+    /**
+     * The binary operators by precedence, loosest first (expr, shift, sum, term in the grammar
+     * above); all are left-associative, and a level's operands are the next level's.
+     */
+    private static final String[][] LEVELS = {{"&", "|"}, {"<<", ">>"}, {"+", "-"}, {"*"}};
+
     private Expr expr() throws SyntaxError {
-        Expr left = shift();
+        return binary(0);
+    }
+
+    /** An operand of LEVELS[level], then any number of (operator, operand) pairs of that level. */
+    private Expr binary(int level) throws SyntaxError {
+        if (level == LEVELS.length) return unary();
+        Expr left = binary(level + 1);
         while (true) {
             skipSpace();
-            if (pos >= text.length()) return left;
-            char c = text.charAt(pos);
-            if (c != '&' && c != '|') return left;
-            pos++;
-            left = new Expr.Binary(c, left, shift());
+            String op = operatorAt(LEVELS[level]);
+            if (op == null) return left;
+            pos += op.length();
+            // Expr.Binary names "<<" and ">>" by their first character
+            left = new Expr.Binary(op.charAt(0), left, binary(level + 1));
         }
     }
 
-    private Expr shift() throws SyntaxError {
-        Expr left = sum();
-        while (true) {
-            skipSpace();
-            if (text.startsWith("<<", pos)) {
-                pos += 2;
-                left = new Expr.Binary('<', left, sum());
-            } else if (text.startsWith(">>", pos)) {
-                pos += 2;
-                left = new Expr.Binary('>', left, sum());
-            } else {
-                return left;
-            }
-        }
-    }
-
-    private Expr sum() throws SyntaxError {
-        Expr left = term();
-        while (true) {
-            skipSpace();
-            if (pos >= text.length()) return left;
-            char c = text.charAt(pos);
-            if (c != '+' && c != '-') return left;
-            pos++;
-            left = new Expr.Binary(c, left, term());
-        }
-    }
-
-    private Expr term() throws SyntaxError {
-        Expr left = unary();
-        while (true) {
-            skipSpace();
-            if (pos >= text.length() || text.charAt(pos) != '*') return left;
-            pos++;
-            left = new Expr.Binary('*', left, unary());
-        }
+    /** The one of {@code ops} the text continues with at {@link #pos}, or null. */
+    private String operatorAt(String[] ops) {
+        for (String op : ops) if (text.startsWith(op, pos)) return op;
+        return null;
     }
 
     private Expr unary() throws SyntaxError {

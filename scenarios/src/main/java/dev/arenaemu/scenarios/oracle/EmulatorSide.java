@@ -22,10 +22,14 @@ public final class EmulatorSide {
     public static SideResult run(CompiledScenario cs, Era era) {
         Map<Integer, Observation> steps = new HashMap<>();
         Replayer replayer = new Replayer().withListener((step, effect, world, after) -> {
+            // The real kernel runs its workqueue (E4's deferred frees) as soon as the step's syscall
+            // returns, before the runner can read /proc: the emulator runs what is pending at the same
+            // point, so both sides show the state after the worker (docs/oracle.md, "Deferred work").
+            WorldState seen = world.kernel().runPendingWork() > 0 ? world.state() : after;
             int i = step.common().index();
             StepPlan plan = cs.plan(i);
             if (plan.mode() == StepPlan.Mode.NOT_OBSERVABLE) return;
-            steps.put(i, new Observation(i, Normalizer.fields(step, plan.mode(), raw(cs, effect, world, after)), null, null));
+            steps.put(i, new Observation(i, Normalizer.fields(step, plan.mode(), raw(cs, effect, world, seen)), null, null));
         });
         Outcome o = replayer.run(cs.scenario(), era, List.of(), "oracle");
         return new SideResult(steps, o.error(), SideResult.NO_STEP);

@@ -12,7 +12,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * clang-19 -target bpf -mcpu=MCPU -O2 -g -c for one BPF C source, with the source's folder on the
- * include path (where the corpus keeps bpf_arena.h). {@link CompiledObjects} keys its cache on
+ * include path (where the corpus keeps bpf_arena.h) and then the folder of the project's header for
+ * BPF programs, bpf_arena_common.h (SEC, __uint, __arena, the arena kfuncs: a resource of
+ * kernel-model's jar, written out once per JVM). {@link CompiledObjects} keys its cache on
  * {@link #arguments} and {@link #includeDirs}, so everything that shapes the object is here.
  * {@code mcpu} is the BPF ISA version clang may use (v4 by default, as the selftests build;
  * v3 and v2 leave out the sign-extending loads, gotol and the other v4 instructions).
@@ -25,13 +27,32 @@ public record ClangCommand(Path source, List<Path> includeDirs, String mcpu) {
         if (!ProgramSpec.MCPUS.contains(mcpu)) throw new IllegalArgumentException("-mcpu=" + mcpu + " (known: " + ProgramSpec.MCPUS + ")");
     }
 
-    static ClangCommand forSource(Path source) {
+    static ClangCommand forSource(Path source) throws IOException {
         return forSource(source, DEFAULT_MCPU);
     }
 
-    static ClangCommand forSource(Path source, String mcpu) {
+    static ClangCommand forSource(Path source, String mcpu) throws IOException {
         Path dir = source.getParent() != null ? source.getParent() : source.toAbsolutePath().getParent();
-        return new ClangCommand(source, List.of(dir), mcpu);
+        return new ClangCommand(source, List.of(dir, SharedHeader.folder()), mcpu);
+    }
+
+    /** bpf_arena_common.h out of the jar into a folder of its own, once per JVM (removed at exit). */
+    private static final class SharedHeader {
+        static final String NAME = "bpf_arena_common.h";
+        private static Path folder;
+
+        static synchronized Path folder() throws IOException {
+            if (folder != null) return folder;
+            Path dir = Files.createTempDirectory("arena-emu-include-");
+            try (var in = ClangCommand.class.getResourceAsStream("/dev/arenaemu/kernel/bpf/" + NAME)) {
+                if (in == null) throw new IOException(NAME + " is missing from the class path (kernel-model's jar)");
+                Files.copy(in, dir.resolve(NAME));
+            }
+            dir.resolve(NAME).toFile().deleteOnExit();
+            dir.toFile().deleteOnExit();
+            folder = dir;
+            return folder;
+        }
     }
 
     /** The command line, with {@code out} as the object file. */

@@ -8,6 +8,8 @@ import java.time.Duration;
  * emulated process owns a Unicorn engine of its own, which costs host memory (a few MB each), so
  * the process limit is what bounds a scenario's host memory. Going past a limit stops the replay
  * with status LIMIT, naming the limit and the step; the runs before and after are unaffected.
+ * The Java heap (-Xmx) is the last budget: a run that exhausts it stops with status LIMIT too
+ * (the {@link Replayer} catches the OutOfMemoryError and drops what the run held).
  *
  * @param wallClock  from the start of the replay to the start of each step (a step already
  *                   running is bounded by its own CPU budgets, teardown still runs)

@@ -33,6 +33,8 @@ import java.util.TreeMap;
 public final class Replayer implements ScenarioRunner {
     /** Stop comparing after this many mismatches: the rest would be consequences. */
     private static final int MAX_MISMATCHES = 20;
+    /** Trace lines a run that exhausted the heap keeps: its start, not the bulk that filled the heap. */
+    private static final int KEPT_TRACE = 1000;
 
     /** Where worlds get their machines; null = a new machine per replay. */
     private final MachinePool pool;
@@ -94,51 +96,45 @@ public final class Replayer implements ScenarioRunner {
                 + limits.processes() + " (--process-limit)";
             r.kind = ReplayError.Kind.LIMIT;
         } else {
-            replay(r, scenario, era, extraInject);
+            try {
+                replay(r, scenario, era, extraInject);
+            } catch (OutOfMemoryError e) {
+                r.heapExhausted();
+            }
         }
         expectedFindings(scenario, r.violations, r.reports, r.mismatches);
+        Outcome outcome;
+        try {
+            outcome = outcome(r, era, run, t0);
+        } catch (OutOfMemoryError e) {
+            // Copying a trace that filled the heap: the run is past the memory budget all the same.
+            r.heapExhausted();
+            outcome = outcome(r, era, run, t0);
+        }
+        if (observer != null) observer.end(outcome);
+        return outcome;
+    }
+
+    private static Outcome outcome(Run r, Era era, String run, long t0) {
         Outcome.Status status = r.stackTrace != null ? Outcome.Status.INTERNAL
             : r.kind == ReplayError.Kind.LIMIT ? Outcome.Status.LIMIT
             : r.kind == ReplayError.Kind.BAD_INPUT ? Outcome.Status.ERROR
             : r.error != null || !r.mismatches.isEmpty() || !r.violations.isEmpty() || !r.reports.isEmpty() ? Outcome.Status.FAIL : Outcome.Status.PASS;
-        Outcome outcome = new Outcome(scenario.name(), scenario.file().toString(), era, run, status, List.copyOf(r.mismatches), List.copyOf(r.violations),
+        return new Outcome(r.scenario.name(), r.scenario.file().toString(), era, run, status, List.copyOf(r.mismatches), List.copyOf(r.violations),
             List.copyOf(r.reports), r.error, List.copyOf(r.trace), r.done, r.hits, r.injected, System.nanoTime() - t0, List.copyOf(r.effects), r.stackTrace);
-        if (observer != null) observer.end(outcome);
-        return outcome;
     }
 
     /** The replay proper, on a world of its own; what it finds goes into {@code r}. */
     private void replay(Run r, Scenario scenario, Era era, List<Inject> extraInject) {
         try (World world = new World(era, scenario.processes(), World.capabilities(scenario.capabilities()), pool, scenario.cpus())) {
-            r.world = world;
-            FaultInjection fi = world.kernel().faultInjection();
-            long baseline = world.framesInUse();
-            r.before = world.state();
-            r.observer = observer;
-            if (observer != null) observer.begin(scenario, era.label, r.before);
             try {
-                for (Inject i : scenario.inject()) arm(fi, i, scenario.seed());
-                for (Inject i : extraInject) arm(fi, i, scenario.seed());
-                StepRunner runner = new StepRunner(world, scenario, limits);
-                for (Step step : scenario.steps()) r.step(runner, step, limits);
-                try {
-                    r.mismatches.addAll(Expectations.state(Integer.MAX_VALUE, "final state", scenario.finalState(), world, r.before));
-                } catch (Expr.Unbound e) {
-                    r.mismatches.add(unevaluable(Integer.MAX_VALUE, "final state", e));
-                }
-            } catch (ReplayError e) {
-                r.error = e.getMessage();
-                r.kind = e.kind();
-                r.trace.add("    stopped: " + r.error);
+                replayIn(world, r, scenario, era, extraInject);
+            } catch (OutOfMemoryError e) {
+                // Dropped before the world closes: closing needs memory too, and the run's trace and
+                // snapshots hold most of the heap. A close that failed for want of memory could leave
+                // the machine's engines (and through their hooks the whole model) unreleased.
+                r.heapExhausted();
             }
-            r.injected = fi.injected().size();
-            for (var h : fi.hitCounts().entrySet()) r.hits.put(h.getKey().name().toLowerCase(Locale.ROOT), h.getValue());
-            world.teardown();
-            r.trace.add("[end] teardown: processes exited, arena freed");
-            r.drainEvents();
-            List<Violation> leak = InvariantChecker.checkTeardown(baseline, world.framesInUse(), world.framesInUseList());
-            r.violations.addAll(leak);
-            for (Violation x : leak) r.trace.add("    " + x.describe());
         } catch (KernelBug e) {
             r.error = "model inconsistency (KernelBug): " + e.getMessage();
             r.kind = ReplayError.Kind.FAILED;
@@ -147,6 +143,39 @@ public final class Replayer implements ScenarioRunner {
             r.error = "internal error at step " + r.done + ": " + e;
             r.stackTrace = stackTrace(e);
         }
+    }
+
+    /** The replay proper on {@code world}: setup, the steps, the final state, teardown and the leak check. */
+    private void replayIn(World world, Run r, Scenario scenario, Era era, List<Inject> extraInject) {
+        r.world = world;
+        FaultInjection fi = world.kernel().faultInjection();
+        long baseline = world.framesInUse();
+        r.before = world.state();
+        r.observer = observer;
+        if (observer != null) observer.begin(scenario, era.label, r.before);
+        try {
+            for (Inject i : scenario.inject()) arm(fi, i, scenario.seed());
+            for (Inject i : extraInject) arm(fi, i, scenario.seed());
+            StepRunner runner = new StepRunner(world, scenario, limits);
+            for (Step step : scenario.steps()) r.step(runner, step, limits);
+            try {
+                r.mismatches.addAll(Expectations.state(Integer.MAX_VALUE, "final state", scenario.finalState(), world, r.before));
+            } catch (Expr.Unbound e) {
+                r.mismatches.add(unevaluable(Integer.MAX_VALUE, "final state", e));
+            }
+        } catch (ReplayError e) {
+            r.error = e.getMessage();
+            r.kind = e.kind();
+            r.trace.add("    stopped: " + r.error);
+        }
+        r.injected = fi.injected().size();
+        for (var h : fi.hitCounts().entrySet()) r.hits.put(h.getKey().name().toLowerCase(Locale.ROOT), h.getValue());
+        world.teardown();
+        r.trace.add("[end] teardown: processes exited, arena freed");
+        r.drainEvents();
+        List<Violation> leak = InvariantChecker.checkTeardown(baseline, world.framesInUse(), world.framesInUseList());
+        r.violations.addAll(leak);
+        for (Violation x : leak) r.trace.add("    " + x.describe());
     }
 
     /** The exception's stack trace as Java prints it, at most 200 lines (a StackOverflowError has thousands of identical frames). */
@@ -162,7 +191,7 @@ public final class Replayer implements ScenarioRunner {
     private static final class Run {
         final Scenario scenario;
         final StepListener listener;
-        final List<String> trace = new ArrayList<>();
+        final ArrayList<String> trace = new ArrayList<>();
         final List<Mismatch> mismatches = new ArrayList<>();
         final List<Violation> violations = new ArrayList<>();
         final List<String> reports = new ArrayList<>();
@@ -178,6 +207,32 @@ public final class Replayer implements ScenarioRunner {
         ReplayError.Kind kind;
         String stackTrace;
         int done, injected, eventsSeen;
+        /** The step being applied (null before the first), for errors raised outside a step's own code. */
+        Step.Common current;
+
+        /**
+         * The Java heap ran out during this run (the memory budget, see {@link Limits}): the run
+         * stops with status LIMIT at the step it was in. Its world is already closed (its machine
+         * discarded); what it holds here is dropped down to a short trace, so that the heap is
+         * free again for the runs after it.
+         */
+        void heapExhausted() {
+            world = null;
+            before = null;
+            observer = null;
+            String where = current == null ? scenario.file() + ": before the first step" : current.place();
+            error = where + ": Java heap exhausted (memory limit: the JVM's maximum heap of "
+                + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB, -Xmx)";
+            kind = ReplayError.Kind.LIMIT;
+            stackTrace = null;
+            if (trace.size() > KEPT_TRACE) {
+                int dropped = trace.size() - KEPT_TRACE;
+                trace.subList(KEPT_TRACE, trace.size()).clear();
+                trace.trimToSize();
+                trace.add("    ... " + dropped + " trace line(s) dropped");
+            }
+            trace.add("    stopped: " + error);
+        }
 
         Run(Scenario scenario, long deadline, StepListener listener) {
             this.scenario = scenario;
@@ -188,6 +243,7 @@ public final class Replayer implements ScenarioRunner {
         /** Apply one step, then trace it, bind its result, check its expectations and the invariants. */
         void step(StepRunner runner, Step step, Limits limits) throws ReplayError {
             Step.Common c = step.common();
+            current = c;
             if (System.nanoTime() - deadline > 0) {
                 throw ReplayError.limit(c.place() + ": wall-clock limit of " + Limits.describe(limits.wallClock()) + " reached after "
                     + done + " step(s) (--time-limit)");

@@ -44,10 +44,7 @@ public final class World implements AutoCloseable, Expr.Symbols {
 
     /** The booted system: machine, kernel, bpf syscall, processes (user-model's root object). */
     private final ArenaEmu system;
-    private final Machine machine;
-    private final Kernel kernel;
     private final Era era;
-    private final BpfSyscall bpf;
     private final List<BpfMap.ArenaMap> arenas = new ArrayList<>();
     private final Map<String, BpfMap.ArenaMap> byName = new HashMap<>();
     /** Each arena's name in the snapshots: unique, fixed at creation so traces and reports can compare snapshots by name. */
@@ -103,9 +100,6 @@ public final class World implements AutoCloseable, Expr.Symbols {
         this.era = era;
         this.system = ArenaEmu.boot(BootOptions.of(kernelEra(era)).withCpus(cpus).withRamBytes(RAM_BYTES)
             .withCapabilities(capabilities).withPool(pool));
-        this.machine = system.machine();
-        this.kernel = system.kernel();
-        this.bpf = system.bpf();
         this.processes = new ProcessTable(system.processes());
         for (String p : initialProcesses) processes.spawn(p);
     }
@@ -121,19 +115,20 @@ public final class World implements AutoCloseable, Expr.Symbols {
         return switch (era) {
             case V6_9 -> KernelEra.V6_9;
             case V6_10 -> KernelEra.V6_10;
+            case V6_12_STABLE -> KernelEra.V6_12_STABLE;
             case V6_13 -> KernelEra.V6_13;
             case V7_0 -> KernelEra.V7_0;
+            case V7_0_STABLE -> KernelEra.V7_0_STABLE;
             case LATEST -> KernelEra.LATEST;
         };
     }
 
-    /** The system the scenario runs on, for callers that want the parts the World does not wrap. */
-    public ArenaEmu system() { return system; }
-    public Machine machine() { return machine; }
-    public Kernel kernel() { return kernel; }
+    // The machine, kernel and bpf syscall are the booted system's own (no copies kept here).
+    public Machine machine() { return system.machine(); }
+    public Kernel kernel() { return system.kernel(); }
     public Era era() { return era; }
     public ProcessTable processes() { return processes; }
-    public BpfSyscall bpf() { return bpf; }
+    public BpfSyscall bpf() { return system.bpf(); }
 
     /** The scenario's arena, once a create step succeeded. */
     public Optional<Arena> arena() {
@@ -178,7 +173,7 @@ public final class World implements AutoCloseable, Expr.Symbols {
      * first arena created is the scenario's arena.
      */
     MapCreateResult createArena(String name, ArenaAttr attr) {
-        MapCreateResult r = bpf.mapCreateArena(name, attr);
+        MapCreateResult r = bpf().mapCreateArena(name, attr);
         if (r instanceof MapCreateResult.Created c) {
             BpfMap.ArenaMap created = (BpfMap.ArenaMap) c.map();
             arenas.add(created);
@@ -256,7 +251,7 @@ public final class World implements AutoCloseable, Expr.Symbols {
 
     /** One arena's kernel PTEs (its own reserved kernel range, guards included), free set and vma_list. */
     private WorldState.ArenaState arenaState(String name, Arena a) {
-        PageTable kt = machine.kernelPageTable();
+        PageTable kt = machine().kernelPageTable();
         PteMapBuilder kptes = new PteMapBuilder();
         long from = a.kernVm().addr(), to = from + a.kernVm().size();
         kt.forEachPresentEntry(from, to, kptes);
@@ -268,17 +263,17 @@ public final class World implements AutoCloseable, Expr.Symbols {
     }
 
     private void frame(Map<Long, WorldState.FrameCount> out, long phys) {
-        out.computeIfAbsent(phys, p -> new WorldState.FrameCount(p, kernel.frames().refcount(p), kernel.frames().inUse(p)));
+        out.computeIfAbsent(phys, p -> new WorldState.FrameCount(p, kernel().frames().refcount(p), kernel().frames().inUse(p)));
     }
 
     /** Frames the page allocator has handed out and not got back. */
     public long framesInUse() {
-        return kernel.frames().used();
+        return kernel().frames().used();
     }
 
     /** The in-use frames, for naming leaks. */
     public List<Long> framesInUseList() {
-        return kernel.frames().snapshot().stream().map(f -> f.phys()).toList();
+        return kernel().frames().snapshot().stream().map(f -> f.phys()).toList();
     }
 
     /**
@@ -288,6 +283,7 @@ public final class World implements AutoCloseable, Expr.Symbols {
      */
     public void teardown() {
         processes.exitAll();
+        BpfSyscall bpf = bpf();
         for (BpfProg p : bpf.progs()) bpf.progRelease(p);
         for (BpfMap m : loaderMaps) bpf.mapRelease(m);
         loaderMaps.clear();

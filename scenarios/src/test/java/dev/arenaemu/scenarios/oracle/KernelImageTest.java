@@ -34,8 +34,19 @@ class KernelImageTest {
         assertNull(k.eraNote());
         assertEquals(Era.V7_0, KernelImage.of("x", bzImage(dir, "7.2.12+deb13-cloud-amd64 #1")).era());
         KernelImage stable612 = KernelImage.of("x", bzImage(dir, "6.12.117+deb13-cloud-amd64 #1"));
-        assertEquals(Era.V6_10, stable612.era(), "v6.10 (E2) covers 6.10 to 6.12");
+        assertEquals(Era.V6_12_STABLE, stable612.era(), "6.12.91+ carry the split/mremap/DONTCOPY fix and the NUMA check");
         assertNull(stable612.eraNote());
+        assertEquals(Era.V6_10, KernelImage.of("x", bzImage(dir, "6.12.10 #1")).era(), "v6.10 (E2) covers 6.10 to 6.12 before the backports");
+        KernelImage partial = KernelImage.of("x", bzImage(dir, "6.12.89 #1"));
+        assertEquals(Era.V6_10, partial.era());
+        assertTrue(partial.eraNote().contains("6.12.88"), partial.eraNote());
+        assertEquals(Era.V7_0_STABLE, KernelImage.of("x", bzImage(dir, "7.0.13+deb13-cloud-amd64 #1")).era());
+        assertEquals(Era.V7_0, KernelImage.of("x", bzImage(dir, "7.0.3 #1")).era());
+        assertEquals(Era.V7_0, KernelImage.of("x", bzImage(dir, "7.0 #1")).era(), "no patch level: the release itself");
+        KernelImage asked = stable612.comparedWith(Era.V6_10);   // oracle --era v6.10
+        assertEquals(Era.V6_10, asked.era());
+        assertTrue(asked.eraNote().contains("the build maps to v6.12-stable"), asked.eraNote());
+        assertNull(stable612.comparedWith(Era.V6_12_STABLE).eraNote(), "asking for the build's own profile needs no note");
         assertEquals(Era.V6_9, KernelImage.of("x", bzImage(dir, "6.9.12 #1")).era());
         KernelImage between = KernelImage.of("x", bzImage(dir, "6.17.13+deb13-cloud-amd64 #1"));
         assertEquals(Era.V6_13, between.era());

@@ -3,11 +3,8 @@ package dev.arenaemu.scenarios.replay;
 import dev.arenaemu.scenarios.format.Era;
 import dev.arenaemu.scenarios.format.Scenario;
 import dev.arenaemu.scenarios.format.ScenarioReader;
-import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestFactory;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -17,7 +14,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -31,19 +27,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * green in each of its eras: a bug file provokes what it declares (broken invariants, kernel
  * reports) and nothing else, a clean file nothing at all.
  */
-class BugCorpusTest {
+class BugCorpusTest extends IndexedScenarioFolderTest {
     static final Path BUGS = Path.of("bugs");
     private static final String ERA = "(?:v6\\.9|v6\\.10|v6\\.13|v7\\.0|latest)";
     private static final Pattern NAME = Pattern.compile("([A-Za-z0-9-]+)(\\.[a-z]+)?\\.(" + ERA + "(?:-" + ERA + ")?(?:\\+" + ERA + ")*)\\.json");
 
-    static List<Path> bugs() throws IOException {
-        return ScenarioFolder.files(BUGS);
+    BugCorpusTest() {
+        super(BUGS);
     }
 
     @Test
     void everyIdentifiersPlainFilesCoverEveryEraOnce() throws Exception {
         Map<String, List<Era>> covered = new TreeMap<>();
-        for (Path p : bugs()) {
+        for (Path p : files()) {
             Matcher m = NAME.matcher(p.getFileName().toString());
             assertTrue(m.matches(), "bug file name " + p.getFileName());
             Scenario s = ScenarioReader.read(p);
@@ -62,7 +58,7 @@ class BugCorpusTest {
         Map<String, Set<Era>> lived = Map.of(
             "CVE-2024-42075.v6.9.json", EnumSet.of(Era.V6_9),
             "kernel-patches-bpf-12074.v6.10-v7.0.json", EnumSet.of(Era.V6_10, Era.V6_13, Era.V7_0),
-            "free-below-start.v6.13-v7.0.json", EnumSet.of(Era.V6_13, Era.V7_0));
+            "free-below-start.v6.13-v7.0.json", EnumSet.of(Era.V6_13, Era.V7_0, Era.V7_0_STABLE));
         for (Map.Entry<String, Set<Era>> e : lived.entrySet()) {
             Scenario s = ScenarioReader.read(BUGS.resolve(e.getKey()));
             assertEquals(e.getValue(), EnumSet.copyOf(s.eras()), e.getKey());
@@ -74,15 +70,5 @@ class BugCorpusTest {
             Scenario s = ScenarioReader.read(BUGS.resolve(clean));
             assertTrue(s.expectViolations().isEmpty() && s.expectKernelReports().isEmpty(), clean + " is clean");
         }
-    }
-
-    @Test
-    void indexListsEveryBugFile() throws Exception {
-        ScenarioFolder.assertIndexListsEveryFile(BUGS, bugs());
-    }
-
-    @TestFactory
-    Stream<DynamicTest> everyBugScenarioPassesInEachOfItsEras() throws Exception {
-        return ScenarioFolder.replayEachInItsEras(bugs());
     }
 }

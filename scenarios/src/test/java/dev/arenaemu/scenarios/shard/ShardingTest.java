@@ -129,6 +129,6 @@ class ShardingTest {
         assertEquals(2, run("replay", "--shard", "x", "corpus/13-01-minimal-arena.json").status(), "not K/N");
         Run ok = run("merge", "--json", out, s3, s1, s2);
         assertEquals(0, ok.status(), ok.err());
-        assertTrue(ok.out().contains("15 run(s): 15 passed"), ok.out());   // three scenarios, five eras each
+        assertTrue(ok.out().contains("21 run(s): 21 passed"), ok.out());   // three scenarios, five eras and two profiles each
     }
 }

@@ -2,8 +2,6 @@ package dev.arenaemu.user.libbpf;
 
 import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.bpf.TestRunResult;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.List;
 
@@ -19,8 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
  * report; v6.13 fixes up silently).
  */
 class ArenaFixupsEndToEndTest {
-    @ParameterizedTest
-    @EnumSource(value = KernelEra.class, names = "V6_9", mode = EnumSource.Mode.EXCLUDE)   // v6.9 refuses atomics on arena pointers (KernelEra.allowsArenaAtomics)
+    @ErasWithArenaAtomics
     void arenaFixups_unpopulatedLoadsGiveZeroStoresAreDroppedAndReported(KernelEra era) throws Exception {
         try (LibbpfWorld w = new LibbpfWorld(era)) {
             // sign_extending_load needs v6.18+'s PROBE_MEM32SX; it is not what this test is about

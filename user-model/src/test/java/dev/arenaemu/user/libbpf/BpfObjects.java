@@ -15,6 +15,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class BpfObjects {
     static final Path SOURCES = Path.of("../kernel-model/src/test/c");
+    /** Where the programs' shared header, bpf_arena_common.h, lives. */
+    static final Path HEADERS = Path.of("../kernel-model/src/main/resources/dev/arenaemu/kernel/bpf");
     private static final Path OUT = Path.of("target/bpf-objects");
     private static final Map<String, byte[]> COMPILED = new ConcurrentHashMap<>();
 
@@ -25,7 +27,7 @@ final class BpfObjects {
         return COMPILED.computeIfAbsent(sourceName, name -> {
             Path obj = OUT.resolve(name.replace(".c", ".o"));
             List<String> command = List.of("clang-19", "-target", "bpf", "-mcpu=v4", "-O2", "-g", "-Wall", "-Werror",
-                "-I", SOURCES.toString(), "-c", SOURCES.resolve(name).toString(), "-o", obj.toString());
+                "-I", SOURCES.toString(), "-I", HEADERS.toString(), "-c", SOURCES.resolve(name).toString(), "-o", obj.toString());
             try {
                 Files.createDirectories(OUT);
                 Process p = new ProcessBuilder(command).redirectErrorStream(true).start();

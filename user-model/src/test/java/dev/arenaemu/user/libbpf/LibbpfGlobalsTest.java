@@ -4,6 +4,8 @@ import dev.arenaemu.kernel.Errno;
 import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.bpf.elf.ArenaGlobalsPlacement;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -52,21 +54,21 @@ class LibbpfGlobalsTest {
         }
     }
 
-    @Test
-    void scenario64_globalsLargerThanTheArenaFailOpenWithE2big() {
-        LibbpfException e = assertThrows(LibbpfException.class,
-            () -> LibbpfObject.open(BpfObjects.compile("arena_globals_too_big.bpf.c"), OpenOptions.DEFAULT));
-        assertEquals(Errno.E2BIG, e.errno());
-        assertTrue(e.getMessage().contains("declared ARENA map size (8192) is too small to hold global __arena variables of size 12288"),
-            e.getMessage());
-    }
-
-    @Test
-    void arenaGlobalsWithoutAnArenaMapAreRefusedAtOpen() {
-        LibbpfException e = assertThrows(LibbpfException.class,
-            () -> LibbpfObject.open(BpfObjects.compile("arena_globals_without_arena.bpf.c"), OpenOptions.DEFAULT));
-        assertEquals(Errno.EINVAL, e.errno());
-        assertTrue(e.getMessage().contains("global __arena variables (.addr_space.1) need an ARENA map"), e.getMessage());
+    /**
+     * bpf_object__open refuses: scenario 64's globals larger than the arena (E2BIG, libbpf's
+     * init_arena_map_data), __arena globals without an ARENA map, and two ARENA maps in one
+     * object (libbpf supports one).
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+        arena_globals_too_big.bpf.c       | E2BIG  | declared ARENA map size (8192) is too small to hold global __arena variables of size 12288
+        arena_globals_without_arena.bpf.c | EINVAL | global __arena variables (.addr_space.1) need an ARENA map
+        two_arenas.bpf.c                  | EINVAL | only single ARENA map is supported
+        """)
+    void objectsLibbpfRefusesAtOpen(String source, Errno errno, String message) {
+        LibbpfException e = assertThrows(LibbpfException.class, () -> LibbpfObject.open(BpfObjects.compile(source), OpenOptions.DEFAULT));
+        assertEquals(errno, e.errno());
+        assertTrue(e.getMessage().contains(message), e.getMessage());
     }
 
     @Test
@@ -76,14 +78,6 @@ class LibbpfGlobalsTest {
             object.load(w.user, w.bpf);
             assertEquals(Errno.EINVAL, assertThrows(LibbpfException.class, () -> object.load(w.user, w.bpf)).errno());
         }
-    }
-
-    @Test
-    void twoArenasInOneObjectAreRefusedAtOpen() {
-        LibbpfException e = assertThrows(LibbpfException.class,
-            () -> LibbpfObject.open(BpfObjects.compile("two_arenas.bpf.c"), OpenOptions.DEFAULT));
-        assertEquals(Errno.EINVAL, e.errno());
-        assertTrue(e.getMessage().contains("only single ARENA map is supported"), e.getMessage());
     }
 
     @Test
@@ -138,10 +132,8 @@ class LibbpfGlobalsTest {
     @Test
     void scenario68_closingTheLastFdFreesTheArena() throws Exception {
         try (LibbpfWorld w = new LibbpfWorld(KernelEra.V6_13)) {
-            BpfSkeleton skel = w.load("arena_globals.bpf.c", OpenOptions.DEFAULT);
+            BpfSkeleton skel = loadThenUnloadProgramsAndUnmap(w);
             var arena = skel.arenaMap();
-            skel.programs().forEach(p -> w.bpf.progRelease(p.prog()));
-            assertEquals(0, w.user.munmap(skel.arenaBase(), skel.arenaSize()));
             assertEquals(1, arena.refs(), "only the fd is left");
 
             assertEquals(0, w.user.close(skel.arenaFd()));
@@ -152,14 +144,20 @@ class LibbpfGlobalsTest {
         }
     }
 
+    /** arena_globals loaded in {@code w}'s process, then its programs released and the arena unmapped: only the fd holds the arena. */
+    private static BpfSkeleton loadThenUnloadProgramsAndUnmap(LibbpfWorld w) throws LibbpfException {
+        BpfSkeleton skel = w.load("arena_globals.bpf.c", OpenOptions.DEFAULT);
+        skel.programs().forEach(p -> w.bpf.progRelease(p.prog()));
+        assertEquals(0, w.user.munmap(skel.arenaBase(), skel.arenaSize()));
+        return skel;
+    }
+
     /** A forked child's copy of the fd table holds its own references; exit drops them. */
     @Test
     void scenario68_forkedFdsAndExitDropTheirReferences() throws Exception {
         try (LibbpfWorld w = new LibbpfWorld(KernelEra.LATEST)) {
-            BpfSkeleton skel = w.load("arena_globals.bpf.c", OpenOptions.DEFAULT);
+            BpfSkeleton skel = loadThenUnloadProgramsAndUnmap(w);
             var arena = skel.arenaMap();
-            skel.programs().forEach(p -> w.bpf.progRelease(p.prog()));
-            assertEquals(0, w.user.munmap(skel.arenaBase(), skel.arenaSize()));
             var child = w.user.fork();
             assertEquals(2, arena.refs(), "parent's fd and child's fd");
 
@@ -209,4 +207,5 @@ class LibbpfGlobalsTest {
             assertTrue(arena.arena().isFreed());
         }
     }
+
 }

@@ -317,10 +317,13 @@ public final class BpfInterpreter {
             case Bpf.ATOMIC -> atomic(in, r, pc, size, false);
             case Bpf.PROBE_ATOMIC -> {
                 long k = kernelAddress(r[in.dst()], in.off());
-                // the extable entry of every PROBE_ATOMIC names dst and DONT_CLEAR (load-acquire included)
+                // the extable entry of a PROBE_ATOMIC names dst and DONT_CLEAR (load-acquire included) and the
+                // fault is a WRITE; in the eras that zero it, the fetch register of a read-modify-write is cleared
                 if (in.imm() == Bpf.LOAD_ACQ) k = kernelAddress(r[in.src()], in.off());
                 if (!present(k, size)) {
                     report(true, r[in.dst()], in.off());
+                    int fetch = Bpf.fetchDestination(in.imm(), in.src());
+                    if (fetch >= 0 && options.era().atomicFaultClearsFetchRegister()) r[fetch] = 0;
                     return;
                 }
                 atomic(in, r, pc, size, true);

@@ -38,6 +38,16 @@ public final class Bpf {
 
     /** BPF_ADDR_SPACE_CAST imm values: cast_kern converts as1 -> as0, cast_user as0 -> as1. */
     public static final int CAST_KERN = 1, CAST_USER = 1 << 16;
+    /**
+     * The BPF register a read-modify-write atomic with BPF_FETCH writes the old value to: R0 for
+     * BPF_CMPXCHG, {@code src} for the fetch ops and BPF_XCHG; -1 for atomics without a fetch
+     * (including load-acquire and store-release, which are not read-modify-write).
+     */
+    public static int fetchDestination(int atomicImm, int src) {
+        if (atomicImm == LOAD_ACQ || atomicImm == STORE_REL || (atomicImm & FETCH) == 0) return -1;
+        return atomicImm == CMPXCHG ? R0 : src;
+    }
+
     /** BPF_FETCH-less atomic ops reuse the ALU op values (ADD, OR, AND, XOR) in imm. */
     public static final int ATOMIC_ADD = ADD, ATOMIC_OR = OR, ATOMIC_AND = AND, ATOMIC_XOR = XOR;
 

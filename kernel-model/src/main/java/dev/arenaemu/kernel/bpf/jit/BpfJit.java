@@ -84,7 +84,7 @@ public final class BpfJit {
             for (byte b : pass.code) image.emit8(b);
             for (JitImage.Relocation r : pass.relocs) relocs.add(shift(r, base));
             for (ExceptionTableEntry e : pass.extable) {
-                extable.add(new ExceptionTableEntry(e.insnOffset() + base, e.length(), e.clearRegister(), e.pointerRegister(), e.off(), e.bpfInsnIndex()));
+                extable.add(new ExceptionTableEntry(e.insnOffset() + base, e.length(), e.clearRegister(), e.pointerRegister(), e.off(), e.bpfInsnIndex(), e.write()));
             }
             for (int k = starts[f]; k < end; k++) insnOffsets[k] = base + pass.insnStart[k - starts[f]];
         }
@@ -574,8 +574,11 @@ public final class BpfJit {
                         requireArena(in, index);
                         int at = a.position();
                         atomic(in, index, size, d, s, true);
-                        // class STX: DONT_CLEAR and dst as the pointer, load-acquire included (as the kernel records it)
-                        extable.add(new ExceptionTableEntry(at, a.position() - at, ExceptionTableEntry.DONT_CLEAR, d, in.off(), index));
+                        // class STX: dst is the pointer and the fault a WRITE; nothing is cleared (load-acquire
+                        // included), except the fetch register of a read-modify-write in the eras that zero it
+                        int fetch = Bpf.fetchDestination(in.imm(), in.src());
+                        int clear = fetch >= 0 && options.era().atomicFaultClearsFetchRegister() ? reg(fetch, index) : ExceptionTableEntry.DONT_CLEAR;
+                        extable.add(new ExceptionTableEntry(at, a.position() - at, clear, d, in.off(), index, true));
                     }
                     default -> throw unsupported(in, index);
                 }

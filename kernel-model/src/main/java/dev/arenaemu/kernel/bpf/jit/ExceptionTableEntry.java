@@ -11,23 +11,33 @@ package dev.arenaemu.kernel.bpf.jit;
  *       and every atomic; {@code fixup} bits 8–15 hold its pt_regs offset or 1);</li>
  *   <li>{@code pointerRegister}: x86 register holding the 32-bit arena pointer ({@code fixup}
  *       bits 16–23, bit 31 FIXUP_ARENA_ACCESS);</li>
- *   <li>{@code off}: the instruction's s16 offset ({@code data} bits 16–31).</li>
+ *   <li>{@code off}: the instruction's s16 offset ({@code data} bits 16–31);</li>
+ *   <li>{@code write}: the fault is reported as a WRITE. Up to E4 {@code ex_handler_bpf} derives it
+ *       from DONT_CLEAR; from E5 a read-modify-write atomic with BPF_FETCH clears its fetch
+ *       register and still reports a WRITE (selftests/bpf progs/stream.c,
+ *       stream_arena_xchg_fault), so it is its own field here (how that kernel packs it is not
+ *       modelled: {@link #fixupWord()} keeps the v6.18 layout).</li>
  * </ul>
  */
-public record ExceptionTableEntry(int insnOffset, int length, int clearRegister, int pointerRegister, short off, int bpfInsnIndex) {
+public record ExceptionTableEntry(int insnOffset, int length, int clearRegister, int pointerRegister, short off, int bpfInsnIndex, boolean write) {
     public static final int DONT_CLEAR = -1;
     /** arch/x86/include/asm/extable_fixup_types.h */
     public static final int EX_TYPE_BPF = 7;
     private static final int PT_REGS_DONT_CLEAR = 1;
     private static final int FIXUP_ARENA_ACCESS = 1 << 31;
 
+    /** An entry reported as a WRITE exactly when nothing is cleared (ex_handler_bpf's rule up to E4). */
+    public ExceptionTableEntry(int insnOffset, int length, int clearRegister, int pointerRegister, short off, int bpfInsnIndex) {
+        this(insnOffset, length, clearRegister, pointerRegister, off, bpfInsnIndex, clearRegister == DONT_CLEAR);
+    }
+
     public boolean clears() {
         return clearRegister != DONT_CLEAR;
     }
 
-    /** The access is reported as a WRITE exactly when nothing is cleared (ex_handler_bpf's rule). */
+    /** Whether the fault is reported as a WRITE (else a READ). */
     public boolean isWrite() {
-        return !clears();
+        return write;
     }
 
     /** {@code ex->fixup} as the v6.18 JIT packs it. */

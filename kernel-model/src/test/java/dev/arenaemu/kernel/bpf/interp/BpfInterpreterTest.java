@@ -66,6 +66,30 @@ class BpfInterpreterTest {
         assertEquals(-1L, run(i(Bpf.ALU64 | Bpf.MOV | Bpf.K, 0, 0, 0, -1), i(Bpf.ALU | Bpf.END | Bpf.K, 0, 0, 0, 64), EXIT));
     }
 
+    /**
+     * Catalogue 60 on the interpreter, as the JIT's exception table does it (ex_handler_bpf):
+     * fetch_add (r2 = 9) then cmpxchg (r0 = 4) on the absent page 1, returning r0 << 8 | r2. Up to
+     * E4 both registers keep their values; E5 zeroes the fetch register of each (the real 7.3.4
+     * kernel, selftests/bpf progs/stream.c stream_arena_xchg_fault). Both report WRITE.
+     */
+    @Test
+    void scenario60_faultingAtomicsKeepTheirRegistersUntilE5ZeroesThem() {
+        List<Insn> program = List.of(i(Bpf.ALU | Bpf.MOV | Bpf.K, 1, 0, 0, 4096), i(Bpf.ALU64 | Bpf.MOV | Bpf.K, 2, 0, 0, 9),
+            i(Bpf.ALU64 | Bpf.MOV | Bpf.K, 0, 0, 0, 4),
+            i(Bpf.STX | Bpf.PROBE_ATOMIC | Bpf.DW, 1, 2, 0, Bpf.ADD | Bpf.FETCH),
+            i(Bpf.STX | Bpf.PROBE_ATOMIC | Bpf.DW, 1, 2, 0, Bpf.CMPXCHG),
+            i(Bpf.ALU64 | Bpf.LSH | Bpf.K, 0, 0, 0, 8), i(Bpf.ALU64 | Bpf.OR | Bpf.X, 0, 2, 0, 0), EXIT);
+        List<String> writes = List.of("ERROR: Arena WRITE access at unmapped address 0x100000001000",
+            "ERROR: Arena WRITE access at unmapped address 0x100000001000");
+        for (dev.arenaemu.kernel.KernelEra era : dev.arenaemu.kernel.KernelEra.values()) {
+            BpfInterpreter in = new BpfInterpreter(program, JitOptions.arena(KERN, USER).withEra(era), new OnePage(), KernelMemory.NONE, CallDispatcher.NONE, FP);
+            assertEquals(era.atomicFaultClearsFetchRegister() ? 0 : 4 << 8 | 9, in.run(100).r0(), era.label());
+            assertEquals(writes, in.stderr(), era.label());
+        }
+        assertTrue(dev.arenaemu.kernel.KernelEra.LATEST.atomicFaultClearsFetchRegister());
+        assertFalse(dev.arenaemu.kernel.KernelEra.V7_0_STABLE.atomicFaultClearsFetchRegister());
+    }
+
     @Test
     void scenario58_arenaLoadFromGuardZeroesTheDestinationAndReports() {
         BpfInterpreter in = interp(List.of(i(Bpf.ALU64 | Bpf.MOV | Bpf.K, 0, 0, 0, 5), i(Bpf.ALU | Bpf.MOV | Bpf.K, 1, 0, 0, 0),

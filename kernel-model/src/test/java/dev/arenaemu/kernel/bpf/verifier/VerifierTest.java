@@ -64,15 +64,7 @@ class VerifierTest {
     }
 
     /** Allocates one arena page into r0 and casts it into r1 (what clang emits). */
-    private static final String ALLOC = """
-        r1 = map[arena] ll
-        r2 = 0
-        r3 = 1
-        r4 = -1
-        r5 = 0
-        call bpf_arena_alloc_pages
-        r1 = addr_space_cast(r0, 0x0, 0x1)
-        """;
+    private static final String ALLOC = dev.arenaemu.kernel.bpf.BpfTestPrograms.ALLOC_ONE_PAGE;
 
     // ---- program <-> arena binding (docs/semantics.md#arena-binding) ----------------------------
 

@@ -1,5 +1,8 @@
 /* Self-written minimal replacement for bpf_helpers.h + bpf_arena_common.h (no libbpf headers
- * are installed). The map-definition macros follow the BTF encoding libbpf expects:
+ * are installed), for every BPF C program of the project: kernel-model's test programs, the
+ * scenario corpus and the selftest equivalents. It ships in kernel-model's jar; arena-emu puts it
+ * on clang's include path for the C programs of scenarios (ClangCommand), the tests put this
+ * folder there. The map-definition macros follow the BTF encoding libbpf expects:
  * __uint(name, N) is a pointer to an array of N ints, __ulong(name, N) an anonymous enum whose
  * single enumerator is N (clang emits ENUM64 when N needs more than 32 bits). */
 #ifndef BPF_ARENA_COMMON_H
@@ -14,6 +17,7 @@
 #define __ksym __attribute__((section(".ksyms")))
 #define __weak __attribute__((weak))
 #define __noinline __attribute__((noinline))
+#define __always_inline inline __attribute__((always_inline))
 
 #define BPF_MAP_TYPE_ARENA 33
 #define BPF_F_MMAPABLE (1U << 10)
@@ -34,6 +38,16 @@ typedef unsigned short __u16;
 typedef unsigned char __u8;
 typedef long long __s64;
 typedef int __s32;
+
+/* An arena map of PAGES pages as libbpf's BTF map definitions declare it; MAP_EXTRA fixes its user
+ * address (0: the first mmap picks it). */
+#define ARENA_MAP(name, pages, map_extra_value)		\
+	struct {					\
+		__uint(type, BPF_MAP_TYPE_ARENA);		\
+		__uint(map_flags, BPF_F_MMAPABLE);		\
+		__uint(max_entries, pages);		\
+		__ulong(map_extra, map_extra_value);	\
+	} name SEC(".maps")
 
 void __arena *bpf_arena_alloc_pages(void *map, void __arena *addr, __u32 page_cnt, int node_id, __u64 flags) __ksym __weak;
 void bpf_arena_free_pages(void *map, void __arena *ptr, __u32 page_cnt) __ksym __weak;
