@@ -1,14 +1,8 @@
 package dev.arenaemu.scenarios.oracle;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -53,63 +47,42 @@ public final class JitReport {
         return k.programs().stream().filter(p -> p.kind() == kind).count();
     }
 
-    /** Every kernel and program: its kind, and for a compared one each image's first difference (null: identical). */
+    /** Every kernel and program: its kind, and for a compared one each image's first difference ("identical" when none). */
     public static void json(Path file, List<JitOracleRun.KernelResult> kernels) throws IOException {
-        List<Object> ks = new ArrayList<>();
-        for (JitOracleRun.KernelResult k : kernels) {
-            Map<String, Object> km = new LinkedHashMap<>();
-            km.put("kernel", k.kernel().spec());
-            km.put("build", k.kernel().release());
-            km.put("era", k.kernel().era().label);
-            km.put("millis", k.millis());
-            km.put("errors", k.errors());
-            List<Object> ps = new ArrayList<>();
-            for (JitOracleRun.ProgramResult p : k.programs()) {
-                Map<String, Object> pm = new LinkedHashMap<>();
-                pm.put("program", p.program());
-                pm.put("kind", p.kind().name().toLowerCase(java.util.Locale.ROOT));
-                if (p.result() != null) {
-                    pm.put("xlated", p.result().xlatedIdentical() ? "identical" : p.result().xlatedDiff());
-                    pm.put("jited", p.result().jitedIdentical() ? "identical" : p.result().jitedDiff());
-                }
-                if (p.note() != null) pm.put("note", p.note());
-                ps.add(pm);
-            }
-            km.put("programs", ps);
-            ks.add(km);
+        ReportFormats.json(file, kernels.stream().map(JitReport::jsonKernel).toList());
+    }
+
+    private static Map<String, Object> jsonKernel(JitOracleRun.KernelResult k) {
+        Map<String, Object> km = ReportFormats.kernelEntry(k.kernel(), k.version(), k.millis(), k.errors());
+        km.put("programs", k.programs().stream().map(JitReport::jsonProgram).toList());
+        return km;
+    }
+
+    private static Map<String, Object> jsonProgram(JitOracleRun.ProgramResult p) {
+        Map<String, Object> pm = new java.util.LinkedHashMap<>();
+        pm.put("program", p.program());
+        pm.put("kind", p.kind().name().toLowerCase(java.util.Locale.ROOT));
+        if (p.result() != null) {
+            pm.put("xlated", p.result().xlatedIdentical() ? "identical" : p.result().xlatedDiff());
+            pm.put("jited", p.result().jitedIdentical() ? "identical" : p.result().jitedDiff());
         }
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), Map.of("kernels", ks));
+        if (p.note() != null) pm.put("note", p.note());
+        return pm;
     }
 
     /** One testsuite per kernel, one testcase per program: failure when an image or the load differs, error when the kernel side stopped. */
     public static void junit(Path file, List<JitOracleRun.KernelResult> kernels) throws IOException {
-        StringBuilder x = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"arena-emu oracle --jit\">\n");
-        for (JitOracleRun.KernelResult k : kernels) {
-            int failures = 0, errors = 0;
-            StringBuilder cases = new StringBuilder();
-            for (JitOracleRun.ProgramResult p : k.programs()) {
-                cases.append("    <testcase classname=\"jit.").append(OracleReport.esc(k.kernel().release())).append("\" name=\"")
-                    .append(OracleReport.esc(p.program())).append("\">\n");
-                String failure = switch (p.kind()) {
-                    case COMPARED -> p.result().xlatedIdentical() && p.result().jitedIdentical() ? null
-                        : (p.result().xlatedIdentical() ? "" : "xlated " + p.result().xlatedDiff() + "\n") + (p.result().jitedIdentical() ? "" : "jited " + p.result().jitedDiff());
-                    case LOAD_DIFFERS -> p.note();
-                    default -> null;
-                };
-                if (p.kind() == JitOracleRun.Kind.ERROR) {
-                    errors++;
-                    cases.append("      <error message=\"kernel side stopped\">").append(OracleReport.esc(p.note())).append("</error>\n");
-                } else if (failure != null) {
-                    failures++;
-                    cases.append("      <failure message=\"differs\">").append(OracleReport.esc(failure)).append("</failure>\n");
-                }
-                cases.append("    </testcase>\n");
-            }
-            x.append("  <testsuite name=\"jit ").append(OracleReport.esc(k.kernel().release())).append("\" tests=\"").append(k.programs().size())
-                .append("\" failures=\"").append(failures).append("\" errors=\"").append(errors).append("\" time=\"").append(k.millis() / 1000.0)
-                .append("\">\n").append(cases).append("  </testsuite>\n");
-        }
-        x.append("</testsuites>\n");
-        Files.writeString(file, x);
+        ReportFormats.junit(file, "arena-emu oracle --jit", kernels.stream().map(k -> new ReportFormats.Suite("jit " + k.kernel().release(),
+            "jit." + k.kernel().release(), k.millis(), k.programs().stream().map(JitReport::junitCase).toList())).toList());
+    }
+
+    private static ReportFormats.Case junitCase(JitOracleRun.ProgramResult p) {
+        String failure = switch (p.kind()) {
+            case COMPARED -> p.result().xlatedIdentical() && p.result().jitedIdentical() ? null
+                : (p.result().xlatedIdentical() ? "" : "xlated " + p.result().xlatedDiff() + "\n") + (p.result().jitedIdentical() ? "" : "jited " + p.result().jitedDiff());
+            case LOAD_DIFFERS -> p.note();
+            default -> null;
+        };
+        return new ReportFormats.Case(p.program(), p.kind() == JitOracleRun.Kind.ERROR ? p.note() : null, "differs", failure);
     }
 }
