@@ -16,7 +16,12 @@ public enum Backport {
      * bpf_arena_alloc_pages returns NULL for a node id that is not NUMA_NO_NODE and not an online
      * node: 6.12.91 (review series of 20 May 2026, patch 356/666) and 7.0.10 (patch 0620/1146).
      */
-    NUMA_NODE_CHECK(new Commit("2845989f2eba", "bpf: Validate node_id in arena_alloc_pages()", "6.12.91, 7.0.10"));
+    NUMA_NODE_CHECK(new Commit("2845989f2eba", "bpf: Validate node_id in arena_alloc_pages()", "6.12.91, 7.0.10")),
+    /**
+     * adjust_reg_min_max_vals: an ALU op with an arena source makes the destination an arena
+     * pointer: the same review series of 20 May 2026, 6.12 patch 094/666 and 7.0 patch 0196/1146.
+     */
+    ARENA_SOURCE_ALU(new Commit("ac61bffe91d4", "bpf: Allow instructions with arena source and non-arena dest registers", "6.12.91, 7.0.10"));
 
     /**
      * @param upstream the upstream commit (12 hex digits)

@@ -382,6 +382,69 @@ public enum KernelEra {
     }
 
     /**
+     * Verifier (adjust_reg_min_max_vals): ac61bffe91d4 "bpf: Allow instructions with arena source
+     * and non-arena dest registers" (April 2026, Fixes: the v6.9 cast patch; in v7.1 and
+     * backported to the 7.0.y and older stable trees in May 2026). Before it only a PTR_TO_ARENA
+     * <em>destination</em> took the arena path (any op, ALU64 narrowed to 32 bits); an arena
+     * source with a scalar destination went through adjust_ptr_min_max_vals ({@code scalar +=
+     * arena} became PTR_TO_ARENA without the narrowing, {@code scalar ^= arena} "bitwise operator
+     * ^= on pointer prohibited"), and with a pointer destination "pointer += pointer prohibited".
+     * After it the destination becomes the arena pointer for any op. The E4 snapshot (bpf-next
+     * Dec 2025) predates it; E5 has it, and so do the stable profiles ({@link Backport#ARENA_SOURCE_ALU}).
+     */
+    @EraSwitch(function = "adjust_reg_min_max_vals",
+        change = "arena source with a non-arena destination is pointer arithmetic (E1-E4) -> destination becomes PTR_TO_ARENA for any op (E5)")
+    public boolean arenaSourceAluMakesArenaPointer() {
+        return since(LATEST) || carries(Backport.ARENA_SOURCE_ALU);
+    }
+
+    /**
+     * x86-64 JIT, extable entry of a {@code BPF_STX | BPF_PROBE_ATOMIC} load-acquire
+     * (ex_handler_bpf reads the arena register and the register to clear from ex->fixup): the
+     * v6.18 code that added the fault reports records, for every non-LDX instruction, the
+     * destination register as the arena pointer and DONT_CLEAR, so a faulting
+     * {@code r0 = load_acquire((u32 *)(r1 + off))} is reported as a WRITE at r0's value + off and
+     * r0 keeps its value. The later stream selftest stream_arena_load_acquire_fault expects a READ
+     * at the access's address (r1 + off), i.e. an entry like an LDX's: pointer = src, clear = dst.
+     * E4 (Dec 2025) has the v6.18 code; E5 follows the selftest.
+     */
+    @EraSwitch(function = "do_jit (populate_extable), ex_handler_bpf", change =
+        "load-acquire fault: WRITE at dst, dst kept (E1-E4) -> READ at src + off, dst cleared (E5)")
+    public boolean loadAcquireExtableLikeLoad() {
+        return since(LATEST);
+    }
+
+    /**
+     * Verifier (do_check_insn, kfunc_spin_allowed): while a bpf_spin_lock is held only
+     * bpf_spin_unlock and the kfuncs flagged KF_SPINLOCK_SAFE may be called; ed3b3093b624 "bpf:
+     * Add KF_SPINLOCK_SAFE flag for kfuncs under bpf_spin_lock" (bpf-next, v7.3 cycle) flags the
+     * three arena kfuncs. Before it any kfunc call under the lock is "function calls are not
+     * allowed while holding a lock" (-EINVAL). Under the lock the call site is non-sleepable, so
+     * alloc and free are specialised to their _non_sleepable variants.
+     */
+    @EraSwitch(
+        function = "do_check_insn, kfunc_spin_allowed",
+        change = "arena kfuncs refused under bpf_spin_lock (E1-E4) -> KF_SPINLOCK_SAFE, allowed (E5)")
+    public boolean arenaKfuncsSpinlockSafe() {
+        return since(LATEST);
+    }
+
+    /**
+     * Verifier (check_kfunc_args) and x86-64 JIT: kfunc parameters named {@code __arena} /
+     * {@code __arena__nullable} (252d36716326 "bpf: Support __arena and __arena__nullable kfunc
+     * argument suffixes", 41b75522304c "bpf, x86: JIT __arena kfunc argument rebasing", with the
+     * test module's kfuncs that use them). The argument must be an arena pointer or a scalar in a
+     * program bound to an arena; before the call the JIT makes it {@code kern_vm_start + lo32}
+     * ({@code movl; addq %r12}), a nullable one only when lo32 is not 0. Before E5 those kfuncs do
+     * not exist.
+     */
+    @EraSwitch(function = "check_kfunc_args, do_jit (BPF_CALL)",
+               change = "no __arena kfunc parameters (E1-E4) -> rebased to kern_vm_start + lo32 (E5)")
+    public boolean hasArenaKfuncArgs() {
+        return since(LATEST);
+    }
+
+    /**
      * What a faulting arena atomic with BPF_FETCH (fetch_add/and/or/xor, xchg, cmpxchg) leaves in
      * the register that receives the old value. E1–E4: the x86-64 JIT records its
      * exception-table entry like a store, DONT_CLEAR, so {@code ex_handler_bpf} skips the

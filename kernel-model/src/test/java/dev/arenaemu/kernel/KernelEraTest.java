@@ -38,12 +38,13 @@ class KernelEraTest {
      * switch as its base era except the four its backports change, which answer as E5 does —
      * arena_vm_may_split / arena_vm_mremap -EINVAL and VM_DONTCOPY in arena_map_mmap (4fddde2a732d,
      * "bpf: Fix use-after-free in arena_vm_close on fork"), the node check of arena_alloc_pages
-     * (2845989f2eba, "bpf: Validate node_id in arena_alloc_pages()") and arena_free_pages' early
-     * return below user_vm_start.
+     * (2845989f2eba, "bpf: Validate node_id in arena_alloc_pages()"), arena_free_pages' early
+     * return below user_vm_start, and adjust_reg_min_max_vals' arena-source rule (ac61bffe91d4).
      */
     @Test
     void profilesAreTheirBaseEraPlusTheirBackports() {
-        java.util.Set<String> backported = java.util.Set.of("rejectsSplitAndMremap", "setsDontCopy", "validatesNumaNode");
+        java.util.Set<String> backported = java.util.Set.of("rejectsSplitAndMremap", "setsDontCopy", "validatesNumaNode",
+            "arenaSourceAluMakesArenaPointer");
         assertEquals(KernelEra.V6_10, KernelEra.V6_12_STABLE.base());
         assertEquals(KernelEra.V7_0, KernelEra.V7_0_STABLE.base());
         assertEquals(KernelEra.LATEST, KernelEra.LATEST.base());
@@ -97,6 +98,11 @@ class KernelEraTest {
             new Row("signExtendingArenaLoads", KernelEra::signExtendingArenaLoads, false, true, true),
             new Row("reportsArenaFaults", KernelEra::reportsArenaFaults, false, true, true),
             new Row("directValueMaxVarOffCheck", KernelEra::directValueMaxVarOffCheck, true, false, false),
+            new Row("arenaSourceAluMakesArenaPointer", KernelEra::arenaSourceAluMakesArenaPointer, false, false, true),
+            new Row("loadAcquireExtableLikeLoad", KernelEra::loadAcquireExtableLikeLoad, false, false, true),
+            new Row("arenaKfuncsSpinlockSafe", KernelEra::arenaKfuncsSpinlockSafe, false, false, true),
+            new Row("hasArenaKfuncArgs", KernelEra::hasArenaKfuncArgs, false, false, true),
+
             new Row("atomicFaultClearsFetchRegister", KernelEra::atomicFaultClearsFetchRegister, false, false, true));
         for (Row r : table) {
             assertEquals(java.util.List.of(r.e3(), r.e4(), r.e5()),

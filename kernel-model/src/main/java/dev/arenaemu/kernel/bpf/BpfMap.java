@@ -116,7 +116,7 @@ public abstract sealed class BpfMap permits BpfMap.ArenaMap, BpfMap.ArrayMap {
         @Override
         public MapDescriptor descriptor() {
             return new MapDescriptor(name(), MapDescriptor.BPF_MAP_TYPE_ARENA, arena.mapFlags(), 0, objectAddress(), 0,
-                arena.userVmStart(), arena.userVmEnd(), (off, era) -> arena.mapDirectValueAddr((int) off));
+                arena.userVmStart(), arena.userVmEnd(), (off, era) -> arena.mapDirectValueAddr((int) off), MapDescriptor.NO_SPIN_LOCK);
         }
 
         /** arena_map_free. */
@@ -135,14 +135,17 @@ public abstract sealed class BpfMap permits BpfMap.ArenaMap, BpfMap.ArrayMap {
         /** Everything about the map the verifier and the JIT use; fixed at creation. */
         private final MapDescriptor descriptor;
 
-        ArrayMap(String name, long objectAddress, long valueSize, long valueAddress, long mapFlags) {
+        ArrayMap(String name, long objectAddress, long valueSize, long valueAddress, long mapFlags, long spinLockOff) {
             super(name, objectAddress);
-            this.descriptor = new MapDescriptor(name, MapDescriptor.BPF_MAP_TYPE_ARRAY, mapFlags, valueSize, objectAddress, valueAddress, 0, 0);
+            this.descriptor = new MapDescriptor(name, MapDescriptor.BPF_MAP_TYPE_ARRAY, mapFlags, valueSize, objectAddress, valueAddress, 0, 0)
+                .withSpinLock(spinLockOff);
         }
 
         public long valueSize() { return descriptor.valueSize(); }
         public long valueAddress() { return descriptor.valueAddress(); }
         public long mapFlags() { return descriptor.flags(); }
+        /** Offset of the struct bpf_spin_lock in the value (map->record->spin_lock_off), or {@link MapDescriptor#NO_SPIN_LOCK}. */
+        public long spinLockOff() { return descriptor.spinLockOff(); }
 
         @Override
         public MapDescriptor descriptor() {

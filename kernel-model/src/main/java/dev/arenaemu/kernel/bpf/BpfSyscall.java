@@ -15,7 +15,10 @@ import dev.arenaemu.kernel.bpf.interp.ArenaMemory;
 import dev.arenaemu.kernel.bpf.interp.BpfInterpreter;
 import dev.arenaemu.kernel.bpf.interp.InterpreterException;
 import dev.arenaemu.kernel.bpf.interp.KernelMemory;
+import dev.arenaemu.kernel.bpf.isa.BpfHelper;
 import dev.arenaemu.kernel.bpf.isa.BpfProgram;
+import dev.arenaemu.kernel.bpf.isa.Kfunc;
+import dev.arenaemu.kernel.bpf.jit.ArenaViolationReport;
 import dev.arenaemu.kernel.bpf.jit.CallResult;
 import dev.arenaemu.kernel.bpf.jit.CallTarget;
 import dev.arenaemu.kernel.bpf.jit.JitOptions;
@@ -28,6 +31,7 @@ import dev.arenaemu.kernel.bpf.verifier.VerifiedProgram;
 import dev.arenaemu.kernel.bpf.verifier.Verifier;
 import dev.arenaemu.kernel.bpf.verifier.VerifierConfig;
 import dev.arenaemu.kernel.bpf.verifier.VerifierException;
+import dev.arenaemu.kernel.mm.Frames;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -106,13 +110,31 @@ public final class BpfSyscall {
      * with its value initialised to {@code initialValue} (zero-padded to {@code valueSize}).
      */
     public MapCreateResult mapCreateArray(String name, long valueSize, long mapFlags, byte[] initialValue) {
+        return mapCreateArray(name, valueSize, mapFlags, initialValue, MapDescriptor.NO_SPIN_LOCK);
+    }
+
+    /**
+     * The same with the value's BTF describing a struct bpf_spin_lock at {@code spinLockOff}
+     * (map_check_btf → btf_parse_fields): a map with such a field cannot be BPF_F_RDONLY_PROG
+     * (-EACCES); the lock word starts unlocked.
+     */
+    public MapCreateResult mapCreateArray(String name, long valueSize, long mapFlags, byte[] initialValue, long spinLockOff) {
         if (!kernel.capable(Capability.CAP_BPF) && !kernel.capable(Capability.CAP_SYS_ADMIN)) return new MapCreateResult.Failed(Errno.EPERM);
         if (valueSize <= 0 || valueSize > (1 << 20) || initialValue.length > valueSize) return new MapCreateResult.Failed(Errno.EINVAL);
-        long value = runtime.kernelData(Arrays.copyOf(initialValue, (int) valueSize));
-        BpfMap map = new BpfMap.ArrayMap(name, newMapObject(), valueSize, value, mapFlags);
+        if (spinLockOff != MapDescriptor.NO_SPIN_LOCK && (spinLockOff < 0 || spinLockOff + SPIN_LOCK_SIZE > valueSize)) {
+            return new MapCreateResult.Failed(Errno.EINVAL);
+        }
+        if (spinLockOff != MapDescriptor.NO_SPIN_LOCK && (mapFlags & RDONLY_PROG) != 0) return new MapCreateResult.Failed(Errno.EACCES);
+        byte[] image = Arrays.copyOf(initialValue, (int) valueSize);
+        if (spinLockOff != MapDescriptor.NO_SPIN_LOCK) Arrays.fill(image, (int) spinLockOff, (int) spinLockOff + SPIN_LOCK_SIZE, (byte) 0);
+        long value = runtime.kernelData(image);
+        BpfMap map = new BpfMap.ArrayMap(name, newMapObject(), valueSize, value, mapFlags, spinLockOff);
         maps.put(map.objectAddress(), map);
         return new MapCreateResult.Created(map);
     }
+
+    private static final int SPIN_LOCK_SIZE = 4;          // struct bpf_spin_lock { __u32 val; }
+    private static final long RDONLY_PROG = 1L << 8;        // BPF_F_RDONLY_PROG
 
     private long newMapObject() {
         return runtime.kernelData(new byte[MAP_OBJECT_SIZE]);
@@ -127,14 +149,26 @@ public final class BpfSyscall {
     /** BPF_MAP_LOOKUP_ELEM of key 0 of an array: a copy of the value. */
     public byte[] mapLookupElem(BpfMap.ArrayMap map) {
         requireLive(map);
-        return runtime.readKernel(map.valueAddress(), (int) map.valueSize());
+        byte[] value = runtime.readKernel(map.valueAddress(), (int) map.valueSize());
+        // bpf_map_copy_value → check_and_init_map_value: the copy shows the lock word as 0
+        if (map.spinLockOff() != MapDescriptor.NO_SPIN_LOCK) {
+            Arrays.fill(value, (int) map.spinLockOff(), (int) map.spinLockOff() + SPIN_LOCK_SIZE, (byte) 0);
+        }
+        return value;
     }
 
     /** BPF_MAP_UPDATE_ELEM of key 0 of an array: 0, or -EINVAL for a value of the wrong size. */
     public int mapUpdateElem(BpfMap.ArrayMap map, byte[] value) {
         requireLive(map);
         if (value.length != map.valueSize()) return Errno.EINVAL.neg();
-        runtime.cpu().write(map.valueAddress(), value);
+        if (map.spinLockOff() == MapDescriptor.NO_SPIN_LOCK) {
+            runtime.cpu().write(map.valueAddress(), value);
+            return 0;
+        }
+        // copy_map_value: everything but the struct bpf_spin_lock
+        int lock = (int) map.spinLockOff(), after = lock + SPIN_LOCK_SIZE;
+        if (lock > 0) runtime.cpu().write(map.valueAddress(), Arrays.copyOfRange(value, 0, lock));
+        if (after < value.length) runtime.cpu().write(map.valueAddress() + after, Arrays.copyOfRange(value, after, value.length));
         return 0;
     }
 
@@ -347,35 +381,41 @@ public final class BpfSyscall {
 
     // ---- calls out of BPF code -----------------------------------------------------------------
 
-    /**
-     * A helper or kfunc call of the running program. The verifier only lets arena kfuncs through;
-     * in E4+ a non-sleepable program's call sites are the _non_sleepable variants (the verifier's
-     * specialisation). A sleepable free removed kernel PTEs: the trampoline flushes the TLB before
-     * the program continues.
-     */
     /** Kfunc calls from BPF code that returned NULL or an errno so far: the failures programs saw. */
     public long kfuncErrors() {
         return kfuncErrors;
     }
 
+    /**
+     * A helper or kfunc call of the running program. The verifier only lets the modelled helpers
+     * and the arena kfuncs through, and has already specialised the call sites in a non-sleepable
+     * context (a non-sleepable program, or under bpf_spin_lock) to the _non_sleepable variants
+     * (E4+). A sleepable free removed kernel PTEs: the trampoline flushes the TLB before the
+     * program continues.
+     */
     private CallResult call(CallTarget target, long a1, long a2, long a3, long a4, long a5) {
-        if (!(target instanceof CallTarget.KfuncCall k)) throw new IllegalStateException("helper " + target + " is not modelled");
+        return switch (target) {
+            case CallTarget.Helper h -> helper(h.id(), a1);
+            case CallTarget.KfuncCall k -> kfunc(k.kfunc(), a1, a2, a3, a4, a5);
+        };
+    }
+
+    private CallResult kfunc(Kfunc kfunc, long a1, long a2, long a3, long a4, long a5) {
         BpfMap bpfMap = mapAt(a1);
         Object map = bpfMap instanceof BpfMap.ArenaMap am ? am.arena() : bpfMap;
-        boolean nonSleepable = running != null && !running.sleepable() && kernel.era().hasNonSleepableKfuncs();
-        return switch (k.kfunc()) {
-            case BPF_ARENA_ALLOC_PAGES -> {
-                long addr = nonSleepable
+        return switch (kfunc) {
+            case BPF_ARENA_ALLOC_PAGES, BPF_ARENA_ALLOC_PAGES_NON_SLEEPABLE -> {
+                long addr = kfunc == Kfunc.BPF_ARENA_ALLOC_PAGES_NON_SLEEPABLE
                     ? ArenaKfuncs.bpfArenaAllocPagesNonSleepable(map, a2, (int) a3, (int) a4, a5)
                     : ArenaKfuncs.bpfArenaAllocPages(map, a2, (int) a3, (int) a4, a5);
                 if (addr == 0) kfuncErrors++;
                 yield CallResult.of(addr);
             }
+            case BPF_ARENA_FREE_PAGES_NON_SLEEPABLE -> {
+                ArenaKfuncs.bpfArenaFreePagesNonSleepable(map, a2, (int) a3);
+                yield new CallResult(0, false);
+            }
             case BPF_ARENA_FREE_PAGES -> {
-                if (nonSleepable) {
-                    ArenaKfuncs.bpfArenaFreePagesNonSleepable(map, a2, (int) a3);
-                    yield new CallResult(0, false);
-                }
                 ArenaKfuncs.bpfArenaFreePages(map, a2, (int) a3);
                 yield new CallResult(0, map instanceof Arena);
             }
@@ -384,6 +424,63 @@ public final class BpfSyscall {
                 if (err != 0) kfuncErrors++;
                 yield CallResult.of(err);
             }
+            case BPF_KFUNC_ARENA_ARG_TEST -> {
+                long v = kernelArenaLoad(kfunc, a1);
+                kernelArenaStore(kfunc, a1, v + 1);
+                yield CallResult.of(v);
+            }
+            case BPF_KFUNC_ARENA_CAP_TEST, BPF_KFUNC_ARENA_CAP_NULLABLE_TEST -> CallResult.of(a1);
+            case BPF_KFUNC_ARENA_ARGS5_TEST -> {
+                long sum = 0;
+                for (long p : new long[] {a1, a2, a3, a4, a5}) if (p != 0) sum += kernelArenaLoad(kfunc, p);
+                yield CallResult.of(sum);
+            }
+            case BPF_KFUNC_ARENA_MIXED_TEST -> CallResult.of(kernelArenaLoad(kfunc, a1) + (a2 == 0 ? 0 : kernelArenaLoad(kfunc, a2)));
         };
+    }
+
+    /**
+     * The test module's kernel code reading a u64 through a rebased {@code __arena} argument.
+     * An empty PTE there is a kernel-mode fault without an exception-table entry: in E5 (the
+     * only era with these kfuncs) bpf_arena_handle_page_fault installs the scratch page, reports
+     * the access to the program's stderr and the access is retried, as for kernel code run by
+     * {@link #callKernelFunction}.
+     */
+    private long kernelArenaLoad(Kfunc kfunc, long address) {
+        recoverKernelArenaFault(kfunc, address, false);
+        return kernelMemory.load(address, 8);
+    }
+
+    private void kernelArenaStore(Kfunc kfunc, long address, long value) {
+        recoverKernelArenaFault(kfunc, address, true);
+        kernelMemory.store(address, 8, value);
+    }
+
+    private void recoverKernelArenaFault(Kfunc kfunc, long address, boolean write) {
+        Arena arena = running == null ? null : running.arena().orElse(null);
+        if (arena == null) throw new IllegalStateException(kfunc.symbol + " called without an arena program running");
+        if (arena.kernVm().pageAt(address & -Arena.PAGE_SIZE) != Frames.NO_PAGE) return;
+        if (!arena.handleKernelFault(address)) {
+            throw new IllegalStateException(String.format("%s: kernel fault at 0x%x has no recovery in this era", kfunc.symbol, address));
+        }
+        long user = (arena.userVmStart() & ~0xFFFF_FFFFL) + (address - arena.kernVmStart());
+        running.report(ArenaViolationReport.line(write, user) + "\nkernel access by " + kfunc.symbol + ": scratch page installed");
+    }
+
+    /**
+     * bpf_spin_lock / bpf_spin_unlock (kernel/bpf/helpers.c __bpf_spin_lock_irqsave,
+     * __bpf_spin_unlock_irqrestore): on x86-64 the lock word is a qspinlock, taken by a cmpxchg of
+     * 0 to 1 (_Q_LOCKED_VAL) and released by a store of 0 to its locked byte. One kernel CPU runs
+     * programs here, the verifier pairs every lock with an unlock before the program exits, and
+     * the map syscalls never write the word (copy_map_value), so the lock is always free when a
+     * program takes it: the cmpxchg succeeds at once.
+     */
+    private CallResult helper(int id, long lock) {
+        BpfHelper helper = BpfHelper.byId(id).orElseThrow(() -> new IllegalStateException("helper " + id + " is not modelled"));
+        switch (helper) {
+            case SPIN_LOCK -> kernelMemory.store(lock, 4, 1);
+            case SPIN_UNLOCK -> kernelMemory.store(lock, 1, 0);
+        }
+        return CallResult.of(0);
     }
 }

@@ -307,6 +307,75 @@ class BpfSyscallTest {
 
     // ---- kfuncs --------------------------------------------------------------------------------
 
+    /**
+     * bpf_spin_lock / bpf_spin_unlock (__bpf_spin_lock_irqsave / __bpf_spin_unlock_irqrestore) on
+     * a map value whose BTF record has the lock at 8: the helpers take and release the lock word;
+     * copy_map_value leaves the word alone on BPF_MAP_UPDATE_ELEM and the lookup copy shows it as 0
+     * (check_and_init_map_value); a lock in a BPF_F_RDONLY_PROG map is -EACCES (map_check_btf). In
+     * E5 an arena free under the lock is bpf_arena_free_pages_non_sleepable: deferred to the work.
+     */
+    @Test
+    void spinLockHelpersAndTheMapSyscallsAroundTheLockWord() {
+        boot(KernelEra.LATEST);
+        BpfMap.ArenaMap a = arena(4, BASE);
+        BpfMap.ArrayMap locks = (BpfMap.ArrayMap) bpf.mapCreateArray(".bss.locks", 16, 0, new byte[0], 8).orThrow();
+        assertInstanceOf(MapCreateResult.Failed.class, bpf.mapCreateArray(".rodata", 16, 1L << 8, new byte[0], 8));
+        BpfProg p = loadOk(ALLOC + """
+            r6 = r0
+            r1 = map_value[.bss.locks + 0x8] ll
+            call 93
+            r1 = map[arena] ll
+            r2 = r6
+            r3 = 1
+            call bpf_arena_free_pages
+            r1 = map_value[.bss.locks + 0x8] ll
+            call 94
+            r0 = r6
+            exit
+            """, Map.of("arena", a, ".bss.locks", locks));
+        assertEquals(BASE, bpf.progTestRun(p).r0());
+        assertEquals(1, a.arena().populatedPages(), "the free under the lock is deferred");
+        assertArrayEquals(new byte[4], bpf.runtime().readKernel(locks.valueAddress() + 8, 4), "released");
+
+        bpf.runtime().cpu().write(locks.valueAddress() + 8, le64(1));   // as if held
+        byte[] ones = new byte[16];
+        java.util.Arrays.fill(ones, (byte) 0xFF);
+        assertEquals(0, bpf.mapUpdateElem(locks, ones));
+        assertArrayEquals(new byte[] {1, 0, 0, 0}, bpf.runtime().readKernel(locks.valueAddress() + 8, 4), "update skips the lock word");
+        byte[] seen = bpf.mapLookupElem(locks);
+        assertEquals((byte) 0xFF, seen[7]);
+        assertArrayEquals(new byte[4], java.util.Arrays.copyOfRange(seen, 8, 12), "lookup shows the lock word as 0");
+        assertEquals((byte) 0xFF, seen[12]);
+    }
+
+    /**
+     * The test module's bpf_kfunc_arena_arg_test as kernel code (E5): it reads and increments the
+     * u64 behind its rebased __arena argument; on an unpopulated page the kernel fault has no
+     * exception-table entry, so bpf_arena_handle_page_fault installs the scratch page, the access
+     * is reported and retried (upstream arena_kfunc.c arena_arg_forms, arena_arg_unpopulated).
+     */
+    @Test
+    void arenaArgumentKfuncReadsThroughTheRebasedAddressAndRecoversOnTheScratchPage() {
+        boot(KernelEra.LATEST);
+        BpfMap.ArenaMap a = arena(4, BASE);
+        BpfProg p = loadOk(ALLOC + """
+            *(u64 *)(r1 + 0) = 41
+            call bpf_kfunc_arena_arg_test
+            r7 = r0
+            r1 = addr_space_cast(r6, 0x0, 0x1)
+            r0 = *(u64 *)(r1 + 0)
+            r0 <<= 8
+            r0 |= r7
+            exit
+            """, Map.of("arena", a));
+        assertEquals(42 << 8 | 41, bpf.progTestRun(p).r0(), "returned 41, left 42");
+        BpfProg q = loadOk("r1 = map[arena] ll\nr1 = 0x3008\ncall bpf_kfunc_arena_arg_test\nexit", Map.of("arena", a));
+        TestRunResult r = bpf.progTestRun(q);
+        assertEquals(0, r.r0(), "the scratch page reads 0");
+        assertEquals(List.of("ERROR: Arena READ access at unmapped address 0x100000003008"), firstLines(r));
+        assertEquals(a.arena().scratchPage(), a.arena().kernVm().pageAt(a.arena().kernVmStart() + 0x3000));
+    }
+
     @Test
     void kfuncsOnANonArenaMapReturnNullDoNothingAndEinval() {
         boot(KernelEra.LATEST);

@@ -193,9 +193,11 @@ final class Programs {
     }
 
     private BpfMap internalMap(LibbpfObject object, MapDefinition def) throws ReplayError {
-        byte[] image = object.object().dataSections().stream().filter(s -> s.name().equals(def.name())).findFirst()
-            .map(DataSection::image).orElse(new byte[0]);
-        return switch (world.bpf().mapCreateArray(def.name(), def.valueSize(), def.mapFlags(), image)) {
+        // libbpf's internal map: the section's image, and its BTF value record (a struct bpf_spin_lock)
+        Optional<DataSection> section = object.object().dataSection(def.name());
+        long spinLock = section.isPresent() ? section.get().spinLockOffset() : DataSection.NO_SPIN_LOCK;
+        byte[] image = section.isPresent() ? section.get().image() : new byte[0];
+        return switch (world.bpf().mapCreateArray(def.name(), def.valueSize(), def.mapFlags(), image, spinLock)) {
             case MapCreateResult.Created c -> c.map();
             case MapCreateResult.Failed f -> throw new ReplayError("map '" + def.name() + "': failed to create: " + Errno.describe(f.errno().neg()), false);
         };

@@ -103,9 +103,10 @@ public final class LibbpfObject {
                     mapping = mmapArena(process, arena, arenaFd, def);
                     copyArenaGlobals(process, mapping, def);
                 } else {
-                    byte[] image = object.dataSections().stream().filter(s -> s.name().equals(def.name())).findFirst()
-                        .map(DataSection::image).orElse(new byte[0]);
-                    maps.put(def.name(), create(bpf, def, () -> bpf.mapCreateArray(def.name(), def.valueSize(), def.mapFlags(), image)));
+                    Optional<DataSection> section = object.dataSection(def.name());
+                    byte[] image = section.map(DataSection::image).orElse(new byte[0]);
+                    long spinLock = section.map(DataSection::spinLockOffset).orElse(DataSection.NO_SPIN_LOCK);
+                    maps.put(def.name(), create(bpf, def, () -> bpf.mapCreateArray(def.name(), def.valueSize(), def.mapFlags(), image, spinLock)));
                 }
             }
             for (BpfProgram p : object.programs()) {

@@ -41,6 +41,11 @@ public record BpfObject(List<BpfProgram> programs, List<MapDefinition> maps, Lis
         return placement.arenaDataOffset(arena.maxEntries() * pageSize, dataSize, pageSize);
     }
 
+    /** The global-data section behind internal map {@code name} (named after the section). */
+    public Optional<DataSection> dataSection(String name) {
+        return dataSections.stream().filter(s -> s.name().equals(name)).findFirst();
+    }
+
     /** The {@code __arena} globals (.addr_space.1), if any. */
     public Optional<DataSection> arenaGlobals() {
         return dataSections.stream().filter(DataSection::isArena).findFirst();

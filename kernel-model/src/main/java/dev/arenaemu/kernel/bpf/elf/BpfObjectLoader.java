@@ -129,7 +129,14 @@ public final class BpfObjectLoader {
             List<DataSection.Variable> vars = elf.symbols.stream()
                 .filter(sym -> sym.shndx() == s.index() && sym.type() == STT_OBJECT)
                 .map(sym -> new DataSection.Variable(sym.name(), sym.value(), sym.size())).toList();
-            data.add(new DataSection(s.name(), s.size(), image, readOnly, vars));
+            Optional<String> lockVar = btf().flatMap(b -> b.spinLockVariable(s.name()));
+            long spinLock = DataSection.NO_SPIN_LOCK;
+            if (lockVar.isPresent()) {
+                spinLock = vars.stream().filter(v -> v.name().equals(lockVar.get())).findFirst()
+                    .orElseThrow(() -> new ElfException(s.headerOffset(), "bpf_spin_lock '" + lockVar.get() + "' has no symbol in " + s.name()))
+                    .offset();
+            }
+            data.add(new DataSection(s.name(), s.size(), image, readOnly, vars, spinLock));
             if (s.name().equals(DataSection.ARENA)) {
                 if (maps.stream().noneMatch(MapDefinition::isArena)) {
                     throw new ElfException(s.headerOffset(), "global __arena variables (" + DataSection.ARENA + ") need an ARENA map");
@@ -139,6 +146,11 @@ public final class BpfObjectLoader {
                 maps.add(new MapDefinition(s.name(), MapDefinition.BPF_MAP_TYPE_ARRAY, 4, s.size(), 1, flags, 0, -1));
             }
         }
+    }
+
+    /** The object's .BTF, if it has one. */
+    private Optional<Btf> btf() {
+        return elf.section(".BTF").map(sec -> new Btf(elf.contents(sec)));
     }
 
     private Optional<Section> dataSection(int index) {

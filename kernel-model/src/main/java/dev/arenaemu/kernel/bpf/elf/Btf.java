@@ -74,6 +74,26 @@ final class Btf {
         return vars;
     }
 
+    /**
+     * btf_parse_fields over a global-data DATASEC (btf_find_datasec_var): the name of the variable
+     * whose type is {@code struct bpf_spin_lock}, if one is; a second one is refused as the kernel
+     * refuses a value with two locks. Its offset is the ELF symbol's: clang leaves DATASEC offsets
+     * for libbpf's btf_fixup_datasec to fill in. Locks nested inside a struct variable are not
+     * looked for.
+     */
+    Optional<String> spinLockVariable(String datasecName) {
+        Optional<Type> sec = datasec(datasecName);
+        if (sec.isEmpty()) return Optional.empty();
+        Optional<String> found = Optional.empty();
+        for (Type var : datasecVars(sec.get())) {
+            Type t = resolve(type(var.sizeOrType(), var.fileOffset()));
+            if (t.kind() != STRUCT || !t.name().equals("bpf_spin_lock")) continue;
+            if (found.isPresent()) throw new ElfException(var.fileOffset(), datasecName + " has more than one 'struct bpf_spin_lock'");
+            found = Optional.of(var.name());
+        }
+        return found;
+    }
+
     /** Skips typedef/const/volatile/restrict/type_tag modifiers. */
     Type resolve(Type t) {
         for (int depth = 0; depth < 32; depth++) {

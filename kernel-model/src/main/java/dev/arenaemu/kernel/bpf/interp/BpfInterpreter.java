@@ -106,7 +106,9 @@ public final class BpfInterpreter {
                             r[10] -= frameSpan;
                             next = pc + 1 + in.imm();
                         } else {
-                            r[0] = calls.call(callTarget(in, pc), r[1], r[2], r[3], r[4], r[5]).r0();
+                            CallTarget target = callTarget(in, pc);
+                            if (target instanceof CallTarget.KfuncCall k) rebaseArenaArgs(k.kfunc(), r);
+                            r[0] = calls.call(target, r[1], r[2], r[3], r[4], r[5]).r0();
                         }
                     } else if (op == Bpf.JA) {
                         next = pc + 1 + (in.cls() == Bpf.JMP ? in.off() : in.imm());
@@ -122,6 +124,19 @@ public final class BpfInterpreter {
 
     private static InterpreterException bad(Insn in, int pc) {
         return new InterpreterException(String.format("insn %d: unsupported opcode 0x%02x", pc, in.opcode()));
+    }
+
+    /** As the JIT before the call (E5): {@code __arena} arguments become kern_vm_start + lo32, nullable zeros stay NULL. */
+    private void rebaseArenaArgs(Kfunc kfunc, long[] r) {
+        if (!options.era().hasArenaKfuncArgs()) return;
+        for (int arg = 0; arg < kfunc.argCount; arg++) {
+            long lo32 = r[1 + arg] & 0xFFFF_FFFFL;
+            switch (kfunc.args.get(arg)) {
+                case ARENA -> r[1 + arg] = options.kernVmStart() + lo32;
+                case NULLABLE -> r[1 + arg] = lo32 == 0 ? 0 : options.kernVmStart() + lo32;
+                case PLAIN -> { }
+            }
+        }
     }
 
     private static CallTarget callTarget(Insn in, int pc) {
@@ -317,10 +332,16 @@ public final class BpfInterpreter {
             case Bpf.ATOMIC -> atomic(in, r, pc, size, false);
             case Bpf.PROBE_ATOMIC -> {
                 long k = kernelAddress(r[in.dst()], in.off());
-                // the extable entry of a PROBE_ATOMIC names dst and DONT_CLEAR (load-acquire included) and the
-                // fault is a WRITE; in the eras that zero it, the fetch register of a read-modify-write is cleared
                 if (in.imm() == Bpf.LOAD_ACQ) k = kernelAddress(r[in.src()], in.off());
                 if (!present(k, size)) {
+                    if (in.imm() == Bpf.LOAD_ACQ && options.era().loadAcquireExtableLikeLoad()) {
+                        // from E5 a load-acquire's extable entry is an LDX's: src is the pointer, dst cleared
+                        report(false, r[in.src()], in.off());
+                        r[in.dst()] = 0;
+                        return;
+                    }
+                    // every other PROBE_ATOMIC: dst is the pointer and the fault a WRITE; in the eras
+                    // that zero it, the fetch register of a read-modify-write is cleared
                     report(true, r[in.dst()], in.off());
                     int fetch = Bpf.fetchDestination(in.imm(), in.src());
                     if (fetch >= 0 && options.era().atomicFaultClearsFetchRegister()) r[fetch] = 0;

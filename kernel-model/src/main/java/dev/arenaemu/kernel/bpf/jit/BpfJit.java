@@ -574,11 +574,16 @@ public final class BpfJit {
                         requireArena(in, index);
                         int at = a.position();
                         atomic(in, index, size, d, s, true);
-                        // class STX: dst is the pointer and the fault a WRITE; nothing is cleared (load-acquire
-                        // included), except the fetch register of a read-modify-write in the eras that zero it
-                        int fetch = Bpf.fetchDestination(in.imm(), in.src());
-                        int clear = fetch >= 0 && options.era().atomicFaultClearsFetchRegister() ? reg(fetch, index) : ExceptionTableEntry.DONT_CLEAR;
-                        extable.add(new ExceptionTableEntry(at, a.position() - at, clear, d, in.off(), index, true));
+                        // class STX: dst is the pointer and the fault a WRITE; nothing is cleared (store-release
+                        // included), except the fetch register of a read-modify-write in the eras that zero it;
+                        // a load-acquire loads into dst through src and is recorded like an LDX from E5 on
+                        if (in.imm() == Bpf.LOAD_ACQ && options.era().loadAcquireExtableLikeLoad()) {
+                            extable.add(new ExceptionTableEntry(at, a.position() - at, d, s, in.off(), index));
+                        } else {
+                            int fetch = Bpf.fetchDestination(in.imm(), in.src());
+                            int clear = fetch >= 0 && options.era().atomicFaultClearsFetchRegister() ? reg(fetch, index) : ExceptionTableEntry.DONT_CLEAR;
+                            extable.add(new ExceptionTableEntry(at, a.position() - at, clear, d, in.off(), index, true));
+                        }
                     }
                     default -> throw unsupported(in, index);
                 }
@@ -738,11 +743,36 @@ public final class BpfJit {
                         relocs.add(new JitImage.CallFunction(a.position(), functionIndex(starts, index + 1 + in.imm())));
                         a.emit32(0);
                     }
-                    case Bpf.PSEUDO_KFUNC_CALL -> callOut(new CallTarget.KfuncCall(Kfunc.byId(in.imm())
-                        .orElseThrow(() -> new JitException("insn " + index + ": unknown kfunc id " + in.imm()))));
+                    case Bpf.PSEUDO_KFUNC_CALL -> {
+                        Kfunc kfunc = Kfunc.byId(in.imm()).orElseThrow(() -> new JitException("insn " + index + ": unknown kfunc id " + in.imm()));
+                        rebaseArenaArgs(kfunc, index);
+                        callOut(new CallTarget.KfuncCall(kfunc));
+                    }
                     default -> throw new JitException("insn " + index + ": bad call src " + in.src());
                 }
             }
+
+            /**
+             * E5 do_jit before a kfunc call: each {@code __arena} argument becomes
+             * {@code kern_vm_start + lo32} ({@code movl %e, %e; addq %r12, %r}); a
+             * {@code __arena__nullable} one keeps a zero lo32 as NULL ({@code testl; je} over the add).
+             */
+            private void rebaseArenaArgs(Kfunc kfunc, int index) {
+                if (!kfunc.takesArenaArgs() || !options.era().hasArenaKfuncArgs()) return;
+                requireArena(new Insn(Bpf.JMP | Bpf.CALL, 0, Bpf.PSEUDO_KFUNC_CALL, 0, kfunc.id), index);
+                for (int arg = 0; arg < kfunc.argCount; arg++) {
+                    Kfunc.ArenaArg kind = kfunc.args.get(arg);
+                    if (kind == Kfunc.ArenaArg.PLAIN) continue;
+                    int r = reg(1 + arg, index);
+                    a.mov(false, r, r);
+                    if (kind == Kfunc.ArenaArg.NULLABLE) a.test(false, r, r).emit(0x74, ADD_R12_LENGTH);
+                    int at = a.position();
+                    a.alu(Alu.ADD, true, r, BpfRegisterMap.ARENA_BASE_REG);
+                    if (a.position() - at != ADD_R12_LENGTH) throw new JitException("insn " + index + ": add of r12 is not 3 bytes");
+                }
+            }
+
+            private static final int ADD_R12_LENGTH = 3;   // REX.W+R, 01 /r, modrm
 
             private void callOut(CallTarget target) {
                 a.emit8(0xE8);

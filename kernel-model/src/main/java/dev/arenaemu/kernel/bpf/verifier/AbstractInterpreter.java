@@ -4,6 +4,7 @@ import dev.arenaemu.kernel.Errno;
 
 import static dev.arenaemu.kernel.bpf.isa.Bpf.*;
 
+import dev.arenaemu.kernel.bpf.isa.BpfHelper;
 import dev.arenaemu.kernel.bpf.isa.Insn;
 import dev.arenaemu.kernel.bpf.isa.Kfunc;
 import java.util.ArrayDeque;
@@ -34,12 +35,16 @@ final class AbstractInterpreter {
     private final boolean sleepable;
     private final FrameState[] states;
     private final RegState[] summaries;
+    /** The lock each subprogram returns with (joined over its exits), next to {@link #summaries}. */
+    private final LockState[] lockSummaries;
     private final List<Set<Integer>> callSites = new ArrayList<>();
     private final Set<Integer> passesStackPointer = new HashSet<>();
     final InsnAux[] aux;
     /** Pointer kind an instruction's memory access used (save_aux_ptr_type): null, "arena", "ctx" or "other". */
     private final String[] accessKind;
     final int[] stackDepth;
+    /** Kfunc call sites in a non-sleepable context, which specialize_kfunc rewrites to the _non_sleepable variant (E4+). */
+    final Set<Integer> nonSleepableCalls = new HashSet<>();
     private final Deque<Integer> work = new ArrayDeque<>();
     private final boolean[] queued;
     private int processed;
@@ -57,6 +62,7 @@ final class AbstractInterpreter {
         accessKind = new String[n];
         java.util.Arrays.fill(aux, InsnAux.NONE);
         summaries = new RegState[cfg.subprogStarts.size()];
+        lockSummaries = new LockState[summaries.length];
         for (int k = 0; k < summaries.length; k++) callSites.add(new HashSet<>());
         stackDepth = new int[summaries.length];
     }
@@ -134,6 +140,8 @@ final class AbstractInterpreter {
     }
 
     private static final int MAX_BPF_REG = 11;
+    /** sizeof(struct bpf_spin_lock) */
+    private static final int SPIN_LOCK_SIZE = 4;
 
     private RegState read(int i, FrameState s, int r) {
         checkRegNo(i, r);
@@ -169,9 +177,12 @@ final class AbstractInterpreter {
         RegState src = insn.source() == X ? read(i, s, insn.src())
             : RegState.constant(is64 ? insn.imm() : insn.imm() & 0xFFFF_FFFFL);
         RegState result;
-        if (dst.type() == RegType.PTR_TO_ARENA || (op == ADD && dst.type() == RegType.SCALAR && src.type() == RegType.PTR_TO_ARENA)) {
-            // no bounds tracking (docs/semantics.md#ptr_to_arena); ALU64 is narrowed to 32 bits so
-            // the upper half stays zero
+        boolean arenaSource = insn.source() == X && src.type() == RegType.PTR_TO_ARENA && config.era().arenaSourceAluMakesArenaPointer();
+        if (dst.type() == RegType.PTR_TO_ARENA || arenaSource) {
+            // adjust_reg_min_max_vals: no bounds tracking (docs/semantics.md#ptr_to_arena); ALU64 is
+            // narrowed to 32 bits so the upper half stays zero. Before E5 only an arena destination
+            // comes here; an arena source is pointer arithmetic below (scalar += arena keeps the
+            // arena type without the narrowing, as adjust_ptr_min_max_vals does)
             result = RegState.ARENA;
             if (is64) aux[i] = aux[i].withNarrowed();
         } else if (dst.type().isPointer()) {
@@ -338,6 +349,11 @@ final class AbstractInterpreter {
                 if (total < 0 || total + size > map.valueSize()) {
                     throw new VerifierException(Errno.EACCES, i, "invalid access to map value, value_size=" + map.valueSize() + " off=" + total + " size=" + size);
                 }
+                // check_map_access: the value's special fields are off limits to plain loads and stores
+                long lock = map.spinLockOff();
+                if (lock >= 0 && total < lock + SPIN_LOCK_SIZE && lock < total + size) {
+                    throw new VerifierException(Errno.EACCES, i, "bpf_spin_lock cannot be accessed directly by load/store");
+                }
                 if (write && (map.flags() & (1L << 7 | 1L << 8)) != 0) { // BPF_F_RDONLY, BPF_F_RDONLY_PROG
                     throw new VerifierException(Errno.EACCES, i, "write into map forbidden, value_size=" + map.valueSize() + " off=" + total + " size=" + size);
                 }
@@ -446,22 +462,87 @@ final class AbstractInterpreter {
         RegState r0 = read(i, s, R0);
         int k = cfg.subprogOf(i);
         if (k == 0) {
+            // check_resource_leak(env, false, true, "BPF_EXIT instruction in main prog")
+            if (s.lock.maybeHeld()) {
+                throw new VerifierException(Errno.EINVAL, i, "BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region");
+            }
             if (r0.type().isPointer() && !config.perfmonCapable()) throw new VerifierException(Errno.EACCES, i, "R0 leaks addr as return value");
             return;
         }
         RegState summary = r0.type() == RegType.PTR_TO_STACK ? RegState.UNKNOWN : r0;
         RegState joined = summaries[k] == null ? summary : summaries[k].join(summary);
-        if (!joined.equals(summaries[k])) {
+        LockState lock = lockSummaries[k] == null ? s.lock : lockSummaries[k].join(s.lock);
+        if (!joined.equals(summaries[k]) || !lock.equals(lockSummaries[k])) {
             summaries[k] = joined;
+            lockSummaries[k] = lock;
             for (int site : callSites.get(k)) enqueue(site);
         }
     }
 
     private void call(int i, Insn insn, FrameState s) {
+        if (s.lock.maybeHeld() && !callableUnderLock(insn)) {
+            throw new VerifierException(Errno.EINVAL, i, "function calls are not allowed while holding a lock");
+        }
         switch (insn.src()) {
             case PSEUDO_CALL -> bpfToBpfCall(i, insn, s);
             case PSEUDO_KFUNC_CALL -> kfuncCall(i, insn, s);
+            case 0 -> helperCall(i, insn, s);
             default -> throw new VerifierException(Errno.EINVAL, i, "invalid func unknown#" + insn.imm());
+        }
+    }
+
+    /**
+     * do_check_insn under an active lock: bpf_spin_unlock, the KF_SPINLOCK_SAFE kfuncs
+     * ({@link dev.arenaemu.kernel.KernelEra#arenaKfuncsSpinlockSafe()}) and calls of static
+     * subprograms (this verifier does not tell global ones, which the kernel refuses there, apart).
+     */
+    private boolean callableUnderLock(Insn insn) {
+        return switch (insn.src()) {
+            case 0 -> insn.imm() == BpfHelper.SPIN_UNLOCK.id;
+            case PSEUDO_KFUNC_CALL -> insn.off() == 0 && config.era().arenaKfuncsSpinlockSafe()
+                && Kfunc.byId(insn.imm()).filter(k -> k.exported && k.isArenaKfunc()).isPresent();
+            case PSEUDO_CALL -> true;
+            default -> false;
+        };
+    }
+
+    /** check_helper_call for the modelled helpers; every other id is unknown. */
+    private void helperCall(int i, Insn insn, FrameState s) {
+        BpfHelper helper = BpfHelper.byId(insn.imm())
+            .orElseThrow(() -> new VerifierException(Errno.EINVAL, i, "invalid func unknown#" + insn.imm()));
+        switch (helper) {
+            case SPIN_LOCK, SPIN_UNLOCK -> spinLock(i, s, helper == BpfHelper.SPIN_LOCK);
+        }
+        clobberCallerSaved(s);
+        s.regs[R0] = RegState.NOT_INIT;   // both return void
+        merge(i + 1, s);
+    }
+
+    /**
+     * check_func_arg (ARG_PTR_TO_SPIN_LOCK: R1 must be a map value) and process_spin_lock: a
+     * constant offset, the map's BTF record has a struct bpf_spin_lock exactly there, one lock
+     * at a time, and an unlock of the lock that is held.
+     */
+    private void spinLock(int i, FrameState s, boolean lock) {
+        RegState r1 = read(i, s, R1);
+        if (r1.type() != RegType.PTR_TO_MAP_VALUE) {
+            throw new VerifierException(Errno.EACCES, i, "R1 type=" + r1.type().logName + " expected=map_value");
+        }
+        if (!r1.known()) {
+            throw new VerifierException(Errno.EINVAL, i, "R1 doesn't have constant offset. bpf_spin_lock has to be at the constant offset");
+        }
+        MapDescriptor map = maps.used.get(r1.map());
+        if (map.spinLockOff() < 0) throw new VerifierException(Errno.EINVAL, i, "map '" + map.name() + "' has no valid bpf_spin_lock");
+        if (map.spinLockOff() != r1.off()) {
+            throw new VerifierException(Errno.EINVAL, i, "off " + r1.off() + " doesn't point to 'struct bpf_spin_lock' that is at " + map.spinLockOff());
+        }
+        if (lock) {
+            if (s.lock.maybeHeld()) throw new VerifierException(Errno.EINVAL, i, "Locking two bpf_spin_locks are not allowed");
+            s.lock = LockState.held(map.name(), r1.off());
+        } else {
+            if (s.lock.map() == null) throw new VerifierException(Errno.EINVAL, i, "bpf_spin_unlock without taking a lock");
+            if (!s.lock.equals(LockState.held(map.name(), r1.off()))) throw new VerifierException(Errno.EINVAL, i, "bpf_spin_unlock of different lock");
+            s.lock = LockState.NONE;
         }
     }
 
@@ -477,11 +558,13 @@ final class AbstractInterpreter {
         }
         if (stackArg) passesStackPointer.add(i);
         callee.regs[R10] = RegState.FP;
+        callee.lock = s.lock;
         merge(target, callee);
         if (summaries[k] == null) return; // the callee has not returned yet; its exit re-queues this call
         FrameState after = s.copy();
         clobberCallerSaved(after);
         after.regs[R0] = summaries[k];
+        after.lock = lockSummaries[k];
         if (passesStackPointer.contains(i)) {
             // the callee may have written anything through the pointer it got
             for (int slot = 0; slot < FrameState.SLOTS; slot++) {
@@ -492,18 +575,32 @@ final class AbstractInterpreter {
     }
 
     private void kfuncCall(int i, Insn insn, FrameState s) {
-        Optional<Kfunc> kf = Kfunc.byId(insn.imm());
+        Optional<Kfunc> kf = Kfunc.byId(insn.imm()).filter(k -> k.exported);
         if (kf.isEmpty()) throw new VerifierException(Errno.EINVAL, i, "kernel btf_id " + insn.imm() + " is not a function");
         Kfunc kfunc = kf.get();
-        // bpf_arena_reserve_pages arrived in v6.17: an E1/E2 kernel's BTF has no such function
-        if (kfunc == Kfunc.BPF_ARENA_RESERVE_PAGES && !config.era().hasReservePages()) {
+        // bpf_arena_reserve_pages arrived in v6.17, the test module's __arena kfuncs in E5: an
+        // older kernel's BTF has no such function
+        if ((kfunc == Kfunc.BPF_ARENA_RESERVE_PAGES && !config.era().hasReservePages())
+            || (kfunc.takesArenaArgs() && !config.era().hasArenaKfuncArgs())) {
             throw new VerifierException(Errno.EINVAL, i, "kernel btf_id " + insn.imm() + " is not a function");
         }
+        for (int r = R1; r <= kfunc.argCount; r++) read(i, s, r);
+        if (kfunc.takesArenaArgs()) arenaArgs(i, kfunc, s);
+        else arenaKfuncArgs(i, kfunc, s);
+        FrameState after = s;
+        clobberCallerSaved(after);
+        // void * arena returns are unknown scalars (docs/semantics.md#ptr_to_arena);
+        // bpf_arena_free_pages returns void; the test module's kfuncs return u64
+        after.regs[R0] = kfunc == Kfunc.BPF_ARENA_FREE_PAGES ? RegState.NOT_INIT : RegState.UNKNOWN;
+        merge(i + 1, after);
+    }
+
+    /** The arena kfuncs of kernel/bpf/arena.c: KF_SLEEPABLE before E4, the p__map argument, specialize_kfunc. */
+    private void arenaKfuncArgs(int i, Kfunc kfunc, FrameState s) {
         // the arena kfuncs are KF_SLEEPABLE until E4 ("remove KF_SLEEPABLE from arena kfuncs")
         if (!sleepable && !config.era().hasNonSleepableKfuncs()) {
             throw new VerifierException(Errno.EACCES, i, "program must be sleepable to call sleepable kfunc " + kfunc.symbol);
         }
-        for (int r = R1; r <= kfunc.argCount; r++) read(i, s, r);
         // "void *p__map": any map pointer passes (the kfunc itself returns NULL/does nothing for a
         // non-arena map at run time); anything else fails the BTF struct match
         RegState map = s.regs[R1];
@@ -511,12 +608,30 @@ final class AbstractInterpreter {
             throw new VerifierException(Errno.EINVAL, i, "kernel function " + kfunc.symbol
                 + " args#0 expected pointer to STRUCT bpf_map but R1 has a pointer to " + map.type().logName);
         }
-        FrameState after = s;
-        clobberCallerSaved(after);
-        // void * arena returns are unknown scalars (docs/semantics.md#ptr_to_arena);
-        // bpf_arena_free_pages returns void
-        after.regs[R0] = kfunc == Kfunc.BPF_ARENA_FREE_PAGES ? RegState.NOT_INIT : RegState.UNKNOWN;
-        merge(i + 1, after);
+        // specialize_kfunc: a call site in a non-sleepable context (a non-sleepable program or
+        // under bpf_spin_lock) gets the _non_sleepable variant of alloc and free (E4+)
+        if (config.era().hasNonSleepableKfuncs() && (!sleepable || s.lock.maybeHeld()) && kfunc.nonSleepable() != kfunc) {
+            nonSleepableCalls.add(i);
+        }
+    }
+
+    /**
+     * check_kfunc_args for {@code __arena} / {@code __arena__nullable} parameters (E5): the
+     * program must be bound to an arena (the JIT rebases onto its kern_vm_start), and the register
+     * must hold an arena pointer or a scalar — any value is safe to rebase, but another pointer
+     * kind is a program bug the verifier points out.
+     */
+    private void arenaArgs(int i, Kfunc kfunc, FrameState s) {
+        for (int a = 0; a < kfunc.argCount; a++) {
+            if (kfunc.args.get(a) == Kfunc.ArenaArg.PLAIN) continue;
+            if (maps.arena.isEmpty()) {
+                throw new VerifierException(Errno.EINVAL, i, "arena pointer requires a program with an associated arena");
+            }
+            RegState arg = s.regs[R1 + a];
+            if (arg.type() != RegType.PTR_TO_ARENA && arg.type() != RegType.SCALAR) {
+                throw new VerifierException(Errno.EINVAL, i, "R" + (R1 + a) + " is not a pointer to arena or scalar");
+            }
+        }
     }
 
     private static void clobberCallerSaved(FrameState s) {

@@ -12,6 +12,8 @@ public final class FrameState {
     static final int SLOTS = 512 / 8;
     final RegState[] regs = new RegState[11];
     final RegState[] stack = new RegState[SLOTS];
+    /** The bpf_spin_lock held here (kept across frames, as the kernel's verifier state does). */
+    LockState lock = LockState.NONE;
 
     FrameState() {
         Arrays.fill(regs, RegState.NOT_INIT);
@@ -22,6 +24,7 @@ public final class FrameState {
         FrameState c = new FrameState();
         System.arraycopy(regs, 0, c.regs, 0, regs.length);
         System.arraycopy(stack, 0, c.stack, 0, stack.length);
+        c.lock = lock;
         return c;
     }
 
@@ -43,6 +46,11 @@ public final class FrameState {
                 stack[i] = j;
                 changed = true;
             }
+        }
+        LockState l = lock.join(other.lock);
+        if (!l.equals(lock)) {
+            lock = l;
+            changed = true;
         }
         return changed;
     }

@@ -6,6 +6,7 @@ import static dev.arenaemu.kernel.bpf.isa.Bpf.*;
 
 import dev.arenaemu.kernel.bpf.isa.BpfProgram;
 import dev.arenaemu.kernel.bpf.isa.Insn;
+import dev.arenaemu.kernel.bpf.isa.Kfunc;
 import dev.arenaemu.kernel.bpf.isa.InsnValidity;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,10 +18,12 @@ import java.util.Map;
  * program size, opcode validity, resolve_pseudo_ldimm64 (map binding, docs/semantics.md#arena-binding),
  * check_subprogs + check_cfg, do_check ({@link AbstractInterpreter}), check_max_stack_depth,
  * then the rewrites of convert_ctx_accesses / do_misc_fixups for arena (PROBE_MEM32,
- * PROBE_MEM32SX, PROBE_ATOMIC, cast_kern → 32-bit mov, ALU64 → ALU32 on arena pointers) and
- * convert_pseudo_ld_imm64 (map references become plain 64-bit constants).
+ * PROBE_MEM32SX, PROBE_ATOMIC, cast_kern → 32-bit mov, ALU64 → ALU32 on arena pointers),
+ * specialize_kfunc (alloc/free call sites in a non-sleepable context become the _non_sleepable
+ * variants) and convert_pseudo_ld_imm64 (map references become plain 64-bit constants).
  *
- * <p>Not modelled: helper calls (every helper is "unknown"), scalar range tracking and branch
+ * <p>Not modelled: helper calls other than bpf_spin_lock/unlock (every other helper is
+ * "unknown"), scalar range tracking and branch
  * pruning, nullable pointers, BTF-typed subprogram arguments ({@code __arg_arena}).
  */
 public final class Verifier {
@@ -119,6 +122,8 @@ public final class Verifier {
                 out.set(i, new Insn(ALU | MOV | X, insn.dst(), insn.src(), 0, 0));
             } else if (aux[i].narrowedToAlu32()) {
                 out.set(i, insn.withOpcode(ALU | insn.op() | insn.source()));
+            } else if (check.nonSleepableCalls.contains(i)) {
+                out.set(i, insn.withImm(Kfunc.byId(insn.imm()).orElseThrow().nonSleepable().id));
             } else if (insn.isLdImm64() && resolved.byInsn.containsKey(i)) {
                 long address = resolved.byInsn.get(i).address();
                 out.set(i, new Insn(insn.opcode(), insn.dst(), 0, 0, (int) address));

@@ -48,6 +48,23 @@ class BpfObjectLoaderTest {
         assertEquals(0, load("arena_htab.bpf.c").arena().orElseThrow().mapExtra());
     }
 
+    /**
+     * btf_parse_fields over a global-data DATASEC: the offset of the struct bpf_spin_lock variable
+     * is what libbpf's internal map gets as its value record; a section without one has none, and
+     * two locks in one section are refused.
+     */
+    @Test
+    void aStructBpfSpinLockInGlobalDataIsFoundThroughBtf() {
+        BpfObject obj = load("spin_lock_global.bpf.c");
+        DataSection bss = obj.dataSection(".bss").orElseThrow();
+        assertEquals(bss.variable("lock").orElseThrow().offset(), bss.spinLockOffset());
+        assertNotEquals(bss.variable("counter").orElseThrow().offset(), bss.spinLockOffset());
+        assertEquals(DataSection.NO_SPIN_LOCK, load("arena_list.bpf.c").dataSections().stream()
+            .filter(d -> !d.isArena()).findFirst().map(DataSection::spinLockOffset).orElse(DataSection.NO_SPIN_LOCK));
+        ElfException e = assertThrows(ElfException.class, () -> load("two_spin_locks.bpf.c"));
+        assertTrue(e.getMessage().contains(".bss.two has more than one 'struct bpf_spin_lock'"), e.getMessage());
+    }
+
     @Test
     void arenaGlobalsCarryTheirInitialImage() {
         DataSection globals = load("arena_list.bpf.c").arenaGlobals().orElseThrow();

@@ -4,6 +4,7 @@ import dev.arenaemu.emulator.cpu.Budget;
 import dev.arenaemu.emulator.cpu.Machine;
 import dev.arenaemu.emulator.cpu.RunResult;
 import dev.arenaemu.emulator.trap.FaultHandler;
+import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.bpf.isa.Bpf;
 import dev.arenaemu.kernel.bpf.isa.Kfunc;
 import org.junit.jupiter.api.AfterAll;
@@ -97,8 +98,7 @@ class JitExecutionTest {
             .mov64r(0, 2).exit());
         assertEquals(5, run(p));
         assertEquals(List.of("ERROR: Arena WRITE access at unmapped address 0x100000002000",
-                "ERROR: Arena WRITE access at unmapped address 0x100000002008"),
-            p.stderr().stream().map(s -> s.lines().findFirst().orElseThrow()).toList());
+                "ERROR: Arena WRITE access at unmapped address 0x100000002008"), reports(p));
     }
 
     /**
@@ -128,6 +128,69 @@ class JitExecutionTest {
             .arenaAtomic(Bpf.DW, 1, 2, 0, Bpf.ADD | Bpf.FETCH)
             .arenaAtomic(Bpf.DW, 1, 2, 0, Bpf.CMPXCHG)
             .alu64i(Bpf.LSH, 0, 8).alu64(Bpf.OR, 0, 2).exit();
+    }
+
+    /**
+     * do_jit's populate_extable and ex_handler_bpf for a load-acquire (BPF_STX | BPF_PROBE_ATOMIC,
+     * imm BPF_LOAD_ACQ) on an unpopulated page, the situation of stream.c's
+     * stream_arena_load_acquire_fault: from E5 the entry is an LDX's (arena register = src, the
+     * loaded register cleared), so the report is a READ at the address of the access and r0 reads
+     * 0. E4 keeps the v6.18 entry of every STX-class instruction (arena register = dst, DONT_CLEAR):
+     * a WRITE at r0's value + off, r0 unchanged. A store-release is a WRITE at dst + off in both.
+     */
+    @Test
+    void loadAcquireFaultIsReportedAsAReadOfTheAccessFromE5() {
+        B prog = B.prog().mov64(0, 1).mov32(1, 0x6000).mov64(2, 3)
+            .arenaAtomic(Bpf.W, 0, 1, 0x7ff, Bpf.LOAD_ACQ)        // r0 = load_acquire((u32 *)(r1 + 0x7ff))
+            .arenaAtomic(Bpf.W, 1, 2, 8, Bpf.STORE_REL)           // store_release((u32 *)(r1 + 8), r2)
+            .exit();
+        LoadedProgram latest = runtime.load("test", prog.build(), arena.options().withEra(KernelEra.LATEST));
+        assertEquals(0, run(latest));
+        assertEquals(List.of("ERROR: Arena READ access at unmapped address 0x1000000067ff",
+                "ERROR: Arena WRITE access at unmapped address 0x100000006008"), reports(latest));
+        LoadedProgram e4 = runtime.load("test", prog.build(), arena.options().withEra(KernelEra.V7_0));
+        assertEquals(1, run(e4));
+        assertEquals(List.of("ERROR: Arena WRITE access at unmapped address 0x100000000800",
+                "ERROR: Arena WRITE access at unmapped address 0x100000006008"), reports(e4));
+    }
+
+    /** The first line of each report the program wrote to its stderr. */
+    private static List<String> reports(LoadedProgram p) {
+        return p.stderr().stream().map(s -> s.lines().findFirst().orElseThrow()).toList();
+    }
+
+    /**
+     * do_jit before a call of a kfunc with {@code __arena} parameters (41b75522304c "bpf, x86:
+     * JIT __arena kfunc argument rebasing", E5), the code upstream arena_kfunc_jit.c pins:
+     * {@code movl %edi,%edi; addq %r12,%rdi} per __arena argument, and for an __arena__nullable
+     * one {@code movl; testl; je} over the add, so a zero lo32 stays NULL. The kfunc gets
+     * kern_vm_start + lo32 (here the dispatcher returns the sum of its arguments).
+     */
+    @Test
+    void arenaKfuncArgumentsAreRebasedBeforeTheCall() {
+        long kern = ArenaFixture.KERN_VM_START;
+        LoadedProgram cap = load(B.prog().ldImm64(1, 0xbadc_0ffe_0000_1234L).mov64(2, 0).mov64(3, 0).mov64(4, 0).mov64(5, 0)
+            .callKfunc(Kfunc.BPF_KFUNC_ARENA_CAP_TEST.id).exit());
+        assertEquals(kern + 0x1234, run(cap));
+        assertTrue(listing(cap).containsAll(List.of("mov %edi,%edi", "add %r12,%rdi")), listing(cap)::toString);
+        LoadedProgram nullable = load(B.prog().ldImm64(1, 0xbadc_0ffe_0000_0000L).mov64(2, 0).mov64(3, 0).mov64(4, 0).mov64(5, 0)
+            .callKfunc(Kfunc.BPF_KFUNC_ARENA_CAP_NULLABLE_TEST.id).exit());
+        assertEquals(0, run(nullable), "a zero lo32 stays NULL");
+        List<String> n = listing(nullable);
+        int test = n.indexOf("test %edi,%edi");
+        assertTrue(test > 0 && n.get(test - 1).equals("mov %edi,%edi") && n.get(test + 1).startsWith("je ")
+            && n.get(test + 2).equals("add %r12,%rdi") && n.get(test + 3).startsWith("call"), n::toString);
+        LoadedProgram args5 = load(B.prog().mov64(1, 8).mov64(2, 16).mov64(3, 24).mov64(4, 32).mov64(5, 0)
+            .callKfunc(Kfunc.BPF_KFUNC_ARENA_ARGS5_TEST.id).exit());
+        assertEquals(4 * kern + 8 + 16 + 24 + 32, run(args5), "four rebased, the nullable fifth NULL");
+        List<String> a = listing(args5);
+        int first = a.indexOf("mov %edi,%edi");
+        assertEquals(List.of("mov %edi,%edi", "add %r12,%rdi", "mov %esi,%esi", "add %r12,%rsi", "mov %edx,%edx", "add %r12,%rdx",
+            "mov %ecx,%ecx", "add %r12,%rcx", "mov %r8d,%r8d", "test %r8d,%r8d"), a.subList(first, first + 10));
+    }
+
+    private static List<String> listing(LoadedProgram p) {
+        return X86Disassembler.disassemble(p.image().code(), 0).stream().map(X86Disassembler.Line::text).toList();
     }
 
     @Test

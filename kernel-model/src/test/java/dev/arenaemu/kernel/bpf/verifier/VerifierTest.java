@@ -11,6 +11,7 @@ import dev.arenaemu.kernel.bpf.asm.Disassembler;
 import java.util.List;
 import dev.arenaemu.kernel.bpf.isa.BpfProgram;
 import dev.arenaemu.kernel.bpf.isa.Insn;
+import dev.arenaemu.kernel.bpf.isa.Kfunc;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -179,6 +180,43 @@ class VerifierTest {
         assertEquals(LDX | PROBE_MEM32 | DW, v.program().insns().get(10).opcode());
         assertEquals(3, v.exceptionEntries());
         assertTrue(v.aux().get(10).arenaAccess());
+    }
+
+    /**
+     * adjust_reg_min_max_vals with an arena <em>source</em> (verifier_arena.c scalar_add_arena_ptr,
+     * scalar_xor_arena_ptr, arena_ptr_add_to_non_arena_ptr, non_arena_ptr_add_to_arena_ptr,
+     * arena_ptr_add_arena_ptr). E5 has ac61bffe91d4 "bpf: Allow instructions with arena source and
+     * non-arena dest registers": the destination becomes PTR_TO_ARENA for any op, ALU64 narrowed.
+     * E4 predates it: {@code scalar += arena} is adjust_ptr_min_max_vals' pointer arithmetic (the
+     * arena type, no narrowing), {@code scalar ^= arena} and {@code ctx += arena} are refused with
+     * its messages; an arena destination takes the arena path in both.
+     */
+    @Test
+    void arenaSourceAluFollowsTheEra() {
+        VerifierConfig e5 = VerifierConfig.privileged(KernelEra.LATEST), e4 = VerifierConfig.privileged(KernelEra.V7_0);
+        String cast = "r3 = map[arena] ll\nr6 = 8192\nr6 = addr_space_cast(r6, 0x0, 0x1)\n";   // insns 0-3
+        String store = "*(u32 *)(r2 + 0) = 1\nr0 = 0\nexit";                                   // insn 6
+        String add = cast + "r2 = 12\nr2 += r6\n" + store;
+        VerifiedProgram added5 = verify(add, MAPS, e5), added4 = verify(add, MAPS, e4);
+        assertEquals(new Insn(ALU | ADD | X, 2, 6, 0, 0), added5.program().insns().get(5));
+        assertEquals(new Insn(ALU64 | ADD | X, 2, 6, 0, 0), added4.program().insns().get(5));
+        assertEquals(ST | PROBE_MEM32 | W, added5.program().insns().get(6).opcode());
+        assertEquals(ST | PROBE_MEM32 | W, added4.program().insns().get(6).opcode());
+
+        String xor = cast + "r2 = 12\nr2 ^= r6\n" + store;
+        assertEquals(new Insn(ALU | XOR | X, 2, 6, 0, 0), verify(xor, MAPS, e5).program().insns().get(5));
+        assertRejected(reject(xor, MAPS, e4), Errno.EACCES, 5, "R2 bitwise operator ^= on pointer prohibited");
+
+        String ctxDst = cast + "r2 = r1\nr2 += r6\n" + store;
+        assertEquals(ST | PROBE_MEM32 | W, verify(ctxDst, MAPS, e5).program().insns().get(6).opcode());
+        assertRejected(reject(ctxDst, MAPS, e4), Errno.EACCES, 5, "R2 pointer += pointer prohibited");
+
+        for (VerifierConfig c : List.of(e4, e5)) {
+            String arenaDst = cast + "r2 = r1\nr6 += r2\nr7 = 4096\nr7 = addr_space_cast(r7, 0x0, 0x1)\nr7 += r6\nr2 = r7\n" + store;
+            VerifiedProgram v = verify(arenaDst, MAPS, c);
+            assertEquals(new Insn(ALU | ADD | X, 6, 2, 0, 0), v.program().insns().get(5), c.era().toString());
+            assertEquals(ST | PROBE_MEM32 | W, v.program().insns().get(10).opcode(), c.era().toString());
+        }
     }
 
     @Test
@@ -410,6 +448,83 @@ class VerifierTest {
     @Test
     void loopWithoutAWayOutIsRejected() {
         assertRejected(reject("r0 = 0\nloop:\nr0 += 1\ngoto loop"), Errno.EINVAL, 1, "infinite loop detected at insn 1");
+    }
+
+    /** A .bss-like map whose BTF value record has a struct bpf_spin_lock at 8 (btf_parse_fields). */
+    static final MapDescriptor LOCKS = MapDescriptor.array(".bss.locks", 16, 0xFFFF_8880_0300_0000L, 0xFFFF_8880_0300_0100L).withSpinLock(8);
+    static final Map<String, MapDescriptor> LOCK_MAPS = Map.of("arena", ARENA, ".bss", BSS, ".bss.locks", LOCKS);
+    private static final String LOCK = "r1 = map_value[.bss.locks + 0x8] ll\ncall 93\n";      // 3 slots
+    private static final String UNLOCK = "r1 = map_value[.bss.locks + 0x8] ll\ncall 94\n";
+
+    /**
+     * bpf_spin_lock / bpf_spin_unlock: check_func_arg (ARG_PTR_TO_SPIN_LOCK is a map value),
+     * process_spin_lock (constant offset, the record's lock exactly there, one lock at a time,
+     * unlock of the held lock), check_resource_leak at the main program's exit, and
+     * check_map_access keeping plain loads and stores off the lock word.
+     */
+    @Test
+    void spinLockPairsAndItsChecks() {
+        VerifierConfig e4 = VerifierConfig.privileged(KernelEra.V7_0);
+        verify(LOCK + "r6 = 1\n" + UNLOCK + "r0 = 0\nexit", LOCK_MAPS, e4);
+        assertRejected(reject(LOCK + "r0 = 0\nexit", LOCK_MAPS, e4), Errno.EINVAL, 4,
+            "BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region");
+        assertRejected(reject(UNLOCK + "r0 = 0\nexit", LOCK_MAPS, e4), Errno.EINVAL, 2, "bpf_spin_unlock without taking a lock");
+        assertRejected(reject(LOCK + LOCK + "r0 = 0\nexit", LOCK_MAPS, e4), Errno.EINVAL, 5,
+            "function calls are not allowed while holding a lock");
+        assertRejected(reject("r1 = map_value[.bss + 0x0] ll\ncall 93\nr0 = 0\nexit", LOCK_MAPS, e4), Errno.EINVAL, 2,
+            "map '.bss' has no valid bpf_spin_lock");
+        assertRejected(reject("r1 = map_value[.bss.locks + 0x4] ll\ncall 93\nr0 = 0\nexit", LOCK_MAPS, e4), Errno.EINVAL, 2,
+            "off 4 doesn't point to 'struct bpf_spin_lock' that is at 8");
+        assertRejected(reject("r1 = r10\ncall 93\nr0 = 0\nexit", LOCK_MAPS, e4), Errno.EACCES, 1, "R1 type=fp expected=map_value");
+        assertRejected(reject(LOCK + "call 1\n" + UNLOCK + "r0 = 0\nexit", LOCK_MAPS, e4), Errno.EINVAL, 3,
+            "function calls are not allowed while holding a lock");
+        assertRejected(reject("r1 = map_value[.bss.locks + 0x0] ll\nr0 = *(u64 *)(r1 + 4)\nexit", LOCK_MAPS, e4), Errno.EACCES, 2,
+            "bpf_spin_lock cannot be accessed directly by load/store");
+        // both paths of a branch must agree: the joined "maybe held" state fails like the kernel's held path
+        assertRejected(reject("r0 = 0\nif r0 == 0 goto skip\n" + LOCK + "skip:\nr0 = 0\nexit", LOCK_MAPS, e4), Errno.EINVAL, 6,
+            "BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region");
+    }
+
+    /**
+     * do_check_insn / kfunc_spin_allowed: an arena kfunc under the lock is refused before E5
+     * and allowed from E5 (KF_SPINLOCK_SAFE, ed3b3093b624); specialize_kfunc then gives the call
+     * site the _non_sleepable variant even in a sleepable program, while the same call outside
+     * the lock keeps the sleepable kfunc (verifier_arena.c arena_kfuncs_under_bpf_lock).
+     */
+    @Test
+    void arenaKfuncsUnderTheLockFollowTheEra() {
+        String freeUnder = "r1 = map[arena] ll\nr2 = 0\nr3 = 1\ncall bpf_arena_free_pages\n";   // 5 slots
+        String prog = freeUnder + LOCK + freeUnder + UNLOCK + "r0 = 0\nexit";
+        assertRejected(reject(prog, LOCK_MAPS, VerifierConfig.privileged(KernelEra.V7_0)), Errno.EINVAL, 12,
+            "function calls are not allowed while holding a lock");
+        VerifiedProgram v = verify(prog, LOCK_MAPS, VerifierConfig.privileged(KernelEra.LATEST));
+        assertEquals(Kfunc.BPF_ARENA_FREE_PAGES.id, v.program().insns().get(4).imm());
+        assertEquals(Kfunc.BPF_ARENA_FREE_PAGES_NON_SLEEPABLE.id, v.program().insns().get(12).imm());
+        // a program may not name the specialised variant itself: it is not in the exported set
+        List<Insn> raw = List.of(new Insn(JMP | CALL, 0, PSEUDO_KFUNC_CALL, 0, Kfunc.BPF_ARENA_FREE_PAGES_NON_SLEEPABLE.id),
+            new Insn(ALU64 | MOV | K, 0, 0, 0, 0), new Insn(JMP | EXIT, 0, 0, 0, 0));
+        assertRejected(assertThrows(VerifierException.class, () -> Verifier.verify(new BpfProgram("p", "syscall", raw, List.of()), LOCK_MAPS,
+            VerifierConfig.privileged(KernelEra.LATEST))), Errno.EINVAL, 0, "kernel btf_id 5 is not a function");
+    }
+
+    /**
+     * check_kfunc_args for {@code __arena} parameters (252d36716326, E5; upstream arena_kfunc.c
+     * arena_arg_no_arena / arena_arg_bad_reg): an arena pointer or a scalar in a program bound to
+     * an arena; no arena is "arena pointer requires a program with an associated arena", another
+     * pointer kind "R1 is not a pointer to arena or scalar" (-EINVAL). Before E5 the test module
+     * has no such kfuncs.
+     */
+    @Test
+    void arenaKfuncParametersTakeArenaPointersOrScalars() {
+        VerifierConfig e5 = VerifierConfig.privileged(KernelEra.LATEST);
+        verify("r1 = map[arena] ll\nr1 = 0x1234\ncall bpf_kfunc_arena_arg_test\nexit", MAPS, e5);
+        verify("r1 = map[arena] ll\nr1 = 0x1234\nr1 = addr_space_cast(r1, 0x0, 0x1)\ncall bpf_kfunc_arena_cap_nullable_test\nexit", MAPS, e5);
+        assertRejected(reject("r1 = 1\ncall bpf_kfunc_arena_arg_test\nexit", MAPS, e5), Errno.EINVAL, 1,
+            "arena pointer requires a program with an associated arena");
+        assertRejected(reject("r2 = map[arena] ll\nr1 = r10\nr1 += -8\ncall bpf_kfunc_arena_arg_test\nexit", MAPS, e5), Errno.EINVAL, 4,
+            "R1 is not a pointer to arena or scalar");
+        assertRejected(reject("r1 = map[arena] ll\nr1 = 1\ncall bpf_kfunc_arena_arg_test\nexit", MAPS, VerifierConfig.privileged(KernelEra.V7_0)),
+            Errno.EINVAL, 3, "kernel btf_id " + Kfunc.BPF_KFUNC_ARENA_ARG_TEST.id + " is not a function");
     }
 
     @Test
