@@ -3,7 +3,6 @@ package dev.arenaemu.scenarios.oracle;
 import dev.arenaemu.kernel.bpf.asm.Disassembler;
 import dev.arenaemu.kernel.bpf.isa.Bpf;
 import dev.arenaemu.kernel.bpf.isa.Insn;
-import dev.arenaemu.kernel.bpf.isa.Kfunc;
 import dev.arenaemu.kernel.bpf.jit.CallTarget;
 import dev.arenaemu.kernel.bpf.jit.JitImage;
 import dev.arenaemu.kernel.bpf.jit.JitListing;
@@ -14,7 +13,6 @@ import java.util.BitSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 
 /**
  * One program's images, the real kernel's (BPF_OBJ_GET_INFO_BY_FD) against the emulator's
@@ -57,14 +55,8 @@ public final class JitComparison {
         }
     }
 
-    /** With kfunc calls expected to reach the kfunc itself (a sleepable program). */
     public static Result compare(JitListing emu, KernelImages kernel) {
-        return compare(emu, kernel, k -> k.symbol);
-    }
-
-    /** {@code callSite}: the kernel function each kfunc's call reaches (Kfunc.callSiteSymbol for the program's era and type). */
-    public static Result compare(JitListing emu, KernelImages kernel, Function<Kfunc, String> callSite) {
-        return new Result(xlated(emu, kernel.xlated()), jited(emu, kernel, callSite));
+        return new Result(xlated(emu, kernel.xlated()), jited(emu, kernel));
     }
 
     /** bpf_insn_prepare_dump's view of an instruction (the part that does not depend on the map). */
@@ -104,7 +96,7 @@ public final class JitComparison {
         return "(" + hex + ") " + t;
     }
 
-    static String jited(JitListing emu, KernelImages kernel, Function<Kfunc, String> callSite) {
+    static String jited(JitListing emu, KernelImages kernel) {
         JitImage image = emu.image();
         int[] offs = image.functionOffsets(), lens = image.functionLengths();
         if (kernel.funcLens().length != offs.length && !(kernel.funcLens().length == 0 && offs.length == 1)) {
@@ -115,14 +107,14 @@ public final class JitComparison {
             int klen = kernel.funcLens().length == 0 ? kernel.jited().length : kernel.funcLens()[f];
             if (kernelAt + klen > kernel.jited().length) return "function " + f + ": the kernel's image is shorter than its func lens";
             byte[] theirs = java.util.Arrays.copyOfRange(kernel.jited(), kernelAt, kernelAt + klen);
-            String d = function(emu, f, offs[f], lens[f], theirs, kernel, callSite);
+            String d = function(emu, f, offs[f], lens[f], theirs, kernel);
             if (d != null) return (offs.length > 1 ? "function " + f + ", " : "") + d;
             kernelAt += klen;
         }
         return null;
     }
 
-    private static String function(JitListing emu, int f, int from, int len, byte[] theirs, KernelImages kernel, Function<Kfunc, String> callSite) {
+    private static String function(JitListing emu, int f, int from, int len, byte[] theirs, KernelImages kernel) {
         long[] ksyms = kernel.ksyms();
         byte[] mine = java.util.Arrays.copyOfRange(emu.image().code(), from, from + len);
         BitSet mask = emu.imageMask().get(from, from + len);
@@ -141,7 +133,8 @@ public final class JitComparison {
             int at = c.offset() - from;
             long target = ksyms[f] + at + 4 + (long) readInt(theirs, at);
             String reached = kernel.symbols().getOrDefault(target, "0x" + Long.toHexString(target));
-            String expected = callSite.apply(k.kfunc());
+            // the verifier's specialize_kfunc already chose the variant (the _non_sleepable one in a non-sleepable context, E4+)
+            String expected = k.kfunc().symbol;
             if (!reached.equals(expected)) return "at 0x" + Integer.toHexString(at - 1) + ": the call reaches " + expected + " here, " + reached + " on the kernel";
         }
         // a bpf-to-bpf call must reach the same function: its rel32 resolved through jited_ksyms

@@ -2,8 +2,6 @@ package dev.arenaemu.scenarios.oracle;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.arenaemu.kernel.KernelEra;
-import dev.arenaemu.kernel.bpf.isa.Kfunc;
-import dev.arenaemu.kernel.bpf.verifier.Verifier;
 import dev.arenaemu.kernel.bpf.jit.JitProfile;
 import dev.arenaemu.scenarios.replay.World;
 
@@ -88,8 +86,7 @@ public final class JitOracleRun {
             GuestResults.Scenario s = seen.get(i);
             for (int p = 0; p < o.programs().size(); p++) {
                 JsonNode k = s == null ? null : s.steps.get(p);
-                boolean sleepable = Verifier.isSleepable(o.programs().get(p).section());
-                ProgramResult pr = judge(o.programLabel(p), emu.get(p), k, errors.get(i), symbols, kf -> kf.callSiteSymbol(era, sleepable));
+                ProgramResult pr = judge(o.programLabel(p), emu.get(p), k, errors.get(i), symbols);
                 out.add(pr);
                 if (progress != null) JitReport.line(progress, pr);
             }
@@ -98,8 +95,7 @@ public final class JitOracleRun {
     }
 
     /** One program: the kernel's result line {@code k} (null: none came) against the emulator's load. */
-    static ProgramResult judge(String label, JitEmulator.Loaded emu, JsonNode k, String objectError, Map<Long, String> symbols,
-                               java.util.function.Function<Kfunc, String> callSite) {
+    static ProgramResult judge(String label, JitEmulator.Loaded emu, JsonNode k, String objectError, Map<Long, String> symbols) {
         if (k == null) return new ProgramResult(label, Kind.ERROR, null, objectError != null ? objectError : "the runner reported nothing for it");
         if (k.path("no").asInt() == 1) return new ProgramResult(label, Kind.NOT_OBSERVABLE, null, k.path("note").asText());
         long ret = k.path("ret").asLong();
@@ -111,7 +107,7 @@ public final class JitOracleRun {
         }
         if (!kernelLoads) return new ProgramResult(label, Kind.LOAD_DIFFERS, null, "the kernel refuses it (" + ret + ": " + k.path("note").asText() + "), the emulator loads it");
         if (!emuLoads) return new ProgramResult(label, Kind.LOAD_DIFFERS, null, "the emulator refuses it (" + emu.errno() + ": " + emu.refusal() + "), the kernel loads it");
-        return new ProgramResult(label, Kind.COMPARED, JitComparison.compare(emu.listing(), images(k, symbols), callSite), null);
+        return new ProgramResult(label, Kind.COMPARED, JitComparison.compare(emu.listing(), images(k, symbols)), null);
     }
 
     static JitComparison.KernelImages images(JsonNode k, Map<Long, String> symbols) {

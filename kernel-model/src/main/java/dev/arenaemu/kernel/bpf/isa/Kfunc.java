@@ -75,18 +75,6 @@ public enum Kfunc {
         return args.stream().anyMatch(a -> a != ArenaArg.PLAIN);
     }
 
-    /**
-     * The kernel function a call site of this kfunc reaches, what a jited call's target is on a
-     * real kernel: from v7.0 (E4, {@link dev.arenaemu.kernel.KernelEra#hasNonSleepableKfuncs()})
-     * the verifier's specialize_kfunc gives alloc and free call sites in a non-sleepable program
-     * their {@code _non_sleepable} variants (the 7.0.13 and 7.3.4 images read back by the oracle
-     * call {@code bpf_arena_alloc_pages_non_sleepable} from a socket filter); else this kfunc.
-     */
-    public String callSiteSymbol(dev.arenaemu.kernel.KernelEra era, boolean sleepable) {
-        boolean specialized = !sleepable && era.hasNonSleepableKfuncs() && this != BPF_ARENA_RESERVE_PAGES;
-        return specialized ? symbol + "_non_sleepable" : symbol;
-    }
-
     public static Optional<Kfunc> byId(int id) {
         return Arrays.stream(values()).filter(k -> k.id == id).findFirst();
     }

@@ -3,7 +3,6 @@ package dev.arenaemu.kernel.bpf.jit;
 import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.bpf.isa.Bpf;
 import dev.arenaemu.kernel.bpf.isa.Insn;
-import dev.arenaemu.kernel.bpf.isa.Kfunc;
 import dev.arenaemu.kernel.bpf.verifier.MiscFixups;
 import org.junit.jupiter.api.Test;
 
@@ -125,20 +124,6 @@ class JitFidelityTest {
         assertEquals(123, KernelEra.LATEST.shortJumpMaxForward());
         // backward jumps keep the full rel8 range: ja -1 is "eb fe" everywhere
         assertTrue(code(B.prog().ja(-1).exit(), o.withEra(KernelEra.LATEST)).contains("ebfe"));
-    }
-
-    /**
-     * specialize_kfunc (v7.0): alloc and free call sites in a non-sleepable program reach the
-     * _non_sleepable variants, what the jited call targets on 7.0.13 and 7.3.4; reserve and
-     * sleepable programs keep the kfunc itself, as every call site before v7.0 does.
-     */
-    @Test
-    void nonSleepableCallSitesReachTheNonSleepableVariantsFromV70() {
-        assertEquals("bpf_arena_alloc_pages_non_sleepable", Kfunc.BPF_ARENA_ALLOC_PAGES.callSiteSymbol(KernelEra.V7_0, false));
-        assertEquals("bpf_arena_free_pages_non_sleepable", Kfunc.BPF_ARENA_FREE_PAGES.callSiteSymbol(KernelEra.LATEST, false));
-        assertEquals("bpf_arena_reserve_pages", Kfunc.BPF_ARENA_RESERVE_PAGES.callSiteSymbol(KernelEra.LATEST, false));
-        assertEquals("bpf_arena_alloc_pages", Kfunc.BPF_ARENA_ALLOC_PAGES.callSiteSymbol(KernelEra.LATEST, true));
-        assertEquals("bpf_arena_alloc_pages", Kfunc.BPF_ARENA_ALLOC_PAGES.callSiteSymbol(KernelEra.V6_13, false));
     }
 
     // ---- verifier fix-ups as BPF ------------------------------------------------------------------
