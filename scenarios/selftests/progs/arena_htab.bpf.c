@@ -17,11 +17,7 @@ struct elem {
 	u64 value;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARENA);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 100);
-} arena SEC(".maps");
+ARENA_MAP(arena, 100, 0);
 
 /* Plain globals (.bss), as the selftest keeps its htab pointer: no __arena globals, so nothing
  * of libbpf's lands in the arena. */

@@ -12,11 +12,7 @@ struct node {
 	u64 value;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARENA);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 100);
-} arena SEC(".maps");
+ARENA_MAP(arena, 100, 0);
 
 struct node __arena *__arena head;
 u64 __arena arena_sum;

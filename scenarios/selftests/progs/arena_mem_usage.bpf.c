@@ -5,11 +5,7 @@
 
 #define BASE 0x100000000000ULL
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARENA);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 1000);
-} arena SEC(".maps");
+ARENA_MAP(arena, 1000, 0);
 
 #define AT(pg) ((void __arena *)(BASE + (pg) * PAGE_SIZE))
 
@@ -24,30 +20,16 @@ int alloc_17(void *ctx)
 	return 0;
 }
 
-SEC("syscall")
-int free_first(void *ctx)
-{
-	bpf_arena_free_pages(&arena, AT(0), 1);
-	return 0;
-}
+/* A program that frees CNT pages from page PG on: the selftest's frees, one call each. */
+#define FREE_PAGES(NAME, PG, CNT)				\
+	SEC("syscall")						\
+	int NAME(void *ctx)					\
+	{							\
+		bpf_arena_free_pages(&arena, AT(PG), CNT);	\
+		return 0;					\
+	}
 
-SEC("syscall")
-int free_next_10(void *ctx)
-{
-	bpf_arena_free_pages(&arena, AT(1), 10);
-	return 0;
-}
-
-SEC("syscall")
-int free_last_6(void *ctx)
-{
-	bpf_arena_free_pages(&arena, AT(11), 6);
-	return 0;
-}
-
-SEC("syscall")
-int free_user_touched_8(void *ctx)
-{
-	bpf_arena_free_pages(&arena, AT(100), 8);
-	return 0;
-}
+FREE_PAGES(free_first, 0, 1)
+FREE_PAGES(free_next_10, 1, 10)
+FREE_PAGES(free_last_6, 11, 6)
+FREE_PAGES(free_user_touched_8, 100, 8)

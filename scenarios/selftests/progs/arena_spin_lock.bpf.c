@@ -7,11 +7,7 @@
  * lock free and leave it free. The interleavings of several CPUs are for the interleavings issue. */
 #include "bpf_arena.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARENA);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 100);
-} arena SEC(".maps");
+ARENA_MAP(arena, 100, 0);
 
 u64 __arena lock = 0;
 u64 __arena counter = 0;

@@ -6,11 +6,7 @@
  * It returns (cases << 16) | failures. */
 #include "bpf_arena.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARENA);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 100);
-} arena SEC(".maps");
+ARENA_MAP(arena, 100, 0);
 
 /* unsigned: v6.13's verifier refuses sign-extending loads from the arena */
 typedef unsigned char uchar;

@@ -9,11 +9,7 @@
 #define BASE 0x100000000000ULL
 #define FAULT_ADDR (BASE + 0xbeef)
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARENA);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 100);
-} arena SEC(".maps");
+ARENA_MAP(arena, 100, 0);
 
 /* The selftest reads user_vm_start through &arena, which also associates the program with the
  * arena (an addr_space_cast needs that); here the map's address only goes into a register. */

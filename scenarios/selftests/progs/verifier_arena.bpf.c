@@ -8,15 +8,29 @@
 #define EBUSY 16
 #define EINVAL 22
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARENA);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 2);
-} arena SEC(".maps");
+ARENA_MAP(arena, 2, 0);
+
+/* A program in SECTION ("syscall": sleepable, "socket": not) that returns what CHECK returns. */
+#define CHECK_PROG(SECTION, NAME, CHECK)	\
+	SEC(SECTION)				\
+	int NAME(void *ctx)			\
+	{					\
+		return CHECK();			\
+	}
 
 static __always_inline void __arena *alloc(void __arena *at, u32 cnt)
 {
 	return bpf_arena_alloc_pages(&arena, at, cnt, NUMA_NO_NODE, 0);
+}
+
+/* The first page reserved, then again: the second reservation finds it taken (-EBUSY). */
+static __always_inline int reserve_twice_at_base(void)
+{
+	if (bpf_arena_reserve_pages(&arena, (void __arena *)BASE, 1))
+		return 1;
+	if (bpf_arena_reserve_pages(&arena, (void __arena *)BASE, 1) != -EBUSY)
+		return 2;
+	return 0;
 }
 
 /* Two pages; the page after them (low 32 bits 0) and the one before are outside the arena's
@@ -41,11 +55,7 @@ static __always_inline int alloc2(void)
 	return 0;
 }
 
-SEC("syscall")
-int basic_alloc2(void *ctx)
-{
-	return alloc2();
-}
+CHECK_PROG("syscall", basic_alloc2, alloc2)
 
 /* As many pages as the arena has, in one call. */
 SEC("syscall")
@@ -64,15 +74,7 @@ int basic_reserve2(void *ctx)
 	return 0;
 }
 
-SEC("syscall")
-int reserve_twice(void *ctx)
-{
-	if (bpf_arena_reserve_pages(&arena, (void __arena *)BASE, 1))
-		return 1;
-	if (bpf_arena_reserve_pages(&arena, (void __arena *)BASE, 1) != -EBUSY)
-		return 2;
-	return 0;
-}
+CHECK_PROG("syscall", reserve_twice, reserve_twice_at_base)
 
 SEC("syscall")
 int reserve_invalid_region(void *ctx)
@@ -96,15 +98,7 @@ int basic_alloc3_nosleep(void *ctx)
 	return alloc(0, 2) ? 0 : 1;
 }
 
-SEC("socket")
-int reserve_twice_nosleep(void *ctx)
-{
-	if (bpf_arena_reserve_pages(&arena, (void __arena *)BASE, 1))
-		return 1;
-	if (bpf_arena_reserve_pages(&arena, (void __arena *)BASE, 1) != -EBUSY)
-		return 2;
-	return 0;
-}
+CHECK_PROG("socket", reserve_twice_nosleep, reserve_twice_at_base)
 
 SEC("socket")
 int basic_alloc2_nosleep(void *ctx)

@@ -8,11 +8,7 @@
 #define ARENA_SIZE (1ULL << 32)
 #define GLOBAL_PAGES 16
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARENA);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, ARENA_PAGES);
-} arena SEC(".maps");
+ARENA_MAP(arena, ARENA_PAGES, 0);
 
 unsigned char __arena globals[GLOBAL_PAGES][PAGE_SIZE] = { { 1 } };
 

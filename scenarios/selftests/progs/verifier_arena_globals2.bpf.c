@@ -5,11 +5,7 @@
 
 #define ARENA_PAGES 32
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARENA);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, ARENA_PAGES);
-} arena SEC(".maps");
+ARENA_MAP(arena, ARENA_PAGES, 0);
 
 unsigned char __arena globals[ARENA_PAGES][PAGE_SIZE] = { { 1 } };
 

@@ -7,11 +7,7 @@
 #define BASE 0x100000000000ULL
 #define ARENA_SIZE (1ULL << 32)
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARENA);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 1 << 20);
-} arena SEC(".maps");
+ARENA_MAP(arena, 1 << 20, 0);
 
 #define PG(n) ((unsigned char __arena *)(BASE + (u64)(n) * PAGE_SIZE))
 #define IDX(p) (((u64)(p) - BASE) / PAGE_SIZE)
@@ -128,53 +124,47 @@ int big_alloc2_alloc100(void *ctx)
 	return 0;
 }
 
-SEC("syscall")
-int big_alloc2_free_even(void *ctx)
+/* Frees cnt pages at every step-th page of the first N. */
+static __always_inline void free_every(int step, u32 cnt)
 {
 	int i;
 
-	for (i = 0; i < N; i += 2)
-		bpf_arena_free_pages(&arena, PG(i), 1);
-	return 0;
+	for (i = 0; i < N; i += step)
+		bpf_arena_free_pages(&arena, PG(i), cnt);
 }
 
-SEC("syscall")
-int big_alloc2_alloc50(void *ctx)
-{
-	volatile unsigned char __arena *p;
-	int i;
-
-	for (i = 0; i < N / 2; i++) {
-		p = alloc(0, 1);
-		if (!p || IDX(p) >= N || IDX(p) % 2)
-			return 2;
-	}
-	return 0;
-}
-
-SEC("syscall")
-int big_alloc2_free_pairs(void *ctx)
-{
-	int i;
-
-	for (i = 0; i < N; i += 4)
-		bpf_arena_free_pages(&arena, PG(i), 2);
-	return 0;
-}
-
-SEC("syscall")
-int big_alloc2_alloc25(void *ctx)
+/* N / step allocations of cnt pages, each of which must fill a hole free_every(step, cnt) left:
+ * 0, or err for the first that does not. */
+static __always_inline int refill(int step, u32 cnt, int err)
 {
 	volatile unsigned char __arena *p;
 	int i;
 
-	for (i = 0; i < N / 4; i++) {
-		p = alloc(0, 2);
-		if (!p || IDX(p) >= N || IDX(p) % 4)
-			return 3;
+	for (i = 0; i < N / step; i++) {
+		p = alloc(0, cnt);
+		if (!p || IDX(p) >= N || IDX(p) % step)
+			return err;
 	}
 	return 0;
 }
+
+/* Two phases: FREE frees cnt pages at every step-th page, ALLOC fills the holes again. */
+#define FREE_THEN_REFILL(FREE, ALLOC, step, cnt, err)	\
+	SEC("syscall")					\
+	int FREE(void *ctx)				\
+	{						\
+		free_every(step, cnt);			\
+		return 0;				\
+	}						\
+							\
+	SEC("syscall")					\
+	int ALLOC(void *ctx)				\
+	{						\
+		return refill(step, cnt, err);		\
+	}
+
+FREE_THEN_REFILL(big_alloc2_free_even, big_alloc2_alloc50, 2, 1, 2)
+FREE_THEN_REFILL(big_alloc2_free_pairs, big_alloc2_alloc25, 4, 2, 3)
 
 SEC("syscall")
 int big_alloc2_check(void *ctx)

@@ -3,10 +3,16 @@ package dev.arenaemu;
 import dev.arenaemu.emulator.cpu.Machine;
 import dev.arenaemu.kernel.Kernel;
 import dev.arenaemu.kernel.KernelEra;
+import dev.arenaemu.kernel.arena.ArenaAttr;
+import dev.arenaemu.kernel.bpf.BpfMap;
 import dev.arenaemu.kernel.bpf.BpfProg;
 import dev.arenaemu.kernel.bpf.BpfSyscall;
+import dev.arenaemu.kernel.bpf.ProgLoadAttr;
+import dev.arenaemu.kernel.bpf.asm.Assembler;
 import dev.arenaemu.user.Process;
 import dev.arenaemu.user.Processes;
+
+import java.util.Map;
 
 /**
  * One booted system: the emulated x86-64 machine, the modelled kernel of one era on it, that
@@ -15,10 +21,11 @@ import dev.arenaemu.user.Processes;
  *
  * <pre>{@code
  * try (ArenaEmu emu = ArenaEmu.boot(KernelEra.LATEST)) {
- *     BpfMap.ArenaMap arena = (BpfMap.ArenaMap) emu.bpf().mapCreateArena("arena", ArenaAttr.of(16, 0, 0)).orThrow();
+ *     BpfMap.ArenaMap arena = emu.createArena("arena", ArenaAttr.of(16, 0, 0));
  *     Process p = emu.spawn();
  *     long base = p.mmap(0, 16 * 4096, Prot.RW, MapFlag.SHARED.bit, p.installFd(arena), 0);
  *     p.user().store(base, 8, 42);                          // a CPL3 store: #PF, arena_vm_fault, retry
+ *     long seen = emu.bpfRead(arena, base, 8);              // 42: what a BPF program reads there
  * }
  * }</pre>
  *
@@ -112,6 +119,48 @@ public class ArenaEmu implements AutoCloseable {
     }
 
     public boolean isClosed() { return closed; }
+
+    // ---- what tests of arena code do again and again ------------------------------------------
+
+    /**
+     * BPF_MAP_CREATE of an arena; an {@link IllegalStateException} naming the errno if it fails
+     * (use {@code bpf().mapCreateArena} to see the errno). The caller holds the creator's
+     * reference until an fd table takes it over ({@link Process#installFd}).
+     */
+    public BpfMap.ArenaMap createArena(String name, ArenaAttr attr) {
+        requireOpen();
+        return (BpfMap.ArenaMap) bpf.mapCreateArena(name, attr).orThrow();
+    }
+
+    /**
+     * The {@code size}-byte value (1, 2, 4 or 8) a BPF program reads at {@code address}, a user
+     * address of {@code arena}: a syscall program that turns the address into the kernel's view
+     * of the page (addr_space_cast to kern_vm_start + lo32, docs/semantics.md#kernel-side-access)
+     * and loads from there is loaded, test-run once and released. A page no one populated reads 0
+     * (the JIT's exception table fixes the load up), as in the kernel.
+     */
+    public long bpfRead(BpfMap.ArenaMap arena, long address, int size) {
+        requireOpen();
+        String width = switch (size) {
+            case 1 -> "u8";
+            case 2 -> "u16";
+            case 4 -> "u32";
+            case 8 -> "u64";
+            default -> throw new IllegalArgumentException("size " + size + ": 1, 2, 4 or 8");
+        };
+        BpfProg prog = bpf.progLoad(Assembler.assemble("bpf_read", "syscall", """
+            r1 = map[arena] ll
+            r2 = 0x%x ll
+            r2 = addr_space_cast(r2, 0x0, 0x1)
+            r0 = *(%s *)(r2 + 0x0)
+            exit
+            """.formatted(address, width)), Map.of("arena", arena), ProgLoadAttr.DEFAULT).orThrow();
+        try {
+            return bpf.progTestRun(prog).r0();
+        } finally {
+            bpf.progRelease(prog);
+        }
+    }
 
     private void requireOpen() {
         if (closed) throw new IllegalStateException("this system is closed");

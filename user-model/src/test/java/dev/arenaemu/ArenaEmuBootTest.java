@@ -3,14 +3,13 @@ package dev.arenaemu;
 import dev.arenaemu.emulator.cpu.Machine;
 import dev.arenaemu.emulator.cpu.MachinePool;
 import dev.arenaemu.kernel.Capability;
+import dev.arenaemu.kernel.CreateResult;
 import dev.arenaemu.kernel.Errno;
 import dev.arenaemu.kernel.Kernel;
 import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.arena.ArenaAttr;
 import dev.arenaemu.kernel.bpf.BpfMap;
-import dev.arenaemu.kernel.bpf.BpfProg;
 import dev.arenaemu.kernel.bpf.BpfSyscall;
-import dev.arenaemu.kernel.bpf.MapCreateResult;
 import dev.arenaemu.kernel.bpf.ProgLoadAttr;
 import dev.arenaemu.kernel.bpf.asm.Assembler;
 import dev.arenaemu.kernel.inject.InjectionSite;
@@ -51,7 +50,7 @@ class ArenaEmuBootTest {
             assertTrue(emu.kernel().capable(Capability.CAP_BPF));
             assertFalse(emu.kernel().capable(Capability.CAP_SYS_ADMIN));
             // BPF_MAP_CREATE of an array needs bpf_capable() (kernel/bpf/syscall.c map_create): CAP_BPF is enough
-            assertInstanceOf(MapCreateResult.Created.class, emu.bpf().mapCreateArray("a", 8, 0, new byte[8]));
+            assertInstanceOf(CreateResult.Created.class, emu.bpf().mapCreateArray("a", 8, 0, new byte[8]));
         }
     }
 
@@ -78,7 +77,7 @@ class ArenaEmuBootTest {
     @EnumSource(KernelEra.class)
     void userWritesAndABpfProgramReadsTheSameArenaPage(KernelEra era) {
         try (ArenaEmu emu = ArenaEmu.boot(era)) {
-            BpfMap.ArenaMap arena = (BpfMap.ArenaMap) emu.bpf().mapCreateArena("arena", ArenaAttr.of(PAGES, 0, 0)).orThrow();
+            BpfMap.ArenaMap arena = emu.createArena("arena", ArenaAttr.of(PAGES, 0, 0));
             Process p = emu.spawn();
             long base = p.mmap(0, PAGES * 4096L, Prot.RW, MapFlag.SHARED.bit, p.installFd(arena), 0);
             assertTrue(base > 0, "mmap returned " + base);
@@ -86,14 +85,14 @@ class ArenaEmuBootTest {
             assertEquals(0, arena.arena().populatedPages(), "mmap populates nothing");
             p.user().store(addr, 8, 0x1122_3344_5566_7788L).value();
             assertEquals(1, arena.arena().populatedPages(), "the user fault allocated exactly the touched page");
-            BpfProg prog = emu.bpf().progLoad(Assembler.assemble("read", "syscall", """
-                r1 = map[arena] ll
-                r2 = 0x%x ll
-                r2 = addr_space_cast(r2, 0x0, 0x1)
-                r0 = *(u64 *)(r2 + 0x0)
-                exit
-                """.formatted(addr)), Map.of("arena", arena), ProgLoadAttr.DEFAULT).orThrow();
-            assertEquals(0x1122_3344_5566_7788L, emu.bpf().progTestRun(prog).r0());
+            assertEquals(0x1122_3344_5566_7788L, emu.bpfRead(arena, addr, 8));
+            assertEquals(0x7788, emu.bpfRead(arena, addr, 2), "little-endian: the low bytes first");
+            assertEquals(0x5566_7788L, emu.bpfRead(arena, addr, 4));
+            assertEquals(0x11, emu.bpfRead(arena, addr + 7, 1));
+            assertEquals(1, arena.arena().populatedPages(), "the BPF reads populated nothing");
+            assertEquals(0, emu.bpfRead(arena, base + 4096, 8), "an unpopulated page reads 0 (the exception table's fixup)");
+            assertTrue(emu.bpf().progs().isEmpty(), "each read releases its program");
+            assertThrows(IllegalArgumentException.class, () -> emu.bpfRead(arena, addr, 3));
         }
     }
 
@@ -104,7 +103,7 @@ class ArenaEmuBootTest {
     @Test
     void closeExitsProcessesAndReleasesProgramsSoTheArenaIsFreed() {
         ArenaEmu emu = ArenaEmu.boot(KernelEra.LATEST);
-        BpfMap.ArenaMap arena = (BpfMap.ArenaMap) emu.bpf().mapCreateArena("arena", ArenaAttr.of(PAGES, 0, 0)).orThrow();
+        BpfMap.ArenaMap arena = emu.createArena("arena", ArenaAttr.of(PAGES, 0, 0));
         Process p = emu.spawn();
         long base = p.mmap(0, PAGES * 4096L, Prot.RW, MapFlag.SHARED.bit, p.installFd(arena), 0);
         p.user().store(base, 8, 1).value();
@@ -127,7 +126,7 @@ class ArenaEmuBootTest {
         try (ArenaEmu emu = ArenaEmu.boot(o)) {
             first = emu.machine();
             usedAtBoot = emu.kernel().frames().used();
-            BpfMap.ArenaMap arena = (BpfMap.ArenaMap) emu.bpf().mapCreateArena("arena", ArenaAttr.of(PAGES, 0, 0)).orThrow();
+            BpfMap.ArenaMap arena = emu.createArena("arena", ArenaAttr.of(PAGES, 0, 0));
             Process p = emu.spawn();
             p.user().store(p.mmap(0, PAGES * 4096L, Prot.RW, MapFlag.SHARED.bit, p.installFd(arena), 0), 8, 1).value();
         }
@@ -169,9 +168,9 @@ class ArenaEmuBootTest {
         }
         try (ArenaEmu emu = new FailingVaReserve(BootOptions.of(KernelEra.V6_13))) {
             // arena_map_alloc: bpf_map_area_alloc's get_vm_area fails first → -ENOMEM (docs/semantics.md#creation)
-            MapCreateResult r = emu.bpf().mapCreateArena("arena", ArenaAttr.of(PAGES, 0, 0));
-            assertEquals(Errno.ENOMEM, assertInstanceOf(MapCreateResult.Failed.class, r).errno());
-            assertInstanceOf(MapCreateResult.Created.class, emu.bpf().mapCreateArena("arena", ArenaAttr.of(PAGES, 0, 0)), "fail-nth fails once");
+            CreateResult<BpfMap> r = emu.bpf().mapCreateArena("arena", ArenaAttr.of(PAGES, 0, 0));
+            assertEquals(Errno.ENOMEM, assertInstanceOf(CreateResult.Failed.class, r).errno());
+            assertInstanceOf(CreateResult.Created.class, emu.bpf().mapCreateArena("arena", ArenaAttr.of(PAGES, 0, 0)), "fail-nth fails once");
         }
     }
 }

@@ -6,15 +6,10 @@ import dev.arenaemu.junit.ArenaEmuTest;
 import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.arena.ArenaAttr;
 import dev.arenaemu.kernel.bpf.BpfMap;
-import dev.arenaemu.kernel.bpf.BpfProg;
-import dev.arenaemu.kernel.bpf.ProgLoadAttr;
-import dev.arenaemu.kernel.bpf.asm.Assembler;
 import dev.arenaemu.user.Process;
 import dev.arenaemu.user.mm.MapFlag;
 import dev.arenaemu.user.mm.Prot;
 import org.junit.jupiter.api.Test;
-
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -51,7 +46,7 @@ class UserWritesBpfReadsTest {
 
     private static long writeFromUserReadFromBpf(ArenaEmu emu) {
         // BPF_MAP_CREATE of a 16-page arena; the process's fd table takes over the creator's reference
-        BpfMap.ArenaMap arena = (BpfMap.ArenaMap) emu.bpf().mapCreateArena("arena", ArenaAttr.of(PAGES, 0, 0)).orThrow();
+        BpfMap.ArenaMap arena = emu.createArena("arena", ArenaAttr.of(PAGES, 0, 0));
         Process p = emu.spawn();
         long base = p.mmap(0, PAGES * 4096L, Prot.RW, MapFlag.SHARED.bit, p.installFd(arena), 0);
         assertTrue(base > 0, "mmap: " + base);
@@ -59,13 +54,7 @@ class UserWritesBpfReadsTest {
         p.user().store(addr, 8, 0x1122_3344_5566_7788L).value();   // .value() throws if the store took a signal
         assertEquals(1, arena.arena().populatedPages(), "the fault populated the one page touched");
 
-        BpfProg prog = emu.bpf().progLoad(Assembler.assemble("read_back", "syscall", """
-            r1 = map[arena] ll
-            r2 = 0x%x ll
-            r2 = addr_space_cast(r2, 0x0, 0x1)
-            r0 = *(u64 *)(r2 + 0x0)
-            exit
-            """.formatted(addr)), Map.of("arena", arena), ProgLoadAttr.DEFAULT).orThrow();
-        return emu.bpf().progTestRun(prog).r0();
+        // a BPF program loads the u64 at addr through the kernel mapping (loaded, run once, released)
+        return emu.bpfRead(arena, addr, 8);
     }
 }

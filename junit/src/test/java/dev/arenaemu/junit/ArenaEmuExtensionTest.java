@@ -3,12 +3,13 @@ package dev.arenaemu.junit;
 import dev.arenaemu.ArenaEmu;
 import dev.arenaemu.emulator.cpu.Machine;
 import dev.arenaemu.kernel.Capability;
+import dev.arenaemu.kernel.CreateResult;
 import dev.arenaemu.kernel.Errno;
 import dev.arenaemu.kernel.Kernel;
 import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.arena.ArenaAttr;
+import dev.arenaemu.kernel.bpf.BpfMap;
 import dev.arenaemu.kernel.bpf.BpfSyscall;
-import dev.arenaemu.kernel.bpf.MapCreateResult;
 import dev.arenaemu.user.Processes;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
@@ -59,8 +60,8 @@ class ArenaEmuExtensionTest {
     @Test
     @ArenaEmuTest(capabilities = {Capability.CAP_PERFMON, Capability.CAP_SYS_ADMIN})
     void capabilitiesReachTheKernel(BpfSyscall bpf) {
-        MapCreateResult r = bpf.mapCreateArena("arena", ArenaAttr.of(4, 0, 0));
-        assertEquals(Errno.EPERM, assertInstanceOf(MapCreateResult.Failed.class, r).errno());
+        CreateResult<BpfMap> r = bpf.mapCreateArena("arena", ArenaAttr.of(4, 0, 0));
+        assertEquals(Errno.EPERM, assertInstanceOf(CreateResult.Failed.class, r).errno());
     }
 
     @Nested

@@ -1,6 +1,7 @@
 package dev.arenaemu.kernel.arena;
 
 import dev.arenaemu.kernel.Capability;
+import dev.arenaemu.kernel.CreateResult;
 import dev.arenaemu.kernel.Errno;
 import dev.arenaemu.kernel.Kernel;
 import dev.arenaemu.kernel.KernelBug;
@@ -91,26 +92,26 @@ public final class Arena implements MappableFile {
      * BPF_MAP_CREATE for an arena: map_create()'s CAP_BPF check, then arena_map_alloc()'s checks
      * and allocations in the kernel's order, each failure undoing the earlier steps.
      */
-    public static ArenaCreateResult create(Kernel kernel, ArenaAttr attr) {
-        if (!kernel.capable(Capability.CAP_BPF)) return new ArenaCreateResult.Failed(Errno.EPERM);
+    public static CreateResult<Arena> create(Kernel kernel, ArenaAttr attr) {
+        if (!kernel.capable(Capability.CAP_BPF)) return new CreateResult.Failed<>(Errno.EPERM);
         // bpf_jit_supports_arena() is true for the x86-64 JIT this project models.
         int allowed = ArenaAttr.BPF_F_SEGV_ON_FAULT | ArenaAttr.BPF_F_MMAPABLE | ArenaAttr.BPF_F_NO_USER_CONV;
         long maxEntries = attr.maxEntries() & 0xFFFF_FFFFL;
         if (attr.keySize() != 0 || attr.valueSize() != 0 || maxEntries == 0
             || !attr.has(ArenaAttr.BPF_F_MMAPABLE) || (attr.mapFlags() & ~allowed) != 0) {
-            return new ArenaCreateResult.Failed(Errno.EINVAL);
+            return new CreateResult.Failed<>(Errno.EINVAL);
         }
         long extra = attr.mapExtra();
-        if ((extra & (PAGE_SIZE - 1)) != 0) return new ArenaCreateResult.Failed(Errno.EINVAL);
+        if ((extra & (PAGE_SIZE - 1)) != 0) return new CreateResult.Failed<>(Errno.EINVAL);
         long vmRange = maxEntries * PAGE_SIZE;
-        if (vmRange > SZ_4G) return new ArenaCreateResult.Failed(Errno.E2BIG);
-        if ((extra >>> 32) != ((extra + vmRange - 1) >>> 32)) return new ArenaCreateResult.Failed(Errno.ERANGE);
+        if (vmRange > SZ_4G) return new CreateResult.Failed<>(Errno.E2BIG);
+        if ((extra >>> 32) != ((extra + vmRange - 1) >>> 32)) return new CreateResult.Failed<>(Errno.ERANGE);
 
         KernelVmArea kernVm = kernel.addressSpace().reserve("bpf arena", KERN_VM_SZ);
-        if (kernVm == null) return new ArenaCreateResult.Failed(Errno.ENOMEM);
+        if (kernVm == null) return new CreateResult.Failed<>(Errno.ENOMEM);
         if (kernel.faultInjection().shouldFail(InjectionSite.ARENA_STRUCT)) {
             kernel.addressSpace().release(kernVm);
-            return new ArenaCreateResult.Failed(Errno.ENOMEM);
+            return new CreateResult.Failed<>(Errno.ENOMEM);
         }
         long scratch = Frames.NO_PAGE;
         if (kernel.era().usesScratchPage()) {
@@ -118,7 +119,7 @@ public final class Arena implements MappableFile {
                 ? Frames.NO_PAGE : kernel.allocKernelPage("arena_map_alloc scratch page");
             if (scratch == Frames.NO_PAGE) {
                 kernel.addressSpace().release(kernVm);
-                return new ArenaCreateResult.Failed(Errno.ENOMEM);
+                return new CreateResult.Failed<>(Errno.ENOMEM);
             }
         }
         ArenaPageAllocator pages = ArenaPageAllocator.of(kernel.era(), kernel.faultInjection());
@@ -130,9 +131,9 @@ public final class Arena implements MappableFile {
         if (err != 0) {
             if (scratch != Frames.NO_PAGE) kernel.frames().putPage(scratch);
             kernel.addressSpace().release(kernVm);
-            return new ArenaCreateResult.Failed(Errno.of(err));
+            return new CreateResult.Failed<>(Errno.of(err));
         }
-        return new ArenaCreateResult.Created(new Arena(kernel, attr, kernVm, pages, scratch));
+        return new CreateResult.Created<>(new Arena(kernel, attr, kernVm, pages, scratch));
     }
 
     // ---- generic map operations (docs/semantics.md#generic-map-operations) ----------------------
@@ -350,7 +351,6 @@ public final class Arena implements MappableFile {
     // ---- state --------------------------------------------------------------------------------
 
     public Kernel kernel() { return kernel; }
-    public ArenaAttr attr() { return attr; }
     public long maxEntries() { return attr.maxEntries() & 0xFFFF_FFFFL; }
     public int mapFlags() { return attr.mapFlags(); }
     /** The value JIT'd code keeps in r12: kern_vm->addr + GUARD_SZ / 2. */

@@ -4,11 +4,11 @@ import dev.arenaemu.emulator.cpu.Budget;
 import dev.arenaemu.emulator.cpu.RunResult;
 import dev.arenaemu.emulator.ffm.X86Reg;
 import dev.arenaemu.kernel.Capability;
+import dev.arenaemu.kernel.CreateResult;
 import dev.arenaemu.kernel.Errno;
 import dev.arenaemu.kernel.Kernel;
 import dev.arenaemu.kernel.arena.Arena;
 import dev.arenaemu.kernel.arena.ArenaAttr;
-import dev.arenaemu.kernel.arena.ArenaCreateResult;
 import dev.arenaemu.kernel.arena.ArenaKfuncs;
 import dev.arenaemu.kernel.bpf.isa.Bpf;
 import dev.arenaemu.kernel.bpf.interp.ArenaMemory;
@@ -94,13 +94,13 @@ public final class BpfSyscall {
     // ---- BPF_MAP_CREATE ------------------------------------------------------------------------
 
     /** BPF_MAP_CREATE of a BPF_MAP_TYPE_ARENA ({@link Arena#create}); the caller holds the one reference. */
-    public MapCreateResult mapCreateArena(String name, ArenaAttr attr) {
+    public CreateResult<BpfMap> mapCreateArena(String name, ArenaAttr attr) {
         return switch (Arena.create(kernel, attr)) {
-            case ArenaCreateResult.Failed f -> new MapCreateResult.Failed(f.errno());
-            case ArenaCreateResult.Created c -> {
-                BpfMap map = new BpfMap.ArenaMap(name, newMapObject(), c.arena());
+            case CreateResult.Failed<Arena> f -> new CreateResult.Failed<>(f.errno());
+            case CreateResult.Created<Arena> c -> {
+                BpfMap map = new BpfMap.ArenaMap(name, newMapObject(), c.object());
                 maps.put(map.objectAddress(), map);
-                yield new MapCreateResult.Created(map);
+                yield new CreateResult.Created<>(map);
             }
         };
     }
@@ -109,7 +109,7 @@ public final class BpfSyscall {
      * BPF_MAP_CREATE of a one-entry BPF_MAP_TYPE_ARRAY (libbpf's internal map of .bss/.data/.rodata)
      * with its value initialised to {@code initialValue} (zero-padded to {@code valueSize}).
      */
-    public MapCreateResult mapCreateArray(String name, long valueSize, long mapFlags, byte[] initialValue) {
+    public CreateResult<BpfMap> mapCreateArray(String name, long valueSize, long mapFlags, byte[] initialValue) {
         return mapCreateArray(name, valueSize, mapFlags, initialValue, MapDescriptor.NO_SPIN_LOCK);
     }
 
@@ -118,19 +118,19 @@ public final class BpfSyscall {
      * (map_check_btf → btf_parse_fields): a map with such a field cannot be BPF_F_RDONLY_PROG
      * (-EACCES); the lock word starts unlocked.
      */
-    public MapCreateResult mapCreateArray(String name, long valueSize, long mapFlags, byte[] initialValue, long spinLockOff) {
-        if (!kernel.capable(Capability.CAP_BPF) && !kernel.capable(Capability.CAP_SYS_ADMIN)) return new MapCreateResult.Failed(Errno.EPERM);
-        if (valueSize <= 0 || valueSize > (1 << 20) || initialValue.length > valueSize) return new MapCreateResult.Failed(Errno.EINVAL);
+    public CreateResult<BpfMap> mapCreateArray(String name, long valueSize, long mapFlags, byte[] initialValue, long spinLockOff) {
+        if (!kernel.capable(Capability.CAP_BPF) && !kernel.capable(Capability.CAP_SYS_ADMIN)) return new CreateResult.Failed<>(Errno.EPERM);
+        if (valueSize <= 0 || valueSize > (1 << 20) || initialValue.length > valueSize) return new CreateResult.Failed<>(Errno.EINVAL);
         if (spinLockOff != MapDescriptor.NO_SPIN_LOCK && (spinLockOff < 0 || spinLockOff + SPIN_LOCK_SIZE > valueSize)) {
-            return new MapCreateResult.Failed(Errno.EINVAL);
+            return new CreateResult.Failed<>(Errno.EINVAL);
         }
-        if (spinLockOff != MapDescriptor.NO_SPIN_LOCK && (mapFlags & RDONLY_PROG) != 0) return new MapCreateResult.Failed(Errno.EACCES);
+        if (spinLockOff != MapDescriptor.NO_SPIN_LOCK && (mapFlags & RDONLY_PROG) != 0) return new CreateResult.Failed<>(Errno.EACCES);
         byte[] image = Arrays.copyOf(initialValue, (int) valueSize);
         if (spinLockOff != MapDescriptor.NO_SPIN_LOCK) Arrays.fill(image, (int) spinLockOff, (int) spinLockOff + SPIN_LOCK_SIZE, (byte) 0);
         long value = runtime.kernelData(image);
         BpfMap map = new BpfMap.ArrayMap(name, newMapObject(), valueSize, value, mapFlags, spinLockOff);
         maps.put(map.objectAddress(), map);
-        return new MapCreateResult.Created(map);
+        return new CreateResult.Created<>(map);
     }
 
     private static final int SPIN_LOCK_SIZE = 4;          // struct bpf_spin_lock { __u32 val; }

@@ -179,18 +179,9 @@ public final class Frames {
         return inUse;
     }
 
-    /** Frames the RAM holds. */
-    public long capacity() {
-        return pages;
-    }
-
     /** Frames handed out at least once: what the allocator added to the host's resident memory at most. */
     public long touched() {
         return nextFresh;
-    }
-
-    public FreePolicy policy() {
-        return policy;
     }
 
     /** Every in-use frame with its counts, by physical address. */

@@ -1,6 +1,7 @@
 package dev.arenaemu.kernel.arena;
 
 import dev.arenaemu.kernel.Capability;
+import dev.arenaemu.kernel.CreateResult;
 import dev.arenaemu.kernel.Errno;
 import dev.arenaemu.kernel.EveryEra;
 import dev.arenaemu.kernel.KernelEra;
@@ -32,7 +33,7 @@ class ArenaCreationTest {
     }
 
     private Errno failure(ArenaAttr attr) {
-        return assertInstanceOf(ArenaCreateResult.Failed.class, Arena.create(fx.kernel, attr)).errno();
+        return assertInstanceOf(CreateResult.Failed.class, Arena.create(fx.kernel, attr)).errno();
     }
 
     @EveryEra
@@ -70,7 +71,7 @@ class ArenaCreationTest {
     @Test
     void scenario4_allowedFlagsAreAccepted() {
         fixture(KernelEra.LATEST);
-        assertInstanceOf(ArenaCreateResult.Created.class,
+        assertInstanceOf(CreateResult.Created.class,
             Arena.create(fx.kernel, ArenaAttr.of(1, ArenaAttr.BPF_F_SEGV_ON_FAULT | ArenaAttr.BPF_F_NO_USER_CONV, 0)));
     }
 

@@ -1,5 +1,6 @@
 package dev.arenaemu.kernel.arena;
 
+import dev.arenaemu.kernel.CreateResult;
 import dev.arenaemu.kernel.KernelBug;
 import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.KernelEvent;
@@ -98,7 +99,7 @@ class ArenaMapleEraTest {
     void creationAllocatesNoAllocatorNode(InjectionSite site) {
         fx = new ArenaFixture(KernelEra.V6_9);
         fx.kernel.faultInjection().failNth(site, 1);
-        assertInstanceOf(ArenaCreateResult.Created.class, Arena.create(fx.kernel, ArenaAttr.of(4, 0, 0)));
+        assertInstanceOf(CreateResult.Created.class, Arena.create(fx.kernel, ArenaAttr.of(4, 0, 0)));
     }
 
     /**

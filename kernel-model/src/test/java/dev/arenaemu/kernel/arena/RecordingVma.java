@@ -1,8 +1,8 @@
 package dev.arenaemu.kernel.arena;
 
+import dev.arenaemu.kernel.mm.AbstractVmArea;
 import dev.arenaemu.kernel.mm.Frames;
 import dev.arenaemu.kernel.mm.MappableFile;
-import dev.arenaemu.kernel.mm.VmArea;
 import dev.arenaemu.kernel.mm.VmFaultResult;
 import dev.arenaemu.kernel.mm.VmFlag;
 
@@ -15,17 +15,11 @@ import java.util.TreeMap;
  * and a PTE per faulted page (the frame, with the mapcount and page reference core mm holds for
  * it). Records every zap the arena asks for.
  */
-final class RecordingVma implements VmArea {
+final class RecordingVma extends AbstractVmArea {
     record Zap(long start, long length) {}
 
     private final Frames frames;
     private final Object mm;
-    private final long start;
-    private final long end;
-    private final long pgoff;
-    private long flags;
-    private Object privateData;
-    private boolean alive = true;
     private final TreeMap<Long, Long> ptes = new TreeMap<>();
     final List<Zap> zaps = new ArrayList<>();
 
@@ -34,12 +28,9 @@ final class RecordingVma implements VmArea {
     }
 
     RecordingVma(Frames frames, Object mm, long start, long end, long flags, long pgoff) {
+        super(start, end, pgoff, flags);
         this.frames = frames;
         this.mm = mm;
-        this.start = start;
-        this.end = end;
-        this.flags = flags;
-        this.pgoff = pgoff;
     }
 
     /**
@@ -47,8 +38,8 @@ final class RecordingVma implements VmArea {
      * advanced to the new start, and vm_ops->open called for it (the original stays as it is).
      */
     RecordingVma splitAbove(MappableFile file, long address) {
-        RecordingVma upper = new RecordingVma(frames, mm, address, end, flags, pgoff + ((address - start) >>> 12));
-        upper.privateData = privateData;
+        RecordingVma upper = new RecordingVma(frames, mm, address, end(), flags(), pgoff() + ((address - start()) >>> 12));
+        upper.setPrivateData(privateData());
         file.vmOperations().open(upper);
         return upper;
     }
@@ -76,9 +67,9 @@ final class RecordingVma implements VmArea {
 
     /** munmap of the whole VMA: PTEs go, then vm_ops->close. */
     void unmap(MappableFile file) {
-        dropPtes(start, end - start);
+        dropPtes(start(), end() - start());
         file.vmOperations().close(this);
-        alive = false;
+        kill();
     }
 
     Long pte(long address) {
@@ -89,19 +80,7 @@ final class RecordingVma implements VmArea {
         return ptes.size();
     }
 
-    void kill() {
-        alive = false;
-    }
-
-    @Override public long start() { return start; }
-    @Override public long end() { return end; }
-    @Override public long pgoff() { return pgoff; }
-    @Override public long flags() { return flags; }
-    @Override public void setFlags(long flags) { this.flags = flags; }
-    @Override public Object privateData() { return privateData; }
-    @Override public void setPrivateData(Object data) { this.privateData = data; }
     @Override public Object mm() { return mm; }
-    @Override public boolean alive() { return alive; }
 
     @Override
     public void zapRange(long from, long length) {

@@ -3,6 +3,7 @@ package dev.arenaemu.kernel.bpf;
 import dev.arenaemu.emulator.cpu.Budget;
 import dev.arenaemu.emulator.cpu.Machine;
 import dev.arenaemu.kernel.Capability;
+import dev.arenaemu.kernel.CreateResult;
 import dev.arenaemu.kernel.Errno;
 import dev.arenaemu.kernel.Kernel;
 import dev.arenaemu.kernel.KernelEra;
@@ -319,7 +320,7 @@ class BpfSyscallTest {
         boot(KernelEra.LATEST);
         BpfMap.ArenaMap a = arena(4, BASE);
         BpfMap.ArrayMap locks = (BpfMap.ArrayMap) bpf.mapCreateArray(".bss.locks", 16, 0, new byte[0], 8).orThrow();
-        assertInstanceOf(MapCreateResult.Failed.class, bpf.mapCreateArray(".rodata", 16, 1L << 8, new byte[0], 8));
+        assertInstanceOf(CreateResult.Failed.class, bpf.mapCreateArray(".rodata", 16, 1L << 8, new byte[0], 8));
         BpfProg p = loadOk(ALLOC + """
             r6 = r0
             r1 = map_value[.bss.locks + 0x8] ll

@@ -1,13 +1,13 @@
 package dev.arenaemu.scenarios.cli;
 
 import dev.arenaemu.ArenaEmu;
+import dev.arenaemu.kernel.CreateResult;
 import dev.arenaemu.kernel.Errno;
 import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.arena.ArenaAttr;
 import dev.arenaemu.kernel.bpf.BpfMap;
 import dev.arenaemu.kernel.bpf.BpfProg;
 import dev.arenaemu.kernel.bpf.BpfSyscall;
-import dev.arenaemu.kernel.bpf.MapCreateResult;
 import dev.arenaemu.kernel.bpf.ProgLoadAttr;
 import dev.arenaemu.kernel.bpf.ProgLoadResult;
 import dev.arenaemu.kernel.bpf.asm.AsmException;
@@ -178,7 +178,7 @@ final class JitCommand implements Callable<Integer> {
         try {
             program = Assembler.assemble(stem, section == null ? "syscall" : section, text);
         } catch (AsmException e) {
-            throw new BadInput(file + ":" + e.line() + ":" + e.column() + ": " + e.reason());
+            throw new BadInput(file + ":" + e.at().line() + ":" + e.at().column() + ": " + e.reason());
         }
         Map<String, BpfMap> maps = new LinkedHashMap<>();
         for (Reloc r : program.relocations()) {
@@ -189,8 +189,8 @@ final class JitCommand implements Callable<Integer> {
             };
             if (maps.containsKey(map)) continue;
             switch (bpf.mapCreateArena(map, ArenaAttr.of(100, 0, 1L << 44))) {
-                case MapCreateResult.Created c -> maps.put(map, c.map());
-                case MapCreateResult.Failed f -> throw new BadInput(file + ": creating arena \"" + map + "\": " + Errno.describe(f.errno().neg()));
+                case CreateResult.Created<BpfMap> c -> maps.put(map, c.object());
+                case CreateResult.Failed<BpfMap> f -> throw new BadInput(file + ": creating arena \"" + map + "\": " + Errno.describe(f.errno().neg()));
             }
         }
         return switch (bpf.progLoad(program, maps, ProgLoadAttr.DEFAULT)) {

@@ -14,7 +14,6 @@ import dev.arenaemu.scenarios.oracle.Verdict;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -48,8 +47,8 @@ final class OracleCommand implements Callable<Integer> {
         description = "Compare every kernel with this era or profile instead of the one its build maps to (" + Era.KNOWN + "), e.g. to see what a stable build's backports change.")
     String era;
 
-    @Parameters(arity = "1..*", paramLabel = "PATH", description = "Scenario files or folders.")
-    List<Path> paths;
+    @CommandLine.Mixin
+    ScenarioPaths paths;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -58,7 +57,7 @@ final class OracleCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         Era asked = era == null ? null : Scenarios.era(era, spec);
-        Scenarios.Loaded loaded = Scenarios.load(paths, err, jit);
+        Scenarios.Loaded loaded = jit ? Scenarios.load(paths.paths, err, true) : paths.load(err);
         if (loaded == null) return Main.BAD_INPUT;
         if (jit) return jit(loaded, asked, out, err);
         List<OracleRun.KernelResult> results = new ArrayList<>();
@@ -78,7 +77,7 @@ final class OracleCommand implements Callable<Integer> {
 
     /** --jit: the programs' images per kernel (JitOracleRun), one line per program, the counts per kernel. */
     private int jit(Scenarios.Loaded loaded, Era asked, PrintWriter out, PrintWriter err) throws IOException {
-        JitCorpus.Collected corpus = JitCorpus.collect(loaded.scenarios(), paths, ArenaGlobalsPlacement.END_OF_ARENA);
+        JitCorpus.Collected corpus = JitCorpus.collect(loaded.scenarios(), paths.paths, ArenaGlobalsPlacement.END_OF_ARENA);
         for (JitCorpus.Problem p : corpus.problems()) {
             if (p.libbpfRefuses()) out.println("  " + p.label() + ": not loaded: libbpf refuses to open it: " + p.reason());
             else err.println("arena-emu oracle: " + p.label() + ": " + p.reason());

@@ -10,7 +10,6 @@ import dev.arenaemu.scenarios.shard.Shard;
 import dev.arenaemu.scenarios.sweep.Sweep;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -40,8 +39,8 @@ final class ScenarioSelection {
         + "'arena-emu merge' combines the shards' reports into the unsharded run's.")
     String shard;
 
-    @Parameters(arity = "1..*", paramLabel = "PATH", description = "Scenario files or folders.")
-    List<Path> paths;
+    @CommandLine.Mixin
+    ScenarioPaths paths;
 
     /** The command this selection belongs to (replay or sweep). */
     @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
@@ -63,7 +62,7 @@ final class ScenarioSelection {
         Era only = Scenarios.era(era, command);
         Limits limits = limits();
         PrintWriter err = command.commandLine().getErr();
-        Scenarios.Loaded loaded = Scenarios.load(paths, err);
+        Scenarios.Loaded loaded = paths.load(err);
         if (loaded == null || selectsNothing(loaded, only, err)) return null;
         List<Sweep.Target> runs = new ArrayList<>();
         for (Scenario s : loaded.scenarios()) {

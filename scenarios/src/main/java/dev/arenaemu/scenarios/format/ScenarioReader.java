@@ -185,7 +185,7 @@ public final class ScenarioReader {
         try {
             program = Assembler.assemble(p.name(), p.sleepable() ? "syscall" : "socket", p.asm());
         } catch (AsmException e) {
-            throw new ScenarioException(p.where(), "program \"" + p.name() + "\" asm line " + e.line() + ", column " + e.column() + ": " + e.reason());
+            throw new ScenarioException(p.where(), "program \"" + p.name() + "\" asm line " + e.at().line() + ", column " + e.at().column() + ": " + e.reason());
         }
         for (Reloc r : program.relocations()) {
             String map = switch (r) {

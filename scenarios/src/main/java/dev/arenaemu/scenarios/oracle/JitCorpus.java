@@ -84,7 +84,7 @@ public final class JitCorpus {
         try {
             program = Assembler.assemble(p.name(), section, p.asm());
         } catch (AsmException e) {
-            problems.add(new Problem(label, "asm line " + e.line() + ", column " + e.column() + ": " + e.reason(), false));
+            problems.add(new Problem(label, "asm line " + e.at().line() + ", column " + e.at().column() + ": " + e.reason(), false));
             return;
         }
         List<JitMap> maps = new ArrayList<>();

@@ -1,13 +1,13 @@
 package dev.arenaemu.scenarios.oracle;
 
 import dev.arenaemu.ArenaEmu;
+import dev.arenaemu.kernel.CreateResult;
 import dev.arenaemu.kernel.Errno;
 import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.arena.ArenaAttr;
 import dev.arenaemu.kernel.bpf.BpfMap;
 import dev.arenaemu.kernel.bpf.BpfProg;
 import dev.arenaemu.kernel.bpf.BpfSyscall;
-import dev.arenaemu.kernel.bpf.MapCreateResult;
 import dev.arenaemu.kernel.bpf.ProgLoadAttr;
 import dev.arenaemu.kernel.bpf.ProgLoadResult;
 import dev.arenaemu.kernel.bpf.isa.BpfProgram;
@@ -44,15 +44,15 @@ final class JitEmulator {
             Map<String, BpfMap> maps = new LinkedHashMap<>();
             String mapProblem = null;
             for (JitMap m : o.maps()) {
-                MapCreateResult r = m.isArena()
+                CreateResult<BpfMap> r = m.isArena()
                     ? bpf.mapCreateArena(m.name(), new ArenaAttr((int) m.keySize(), (int) m.valueSize(), m.maxEntries(), (int) m.flags(), m.mapExtra()))
                     : bpf.mapCreateArray(m.name(), m.valueSize(), m.flags(), m.init());
                 switch (r) {
-                    case MapCreateResult.Created c -> {
-                        maps.put(m.name(), c.map());
-                        if (c.map() instanceof BpfMap.ArenaMap a && mapProblem == null) mapProblem = mapArena(user, a, m);
+                    case CreateResult.Created<BpfMap> c -> {
+                        maps.put(m.name(), c.object());
+                        if (c.object() instanceof BpfMap.ArenaMap a && mapProblem == null) mapProblem = mapArena(user, a, m);
                     }
-                    case MapCreateResult.Failed f -> mapProblem = "map " + m.name() + ": " + Errno.describe(f.errno().neg());
+                    case CreateResult.Failed<BpfMap> f -> mapProblem = "map " + m.name() + ": " + Errno.describe(f.errno().neg());
                 }
             }
             for (BpfProgram p : o.programs()) {

@@ -1,11 +1,11 @@
 package dev.arenaemu.scenarios.replay;
 
 import dev.arenaemu.emulator.cpu.Budget;
+import dev.arenaemu.kernel.CreateResult;
 import dev.arenaemu.kernel.Errno;
 import dev.arenaemu.kernel.bpf.BpfMap;
 import dev.arenaemu.kernel.bpf.BpfProg;
 import dev.arenaemu.kernel.bpf.BpfSyscall;
-import dev.arenaemu.kernel.bpf.MapCreateResult;
 import dev.arenaemu.kernel.bpf.ProgLoadAttr;
 import dev.arenaemu.kernel.bpf.ProgLoadResult;
 import dev.arenaemu.kernel.bpf.TestRunResult;
@@ -133,7 +133,7 @@ final class Programs {
         try {
             return Assembler.assemble(spec.name(), spec.sleepable() ? "syscall" : "socket", spec.asm());
         } catch (AsmException e) {
-            throw new ReplayError(spec.where() + ": program \"" + spec.name() + "\" asm line " + e.line() + ", column " + e.column() + ": " + e.reason());
+            throw new ReplayError(spec.where() + ": program \"" + spec.name() + "\" asm line " + e.at().line() + ", column " + e.at().column() + ": " + e.reason());
         }
     }
 
@@ -198,8 +198,8 @@ final class Programs {
         long spinLock = section.isPresent() ? section.get().spinLockOffset() : DataSection.NO_SPIN_LOCK;
         byte[] image = section.isPresent() ? section.get().image() : new byte[0];
         return switch (world.bpf().mapCreateArray(def.name(), def.valueSize(), def.mapFlags(), image, spinLock)) {
-            case MapCreateResult.Created c -> c.map();
-            case MapCreateResult.Failed f -> throw new ReplayError("map '" + def.name() + "': failed to create: " + Errno.describe(f.errno().neg()), false);
+            case CreateResult.Created<BpfMap> c -> c.object();
+            case CreateResult.Failed<BpfMap> f -> throw new ReplayError("map '" + def.name() + "': failed to create: " + Errno.describe(f.errno().neg()), false);
         };
     }
 

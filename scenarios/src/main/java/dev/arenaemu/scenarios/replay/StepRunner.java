@@ -1,11 +1,11 @@
 package dev.arenaemu.scenarios.replay;
 
 import dev.arenaemu.emulator.cpu.Cpu;
+import dev.arenaemu.kernel.CreateResult;
 import dev.arenaemu.kernel.arena.Arena;
 import dev.arenaemu.kernel.arena.ArenaAttr;
 import dev.arenaemu.kernel.arena.ArenaKfuncs;
 import dev.arenaemu.kernel.bpf.BpfMap;
-import dev.arenaemu.kernel.bpf.MapCreateResult;
 import dev.arenaemu.scenarios.format.Arg;
 import dev.arenaemu.scenarios.format.Expr;
 import dev.arenaemu.scenarios.format.Scenario;
@@ -110,9 +110,9 @@ final class StepRunner {
         ArenaAttr attr = new ArenaAttr((int) spec.keySize(), (int) spec.valueSize(), spec.maxEntries(), (int) spec.flags(), eval(spec.mapExtra()));
         String what = String.format("create_arena max_entries=%d flags=0x%x map_extra=0x%x", spec.maxEntries(), spec.flags(), attr.mapExtra());
         return switch (world.createArena(spec.name(), attr)) {
-            case MapCreateResult.Created c -> Effect.returned(what + " -> 0 (kern_vm_start 0x"
-                + Long.toHexString(((BpfMap.ArenaMap) c.map()).arena().kernVmStart()) + ")", 0);
-            case MapCreateResult.Failed f -> Effect.returned(what + " -> -" + f.errno().name(), f.errno().neg());
+            case CreateResult.Created<BpfMap> c -> Effect.returned(what + " -> 0 (kern_vm_start 0x"
+                + Long.toHexString(((BpfMap.ArenaMap) c.object()).arena().kernVmStart()) + ")", 0);
+            case CreateResult.Failed<BpfMap> f -> Effect.returned(what + " -> -" + f.errno().name(), f.errno().neg());
         };
     }
 
@@ -169,8 +169,8 @@ final class StepRunner {
             throw new ReplayError(place + ": \"sleepable\": false needs the non-sleepable arena kfuncs of v7.0 and later");
         }
         BpfMap.ArrayMap map = switch (world.bpf().mapCreateArray("array", 8, 0, new byte[8])) {
-            case MapCreateResult.Created c -> (BpfMap.ArrayMap) c.map();
-            case MapCreateResult.Failed f -> throw new ReplayError(place + ": BPF_MAP_CREATE of the array map failed: " + f.errno().name(), false);
+            case CreateResult.Created<BpfMap> c -> (BpfMap.ArrayMap) c.object();
+            case CreateResult.Failed<BpfMap> f -> throw new ReplayError(place + ": BPF_MAP_CREATE of the array map failed: " + f.errno().name(), false);
         };
         String suffix = deferred ? "_non_sleepable" : "";
         try {

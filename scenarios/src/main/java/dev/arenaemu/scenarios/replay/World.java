@@ -6,6 +6,7 @@ import dev.arenaemu.emulator.cpu.Machine;
 import dev.arenaemu.emulator.cpu.MachinePool;
 import dev.arenaemu.emulator.paging.PageTable;
 import dev.arenaemu.kernel.Capability;
+import dev.arenaemu.kernel.CreateResult;
 import dev.arenaemu.kernel.Kernel;
 import dev.arenaemu.kernel.KernelEra;
 import dev.arenaemu.kernel.arena.Arena;
@@ -15,7 +16,6 @@ import dev.arenaemu.kernel.arena.VmaListEntry;
 import dev.arenaemu.kernel.bpf.BpfMap;
 import dev.arenaemu.kernel.bpf.BpfProg;
 import dev.arenaemu.kernel.bpf.BpfSyscall;
-import dev.arenaemu.kernel.bpf.MapCreateResult;
 import dev.arenaemu.scenarios.check.PteMapBuilder;
 import dev.arenaemu.scenarios.check.WorldState;
 import dev.arenaemu.scenarios.format.Era;
@@ -172,10 +172,10 @@ public final class World implements AutoCloseable, Expr.Symbols {
      * BPF_MAP_CREATE of an arena named {@code name}; the World keeps the creator's reference. The
      * first arena created is the scenario's arena.
      */
-    MapCreateResult createArena(String name, ArenaAttr attr) {
-        MapCreateResult r = bpf().mapCreateArena(name, attr);
-        if (r instanceof MapCreateResult.Created c) {
-            BpfMap.ArenaMap created = (BpfMap.ArenaMap) c.map();
+    CreateResult<BpfMap> createArena(String name, ArenaAttr attr) {
+        CreateResult<BpfMap> r = bpf().mapCreateArena(name, attr);
+        if (r instanceof CreateResult.Created<BpfMap> c) {
+            BpfMap.ArenaMap created = (BpfMap.ArenaMap) c.object();
             arenas.add(created);
             byName.putIfAbsent(name, created);
             labels.put(created, labels.containsValue(name) ? name + "#" + arenas.size() : name);

@@ -1,11 +1,11 @@
 package dev.arenaemu.user.libbpf;
 
+import dev.arenaemu.kernel.CreateResult;
 import dev.arenaemu.kernel.Errno;
 import dev.arenaemu.kernel.arena.ArenaAttr;
 import dev.arenaemu.kernel.bpf.BpfMap;
 import dev.arenaemu.kernel.bpf.BpfProg;
 import dev.arenaemu.kernel.bpf.BpfSyscall;
-import dev.arenaemu.kernel.bpf.MapCreateResult;
 import dev.arenaemu.kernel.bpf.ProgLoadResult;
 import dev.arenaemu.kernel.bpf.elf.ArenaGlobalsPlacement;
 import dev.arenaemu.kernel.bpf.elf.BpfObject;
@@ -132,13 +132,13 @@ public final class LibbpfObject {
     record ArenaMapping(BpfMap.ArenaMap map, int fd, long base, long size) {}
 
     private interface Creation {
-        MapCreateResult create();
+        CreateResult<BpfMap> create();
     }
 
     private static BpfMap create(BpfSyscall bpf, MapDefinition def, Creation creation) throws LibbpfException {
         return switch (creation.create()) {
-            case MapCreateResult.Created c -> c.map();
-            case MapCreateResult.Failed f -> throw new LibbpfException(f.errno(), "map '" + def.name() + "': failed to create");
+            case CreateResult.Created<BpfMap> c -> c.object();
+            case CreateResult.Failed<BpfMap> f -> throw new LibbpfException(f.errno(), "map '" + def.name() + "': failed to create");
         };
     }
 

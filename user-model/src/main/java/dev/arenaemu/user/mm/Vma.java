@@ -1,8 +1,8 @@
 package dev.arenaemu.user.mm;
 
 import dev.arenaemu.emulator.memory.HostBuffer;
+import dev.arenaemu.kernel.mm.AbstractVmArea;
 import dev.arenaemu.kernel.mm.MappableFile;
-import dev.arenaemu.kernel.mm.VmArea;
 import dev.arenaemu.kernel.mm.VmFlag;
 import dev.arenaemu.kernel.mm.VmOperations;
 
@@ -17,31 +17,25 @@ import dev.arenaemu.kernel.mm.VmOperations;
  * VMA shows the file's bytes ({@link MappableFile#backing}) and faults through its
  * {@link VmOperations}.
  */
-public final class Vma implements VmArea {
+public final class Vma extends AbstractVmArea {
     private final Mm mm;
     private final MappableFile file;      // null: anonymous
     private VmOperations ops;             // null until f_op->mmap succeeded, or anonymous
-    private long start, end, flags, pgoff;
     private ShmemFile shmem;              // MAP_SHARED|MAP_ANONYMOUS: the shared object, else null
     private HostBuffer bytes;             // what the region shows: bytes at bytesOffset for start
     private long bytesOffset;
-    private Object privateData;
-    private boolean alive = true;
 
     Vma(Mm mm, long start, long end, long flags, long pgoff, MappableFile file) {
+        super(start, end, pgoff, flags);
         this.mm = mm;
-        this.start = start;
-        this.end = end;
-        this.flags = flags;
-        this.pgoff = pgoff;
         this.file = file;
     }
 
     /** A copy for split, fork or move (vm_area_dup): same flags, file, ops and private data. */
     Vma duplicate(Mm into) {
-        Vma copy = new Vma(into, start, end, flags, pgoff, file);
+        Vma copy = new Vma(into, start(), end(), flags(), pgoff(), file);
         copy.ops = ops;
-        copy.privateData = privateData;
+        copy.setPrivateData(privateData());
         copy.bytes = bytes;
         copy.bytesOffset = bytesOffset;
         copy.shmem = shmem;
@@ -49,48 +43,36 @@ public final class Vma implements VmArea {
         return copy;
     }
 
-    @Override public long start() { return start; }
-    @Override public long end() { return end; }
-    @Override public long flags() { return flags; }
-    @Override public void setFlags(long flags) { this.flags = flags; }
-    @Override public Object privateData() { return privateData; }
-    @Override public void setPrivateData(Object data) { this.privateData = data; }
     @Override public Mm mm() { return mm; }
-    @Override public boolean alive() { return alive; }
 
     @Override
     public void zapRange(long start, long length) {
-        long from = Math.max(start, this.start);
-        long to = Math.min(start + length, this.end);
-        if (!alive || from >= to) return;
+        long from = Math.max(start, start());
+        long to = Math.min(start + length, end());
+        if (!alive() || from >= to) return;
         mm.zapPtes(this, from, to);
     }
 
-    public long length() { return end - start; }
-    @Override public long pgoff() { return pgoff; }
+    public long length() { return end() - start(); }
     public boolean anonymous() { return file == null; }
     /** Anonymous and private: the bytes belong to this VMA alone (copied at fork, moved by copy). */
     public boolean privateAnonymous() { return file == null && shmem == null; }
     public MappableFile file() { return file; }
     public VmOperations ops() { return ops; }
-    public boolean has(VmFlag f) { return VmFlag.has(flags, f); }
-    public boolean contains(long address) { return address >= start && address < end; }
+    public boolean has(VmFlag f) { return VmFlag.has(flags(), f); }
+    public boolean contains(long address) { return address >= start() && address < end(); }
 
     void setOps(VmOperations ops) { this.ops = ops; }
     /** New bounds over the same addresses (split, shrink): each address keeps showing the same bytes. */
     void setRange(long start, long end, long pgoff) {
-        bytesOffset += start - this.start;
-        this.start = start;
-        this.end = end;
-        this.pgoff = pgoff;
+        bytesOffset += start - start();
+        setBounds(start, end, pgoff);
     }
 
     /** New addresses for the same contents (mremap move): the bytes follow the VMA. */
     void moveTo(long start, long end) {
-        this.start = start;
-        this.end = end;
+        setBounds(start, end, pgoff());
     }
-    void kill() { alive = false; }
 
     /**
      * The host bytes this VMA shows (its Unicorn region), from {@code offset} for {@link #start()}:
@@ -108,12 +90,12 @@ public final class Vma implements VmArea {
         setBytes(shmem.buffer, shmem.offset);
     }
     /** Where the byte at {@code address} lives in {@link #bytes()}. */
-    long bytesOffsetOf(long address) { return bytesOffset + (address - start); }
+    long bytesOffsetOf(long address) { return bytesOffset + (address - start()); }
 
     @Override
     public String toString() {
-        return String.format("Vma[0x%x-0x%x %s%s%s%s %s]", start, end,
+        return String.format("Vma[0x%x-0x%x %s%s%s%s %s]", start(), end(),
             has(VmFlag.READ) ? "r" : "-", has(VmFlag.WRITE) ? "w" : "-", has(VmFlag.EXEC) ? "x" : "-",
-            has(VmFlag.SHARED) ? "s" : "p", file == null ? "anon" : "file", alive ? "" : " dead");
+            has(VmFlag.SHARED) ? "s" : "p", file == null ? "anon" : "file", alive() ? "" : " dead");
     }
 }

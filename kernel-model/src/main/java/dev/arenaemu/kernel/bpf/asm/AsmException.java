@@ -2,20 +2,21 @@ package dev.arenaemu.kernel.bpf.asm;
 
 /** A syntax or range error in assembler input, located by 1-based line and column. */
 public final class AsmException extends RuntimeException {
-    private final int line;
-    private final int column;
+    /** A place in the assembler source: 1-based line and column. */
+    public record Position(int line, int column) {}
+
+    private final Position at;
     private final String reason;
 
     public AsmException(int line, int column, String reason) {
         super(line + ":" + column + ": " + reason);
-        this.line = line;
-        this.column = column;
+        this.at = new Position(line, column);
         this.reason = reason;
     }
 
-    public int line() { return line; }
+    /** Where in the source the error is. */
+    public Position at() { return at; }
 
-    public int column() { return column; }
-
+    /** What is wrong there, without the place. */
     public String reason() { return reason; }
 }

@@ -1,7 +1,5 @@
 package dev.arenaemu.kernel.bpf.jit;
 
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 
@@ -10,26 +8,13 @@ import java.util.Optional;
  * addresses, and the program's BPF stderr stream (arena fault reports, v6.18
  * {@code bpf_prog_report_arena_violation}).
  */
-public final class LoadedProgram {
-    private final String name;
-    private final JitImage image;
-    private final long address;
-    private final int reservedSize;
-    private final List<String> stderr = Collections.synchronizedList(new ArrayList<>());
-
+public record LoadedProgram(String name, JitImage image, long address, int reservedSize, BpfStderr stderrStream) {
+    /** {@code address} is the entry point (function 0); {@code reservedSize} the bytes reserved in the module area. */
     LoadedProgram(String name, JitImage image, long address, int reservedSize) {
-        this.name = name;
-        this.image = image;
-        this.address = address;
-        this.reservedSize = reservedSize;
+        this(name, image, address, reservedSize, new BpfStderr());
     }
 
-    public String name() { return name; }
-    public JitImage image() { return image; }
-    /** The entry point (function 0). */
-    public long address() { return address; }
     public long end() { return address + image.code().length; }
-    int reservedSize() { return reservedSize; }
 
     public boolean contains(long rip) {
         return rip >= address && rip < end();
@@ -44,14 +29,12 @@ public final class LoadedProgram {
 
     /** Reports written to the program's BPF_STDERR stream, oldest first (each starts with its ERROR line). */
     public List<String> stderr() {
-        synchronized (stderr) {
-            return List.copyOf(stderr);
-        }
+        return stderrStream.lines();
     }
 
     /** Appends a line to the program's stderr stream (the fault paths report here). */
     public void reportToStderr(String line) {
-        stderr.add(line);
+        stderrStream.append(line);
     }
 
     @Override

@@ -3,7 +3,6 @@ package dev.arenaemu.kernel.bpf.verifier;
 import dev.arenaemu.kernel.bpf.isa.Insn;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 import static dev.arenaemu.kernel.bpf.isa.Bpf.*;
@@ -56,7 +55,6 @@ public final class MiscFixups {
      */
     public static Result apply(List<Insn> insns, boolean zextLiveness) {
         List<List<Insn>> patches = new ArrayList<>(insns.size());
-        boolean changed = false;
         for (int i = 0; i < insns.size(); i++) {
             Insn in = insns.get(i);
             List<Insn> p = patch(in);
@@ -64,28 +62,11 @@ public final class MiscFixups {
                 p = List.of(in);
             }
             patches.add(p);
-            changed |= p.size() != 1 || p.getFirst() != in;
             if (in.isLdImm64() && i + 1 < insns.size()) {
                 patches.add(List.of(insns.get(++i)));
             }
         }
-        int[] newIndex = new int[insns.size()];
-        if (!changed) {
-            Arrays.setAll(newIndex, i -> i);
-            return new Result(List.copyOf(insns), newIndex);
-        }
-        int at = 0;
-        for (int i = 0; i < patches.size(); i++) {
-            newIndex[i] = at;
-            at += patches.get(i).size();
-        }
-        List<Insn> out = new ArrayList<>(at);
-        for (int i = 0; i < patches.size(); i++) {
-            List<Insn> p = patches.get(i);
-            if (p.size() == 1 && p.getFirst() == insns.get(i)) out.add(retarget(insns.get(i), i, newIndex, insns.size(), at));
-            else out.addAll(p);   // patch-internal offsets are relative to the patch and need nothing
-        }
-        return new Result(List.copyOf(out), newIndex);
+        return splice(insns, patches);
     }
 
     /**
@@ -96,34 +77,47 @@ public final class MiscFixups {
      */
     public static Result removeNops(List<Insn> insns) {
         Insn nop = new Insn(JMP | JA, 0, 0, 0, 0);
-        boolean[] drop = new boolean[insns.size()];
-        boolean[] secondSlot = new boolean[insns.size()];
-        boolean any = false;
+        List<List<Insn>> patches = new ArrayList<>(insns.size());
         for (int i = 0; i < insns.size(); i++) {
-            if (insns.get(i).isLdImm64()) {
-                if (i + 1 < insns.size()) secondSlot[i + 1] = true;   // data, whatever it looks like
-                i++;
-                continue;
+            Insn in = insns.get(i);
+            patches.add(in.equals(nop) ? List.of() : List.of(in));
+            if (in.isLdImm64() && i + 1 < insns.size()) {
+                patches.add(List.of(insns.get(++i)));   // data, whatever it looks like
             }
-            drop[i] = insns.get(i).equals(nop);
-            any |= drop[i];
         }
+        return splice(insns, patches);
+    }
+
+    /**
+     * The program with instruction {@code i} replaced by {@code patches.get(i)} (empty: removed),
+     * as bpf_patch_insn_data and bpf_remove_insns leave it: an instruction that is its own patch
+     * keeps its place in the new program and gets its jump retargeted ({@link #retarget}); the
+     * second slot of an ld_imm64 is data and stays as it is. A jump to a patched instruction
+     * lands on the first instruction of its patch, to a removed one on the next one kept.
+     */
+    private static Result splice(List<Insn> insns, List<List<Insn>> patches) {
         int[] newIndex = new int[insns.size()];
-        if (!any) {
-            Arrays.setAll(newIndex, i -> i);
-            return new Result(List.copyOf(insns), newIndex);
+        boolean changed = false;
+        int at = 0;
+        for (int i = 0; i < patches.size(); i++) {
+            newIndex[i] = at;
+            at += patches.get(i).size();
+            changed |= !unpatched(patches.get(i), insns.get(i));
         }
-        int kept = 0;
-        for (int i = 0; i < insns.size(); i++) {
-            newIndex[i] = kept;
-            if (!drop[i]) kept++;
-        }
-        List<Insn> out = new ArrayList<>(kept);
-        for (int i = 0; i < insns.size(); i++) {
-            if (drop[i]) continue;
-            out.add(secondSlot[i] ? insns.get(i) : retarget(insns.get(i), i, newIndex, insns.size(), kept));
+        if (!changed) return new Result(List.copyOf(insns), newIndex);   // newIndex is the identity then
+        List<Insn> out = new ArrayList<>(at);
+        for (int i = 0; i < patches.size(); i++) {
+            Insn in = insns.get(i);
+            List<Insn> p = patches.get(i);
+            if (unpatched(p, in)) out.add(retarget(in, i, newIndex, insns.size(), at));
+            else out.addAll(p);   // patch-internal offsets are relative to the patch and need nothing
+            if (in.isLdImm64() && i + 1 < insns.size()) out.add(insns.get(++i));   // its second slot
         }
         return new Result(List.copyOf(out), newIndex);
+    }
+
+    private static boolean unpatched(List<Insn> patch, Insn in) {
+        return patch.size() == 1 && patch.getFirst() == in;
     }
 
     /** bpf_adj_branches for one unpatched instruction at old index {@code i}. */

@@ -42,8 +42,8 @@ class AssemblerRobustnessTest {
             Assembler.assemble("p", "syscall", source);
         } catch (AsmException e) {
             String[] lines = source.split("\n", -1);
-            assertTrue(e.line() >= 1 && e.line() <= lines.length, e.getMessage());
-            assertTrue(e.column() >= 1 && e.column() <= lines[e.line() - 1].length() + 1, e.getMessage());
+            assertTrue(e.at().line() >= 1 && e.at().line() <= lines.length, e.getMessage());
+            assertTrue(e.at().column() >= 1 && e.at().column() <= lines[e.at().line() - 1].length() + 1, e.getMessage());
         }
     }
 }

@@ -114,8 +114,8 @@ class AssemblerTest {
     @Test
     void errorsNameLineAndColumn() {
         AsmException e = assertThrows(AsmException.class, () -> Assembler.insns("r0 = 0\n  r1 = *(u33 *)(r2 + 0)\nexit"));
-        assertEquals(2, e.line());
-        assertEquals(10, e.column());
+        assertEquals(2, e.at().line());
+        assertEquals(10, e.at().column());
         assertTrue(e.getMessage().startsWith("2:10: "), e.getMessage());
     }
 
@@ -128,7 +128,7 @@ class AssemblerTest {
     @Test
     void outOfRangeOffsetIsRejected() {
         AsmException e = assertThrows(AsmException.class, () -> Assembler.insns("r1 = *(u64 *)(r2 + 40000)"));
-        assertEquals(1, e.line());
+        assertEquals(1, e.at().line());
         assertTrue(e.reason().contains("16 bits"), e.reason());
     }
 
