@@ -377,6 +377,30 @@ class BpfSyscallTest {
         assertEquals(a.arena().scratchPage(), a.arena().kernVm().pageAt(a.arena().kernVmStart() + 0x3000));
     }
 
+    /**
+     * A bpf_map iterator loads (its context's trusted map goes to the arena kfunc), but
+     * BPF_PROG_TEST_RUN has no run for BPF_TRACE_ITER (bpf_prog_test_run_tracing: -ENOTSUPP), so
+     * nothing runs and no page is allocated.
+     */
+    @Test
+    void iteratorLoadsButTestRunIsNotSupported() {
+        boot(KernelEra.V6_9);
+        BpfMap.ArenaMap a = arena(2, BASE);
+        BpfProg p = load("iter.s/bpf_map", """
+            r1 = *(u64 *)(r1 + 8)
+            if r1 == 0 goto +5
+            r3 = *(u32 *)(r1 + 36)
+            r2 = 0
+            w4 = -1
+            r5 = 0
+            call bpf_arena_alloc_pages
+            w0 = 0
+            exit
+            """, Map.of()).orThrow();
+        assertEquals(new TestRunResult.Refused(Errno.ENOTSUPP, List.of()), bpf.progTestRun(p));
+        assertEquals(0, a.arena().populatedPages());
+    }
+
     @Test
     void kfuncsOnANonArenaMapReturnNullDoNothingAndEinval() {
         boot(KernelEra.LATEST);

@@ -33,6 +33,7 @@ final class AbstractInterpreter {
     private final ControlFlow cfg;
     private final VerifierConfig config;
     private final boolean sleepable;
+    private final BtfAccess btf;
     private final FrameState[] states;
     private final RegState[] summaries;
     /** The lock each subprogram returns with (joined over its exits), next to {@link #summaries}. */
@@ -49,8 +50,10 @@ final class AbstractInterpreter {
     private final boolean[] queued;
     private int processed;
 
-    AbstractInterpreter(List<Insn> insns, LdImm64Resolver maps, ControlFlow cfg, VerifierConfig config, boolean sleepable) {
+    AbstractInterpreter(List<Insn> insns, LdImm64Resolver maps, ControlFlow cfg, VerifierConfig config, boolean sleepable,
+                        Optional<IterTarget> iter) {
         this.insns = insns;
+        this.btf = new BtfAccess(config, sleepable, iter);
         this.maps = maps;
         this.cfg = cfg;
         this.config = config;
@@ -237,6 +240,9 @@ final class AbstractInterpreter {
         if (ptr.type() == RegType.CONST_PTR_TO_MAP) {
             throw new VerifierException(Errno.EACCES, i, "R" + dstReg + " pointer arithmetic on map_ptr prohibited");
         }
+        if (ptr.btf() != null && ptr.btf().maybeNull()) {
+            throw new VerifierException(Errno.EACCES, i, "R" + dstReg + " pointer arithmetic on " + ptr.typeName() + " prohibited, null-check it first");
+        }
         if (!is64) {
             if (op == SUB && config.perfmonCapable()) return RegState.UNKNOWN;
             throw new VerifierException(Errno.EACCES, i, "R" + dstReg + " 32-bit pointer arithmetic prohibited");
@@ -318,6 +324,7 @@ final class AbstractInterpreter {
         String kind = switch (ptr.type()) {
             case PTR_TO_ARENA -> "arena";
             case PTR_TO_CTX -> "ctx";
+            case PTR_TO_BTF_ID -> "btf";
             default -> "other";
         };
         if (accessKind[i] != null && !accessKind[i].equals(kind)) {
@@ -363,11 +370,15 @@ final class AbstractInterpreter {
             case PTR_TO_CTX -> {
                 accessKind[i] = kind;
                 if (ptr.off() + off < 0) throw new VerifierException(Errno.EACCES, i, "invalid bpf_context access off=" + (ptr.off() + off) + " size=" + size);
+                if (btf.hasBtfContext()) yield btf.contextRead(i, ptr.off() + off, size, write);
                 leakCheck(i, write, value, valueReg, "ctx");
                 yield RegState.UNKNOWN;
             }
-            default -> throw new VerifierException(Errno.EACCES, i, "R" + ptrReg + " invalid mem access '"
-                + (ptr.type() == RegType.MIXED ? "scalar" : ptr.type().logName) + "'");
+            case PTR_TO_BTF_ID -> {
+                accessKind[i] = kind;
+                yield btf.read(i, ptrReg, ptr, off, size, write);
+            }
+            default -> throw new VerifierException(Errno.EACCES, i, "R" + ptrReg + " invalid mem access '" + ptr.typeName() + "'");
         };
     }
 
@@ -450,12 +461,36 @@ final class AbstractInterpreter {
             case CALL -> call(i, insn, s);
             case JA -> merge((int) ControlFlow.jumpTarget(insn, i), s);
             default -> {
-                read(i, s, insn.dst());
+                RegState dst = read(i, s, insn.dst());
                 if (insn.source() == X) read(i, s, insn.src());
-                merge((int) ControlFlow.jumpTarget(insn, i), s.copy());
+                FrameState taken = s.copy();
+                if (isNullCheck(insn, dst)) {
+                    // mark_ptr_or_null_regs: the branch where the pointer is NULL sees scalar 0,
+                    // the other a pointer that is not NULL, in every copy of it
+                    boolean jeq = insn.op() == JEQ;
+                    markNull(jeq ? taken : s, dst.btf().id(), true);
+                    markNull(jeq ? s : taken, dst.btf().id(), false);
+                }
+                merge((int) ControlFlow.jumpTarget(insn, i), taken);
                 merge(i + 1, s);
             }
         }
+    }
+
+    /** check_cond_jmp_op's case for "if rX == 0" / "if rX != 0" (64-bit) on a maybe-NULL pointer. */
+    private static boolean isNullCheck(Insn insn, RegState dst) {
+        return insn.cls() == JMP && insn.source() == K && insn.imm() == 0 && (insn.op() == JEQ || insn.op() == JNE)
+            && dst.btf() != null && dst.btf().maybeNull();
+    }
+
+    private static void markNull(FrameState s, int id, boolean isNull) {
+        for (int r = 0; r < s.regs.length; r++) s.regs[r] = refined(s.regs[r], id, isNull);
+        for (int k = 0; k < s.stack.length; k++) s.stack[k] = refined(s.stack[k], id, isNull);
+    }
+
+    private static RegState refined(RegState v, int id, boolean isNull) {
+        if (v.btf() == null || !v.btf().maybeNull() || v.btf().id() != id) return v;
+        return isNull ? RegState.constant(0) : RegState.btf(v.btf().notNull()).withOffset(v.known(), v.off());
     }
 
     private void exit(int i, FrameState s) {
@@ -604,7 +639,11 @@ final class AbstractInterpreter {
         // "void *p__map": any map pointer passes (the kfunc itself returns NULL/does nothing for a
         // non-arena map at run time); anything else fails the BTF struct match
         RegState map = s.regs[R1];
-        if (map.type() != RegType.CONST_PTR_TO_MAP) {
+        if (map.type() == RegType.PTR_TO_BTF_ID) {
+            // KF_ARG_PTR_TO_MAP takes a kernel struct bpf_map pointer too (since the arena's
+            // "bpf: Recognize '__map' suffix in kfunc arguments", v6.9)
+            btf.mapArgument(i, kfunc.symbol, 0, map);
+        } else if (map.type() != RegType.CONST_PTR_TO_MAP) {
             throw new VerifierException(Errno.EINVAL, i, "kernel function " + kfunc.symbol
                 + " args#0 expected pointer to STRUCT bpf_map but R1 has a pointer to " + map.type().logName);
         }

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * bpf_check() for the arena-relevant part of the kernel verifier, in the kernel's order:
@@ -24,7 +25,8 @@ import java.util.Map;
  *
  * <p>Not modelled: helper calls other than bpf_spin_lock/unlock (every other helper is
  * "unknown"), scalar range tracking and branch
- * pruning, nullable pointers, BTF-typed subprogram arguments ({@code __arg_arena}).
+ * pruning, nullable pointers other than an iterator's context ({@link BtfAccess}), BTF-typed
+ * subprogram arguments ({@code __arg_arena}).
  */
 public final class Verifier {
     private Verifier() {}
@@ -44,7 +46,16 @@ public final class Verifier {
         }
         LdImm64Resolver resolved = new LdImm64Resolver(program, maps, config);
         ControlFlow cfg = new ControlFlow(insns, config.bpfCapable());
-        AbstractInterpreter check = new AbstractInterpreter(insns, resolved, cfg, config, isSleepable(program.section()));
+        Optional<IterTarget> iter = IterTarget.ofSection(program.section());
+        if (IterTarget.isIterSection(program.section()) && iter.isEmpty()) {
+            // libbpf resolves the target's bpf_iter_NAME in the kernel's BTF first; only bpf_map is modelled
+            throw new VerifierException(Errno.EINVAL, -1, "iterator target of SEC(\"" + program.section() + "\") is not modelled (only bpf_map)");
+        }
+        if (iter.isPresent() && !(config.bpfCapable() && config.perfmonCapable())) {
+            // bpf_prog_load: BPF_PROG_TYPE_TRACING is a perfmon program type, and needs CAP_BPF
+            throw new VerifierException(Errno.EPERM, -1, "BPF_PROG_TYPE_TRACING programs need CAP_BPF and CAP_PERFMON");
+        }
+        AbstractInterpreter check = new AbstractInterpreter(insns, resolved, cfg, config, isSleepable(program.section()), iter);
         check.run();
         List<Integer> depths = stackDepths(cfg, check, insns);
         return rewrite(program, resolved, cfg, check, depths, config);
