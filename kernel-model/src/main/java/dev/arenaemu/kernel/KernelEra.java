@@ -345,6 +345,20 @@ public enum KernelEra {
     }
 
     /**
+     * x86-64 JIT ({@code do_jit}, conditional jumps and {@code emit_jmp}): the largest forward
+     * displacement that still gets the 2-byte rel8 form. Up to v6.11 any {@code is_imm8} offset
+     * (127); "bpf, x64: Fix a jit convergence issue" (Yonghong Song, 2024, in v6.12) limits
+     * forward jumps to 123 ({@code is_imm8_jmp_offset}) so that a jcc/jmp pair can no longer
+     * flip between rel8 and rel32 forever. Era v6.10 stands for 6.10–6.12 and takes the 6.12
+     * limit: the 6.12.117 image the oracle read back has a {@code jne} rel32 of 0x7d
+     * (docs/oracle.md, JIT images).
+     */
+    @EraSwitch(function = "do_jit (x86-64 JIT): is_imm8 -> is_imm8_jmp_offset", change = "rel8 forward jumps up to 127 (E1) -> up to 123 (E2+)")
+    public int shortJumpMaxForward() {
+        return since(V6_10) ? 123 : 127;
+    }
+
+    /**
      * x86-64 JIT ({@code emit_atomic_rmw}, {@code emit_atomic_rmw_index}): BPF_XCHG carries a
      * {@code lock} prefix up to v6.19; "x86/bpf: Avoid emitting LOCK prefix for XCHG atomic ops"
      * (Uros Bizjak, bpf-next Dec 2025, in v7.0) drops it, as {@code xchg} with a memory operand
