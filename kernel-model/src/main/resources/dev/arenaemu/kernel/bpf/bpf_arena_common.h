@@ -17,6 +17,8 @@
 #define __ksym __attribute__((section(".ksyms")))
 #define __weak __attribute__((weak))
 #define __noinline __attribute__((noinline))
+/* a global function parameter the verifier types as an arena pointer (btf_decl_tag "arg:arena") */
+#define __arg_arena __attribute__((btf_decl_tag("arg:arena")))
 #define __always_inline inline __attribute__((always_inline))
 
 #define BPF_MAP_TYPE_ARENA 33

@@ -18,8 +18,10 @@ import java.util.Set;
 /**
  * do_check, as a worklist abstract interpretation: every reachable instruction gets the join of the
  * register/stack states of all paths reaching it (no path splitting, no scalar ranges, only known
- * constants), iterated to a fixpoint. Subprograms are analysed once for the join of their call
- * sites; r0 at their exits is joined into a summary returned to every caller. The checks are the
+ * constants), iterated to a fixpoint. Static subprograms are analysed once for the join of their
+ * call sites; r0 at their exits is joined into a summary returned to every caller. Global ones
+ * ({@link GlobalFunc}) start from their BTF argument types instead, and a call to one checks the
+ * arguments against those types and gets an unknown scalar back. The checks are the
  * kernel's (register initialised, r10 read-only, stack bounds, map value bounds, pointer arithmetic
  * rules, the arena rules of docs/semantics.md#the-cast-instruction and #ptr_to_arena) with the
  * kernel's messages; what it learns about each instruction (arena access, cast kind, ALU64
@@ -46,13 +48,16 @@ final class AbstractInterpreter {
     final int[] stackDepth;
     /** Kfunc call sites in a non-sleepable context, which specialize_kfunc rewrites to the _non_sleepable variant (E4+). */
     final Set<Integer> nonSleepableCalls = new HashSet<>();
+    /** Per subprogram: its {@link GlobalFunc} if func_info says it is global, else null (static). */
+    private final GlobalFunc[] globals;
     private final Deque<Integer> work = new ArrayDeque<>();
     private final boolean[] queued;
     private int processed;
 
     AbstractInterpreter(List<Insn> insns, LdImm64Resolver maps, ControlFlow cfg, VerifierConfig config, boolean sleepable,
-                        Optional<IterTarget> iter) {
+                        Optional<IterTarget> iter, GlobalFunc[] globals) {
         this.insns = insns;
+        this.globals = globals;
         this.btf = new BtfAccess(config, sleepable, iter);
         this.maps = maps;
         this.cfg = cfg;
@@ -504,6 +509,10 @@ final class AbstractInterpreter {
             if (r0.type().isPointer() && !config.perfmonCapable()) throw new VerifierException(Errno.EACCES, i, "R0 leaks addr as return value");
             return;
         }
+        if (globals[k] != null) {
+            globals[k].checkExit(i, r0);
+            return;
+        }
         RegState summary = r0.type() == RegType.PTR_TO_STACK ? RegState.UNKNOWN : r0;
         RegState joined = summaries[k] == null ? summary : summaries[k].join(summary);
         LockState lock = lockSummaries[k] == null ? s.lock : lockSummaries[k].join(s.lock);
@@ -515,6 +524,10 @@ final class AbstractInterpreter {
     }
 
     private void call(int i, Insn insn, FrameState s) {
+        if (s.lock.maybeHeld() && insn.src() == PSEUDO_CALL && globals[cfg.subprogStarts.indexOf(i + insn.imm() + 1)] != null) {
+            // check_func_call: a global function is verified without the caller's lock
+            throw new VerifierException(Errno.EINVAL, i, "global function calls are not allowed while holding a lock,\nuse static function instead");
+        }
         if (s.lock.maybeHeld() && !callableUnderLock(insn)) {
             throw new VerifierException(Errno.EINVAL, i, "function calls are not allowed while holding a lock");
         }
@@ -529,7 +542,7 @@ final class AbstractInterpreter {
     /**
      * do_check_insn under an active lock: bpf_spin_unlock, the KF_SPINLOCK_SAFE kfuncs
      * ({@link dev.arenaemu.kernel.KernelEra#arenaKfuncsSpinlockSafe()}) and calls of static
-     * subprograms (this verifier does not tell global ones, which the kernel refuses there, apart).
+     * subprograms (global ones are refused before, in {@link #call}).
      */
     private boolean callableUnderLock(Insn insn) {
         return switch (insn.src()) {
@@ -584,6 +597,10 @@ final class AbstractInterpreter {
     private void bpfToBpfCall(int i, Insn insn, FrameState s) {
         int target = i + insn.imm() + 1;
         int k = cfg.subprogStarts.indexOf(target);
+        if (globals[k] != null) {
+            globalCall(i, target, globals[k], s);
+            return;
+        }
         callSites.get(k).add(i);
         FrameState callee = new FrameState();
         boolean stackArg = false;
@@ -606,6 +623,22 @@ final class AbstractInterpreter {
                 if (after.stack[slot].type() != RegType.NOT_INIT) after.stack[slot] = RegState.UNKNOWN;
             }
         }
+        merge(i + 1, after);
+    }
+
+    /**
+     * check_func_call for a global function: btf_check_func_arg_match, then the callee is verified
+     * on its own from its BTF types (do_check_subprogs), and the caller continues with R1-R5
+     * clobbered and R0 an unknown scalar (an arena pointer return is a user address, as a
+     * {@code void __arena *} kfunc's is).
+     */
+    private void globalCall(int i, int target, GlobalFunc callee, FrameState s) {
+        callee.checkCall(i, s);
+        FrameState entry = callee.entryState();
+        merge(target, entry);
+        FrameState after = s.copy();
+        clobberCallerSaved(after);
+        after.regs[R0] = RegState.UNKNOWN;
         merge(i + 1, after);
     }
 
