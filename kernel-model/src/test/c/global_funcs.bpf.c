@@ -13,18 +13,15 @@ __u64 table[4];
 /* arg:arena: the callee starts with an arena pointer in R1 */
 __weak int add_tagged(__u32 __arena *p __arg_arena, int n)
 {
-	*p += n;
-	return *p;
+	return *p += n;
 }
 
 SEC("syscall")
 int tagged_arg(void *ctx)
 {
-	__u32 __arena *page = bpf_arena_alloc_pages(&arena, 0, 1, NUMA_NO_NODE, 0);
+	__u32 __arena *p = bpf_arena_alloc_pages(&arena, 0, 1, NUMA_NO_NODE, 0);
 
-	if (!page)
-		return -1;
-	return add_tagged(page, 5);
+	return p ? add_tagged(p, 5) : -1;
 }
 
 /* the callee sees an unknown int whatever the caller passes: indexing is unbounded */
@@ -39,16 +36,10 @@ static __noinline int lookup_static(int i)
 }
 
 SEC("syscall")
-int global_index(void *ctx)
-{
-	return lookup(1);
-}
+int global_index(void *ctx) { return lookup(1); }
 
 SEC("syscall")
-int static_index(void *ctx)
-{
-	return lookup_static(1);
-}
+int static_index(void *ctx) { return lookup_static(1); }
 
 /* an arena pointer returned by a global function */
 __weak __u32 __arena *same(__u32 __arena *p)
@@ -59,12 +50,11 @@ __weak __u32 __arena *same(__u32 __arena *p)
 SEC("syscall")
 int arena_return(void *ctx)
 {
-	__u32 __arena *page = bpf_arena_alloc_pages(&arena, 0, 1, NUMA_NO_NODE, 0);
+	__u32 __arena *p = bpf_arena_alloc_pages(&arena, 0, 1, NUMA_NO_NODE, 0);
 
-	if (!page)
-		return -1;
-	*same(page) = 7;
-	return *page;
+	if (p)
+		*same(p) = 7;
+	return p ? *p : -1;
 }
 
 char _license[] SEC("license") = "GPL";
