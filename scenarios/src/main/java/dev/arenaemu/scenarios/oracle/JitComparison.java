@@ -19,7 +19,8 @@ import java.util.Map;
  * {@link JitListing}, after the documented masks only (docs/oracle.md, "JIT images"):
  * <ul>
  * <li>xlated: the kernel's dump form is applied to the emulator's instructions
- *     (bpf_insn_prepare_dump: PROBE_MEM/PROBE_MEM32 loads and stores shown as MEM); then the
+ *     ({@link JitListing#dumpedXlated()}: bpf-to-bpf calls as jit_subprogs leaves them;
+ *     bpf_insn_prepare_dump: PROBE_MEM/PROBE_MEM32 loads and stores shown as MEM); then the
  *     src and imm of both slots of an ld_imm64 the verifier resolved to a map (the kernel shows
  *     the map's id and the value offset) and the imm of helper and kfunc calls (an address
  *     relative to __bpf_call_base) are ignored;</li>
@@ -68,7 +69,7 @@ public final class JitComparison {
     }
 
     static String xlated(JitListing emu, List<Insn> kernel) {
-        List<Insn> mine = emu.xlated();
+        List<Insn> mine = emu.dumpedXlated();
         BitSet mask = emu.xlatedImmMask();
         int n = Math.max(mine.size(), kernel.size());
         for (int i = 0; i < n; i++) {
