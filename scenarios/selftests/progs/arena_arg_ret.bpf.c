@@ -1,10 +1,10 @@
 /* Equivalent of the upstream verifier_arena.c check_arena_arg_ret (written for this project):
  * arena pointers passed to and returned by a static and three global (__weak) subprograms, two of
  * them with volatile qualifiers on either side of __arena. Every call adds to the u32 at the start
- * of an allocated page; the program returns that value. */
+ * of an allocated page; the program returns that value. check_arena_arg_tagged passes the page
+ * to a global function whose parameter carries __arg_arena and which returns a scalar: the form
+ * every verifier since the arena's first release accepts. */
 #include "bpf_arena.h"
-
-#define __noinline __attribute__((noinline))
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARENA);
@@ -51,6 +51,22 @@ int check_arena_arg_ret(void *ctx)
 	ret = bump_quals1(page, page);		/* 3, then 4 */
 	ret = bump_quals2(ret, page);		/* 5, then 6 */
 	return *ret;
+}
+
+__weak int bump_tagged(u32 __arena *p __arg_arena)
+{
+	*p += 10;
+	return *p;
+}
+
+SEC("syscall")
+int check_arena_arg_tagged(void *ctx)
+{
+	u32 __arena *page = bpf_arena_alloc_pages(&arena, 0, 1, NUMA_NO_NODE, 0);
+
+	if (!page)
+		return -1;
+	return bump_tagged(page) + bump_tagged(page);	/* 10 + 20 */
 }
 
 char _license[] SEC("license") = "GPL";

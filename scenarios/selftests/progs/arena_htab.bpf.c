@@ -44,22 +44,28 @@ static __always_inline void obj_free(struct elem __arena *o)
 }
 
 /* Insert or replace: the new element goes to the bucket's head, an old one with the key is
- * unlinked and freed. */
+ * unlinked and freed. Pointers stored in the table are user addresses (what the scenario's user
+ * code walks); the k-suffixed copies are the kernel's form for the dereferences (the same value
+ * unless BPF_ARENA_FORCE_ASM). */
 static __always_inline int update(u64 key, u64 value)
 {
-	struct elem __arena *__arena *bucket = &htab[key & (NB - 1)];
-	struct elem __arena *n = obj_alloc(), *prev, *e;
+	struct elem __arena *__arena *bucket = htab + (key & (NB - 1));
+	struct elem __arena *n = obj_alloc(), *nk, *prev, *e;
 	int k;
 
 	if (!n)
 		return -1;
-	n->key = key;
-	n->value = value;
-	n->next = *bucket;
+	cast_kern(bucket);
+	nk = n;
+	cast_kern(nk);
+	nk->key = key;
+	nk->value = value;
+	nk->next = *bucket;
 	*bucket = n;
-	prev = n;
-	e = n->next;
+	prev = nk;
+	e = nk->next;
 	for (k = 0; k < KEYS && e; k++) {
+		cast_kern(e);
 		if (e->key == key) {
 			prev->next = e->next;
 			obj_free(e);
@@ -74,11 +80,14 @@ static __always_inline int update(u64 key, u64 value)
 SEC("syscall")
 int build_htab(void *ctx)
 {
+	struct elem __arena *__arena *buckets;
 	int pass, i;
 
-	htab = bpf_arena_alloc_pages(&arena, 0, 1, NUMA_NO_NODE, 0);
-	if (!htab)
+	buckets = bpf_arena_alloc_pages(&arena, 0, 1, NUMA_NO_NODE, 0);
+	if (!buckets)
 		return -1;
+	cast_user(buckets);
+	htab = buckets;
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0; i < KEYS; i++)
 			if (update(i, i))

@@ -8,30 +8,40 @@
 
 #include "bpf_arena.h"
 
-/* An object of size bytes, or 0 when the arena has no page left. */
+/* An object of size bytes (its user address), or 0 when the arena has no page left. The casts
+ * are no-ops unless BPF_ARENA_FORCE_ASM (bpf_arena_common.h): pointers are kept as user addresses
+ * and cast to the kernel's form only where they are dereferenced. */
 static __always_inline void __arena *frag_alloc(u64 size)
 {
 	char __arena *pg = cur_page;
-	void __arena *o;
+	u64 __arena *live;
 
 	if (!pg || cur_off + size > PAGE_SIZE) {
 		pg = bpf_arena_alloc_pages(&arena, 0, 1, NUMA_NO_NODE, 0);
 		if (!pg)
 			return 0;
+		cast_user(pg);
 		cur_page = pg;
 		cur_off = 8;
 	}
-	o = pg + cur_off;
+	live = (u64 __arena *)pg;
+	cast_kern(live);
+	(*live)++;
+	pg += cur_off;
 	cur_off += size;
-	(*(u64 __arena *)pg)++;
-	return o;
+	return pg;
 }
 
+/* Frees an object given by either address form (the page is found from the low bits). */
 static __always_inline void frag_free(void __arena *o)
 {
-	char __arena *pg = (char __arena *)((u64)o & ~(u64)(PAGE_SIZE - 1));
-	u64 __arena *live = (u64 __arena *)pg;
+	char __arena *pg;
+	u64 __arena *live;
 
+	cast_user(o);
+	pg = (char __arena *)((u64)o & ~(u64)(PAGE_SIZE - 1));
+	live = (u64 __arena *)pg;
+	cast_kern(live);
 	if (--*live == 0) {
 		if (pg == cur_page)
 			cur_page = 0;

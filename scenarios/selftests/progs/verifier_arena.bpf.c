@@ -1,5 +1,5 @@
-/* Equivalents of the upstream progs/verifier_arena.c tests not yet in the corpus (written for
- * this project; corpus 12-1 has basic_alloc1 and basic_reserve1): a 2-page arena at map_extra
+/* Equivalents of the upstream progs/verifier_arena.c tests (written for this project; corpus 12-1
+ * has the sleepable basic_alloc1 and basic_reserve1, the _nosleep variants of all are here): a 2-page arena at map_extra
  * 0x1000_FFFF_E000, so the arena ends exactly at a 4 GiB boundary. Each program returns 0 when all
  * its checks hold, else the number of the failed check. */
 #include "bpf_arena.h"
@@ -64,8 +64,8 @@ int basic_alloc3(void *ctx)
 	return alloc(0, 2) ? 0 : 1;
 }
 
-SEC("syscall")
-int basic_reserve2(void *ctx)
+/* A reserved page cannot be allocated. */
+static __always_inline int reserve_then_alloc(void)
 {
 	if (bpf_arena_reserve_pages(&arena, (void __arena *)BASE, 1))
 		return 1;
@@ -74,10 +74,12 @@ int basic_reserve2(void *ctx)
 	return 0;
 }
 
+CHECK_PROG("syscall", basic_reserve2, reserve_then_alloc)
+
 CHECK_PROG("syscall", reserve_twice, reserve_twice_at_base)
 
-SEC("syscall")
-int reserve_invalid_region(void *ctx)
+/* Reservations that reach past the arena's end (or start at NULL) are -EINVAL. */
+static __always_inline int reserve_past_end(void)
 {
 	if (bpf_arena_reserve_pages(&arena, 0, 3) != -EINVAL)
 		return 1;
@@ -90,8 +92,10 @@ int reserve_invalid_region(void *ctx)
 	return 0;
 }
 
-/* E4+: the same from a non-sleepable program. The free is deferred there, so right after it a
- * page may still read its old value; this checks the allocation side. */
+CHECK_PROG("syscall", reserve_invalid_region, reserve_past_end)
+
+/* E4+: the same from non-sleepable programs (SEC("socket")). A free is deferred there, so right
+ * after it a page may still read its old value (the selftests accept it or 0). */
 SEC("socket")
 int basic_alloc3_nosleep(void *ctx)
 {
@@ -115,5 +119,53 @@ int basic_alloc2_nosleep(void *ctx)
 	/* deferred: 1 and 2 until the worker runs */
 	if ((p[0] != 0 && p[0] != 1) || (p[1024] != 0 && p[1024] != 2))
 		return 3;
+	return 0;
+}
+
+CHECK_PROG("socket", basic_reserve2_nosleep, reserve_then_alloc)
+CHECK_PROG("socket", reserve_invalid_region_nosleep, reserve_past_end)
+
+/* Two one-page allocations fill the arena, a third fails; page 2 freed (deferred) keeps reading 2
+ * or 0 and page 1 keeps 1. */
+SEC("socket")
+int basic_alloc1_nosleep(void *ctx)
+{
+	volatile int __arena *page[2];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		page[i] = alloc(0, 1);
+		if (!page[i])
+			return 1 + i;
+		*page[i] = 1 + i;
+	}
+	if (alloc(0, 1))
+		return 3;
+	if (*page[0] != 1 || *page[1] != 2)
+		return 4;
+	bpf_arena_free_pages(&arena, (void __arena *)page[1], 1);
+	if (*page[0] != 1)
+		return 6;
+	if (*page[1] != 0 && *page[1] != 2)
+		return 7;
+	return 0;
+}
+
+/* One page allocated, the next one reserved: neither an allocation at the reserved page nor one
+ * anywhere (the arena has no page left) succeeds. */
+SEC("socket")
+int basic_reserve1_nosleep(void *ctx)
+{
+	char __arena *next;
+
+	if (alloc(0, 1) != (void __arena *)BASE)
+		return 1;
+	next = (char __arena *)BASE + PAGE_SIZE;
+	if (bpf_arena_reserve_pages(&arena, next, 1))
+		return 2;
+	if (alloc(next, 1))
+		return 3;
+	if (alloc(0, 1))
+		return 4;
 	return 0;
 }

@@ -6,6 +6,7 @@
 
 #define BASE 0x100000000000ULL
 #define ARENA_SIZE (1ULL << 32)
+#define LAST_PG (ARENA_SIZE / PAGE_SIZE - 1)
 
 ARENA_MAP(arena, 1 << 20, 0);
 
@@ -17,39 +18,14 @@ static __always_inline void __arena *alloc(void __arena *at, u32 cnt)
 	return bpf_arena_alloc_pages(&arena, at, cnt, NUMA_NO_NODE, 0);
 }
 
-/* The first page, the last page (pgoff 0xFFFFF), and the address one past the end, whose low
- * 32 bits are pgoff 0's: taken, so NULL. A freed page reads 0 and is handed out again. */
+#include "big_alloc1.h"
+
+/* The form without __arena globals: the first page is pgoff 0, the last page (pgoff 0xFFFFF)
+ * can be allocated. */
 SEC("syscall")
 int big_alloc1(void *ctx)
 {
-	volatile char __arena *first, *last, *past, *again;
-
-	first = alloc(0, 1);
-	if ((u64)first != BASE)
-		return 1;
-	*first = 1;
-	last = alloc((void __arena *)(BASE + ARENA_SIZE - PAGE_SIZE), 1);
-	if (!last)
-		return 2;
-	*last = 2;
-	past = alloc((void __arena *)(BASE + ARENA_SIZE), 1);
-	if (past)
-		return 3;
-	if (*first != 1 || *last != 2)
-		return 4;
-	bpf_arena_free_pages(&arena, (void __arena *)first, 1);
-	if (*first != 0)
-		return 5;
-	if (*last != 2)
-		return 6;
-	again = alloc(0, 1);
-	if (again != first)
-		return 7;
-	if (*again != 0)
-		return 8;
-	if (*(last - PAGE_SIZE) != 0 || *(first + PAGE_SIZE) != 0)
-		return 9;
-	return 0;
+	return big_alloc1_checks(0, LAST_PG);
 }
 
 /* Reserved pages are not populated: stores to them are dropped, loads read 0. */

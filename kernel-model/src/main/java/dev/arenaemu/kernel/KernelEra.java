@@ -345,6 +345,20 @@ public enum KernelEra {
     }
 
     /**
+     * x86-64 JIT ({@code do_jit}, conditional jumps and {@code emit_jmp}): the largest forward
+     * displacement that still gets the 2-byte rel8 form. Up to v6.11 any {@code is_imm8} offset
+     * (127); "bpf, x64: Fix a jit convergence issue" (Yonghong Song, 2024, in v6.12) limits
+     * forward jumps to 123 ({@code is_imm8_jmp_offset}) so that a jcc/jmp pair can no longer
+     * flip between rel8 and rel32 forever. Era v6.10 stands for 6.10–6.12 and takes the 6.12
+     * limit: the 6.12.117 image the oracle read back has a {@code jne} rel32 of 0x7d
+     * (docs/oracle.md, JIT images).
+     */
+    @EraSwitch(function = "do_jit (x86-64 JIT): is_imm8 -> is_imm8_jmp_offset", change = "rel8 forward jumps up to 127 (E1) -> up to 123 (E2+)")
+    public int shortJumpMaxForward() {
+        return since(V6_10) ? 123 : 127;
+    }
+
+    /**
      * x86-64 JIT ({@code emit_atomic_rmw}, {@code emit_atomic_rmw_index}): BPF_XCHG carries a
      * {@code lock} prefix up to v6.19; "x86/bpf: Avoid emitting LOCK prefix for XCHG atomic ops"
      * (Uros Bizjak, bpf-next Dec 2025, in v7.0) drops it, as {@code xchg} with a memory operand
@@ -427,6 +441,22 @@ public enum KernelEra {
     @EraSwitch(function = "check_kfunc_args, do_jit (BPF_CALL)",
                change = "no __arena kfunc parameters (E1-E4) -> rebased to kern_vm_start + lo32 (E5)")
     public boolean hasArenaKfuncArgs() {
+        return since(LATEST);
+    }
+
+    /**
+     * btf_prepare_func_args: a global (non-static) subprogram's return type must be void, an
+     * integer or an enum ("Global function %s() return value not void or scalar"), and an
+     * untagged pointer argument is ARG_PTR_TO_MEM. The upstream selftest check_arena_arg_ret
+     * (marked v7.1+) expects arena pointers to pass through global functions untagged and come
+     * back as return values; the model gives E5 that: a pointer return is an arena pointer (an
+     * unknown scalar at the caller, like a {@code void __arena *} kfunc return) and an untagged
+     * pointer to a scalar type is an arena argument in a program bound to an arena. The kernel
+     * commit behind the change was not read (docs/semantics.md#known-gaps).
+     */
+    @EraSwitch(function = "btf_prepare_func_args, btf_check_func_arg_match",
+               change = "global functions return only void/scalars, untagged pointer args are memory (E1-E4) -> arena pointers pass and return (E5)")
+    public boolean globalFuncsPassArenaPointers() {
         return since(LATEST);
     }
 

@@ -321,14 +321,29 @@ public final class X86Assembler {
 
     /** {@code jmp} with a raw displacement measured from the end of the instruction (rel8 if it fits). */
     public X86Assembler jmpRel(long rel) {
-        if (isImm8(rel)) return emit(0xEB, (int) rel);
+        return jmpRel(rel, isImm8(rel));
+    }
+
+    /** {@code jmp} with a raw displacement: EB rel8 when {@code rel8} (the caller's choice; it must fit), else E9 rel32. */
+    public X86Assembler jmpRel(long rel, boolean rel8) {
+        if (rel8) return emit(0xEB, checkedRel8(rel));
         return emit8(0xE9).emit32(checkedRel32(rel));
     }
 
     /** {@code jcc} with a raw displacement (rel8 if it fits, else 0F 8x rel32). */
     public X86Assembler jccRel(Cond cond, long rel) {
-        if (isImm8(rel)) return emit(0x70 | cond.code, (int) rel);
+        return jccRel(cond, rel, isImm8(rel));
+    }
+
+    /** {@code jcc} with a raw displacement: 7x rel8 when {@code rel8} (it must fit), else 0F 8x rel32. */
+    public X86Assembler jccRel(Cond cond, long rel, boolean rel8) {
+        if (rel8) return emit(0x70 | cond.code, checkedRel8(rel));
         return emit(0x0F, 0x80 | cond.code).emit32(checkedRel32(rel));
+    }
+
+    private static int checkedRel8(long rel) {
+        if (!isImm8(rel)) throw new IllegalArgumentException("jump out of rel8 range: " + rel);
+        return (int) rel;
     }
 
     private static int checkedRel32(long rel) {

@@ -28,6 +28,7 @@ import dev.arenaemu.kernel.bpf.jit.JitRuntime;
 import dev.arenaemu.kernel.bpf.jit.LoadedProgram;
 import dev.arenaemu.kernel.bpf.verifier.MapDescriptor;
 import dev.arenaemu.kernel.bpf.verifier.VerifiedProgram;
+import dev.arenaemu.kernel.bpf.verifier.IterTarget;
 import dev.arenaemu.kernel.bpf.verifier.Verifier;
 import dev.arenaemu.kernel.bpf.verifier.VerifierConfig;
 import dev.arenaemu.kernel.bpf.verifier.VerifierException;
@@ -254,6 +255,7 @@ public final class BpfSyscall {
 
     public TestRunResult progTestRun(BpfProg prog, Budget budget, long... args) {
         if (prog.isReleased()) throw new IllegalStateException(prog + " was released");
+        if (IterTarget.isIterSection(prog.section())) return new TestRunResult.Refused(Errno.ENOTSUPP, List.of());
         if (prog.jited().isEmpty()) return interpret(prog, budget, args);
         int before = prog.stderr().size();
         JitRuntime.Outcome outcome;

@@ -1,5 +1,7 @@
 package dev.arenaemu.kernel.bpf;
 
+import dev.arenaemu.kernel.Errno;
+
 import java.util.List;
 
 /**
@@ -25,6 +27,12 @@ public sealed interface TestRunResult {
                 where.isEmpty() ? String.format("0x%x", rip) : where);
         }
     }
+
+    /**
+     * BPF_PROG_TEST_RUN refused before running: bpf_prog_test_run_tracing has no run for a
+     * BPF_TRACE_ITER program (-ENOTSUPP); an iterator runs when its link is read.
+     */
+    record Refused(Errno errno, List<String> stderr) implements TestRunResult {}
 
     /** Any other end: the CPU budget ran out, or an exception that is not a page fault. */
     record Stopped(String reason, List<String> stderr) implements TestRunResult {}

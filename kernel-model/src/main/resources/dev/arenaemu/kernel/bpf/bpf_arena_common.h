@@ -17,6 +17,8 @@
 #define __ksym __attribute__((section(".ksyms")))
 #define __weak __attribute__((weak))
 #define __noinline __attribute__((noinline))
+/* a global function parameter the verifier types as an arena pointer (btf_decl_tag "arg:arena") */
+#define __arg_arena __attribute__((btf_decl_tag("arg:arena")))
 #define __always_inline inline __attribute__((always_inline))
 
 #define BPF_MAP_TYPE_ARENA 33
@@ -26,11 +28,24 @@
 #define PAGE_SIZE 4096
 #define __PAGE_SIZE PAGE_SIZE
 
+#define __arena_global __attribute__((address_space(1)))
+#ifndef BPF_ARENA_FORCE_ASM
 /* clang with __BPF_FEATURE_ADDR_SPACE_CAST inserts addr_space_cast itself */
 #define __arena __attribute__((address_space(1)))
-#define __arena_global __attribute__((address_space(1)))
 #define cast_kern(ptr) /* emitted by LLVM */
 #define cast_user(ptr) /* emitted by LLVM */
+#else
+/* The program places the casts itself (as the upstream *_asm selftests do): arena pointers are
+ * plain pointers to clang, and each cast is one instruction of clang's BPF assembly that converts
+ * the variable in place. cast_kern (as1 -> as0) before a dereference makes the register an arena
+ * pointer the JIT rebases; cast_user (as0 -> as1) before a pointer is stored gives it the user
+ * address user space walks. */
+#define __arena
+#define bpf_addr_space_cast(var, dst_as, src_as) \
+	asm volatile("%[reg] = addr_space_cast(%[reg], " #dst_as ", " #src_as ")" : [reg] "+r"(var))
+#define cast_kern(ptr) bpf_addr_space_cast(ptr, 0, 1)
+#define cast_user(ptr) bpf_addr_space_cast(ptr, 1, 0)
+#endif
 
 typedef unsigned long long __u64;
 typedef unsigned int __u32;

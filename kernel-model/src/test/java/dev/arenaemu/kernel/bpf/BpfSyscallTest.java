@@ -174,6 +174,23 @@ class BpfSyscallTest {
         assertEquals(100, bpf.progTestRun(interpreted).r0());
     }
 
+    /**
+     * Map structs and array values are kmalloc/vmalloc memory on a real kernel, never in the top
+     * 2 GiB, so emit_mov_imm64 gives their ld_imm64 the 10-byte movabs (what the 6.12, 7.0 and
+     * 7.3 images read back by the oracle show): here they live in the direct map too, and the
+     * program that reads through the address still runs.
+     */
+    @Test
+    void mapAddressesAreDirectMapAddressesLoadedWithMovabs() {
+        boot(KernelEra.LATEST);
+        BpfMap.ArrayMap bss = (BpfMap.ArrayMap) bpf.mapCreateArray(".bss", 16, 0, le64(21)).orThrow();
+        assertEquals(0xFFFF_8880_0000_0000L, bss.objectAddress() & 0xFFFF_FFFF_0000_0000L, Long.toHexString(bss.objectAddress()));
+        BpfProg p = loadOk("r1 = map_value[.bss + 0x0] ll\nr0 = *(u64 *)(r1 + 0x0)\nexit", Map.of(".bss", bss));
+        String code = java.util.HexFormat.of().formatHex(p.jited().orElseThrow().image().code());
+        assertTrue(code.contains("48bf") && code.contains("8088ffff"), "movabs rdi, 0xffff8880........: " + code);
+        assertEquals(21, bpf.progTestRun(p).r0());
+    }
+
     // ---- catalogue 57–60 through the load path -------------------------------------------------
 
     @Test
@@ -358,6 +375,30 @@ class BpfSyscallTest {
         assertEquals(0, r.r0(), "the scratch page reads 0");
         assertEquals(List.of("ERROR: Arena READ access at unmapped address 0x100000003008"), firstLines(r));
         assertEquals(a.arena().scratchPage(), a.arena().kernVm().pageAt(a.arena().kernVmStart() + 0x3000));
+    }
+
+    /**
+     * A bpf_map iterator loads (its context's trusted map goes to the arena kfunc), but
+     * BPF_PROG_TEST_RUN has no run for BPF_TRACE_ITER (bpf_prog_test_run_tracing: -ENOTSUPP), so
+     * nothing runs and no page is allocated.
+     */
+    @Test
+    void iteratorLoadsButTestRunIsNotSupported() {
+        boot(KernelEra.V6_9);
+        BpfMap.ArenaMap a = arena(2, BASE);
+        BpfProg p = load("iter.s/bpf_map", """
+            r1 = *(u64 *)(r1 + 8)
+            if r1 == 0 goto +5
+            r3 = *(u32 *)(r1 + 36)
+            r2 = 0
+            w4 = -1
+            r5 = 0
+            call bpf_arena_alloc_pages
+            w0 = 0
+            exit
+            """, Map.of()).orThrow();
+        assertEquals(new TestRunResult.Refused(Errno.ENOTSUPP, List.of()), bpf.progTestRun(p));
+        assertEquals(0, a.arena().populatedPages());
     }
 
     @Test

@@ -25,6 +25,11 @@ final class Scenarios {
 
     /** Reads every scenario, printing each error (with its file:line:column); null if nothing could be read. */
     static Loaded load(List<Path> paths, PrintWriter err) {
+        return load(paths, err, false);
+    }
+
+    /** As {@link #load(List, PrintWriter)}; {@code noneIsFine}: no scenario file is an empty set (oracle --jit also reads *.bpf.c). */
+    static Loaded load(List<Path> paths, PrintWriter err, boolean noneIsFine) {
         List<Path> files;
         try {
             files = ScenarioFiles.collect(paths);
@@ -32,7 +37,7 @@ final class Scenarios {
             err.println("arena-emu: " + e.getMessage());
             return null;
         }
-        if (files.isEmpty()) {
+        if (files.isEmpty() && !noneIsFine) {
             err.println("arena-emu: no scenario files (*.json) under " + paths);
             return null;
         }

@@ -2,17 +2,28 @@ package dev.arenaemu.scenarios.oracle;
 
 import dev.arenaemu.kernel.bpf.asm.AsmException;
 import dev.arenaemu.kernel.bpf.asm.Assembler;
+import dev.arenaemu.kernel.bpf.elf.ArenaGlobalsPlacement;
+import dev.arenaemu.kernel.bpf.elf.DataSection;
+import dev.arenaemu.kernel.bpf.elf.MapDefinition;
 import dev.arenaemu.kernel.bpf.isa.Bpf;
 import dev.arenaemu.kernel.bpf.isa.BpfProgram;
 import dev.arenaemu.kernel.bpf.isa.Insn;
 import dev.arenaemu.kernel.bpf.isa.Kfunc;
 import dev.arenaemu.kernel.bpf.isa.Reloc;
 import dev.arenaemu.scenarios.format.Arg;
+import dev.arenaemu.scenarios.format.Era;
 import dev.arenaemu.scenarios.format.Expr;
 import dev.arenaemu.scenarios.format.ProgramSpec;
 import dev.arenaemu.scenarios.format.Scenario;
 import dev.arenaemu.scenarios.format.Step;
+import dev.arenaemu.scenarios.replay.CompiledObjects;
+import dev.arenaemu.user.libbpf.LibbpfException;
+import dev.arenaemu.user.libbpf.LibbpfObject;
+import dev.arenaemu.user.libbpf.OpenOptions;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -26,13 +37,18 @@ import java.util.Optional;
  * <pre>
  * S number processes drop_caps timeout_ms                  a scenario starts (processes 0..n-1 exist)
  * P prog sleepable n insn_hex... relocs                     a program (relocs "m:insn:arena;k:insn:kfunc")
+ * D map type key value max_entries flags init freeze         a C object's .bss/.data/.rodata array map
+ * Y object arena offset globals                              a C object's __arena globals (copied before its first load)
  * T step op process bind operands...                        a step (bind: the "as" slot, -1 none)
  * </pre>
+ * Program relocations: {@code m} map fd of an arena, {@code a} map value on an arena (__arena
+ * globals), {@code d} a data map, {@code v} the runner's io map, {@code k} a kfunc by name,
+ * {@code y} the object whose globals must be in the arena first.
  * Operands that are expressions are written in postfix, comma-separated, without spaces:
  * {@code #n} an unsigned decimal, {@code $k} a slot (0 base, 1 end, 2 size of the first arena, 3..
  * the "as" names), {@code + - * & | < >} (shifts), {@code n} negate, {@code L H C} lo32, hi32,
- * clear_lo32, and {@code !} for what the runner cannot know (kern_vm_start, sym() of an object's
- * __arena global). The guest evaluates
+ * clear_lo32, and {@code !} for what the runner cannot know (kern_vm_start, sym() of an __arena
+ * global of another arena than the first). The guest evaluates
  * them with its own values, so addresses follow where the real kernel put the arena.
  */
 public final class OpEncoder {
@@ -52,6 +68,12 @@ public final class OpEncoder {
     static final int MAX_CODE = 1024;
 
     private final Scenario scenario;
+    /** Where this era's libbpf puts __arena globals (the era's replay opens objects the same way). */
+    private final ArenaGlobalsPlacement placement;
+    /** C objects by {@link ProgramSpec#objectKey()}: their number and the runner's indices of their data maps. */
+    private final Map<String, EncodedObject> objects = new HashMap<>();
+    private final List<String> objectLines = new ArrayList<>();
+    private int dataMaps;
     private final Map<String, Integer> slots = new HashMap<>();
     private final List<String> processes = new ArrayList<>();
     private final List<String> arenas = new ArrayList<>();
@@ -59,16 +81,22 @@ public final class OpEncoder {
     private final List<String> programLines = new ArrayList<>();
     private final Map<String, String> programProblems = new HashMap<>();
 
-    private OpEncoder(Scenario scenario) {
+    private OpEncoder(Scenario scenario, Era era) {
         this.scenario = scenario;
+        this.placement = era.compareTo(Era.V7_0) < 0 ? ArenaGlobalsPlacement.OFFSET_ZERO : ArenaGlobalsPlacement.END_OF_ARENA;
         slots.put("base", 0);
         slots.put("end", 1);
         slots.put("size", 2);
     }
 
-    /** Compiles {@code scenario} as the runner's scenario number {@code number}. */
+    /** Compiles {@code scenario} as the runner's scenario number {@code number}, for a kernel of the latest era. */
     public static CompiledScenario compile(Scenario scenario, int number) {
-        return new OpEncoder(scenario).compile(number);
+        return compile(scenario, number, Era.LATEST);
+    }
+
+    /** Compiles {@code scenario} for a kernel replayed under {@code era} (C objects are opened as that era's libbpf does). */
+    public static CompiledScenario compile(Scenario scenario, int number, Era era) {
+        return new OpEncoder(scenario, era).compile(number);
     }
 
     private CompiledScenario compile(int number) {
@@ -93,6 +121,7 @@ public final class OpEncoder {
         StringBuilder text = new StringBuilder();
         text.append("S ").append(number).append(' ').append(scenario.processes().size()).append(" 0x")
             .append(Long.toHexString(dropCaps(scenario))).append(' ').append(timeoutMs(scenario)).append('\n');
+        for (String o : objectLines) text.append(o).append('\n');
         for (String p : programLines) text.append(p).append('\n');
         for (String s : steps) text.append(s).append('\n');
         return new CompiledScenario(scenario, number, text.toString(), List.copyOf(plans), List.copyOf(processes), List.copyOf(arenas), whole);
@@ -192,23 +221,53 @@ public final class OpEncoder {
     /** Adds the program's "P" line; returns why it cannot run on the kernel, or null. */
     private String addProgram(ProgramSpec spec) {
         if (spec == null) return "no such program";
-        if (!spec.inline()) return "programs from C sources or objects (" + spec.file().getFileName() + ") are not loaded by the runner yet";
         if (!spec.jit()) return "\"jit\": false: a kernel's JIT choice is system-wide (CONFIG_BPF_JIT_ALWAYS_ON), not per program";
         BpfProgram p;
-        try {
-            p = Assembler.assemble(spec.name(), "syscall", spec.asm());
-        } catch (AsmException e) {
-            return "the assembler refuses the program: " + e.reason();
-        }
-        List<Insn> body = p.insns();
         List<String> relocs = new ArrayList<>();
-        for (Reloc r : p.relocations()) {
-            switch (r) {
-                case Reloc.MapFd m -> relocs.add("m:" + (m.insn() + PROLOGUE) + ":" + arenaByName(m.map()));
-                case Reloc.MapValue m -> { return "the program uses map values (globals), which the runner does not create"; }
-                case Reloc.ArenaGlobal m -> { return "the program uses __arena globals, which the runner does not place"; }
+        if (spec.inline()) {
+            try {
+                p = Assembler.assemble(spec.name(), "syscall", spec.asm());
+            } catch (AsmException e) {
+                return "the assembler refuses the program: " + e.reason();
             }
+            for (Reloc r : p.relocations()) {
+                switch (r) {
+                    case Reloc.MapFd m -> relocs.add("m:" + (m.insn() + PROLOGUE) + ":" + arenaByName(m.map()));
+                    case Reloc.MapValue m -> { return "the program uses map values (globals), which the runner does not create"; }
+                    case Reloc.ArenaGlobal m -> { return "the program uses __arena globals, which the runner does not place"; }
+                }
+            }
+        } else {
+            EncodedObject o;
+            try {
+                o = object(spec);
+            } catch (IOException | LibbpfException e) {
+                return "libbpf cannot open " + spec.file().getFileName() + " (no kernel call): " + e.getMessage();
+            }
+            String entry = spec.section() != null ? spec.section() : o.object.object().programs().size() == 1 ? o.object.object().programs().getFirst().name() : null;
+            var found = entry == null ? java.util.Optional.<BpfProgram>empty() : o.object.object().program(entry);
+            if (found.isEmpty()) return "no program " + entry + " in " + spec.file().getFileName();
+            p = found.get().withArenaDataOffset(o.object.arenaDataOffset());
+            for (Reloc r : p.relocations()) {
+                String map = switch (r) {
+                    case Reloc.MapFd m -> m.map();
+                    case Reloc.MapValue m -> m.map();
+                    case Reloc.ArenaGlobal g -> g.arenaMap();
+                };
+                int at = r.insn() + PROLOGUE;
+                Integer data = o.dataMaps.get(map);
+                // an object's arena is the scenario's arena of that name, else its first (bpf_map__reuse_fd), as in the replay
+                if (data != null) relocs.add("d:" + at + ":" + data);
+                else relocs.add((r instanceof Reloc.MapFd ? "m:" : "a:") + at + ":" + arenaByName(map));
+            }
+            if (o.hasGlobals) relocs.add("y:0:" + o.number);
         }
+        return wrap(spec, p, relocs);
+    }
+
+    /** The program between the io prologue and epilogue, every exit a jump to the epilogue, as a "P" line. */
+    private String wrap(ProgramSpec spec, BpfProgram p, List<String> relocs) {
+        List<Insn> body = p.insns();
         List<Insn> out = new ArrayList<>(wrapperPrologue());
         int epilogue = PROLOGUE + body.size();
         relocs.add("v:0:io");
@@ -231,9 +290,38 @@ public final class OpEncoder {
         programs.put(spec.name(), index);
         StringBuilder line = new StringBuilder("P " + index + " " + (spec.sleepable() ? 1 : 0) + " " + out.size());
         for (Insn in : out) line.append(' ').append(Long.toHexString(in.encode()));
-        line.append(' ').append(relocs.isEmpty() ? "-" : String.join(";", relocs));
+        line.append(' ').append(String.join(";", relocs));
         programLines.add(line.toString());
         return null;
+    }
+
+    /** A C object opened once per scenario (its programs share its data maps and globals), with its "D" and "Y" lines. */
+    private record EncodedObject(int number, LibbpfObject object, Map<String, Integer> dataMaps, boolean hasGlobals) {}
+
+    private EncodedObject object(ProgramSpec spec) throws IOException, LibbpfException {
+        EncodedObject o = objects.get(spec.objectKey());
+        if (o != null) return o;
+        Path file = spec.file();
+        byte[] elf = file.toString().endsWith(".c") ? CompiledObjects.compile(file, spec.mcpu()) : Files.readAllBytes(file);
+        LibbpfObject lo = LibbpfObject.open(elf, OpenOptions.placement(placement));
+        Map<String, Integer> data = new HashMap<>();
+        for (MapDefinition d : lo.object().maps()) {
+            if (d.isArena()) continue;
+            byte[] image = lo.object().dataSections().stream().filter(x -> x.name().equals(d.name())).findFirst().map(DataSection::image).orElse(new byte[0]);
+            boolean freeze = (d.mapFlags() & MapDefinition.BPF_F_RDONLY_PROG) != 0;
+            objectLines.add("D " + dataMaps + " " + d.type() + " " + d.keySize() + " " + d.valueSize() + " " + d.maxEntries() + " 0x"
+                + Long.toHexString(d.mapFlags()) + " " + JitOpEncoder.hex(image) + " " + (freeze ? 1 : 0));
+            data.put(d.name(), dataMaps++);
+        }
+        byte[] globals = lo.object().arenaGlobals().map(DataSection::image).orElse(new byte[0]);
+        int number = objects.size();
+        if (globals.length > 0) {
+            String arena = lo.object().arena().map(MapDefinition::name).orElse("arena");
+            objectLines.add("Y " + number + " " + arenaByName(arena) + " " + lo.arenaDataOffset() + " " + JitOpEncoder.hex(globals));
+        }
+        o = new EncodedObject(number, lo, data, globals.length > 0);
+        objects.put(spec.objectKey(), o);
+        return o;
     }
 
     /**
@@ -280,6 +368,29 @@ public final class OpEncoder {
         return "#" + Long.toUnsignedString(v);
     }
 
+    /**
+     * sym(name): user_vm_start + arena_data_off + the variable's offset, as the replay resolves it
+     * (the first C object that defines it), when its arena is the first one (the runner's "base"
+     * slot); "!" (not observable) otherwise.
+     */
+    private String global(String name) {
+        for (ProgramSpec spec : scenario.programs().values()) {
+            if (spec.inline()) continue;
+            EncodedObject o;
+            try {
+                o = object(spec);
+            } catch (IOException | LibbpfException e) {
+                continue;
+            }
+            var v = o.object.object().arenaGlobals().flatMap(g -> g.variable(name));
+            if (v.isEmpty()) continue;
+            String arena = o.object.object().arena().map(MapDefinition::name).orElse("arena");
+            if (arenaByName(arena) != 0) return "!";
+            return "$0," + num(o.object.arenaDataOffset() + v.get().offset()) + ",+";
+        }
+        return "!";
+    }
+
     private String expr(Arg a) {
         List<String> out = new ArrayList<>();
         postfix(a.expr(), out);
@@ -295,8 +406,7 @@ public final class OpEncoder {
                 case "kern_vm_start" -> "!";
                 default -> "$" + slot(s.name());
             });
-            // sym(): an __arena global of a C program object, which the runner does not load
-            case Expr.Global g -> out.add("!");
+            case Expr.Global g -> out.add(global(g.name()));
             case Expr.Neg n -> {
                 postfix(n.operand(), out);
                 out.add("n");

@@ -1,13 +1,10 @@
 package dev.arenaemu.scenarios.oracle;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.arenaemu.scenarios.format.Scenario;
 import dev.arenaemu.scenarios.format.Step;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -86,13 +83,7 @@ public final class OracleReport {
     public static void json(Path file, List<OracleRun.KernelResult> kernels) throws IOException {
         List<Object> ks = new ArrayList<>();
         for (OracleRun.KernelResult k : kernels) {
-            Map<String, Object> km = new LinkedHashMap<>();
-            km.put("kernel", k.kernel().spec());
-            km.put("build", k.kernel().release());
-            km.put("version", k.version());
-            km.put("era", k.kernel().era().label);
-            km.put("millis", k.millis());
-            km.put("errors", k.errors());
+            Map<String, Object> km = ReportFormats.kernelEntry(k.kernel(), k.version(), k.millis(), k.errors());
             List<Object> ss = new ArrayList<>();
             for (OracleRun.ScenarioResult s : k.scenarios()) {
                 Map<String, Object> sm = new LinkedHashMap<>();
@@ -129,40 +120,25 @@ public final class OracleReport {
             km.put("scenarios", ss);
             ks.add(km);
         }
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), Map.of("kernels", ks));
+        ReportFormats.json(file, ks);
     }
 
     public static void junit(Path file, List<OracleRun.KernelResult> kernels) throws IOException {
-        StringBuilder x = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"arena-emu oracle\">\n");
+        List<ReportFormats.Suite> suites = new ArrayList<>();
         for (OracleRun.KernelResult k : kernels) {
-            int failures = 0, errors = 0;
-            StringBuilder cases = new StringBuilder();
+            List<ReportFormats.Case> cases = new ArrayList<>();
             for (OracleRun.ScenarioResult s : k.scenarios()) {
                 Counts c = Counts.of(s.verdicts());
-                cases.append("    <testcase classname=\"oracle.").append(esc(k.kernel().release())).append("\" name=\"").append(esc(s.scenario().name())).append("\">\n");
                 StringBuilder body = new StringBuilder();
                 for (Verdict v : s.verdicts()) {
                     if (v instanceof Verdict.Disagree d) for (Verdict.Difference f : d.differences()) body.append(place(s.scenario(), d.step())).append(": ").append(f).append('\n');
                     if (v instanceof Verdict.Error e) body.append(place(s.scenario(), e.step())).append(": ").append(e.message()).append('\n');
                 }
-                if (c.errors() > 0) {
-                    errors++;
-                    cases.append("      <error message=\"kernel side stopped\">").append(esc(body.toString())).append("</error>\n");
-                } else if (c.disagree() > 0) {
-                    failures++;
-                    cases.append("      <failure message=\"").append(c.disagree()).append(" step(s) disagree\">").append(esc(body.toString())).append("</failure>\n");
-                }
-                cases.append("    </testcase>\n");
+                cases.add(new ReportFormats.Case(s.scenario().name(), c.errors() > 0 ? body.toString() : null,
+                    c.disagree() + " step(s) disagree", c.disagree() > 0 ? body.toString() : null));
             }
-            x.append("  <testsuite name=\"oracle ").append(esc(k.kernel().release())).append("\" tests=\"").append(k.scenarios().size())
-                .append("\" failures=\"").append(failures).append("\" errors=\"").append(errors).append("\" time=\"").append(k.millis() / 1000.0).append("\">\n")
-                .append(cases).append("  </testsuite>\n");
+            suites.add(new ReportFormats.Suite("oracle " + k.kernel().release(), "oracle." + k.kernel().release(), k.millis(), cases));
         }
-        x.append("</testsuites>\n");
-        Files.writeString(file, x);
-    }
-
-    private static String esc(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+        ReportFormats.junit(file, "arena-emu oracle", suites);
     }
 }

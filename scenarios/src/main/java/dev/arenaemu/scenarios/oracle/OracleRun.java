@@ -39,7 +39,7 @@ public final class OracleRun {
                 other++;
                 continue;
             }
-            compiled.add(OpEncoder.compile(s, compiled.size()));
+            compiled.add(OpEncoder.compile(s, compiled.size(), kernel.era()));
         }
         Path runner = GuestImage.runner();
         Map<Integer, GuestResults.Scenario> seen = new HashMap<>();
@@ -118,7 +118,7 @@ public final class OracleRun {
         return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
     }
 
-    private static void deleteTree(Path p) {
+    static void deleteTree(Path p) {
         if (!Files.exists(p)) return;
         try (Stream<Path> s = Files.walk(p)) {
             for (Path x : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(x);

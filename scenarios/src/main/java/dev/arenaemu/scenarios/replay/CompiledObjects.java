@@ -55,6 +55,11 @@ public final class CompiledObjects {
         return SHARED;
     }
 
+    /** The object clang-19 makes of {@code source} with {@code -mcpu}, from the JVM's cache (what a replay loads). */
+    public static byte[] compile(Path source, String mcpu) throws IOException {
+        return SHARED.load(ClangCommand.forSource(source, mcpu));
+    }
+
     /** How often this cache ran the compiler. */
     long compilations() {
         return compilations.get();

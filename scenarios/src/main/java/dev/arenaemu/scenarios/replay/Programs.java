@@ -125,6 +125,7 @@ final class Programs {
             case TestRunResult.Returned r -> new Effect(call + " -> r0 = 0x" + Long.toHexString(r.r0()) + stderr, OptionalLong.of(r.r0()),
                 Optional.empty(), OptionalLong.empty(), Map.of("r0", r.r0(), "retval", r.r0() & 0xFFFF_FFFFL), false).withStderr(lines);
             case TestRunResult.Oops o -> throw new ReplayError(place + ": program " + name + " did not return: " + o + stderr, false);
+            case TestRunResult.Refused f -> Effect.returned(call + " -> BPF_PROG_TEST_RUN refuses it: " + Errno.describe(f.errno().neg()), f.errno().neg());
             case TestRunResult.Stopped st -> throw new ReplayError(place + ": program " + name + " did not return: " + st.reason() + stderr, false);
         };
     }

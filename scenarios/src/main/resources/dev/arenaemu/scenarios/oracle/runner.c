@@ -101,6 +101,8 @@ static long sys_bpf(int cmd, void *attr, unsigned size) {
 
 struct insn { uint8_t code; uint8_t regs; int16_t off; int32_t imm; };
 
+static unsigned char *unhex(const char *h, size_t *len);
+
 /* Capabilities the scenario drops are dropped from the effective set around bpf(2) calls only:
  * the controller keeps CAP_SYS_ADMIN for reading the workers' pagemap PFNs. */
 static uint64_t drop_caps;
@@ -125,6 +127,37 @@ static long bpf_as_scenario(int cmd, void *attr, unsigned size) {
     long r = sys_bpf(cmd, attr, size);
     set_effective(0);
     return r;
+}
+
+/* BPF_MAP_CREATE (union bpf_attr: map_type, key_size, value_size, max_entries, map_flags; map_extra at 64). */
+static long map_create(uint32_t type, uint32_t ks, uint32_t vs, uint32_t me, uint32_t fl, uint64_t extra, int as_scenario) {
+    char attr[256] = {0};
+    memcpy(attr + 0, &type, 4);
+    memcpy(attr + 4, &ks, 4);
+    memcpy(attr + 8, &vs, 4);
+    memcpy(attr + 12, &me, 4);
+    memcpy(attr + 16, &fl, 4);
+    memcpy(attr + 64, &extra, 8);
+    return as_scenario ? bpf_as_scenario(BPF_MAP_CREATE, attr, sizeof attr) : sys_bpf(BPF_MAP_CREATE, attr, sizeof attr);
+}
+
+/* BPF_MAP_LOOKUP_ELEM / UPDATE_ELEM (cmd) of key 0 of an array map. */
+static long map_elem0(int fd, int cmd, void *value) {
+    char attr[256] = {0};
+    uint32_t f32 = (uint32_t)fd, key = 0;
+    uint64_t kp = (uint64_t)(uintptr_t)&key, vp = (uint64_t)(uintptr_t)value;
+    memcpy(attr + 0, &f32, 4);
+    memcpy(attr + 8, &kp, 8);
+    memcpy(attr + 16, &vp, 8);
+    return sys_bpf(cmd, attr, sizeof attr);
+}
+
+/* BPF_MAP_FREEZE: libbpf freezes .rodata after filling it (bpf_object__populate_internal_map). */
+static long map_freeze(int fd) {
+    char attr[256] = {0};
+    uint32_t f32 = (uint32_t)fd;
+    memcpy(attr, &f32, 4);
+    return sys_bpf(BPF_MAP_FREEZE, attr, sizeof attr);
 }
 
 /* ---------------------------------------------------------------- BTF: kfunc ids by name */
@@ -180,7 +213,7 @@ static int btf_func_id(const char *name) {
 
 /* ---------------------------------------------------------------- worker protocol */
 
-enum { W_MMAP = 1, W_MUNMAP, W_MPROTECT, W_MREMAP, W_FORK, W_EXIT, W_READ, W_WRITE, W_COPY, W_TAKEFD, W_CODE };
+enum { W_MMAP = 1, W_MUNMAP, W_MPROTECT, W_MREMAP, W_FORK, W_EXIT, W_READ, W_WRITE, W_COPY, W_TAKEFD, W_CODE, W_POKE };
 
 #define MAX_CODE 1024
 struct cmd { int op; int size; long a[6]; unsigned char code[MAX_CODE]; };
@@ -288,6 +321,7 @@ static void user_access(struct cmd *c, struct rep *r) {
             break;
         }
         case W_COPY: copy_bytes(c->a[0], c->a[1], c->a[2]); break;
+        case W_POKE: copy_bytes((long)c->code, c->a[0], c->size); break;
         case W_CODE:
             r->ret = call_code(code_page, c->a);
             r->has_ret = 1;
@@ -359,7 +393,7 @@ __attribute__((noreturn)) static void worker_loop(int sock) {
         case W_EXIT:
             send_fd(sock, &r, sizeof r, -1);
             _exit(0);
-        case W_READ: case W_WRITE: case W_COPY:
+        case W_READ: case W_WRITE: case W_COPY: case W_POKE:
             user_access(&c, &r);
             break;
         case W_CODE:
@@ -376,7 +410,8 @@ __attribute__((noreturn)) static void worker_loop(int sock) {
 
 /* ---------------------------------------------------------------- controller state */
 
-struct proc { int live; pid_t pid; int sock; };
+/* maps: the arenas the process mmapped (libbpf's copy of __arena globals goes through one of them) */
+struct proc { int live; pid_t pid; int sock; unsigned maps; };
 static struct proc procs[MAX_PROCS];
 
 struct arena { int fd; long base, end; };
@@ -554,7 +589,7 @@ static void observe_state(void) {
 
 static int sc_index;
 
-#define MAXTOK 600
+#define MAXTOK 16384
 static char *tok[MAXTOK];
 static int ntok;
 
@@ -573,11 +608,10 @@ static void emit_ld64(struct insn *p, int dst, int src, long v) {
 
 static char last_log[256];
 
-static long prog_load(struct insn *insns, int n, int sleepable) {
+static long prog_load_as(struct insn *insns, int n, uint32_t type, uint32_t flags) {
     static char log[65536];
     char attr[256] = {0};
-    /* a syscall program must be sleepable; a non-sleepable one is a socket filter, as the emulator's */
-    uint32_t type = sleepable ? BPF_PROG_TYPE_SYSCALL : BPF_PROG_TYPE_SOCKET_FILTER, cnt = n, level = 1, size = sizeof log, flags = sleepable ? BPF_F_SLEEPABLE : 0;
+    uint32_t cnt = n, level = 1, size = sizeof log;
     uint64_t ip = (uint64_t)(uintptr_t)insns, lic = (uint64_t)(uintptr_t)"GPL", lp = (uint64_t)(uintptr_t)log;
     memcpy(attr + 0, &type, 4);
     memcpy(attr + 4, &cnt, 4);
@@ -604,6 +638,11 @@ static long prog_load(struct insn *insns, int n, int sleepable) {
     return fd;
 }
 
+/* a syscall program must be sleepable; a non-sleepable one is a socket filter, as the emulator's */
+static long prog_load(struct insn *insns, int n, int sleepable) {
+    return prog_load_as(insns, n, sleepable ? BPF_PROG_TYPE_SYSCALL : BPF_PROG_TYPE_SOCKET_FILTER, sleepable ? BPF_F_SLEEPABLE : 0);
+}
+
 /*
  * Programs get r1..r5 from, and leave their 64-bit r0 in, the value of a one-entry array map
  * (u64 args[5], result): BPF_PROG_TEST_RUN reports only 32 bits of r0, and a socket filter has
@@ -612,23 +651,11 @@ static long prog_load(struct insn *insns, int n, int sleepable) {
 static int result_map = -1;
 
 static int io_map_create(void) {
-    char attr[256] = {0};
-    uint32_t type = BPF_MAP_TYPE_ARRAY, ks = 4, vs = 48, me = 1;
-    memcpy(attr + 0, &type, 4);
-    memcpy(attr + 4, &ks, 4);
-    memcpy(attr + 8, &vs, 4);
-    memcpy(attr + 12, &me, 4);
-    return (int)sys_bpf(BPF_MAP_CREATE, attr, sizeof attr);
+    return (int)map_create(BPF_MAP_TYPE_ARRAY, 4, 48, 1, 0, 0, 0);
 }
 
 static long io_map(int cmd, uint64_t *value) {
-    char attr[256] = {0};
-    uint32_t fd = result_map, key = 0;
-    uint64_t kp = (uint64_t)(uintptr_t)&key, vp = (uint64_t)(uintptr_t)value;
-    memcpy(attr + 0, &fd, 4);
-    memcpy(attr + 8, &kp, 8);
-    memcpy(attr + 16, &vp, 8);
-    return sys_bpf(cmd, attr, sizeof attr);
+    return map_elem0(result_map, cmd, value);
 }
 
 /* BPF_PROG_TEST_RUN with io[0..4] as r1..r5; io[5] is r0 afterwards. */
@@ -702,6 +729,72 @@ static void kfunc_step(struct result *res) {
     }
 }
 
+static int worker_step(int op, int p, struct cmd *c, struct result *res);
+
+/* C objects' data maps (D lines) and __arena globals (Y lines), what libbpf's load creates and copies. */
+#define MAX_DMAPS 32
+#define MAX_OBJS 16
+static int dmap_fd[MAX_DMAPS];
+struct globals { int arena; long off; size_t len; unsigned char *bytes; int copied; };
+static struct globals objglobals[MAX_OBJS];
+
+static void data_map(char *line) {
+    /* D idx type key value max_entries flags init freeze */
+    split(line);
+    int i = N(1);
+    if (i < 0 || i >= MAX_DMAPS || ntok < 9) return;
+    uint32_t vs = N(4);
+    long fd = map_create(N(2), N(3), vs, N(5), strtoul(tok[6], NULL, 0), 0, 1);
+    dmap_fd[i] = fd < 0 ? -1 : (int)fd;
+    size_t ilen;
+    unsigned char *init = unhex(tok[7], &ilen);
+    if (fd >= 0 && ilen) {
+        unsigned char *value = calloc(vs + 8, 1);
+        memcpy(value, init, ilen < vs ? ilen : vs);
+        map_elem0((int)fd, BPF_MAP_UPDATE_ELEM, value);
+        free(value);
+    }
+    if (fd >= 0 && N(8)) map_freeze((int)fd);
+    free(init);
+}
+
+static void object_globals(char *line) {
+    /* Y object arena offset hex */
+    split(line);
+    int o = N(1);
+    if (o < 0 || o >= MAX_OBJS || ntok < 5) return;
+    objglobals[o].arena = N(2);
+    objglobals[o].off = N(3);
+    objglobals[o].bytes = unhex(tok[4], &objglobals[o].len);
+}
+
+/*
+ * libbpf copies an object's __arena globals into the arena mapping before the load; the replay
+ * does it from the first process that mapped the arena, as here (a fault is the step's signal).
+ */
+static int copy_globals(int o, struct result *res) {
+    struct globals *g = &objglobals[o];
+    if (o < 0 || o >= MAX_OBJS || g->copied || !g->len) return 0;
+    int a = g->arena, p = -1;
+    for (int i = 0; i < MAX_PROCS && p < 0; i++) if (procs[i].live && (procs[i].maps >> a & 1)) p = i;
+    if (a >= narenas_created || arenas[a].fd < 0 || p < 0) {
+        res->not_observable = 1;
+        snprintf(res->note, sizeof res->note, "no process maps arena %d for the copy of the __arena globals", a);
+        return -1;
+    }
+    for (size_t at = 0; at < g->len; at += MAX_CODE) {
+        struct cmd c = {0};
+        c.a[0] = arenas[a].base + g->off + (long)at;
+        c.size = g->len - at < MAX_CODE ? (int)(g->len - at) : MAX_CODE;
+        memcpy(c.code, g->bytes + at, c.size);
+        if (worker_step(W_POKE, p, &c, res)) return -1;
+        res->has_ret = 0;
+        if (res->signo) return -1;
+    }
+    g->copied = 1;
+    return 0;
+}
+
 /* A scenario program: its instructions with the ctx prologue/epilogue OpEncoder added; the map
  * and kfunc references are patched here (fds and BTF ids exist only in the guest). */
 static void run_program(struct result *res) {
@@ -717,7 +810,13 @@ static void run_program(struct result *res) {
             int at;
             char name[128];
             if (sscanf(s, "%c:%d:%127s", &kind, &at, name) != 3 || at >= pr->n) continue;
-            if (kind == 'm') {
+            if (kind == 'y') {
+                if (copy_globals(atoi(name), res)) { pr->loaded = 0; return; }
+            } else if (kind == 'd') {
+                int d = atoi(name);
+                if (d < 0 || d >= MAX_DMAPS || dmap_fd[d] < 0) { pr->load_err = 1; snprintf(pr->log_line, sizeof pr->log_line, "data map %d not created", d); break; }
+                pr->insns[at].imm = dmap_fd[d];
+            } else if (kind == 'm' || kind == 'a') {
                 int a = atoi(name);
                 if (a >= narenas_created || arenas[a].fd < 0) { pr->load_err = 1; snprintf(pr->log_line, sizeof pr->log_line, "map %d not created", a); break; }
                 pr->insns[at].imm = arenas[a].fd;
@@ -767,16 +866,8 @@ static void map_op(struct result *res) {
 static void create_arena(struct result *res) {
     /* A idx max_entries flags map_extra key_size value_size */
     int a = N(4);
-    char attr[256] = {0};
-    uint32_t type = 33, ks = E(8), vs = E(9), me = E(5), fl = E(6);
-    uint64_t extra = E(7);
-    memcpy(attr + 0, &type, 4);
-    memcpy(attr + 4, &ks, 4);
-    memcpy(attr + 8, &vs, 4);
-    memcpy(attr + 12, &me, 4);
-    memcpy(attr + 16, &fl, 4);
-    memcpy(attr + 64, &extra, 8);
-    long fd = bpf_as_scenario(BPF_MAP_CREATE, attr, sizeof attr);
+    uint64_t extra = E(7), me = E(5);
+    long fd = map_create(33, E(8), E(9), me, E(6), extra, 1);
     if (a >= MAX_ARENAS) { res->not_observable = 1; return; }
     if (narenas_created <= a) narenas_created = a + 1;
     res->has_ret = 1;
@@ -807,7 +898,7 @@ static int worker_step(int op, int p, struct cmd *c, struct result *res) {
     res->value = r.value;
     if (op == W_FORK && fd >= 0) {
         int child = N(4);
-        if (child < MAX_PROCS) { procs[child].live = 1; procs[child].pid = r.pid; procs[child].sock = fd; }
+        if (child < MAX_PROCS) { procs[child].live = 1; procs[child].pid = r.pid; procs[child].sock = fd; procs[child].maps = procs[p].maps; }
     }
     return 0;
 }
@@ -837,6 +928,7 @@ static int run_step(char *line) {
         died = worker_step(W_MMAP, p, &c, &res);
         /* the first mapping of an arena without map_extra fixes user_vm_start/end (arena_map_mmap) */
         if (!died && !anon && res.ret > 0 && arenas[a].base == 0) { arenas[a].base = res.ret; arenas[a].end = res.ret + ((len + 4095) & ~4095L); }
+        if (!died && !anon && (res.ret > 0 || res.ret < -4095)) procs[p].maps |= 1u << a;
         break;
     }
     case 'u': c.a[0] = E(4); c.a[1] = E(5); if (!unbound) died = worker_step(W_MUNMAP, p, &c, &res); break;
@@ -852,6 +944,7 @@ static int run_step(char *line) {
         while (recv(procs[p].sock, &b, 1, 0) > 0) {}
         close(procs[p].sock);
         procs[p].live = 0;
+        procs[p].maps = 0;
         break;
     }
     case 'R': c.a[0] = E(4); c.size = N(5); if (!unbound) died = worker_step(W_READ, p, &c, &res); break;
@@ -914,14 +1007,210 @@ static void run_controller(char **lines, int n, int nprocs, uint64_t drop) {
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     drop_caps = drop;
     for (int a = 0; a < MAX_ARENAS; a++) arenas[a].fd = -1;
+    for (int d = 0; d < MAX_DMAPS; d++) dmap_fd[d] = -1;
     result_map = io_map_create();
     for (int i = 0; i < nprocs && i < MAX_PROCS; i++) spawn_worker(i);
     for (int i = 0; i < n; i++) {
         if (lines[i][0] == 'P') load_prog(lines[i]);
+        else if (lines[i][0] == 'D') data_map(lines[i]);
+        else if (lines[i][0] == 'Y') object_globals(lines[i]);
         else if (lines[i][0] == 'T' && run_step(lines[i])) break;
     }
     for (int i = 0; i < MAX_PROCS; i++) if (procs[i].live) kill(procs[i].pid, SIGKILL);
     while (waitpid(-1, NULL, 0) > 0 || errno == EINTR) {}
+    _exit(0);
+}
+
+/* ---------------------------------------------------------------- program images (oracle --jit) */
+
+/*
+ * An object block ("O" line, then "G" maps and "J" programs) loads programs as libbpf would have
+ * (OpEncoder/JitOpEncoder did the ELF, BTF and relocation work on the host) and prints what
+ * BPF_OBJ_GET_INFO_BY_FD shows of each: the xlated and jited images, each function's length and
+ * address. Nothing runs; the block's process exits and its maps and programs go with it.
+ */
+#define BPF_MAP_TYPE_ARENA 33
+#define BPF_OBJ_GET_INFO_BY_FD 15
+#define MAX_JMAPS 32
+
+static int jmap_fd[MAX_JMAPS];
+static long jmap_err[MAX_JMAPS];
+
+/* Hex to bytes (malloc'd; "-" is empty). */
+static unsigned char *unhex(const char *h, size_t *len) {
+    size_t n = strcmp(h, "-") ? strlen(h) / 2 : 0;
+    unsigned char *b = calloc(n + 8, 1);
+    for (size_t i = 0; i < n; i++) {
+        char x[3] = {h[2 * i], h[2 * i + 1], 0};
+        b[i] = (unsigned char)strtoul(x, NULL, 16);
+    }
+    *len = n;
+    return b;
+}
+
+static void ohex(const void *p, size_t n) {
+    const unsigned char *b = p;
+    oput("\"");
+    for (size_t i = 0; i < n; i++) oput("%02x", b[i]);
+    oput("\"");
+}
+
+static void object_map(void) {
+    /* G idx type key_size value_size max_entries flags map_extra init_hex freeze globals_off globals_hex */
+    int i = N(1);
+    if (i < 0 || i >= MAX_JMAPS) return;
+    uint32_t type = N(2), vs = N(4), me = N(5);
+    uint64_t extra = strtoull(tok[7], NULL, 0);
+    long fd = map_create(type, N(3), vs, me, strtoul(tok[6], NULL, 0), extra, 0);
+    jmap_fd[i] = fd < 0 ? -1 : (int)fd;
+    jmap_err[i] = fd < 0 ? fd : 0;
+    if (fd < 0) return;
+    size_t ilen, glen;
+    unsigned char *init = unhex(tok[8], &ilen), *globals = unhex(tok[11], &glen);
+    if (type == BPF_MAP_TYPE_ARENA) {
+        /* libbpf maps the arena right after creating it (user_vm_start is fixed then) and copies the __arena globals in */
+        void *base = mmap((void *)extra, (size_t)me * 4096, PROT_READ | PROT_WRITE, MAP_SHARED | (extra ? MAP_FIXED : 0), (int)fd, 0);
+        if (base == MAP_FAILED) jmap_err[i] = -errno;
+        else if (glen) memcpy((char *)base + N(10), globals, glen);
+    } else if (ilen) {
+        unsigned char *value = calloc(vs + 8, 1);
+        memcpy(value, init, ilen < vs ? ilen : vs);
+        long r = map_elem0((int)fd, BPF_MAP_UPDATE_ELEM, value);
+        if (r < 0) jmap_err[i] = r;
+        free(value);
+    }
+    if (N(9)) {
+        long r = map_freeze((int)fd);
+        if (r < 0) jmap_err[i] = r;
+    }
+    free(init);
+    free(globals);
+}
+
+/* BPF_OBJ_GET_INFO_BY_FD: struct bpf_prog_info offsets (include/uapi/linux/bpf.h). */
+enum { PI_JITED_LEN = 16, PI_XLATED_LEN = 20, PI_JITED = 24, PI_XLATED = 32, PI_NR_KSYMS = 104, PI_NR_FUNC_LENS = 108,
+       PI_KSYMS = 112, PI_FUNC_LENS = 120, PI_SIZE = 232 };
+
+static long prog_info(int fd, unsigned char *info) {
+    char attr[256] = {0};
+    uint32_t f32 = (uint32_t)fd, len = PI_SIZE;
+    uint64_t ip = (uint64_t)(uintptr_t)info;
+    memcpy(attr + 0, &f32, 4);
+    memcpy(attr + 4, &len, 4);
+    memcpy(attr + 8, &ip, 8);
+    return sys_bpf(BPF_OBJ_GET_INFO_BY_FD, attr, sizeof attr);
+}
+
+static uint32_t u32at(const unsigned char *p, int off) { uint32_t v; memcpy(&v, p + off, 4); return v; }
+static void setptr(unsigned char *p, int off, void *v) { uint64_t x = (uint64_t)(uintptr_t)v; memcpy(p + off, &x, 8); }
+
+static void object_prog(void) {
+    /* J idx prog_type prog_flags insn_hex relocs ("m:insn:map" fd, "v:insn:map" map value, "k:insn:kfunc") */
+    int idx = N(1);
+    uint32_t type = N(2), flags = strtoul(tok[3], NULL, 0);
+    size_t bytes;
+    struct insn *p = (struct insn *)unhex(tok[4], &bytes);
+    int n = (int)(bytes / 8);
+    oput("@@ORACLE {\"sc\":%d,\"st\":%d,\"jit\":1", sc_index, idx);
+    char why[200] = "";
+    char *rel = ntok > 5 && strcmp(tok[5], "-") ? tok[5] : NULL;
+    for (char *s = rel ? strtok(rel, ";") : NULL; s && !why[0]; s = strtok(NULL, ";")) {
+        char kind, name[128];
+        int at;
+        if (sscanf(s, "%c:%d:%127s", &kind, &at, name) != 3 || at < 0 || at >= n) { snprintf(why, sizeof why, "bad relocation %s", s); break; }
+        if (kind == 'm' || kind == 'v') {
+            int m = atoi(name);
+            if (m < 0 || m >= MAX_JMAPS || jmap_fd[m] < 0 || jmap_err[m]) { snprintf(why, sizeof why, "map %d: %ld", m, m >= 0 && m < MAX_JMAPS ? jmap_err[m] : -1L); break; }
+            p[at].imm = jmap_fd[m];
+        } else if (kind == 'k') {
+            int id = btf_func_id(name);
+            if (id < 0) { snprintf(why, sizeof why, "kernel has no kfunc %s", name); break; }
+            p[at].imm = id;
+        }
+    }
+    if (why[0]) {
+        oput(",\"no\":1,\"note\":");
+        ostr(why);
+    } else {
+        long fd = prog_load_as(p, n, type, flags);
+        oput(",\"ret\":%ld", fd < 0 ? fd : 0);
+        if (fd < 0) {
+            oput(",\"note\":");
+            ostr(last_log);
+        } else {
+            unsigned char info[PI_SIZE] = {0};
+            long r = prog_info((int)fd, info);
+            uint32_t jl = u32at(info, PI_JITED_LEN), xl = u32at(info, PI_XLATED_LEN), nk = u32at(info, PI_NR_KSYMS), nf = u32at(info, PI_NR_FUNC_LENS);
+            unsigned char *jited = calloc(jl + 1, 1), *xlated = calloc(xl + 1, 1);
+            uint64_t *ksyms = calloc(nk + 1, 8);
+            uint32_t *lens = calloc(nf + 1, 4);
+            memset(info, 0, sizeof info);
+            memcpy(info + PI_JITED_LEN, &jl, 4);
+            memcpy(info + PI_XLATED_LEN, &xl, 4);
+            memcpy(info + PI_NR_KSYMS, &nk, 4);
+            memcpy(info + PI_NR_FUNC_LENS, &nf, 4);
+            setptr(info, PI_JITED, jited);
+            setptr(info, PI_XLATED, xlated);
+            setptr(info, PI_KSYMS, ksyms);
+            setptr(info, PI_FUNC_LENS, lens);
+            if (r >= 0) r = prog_info((int)fd, info);
+            if (r < 0) {
+                oput(",\"note\":\"BPF_OBJ_GET_INFO_BY_FD: %ld\"", r);
+            } else {
+                oput(",\"xlated\":");
+                ohex(xlated, u32at(info, PI_XLATED_LEN) < xl ? u32at(info, PI_XLATED_LEN) : xl);
+                oput(",\"jited\":");
+                ohex(jited, u32at(info, PI_JITED_LEN) < jl ? u32at(info, PI_JITED_LEN) : jl);
+                oput(",\"lens\":[");
+                for (uint32_t k = 0; k < nf; k++) oput("%s%u", k ? "," : "", lens[k]);
+                oput("],\"ksyms\":[");
+                for (uint32_t k = 0; k < nk; k++) oput("%s\"%llx\"", k ? "," : "", (unsigned long long)ksyms[k]);
+                oput("]");
+            }
+            free(jited);
+            free(xlated);
+            free(ksyms);
+            free(lens);
+            close((int)fd);
+        }
+    }
+    free(p);
+    oput("}");
+    oflush();
+}
+
+/*
+ * The addresses of the arena kfuncs (/proc/kallsyms, readable with CAP_SYSLOG): the host resolves
+ * the jited images' kfunc calls to these symbols. Printed once per boot, before the first object.
+ */
+static void print_kfunc_symbols(void) {
+    FILE *f = fopen("/proc/kallsyms", "r");
+    oput("@@ORACLE {\"kallsyms\":{");
+    int first = 1;
+    char line[512];
+    while (f && fgets(line, sizeof line, f)) {
+        unsigned long long addr;
+        char type, name[256];
+        if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3 || strncmp(name, "bpf_arena_", 10)) continue;
+        if (type != 'T' && type != 't') continue;
+        oput("%s\"%s\":\"%llx\"", first ? "" : ",", name, addr);
+        first = 0;
+    }
+    if (f) fclose(f);
+    oput("}}");
+    oflush();
+}
+
+static void run_object(char **lines, int n) {
+    setpgid(0, 0);
+    for (int i = 0; i < MAX_JMAPS; i++) jmap_fd[i] = -1;
+    for (int i = 0; i < n; i++) {
+        char c = lines[i][0];
+        if (c != 'G' && c != 'J') continue;
+        split(lines[i]);
+        if (c == 'G' && ntok >= 12) object_map();
+        else if (c == 'J' && ntok >= 5) object_prog();
+    }
     _exit(0);
 }
 
@@ -956,12 +1245,16 @@ int main(int argc, char **argv) {
     ostr(u.s);
     oput(",\"btf\":%d}", btf_len > 0);
     oflush();
+    for (int i = 0; i < n; i++) {
+        if (lines[i][0] == 'O') { print_kfunc_symbols(); break; }
+    }
     struct sigaction sa = {0};
     sa.sa_handler = on_alarm;
     sigaction(SIGALRM, &sa, NULL);
     for (int i = 0; i < n; i++) {
-        if (lines[i][0] != 'S') continue;
-        /* S index nprocs drop_caps timeout_ms */
+        if (lines[i][0] != 'S' && lines[i][0] != 'O') continue;
+        /* S index nprocs drop_caps timeout_ms (a scenario), or O index 0 0 timeout_ms (an object's programs) */
+        int object = lines[i][0] == 'O';
         char *copy = strdup(lines[i]);
         split(copy);
         sc_index = N(1);
@@ -970,10 +1263,11 @@ int main(int argc, char **argv) {
         long timeout_ms = N(4);
         free(copy);
         int j = i + 1;
-        while (j < n && lines[j][0] != 'S') j++;
+        while (j < n && lines[j][0] != 'S' && lines[j][0] != 'O') j++;
         oput("@@ORACLE {\"sc\":%d,\"begin\":1}", sc_index);
         oflush();
         pid_t c = fork();
+        if (c == 0 && object) run_object(lines + i + 1, j - i - 1);
         if (c == 0) run_controller(lines + i + 1, j - i - 1, nprocs, drop);
         alarmed = 0;
         alarm((unsigned)((timeout_ms + 999) / 1000));

@@ -58,12 +58,13 @@ class MainTest {
         Run r = run("eras");
         assertEquals(0, r.status(), r.err());
         String out = r.out();
-        for (String header : List.of("E1 v6.9:", "E2 v6.10 (also v6.11, v6.12): 2 change(s) from v6.9", "E3 v6.13: 2 change(s) from v6.10", "E4 v7.0:", "E5 latest:")) {
+        for (String header : List.of("E1 v6.9:", "E2 v6.10 (also v6.11, v6.12): 3 change(s) from v6.9", "E3 v6.13: 2 change(s) from v6.10", "E4 v7.0:", "E5 latest:")) {
             assertTrue(out.contains(header), header + " in\n" + out);
         }
         String e2 = out.substring(out.indexOf("E2 v6.10"), out.indexOf("E3 v6.13"));
         assertTrue(e2.contains("* hasVmOpen = true (was false)") && e2.contains("arena_vm_open"), e2);
         assertTrue(e2.contains("* allowsArenaAtomics = true (was false)"), e2);
+        assertTrue(e2.contains("* shortJumpMaxForward = 123 (was 127)") && e2.contains("is_imm8_jmp_offset"), e2);
         String e3 = out.substring(out.indexOf("E3 v6.13"), out.indexOf("E4 v7.0"));
         assertTrue(e3.contains("* usesMapleTree = false (was true)") && e3.contains("* hasReservePages = true (was false)"), e3);
         assertEquals(0, run("replay", "--era", "v6.11", "corpus/13-01-minimal-arena.json").status(), "v6.11 names E2");

@@ -41,4 +41,23 @@ class OracleCommandTest {
         assertEquals(2, r.status(), r.out() + r.err());
         assertTrue(r.err().contains("neither a version"), r.err());
     }
+
+    @Test
+    void jitWithNoProgramsIsBadInput(@TempDir Path dir) {
+        MainTest.Run r = MainTest.run("oracle", "--jit", "--kernel", "7.3", dir.toString());
+        assertEquals(2, r.status(), r.out() + r.err());
+        assertTrue(r.err().contains("no programs (scenario programs or *.bpf.c) under"), r.err());
+    }
+
+    @Test
+    void jitWithAProgramThatDoesNotAssembleIsBadInput(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("x.json"), """
+            {"name": "x", "era": "latest", "arena": {"max_entries": 1},
+             "programs": {"P": {"asm": "r0 = 0\\nexit"}}, "steps": []}""");
+        Files.writeString(dir.resolve("bad.bpf.c"), "this is not C\n");
+        MainTest.Run r = MainTest.run("oracle", "--jit", "--kernel", "9.9", dir.toString());
+        assertEquals(2, r.status(), r.out() + r.err());
+        assertTrue(r.err().contains("bad.bpf.c") && r.err().contains("unknown kernel version 9.9"), r.err());
+        assertTrue(r.out().contains("1 programs in 1 objects"), r.out());
+    }
 }

@@ -119,4 +119,32 @@ class OpEncoderTest {
         assertEquals(0, exit.off(), "the epilogue follows the last instruction");
         assertEquals("T 0 P 0 -1 0 1 $0", lines(cs).get(3));
     }
+
+    /**
+     * A C object (clang-19, the project's libbpf): its .bss map once ("D"), its __arena globals
+     * once ("Y", at the era's arena_data_off), its programs wrapped like inline ones with the
+     * object's map references relocated ("d" data map, "a" map value on the arena, "y" the
+     * globals copy before the first load), and sym() resolved as the replay resolves it.
+     */
+    @Test
+    void cObjectsAreLoadedWithTheirMapsAndGlobals() throws Exception {
+        Scenario s = dev.arenaemu.scenarios.format.ScenarioReader.read(Path.of("corpus/13-e2e-one-object-two-programs.json"));
+        CompiledScenario latest = OpEncoder.compile(s, 0, dev.arenaemu.scenarios.format.Era.LATEST);
+        List<String> l = lines(latest);
+        assertTrue(l.stream().anyMatch(x -> x.startsWith("D 0 2 4 ")), String.join("\n", l));
+        assertEquals(1, l.stream().filter(x -> x.startsWith("D ")).count(), "one .bss for both programs");
+        String y = l.stream().filter(x -> x.startsWith("Y ")).findFirst().orElseThrow();
+        assertEquals("Y 0 0 12288 6400000000000000", y, "total = 100 in the last page of the 4-page arena");
+        List<String> progs = l.stream().filter(x -> x.startsWith("P ")).toList();
+        assertEquals(2, progs.size());
+        for (String p : progs) {
+            String relocs = p.substring(p.lastIndexOf(' ') + 1);
+            assertTrue(relocs.contains("d:") && relocs.contains("a:") && relocs.contains("y:0:0"), relocs);
+        }
+        assertTrue(latest.plans().stream().allMatch(p -> p.mode() != StepPlan.Mode.NOT_OBSERVABLE), latest.plans().toString());
+        assertTrue(l.contains("T 4 R 0 -1 $0,#12288,+ 8"), String.join("\n", l));
+        // v6.13's libbpf puts the globals at offset 0
+        List<String> old = lines(OpEncoder.compile(s, 0, dev.arenaemu.scenarios.format.Era.V6_13));
+        assertTrue(old.contains("Y 0 0 0 6400000000000000") && old.contains("T 4 R 0 -1 $0,#0,+ 8"), String.join("\n", old));
+    }
 }

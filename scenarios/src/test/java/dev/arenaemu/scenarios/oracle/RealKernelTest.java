@@ -18,14 +18,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * End to end on a real kernel: the newest Debian 7.3 cloud build (downloaded once into
  * ~/.cache/arena-emu/kernels) boots under QEMU TCG and runs a few corpus scenarios covering
- * create, mmap, user reads and writes with fault-in, kfunc alloc/free, a BPF program, SIGSEGV and
- * pagemap frames; every observable step must agree with the emulator's era latest. A scenario
+ * create, mmap, user reads and writes with fault-in, kfunc alloc/free, a BPF program, a C object
+ * (its .bss map and __arena globals, sym()), SIGSEGV and pagemap frames; every observable step must
+ * agree with the emulator's era latest. A scenario
  * whose user code never returns sits in the middle: the runner kills it after its time and
  * reports the step, and the scenarios after it still run in the same boot.
  */
 class RealKernelTest {
     private static final List<String> SCENARIOS = List.of("13-01-minimal-arena.json", "13-28-fault-in-allocates.json",
-        "13-28-program-and-user-share-pages.json", "13-35-sequential-alloc.json", "13-29-segv-on-fault.json");
+        "13-28-program-and-user-share-pages.json", "13-35-sequential-alloc.json", "13-29-segv-on-fault.json",
+        "13-e2e-one-object-two-programs.json");
 
     @Test
     void corpusSampleAgreesOnLinux73() throws Exception {
@@ -59,6 +61,8 @@ class RealKernelTest {
         assertTrue(agree >= 20, "agreeing steps: " + agree + "\n" + log);
         // the fork-free sample has no step the runner cannot express
         assertInstanceOf(Verdict.Agree.class, r.scenarios().get(4).verdicts().getLast());
+        // the C object: both programs run on the kernel, and the user reads the global at sym(total)
+        assertTrue(r.scenarios().getLast().verdicts().stream().allMatch(v -> v instanceof Verdict.Agree), r.scenarios().getLast().verdicts().toString());
         assertEquals(1, r.boots(), "the hang cost no reboot");
     }
 

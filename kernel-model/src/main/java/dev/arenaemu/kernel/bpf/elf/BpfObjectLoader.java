@@ -6,6 +6,7 @@ import dev.arenaemu.kernel.bpf.elf.ElfFile.Section;
 import dev.arenaemu.kernel.bpf.elf.ElfFile.Symbol;
 import dev.arenaemu.kernel.bpf.isa.Bpf;
 import dev.arenaemu.kernel.bpf.isa.BpfProgram;
+import dev.arenaemu.kernel.bpf.isa.FuncInfo;
 import dev.arenaemu.kernel.bpf.isa.Insn;
 import dev.arenaemu.kernel.bpf.isa.InsnValidity;
 import dev.arenaemu.kernel.bpf.isa.Kfunc;
@@ -224,7 +225,32 @@ public final class BpfObjectLoader {
                 }
             }
         }
-        return new BpfProgram(entry.name(), entry.section().name(), out, relocs);
+        return new BpfProgram(entry.name(), entry.section().name(), out, relocs, funcInfo(placed));
+    }
+
+    /**
+     * libbpf's func_info for a linked program: the .BTF.ext record of every placed function, at
+     * its linked start, in instruction order. Without .BTF.ext (or a record for each function)
+     * libbpf passes none, and the kernel then treats every subprogram as static.
+     */
+    private List<FuncInfo> funcInfo(Map<String, Integer> placed) {
+        Optional<Section> extSec = elf.section(".BTF.ext");
+        Optional<Btf> btf = btf();
+        if (extSec.isEmpty() || btf.isEmpty()) return List.of();
+        BtfExt ext = new BtfExt(elf.contents(extSec.get()), btf.get());
+        List<FuncInfo> out = new ArrayList<>();
+        for (Section s : elf.sections) {
+            if (!s.isExec()) continue;
+            for (Func f : functions(s)) {
+                Integer at = placed.get(key(f));
+                if (at == null) continue;
+                Optional<BtfExt.Record> rec = ext.at(s.name(), f.start());
+                if (rec.isEmpty()) return List.of();
+                out.add(btf.get().funcInfo(rec.get().typeId(), at, rec.get().fileOffset()));
+            }
+        }
+        out.sort(java.util.Comparator.comparingInt(FuncInfo::insn));
+        return out;
     }
 
     private static String key(Func f) {

@@ -1,5 +1,6 @@
 package dev.arenaemu.kernel.bpf.elf;
 
+import dev.arenaemu.kernel.bpf.isa.FuncInfo;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -7,7 +8,8 @@ import java.util.Optional;
 /**
  * Just enough of the .BTF section (include/uapi/linux/btf.h) to read BTF-defined maps: the type
  * table is walked once (every kind's trailing data skipped by its size), then the ".maps"
- * DATASEC's variables and their struct members are decoded like libbpf's parse_btf_map_def.
+ * DATASEC's variables and their struct members are decoded like libbpf's parse_btf_map_def;
+ * FUNC types and their prototypes and {@code arg:} decl tags as btf_prepare_func_args reads them.
  */
 final class Btf {
     static final int INT = 1, PTR = 2, ARRAY = 3, STRUCT = 4, UNION = 5, ENUM = 6, FWD = 7, TYPEDEF = 8, VOLATILE = 9,
@@ -153,5 +155,81 @@ final class Btf {
             case ARRAY -> types.u32(t.data() + 8) * size(type(types.u32(t.data()), t.fileOffset()), depth + 1);
             default -> throw new ElfException(t.fileOffset(), "BTF type '" + t.name() + "' (kind " + t.kind() + ") has no size");
         };
+    }
+
+    private static final int BTF_FUNC_GLOBAL = 1;
+
+    /**
+     * The function FUNC type {@code id} describes, placed at linked instruction {@code insn}: its
+     * linkage (the FUNC's vlen), the kind of its return type and of each FUNC_PROTO parameter,
+     * and the {@code arg:} decl tags naming each parameter (btf_find_next_decl_tag).
+     */
+    FuncInfo funcInfo(long id, int insn, long at) {
+        Type fn = type(id, at);
+        if (fn.kind() != FUNC) throw new ElfException(at, "func_info type id " + id + " is not a FUNC");
+        Type proto = type(fn.sizeOrType(), fn.fileOffset());
+        if (proto.kind() != FUNC_PROTO) throw new ElfException(fn.fileOffset(), "FUNC '" + fn.name() + "' does not point to a FUNC_PROTO");
+        Type ret = resolve(type(proto.sizeOrType(), proto.fileOffset()));
+        FuncInfo.Ret retKind = switch (ret.kind()) {
+            case 0 -> FuncInfo.Ret.VOID;
+            case INT, ENUM, ENUM64 -> FuncInfo.Ret.SCALAR;
+            case PTR -> FuncInfo.Ret.POINTER;
+            default -> FuncInfo.Ret.OTHER;
+        };
+        List<FuncInfo.Arg> args = new ArrayList<>();
+        for (int i = 0; i < proto.vlen(); i++) {
+            long p = proto.data() + 8L * i;
+            Type t = resolve(type(types.u32(p + 4), types.fileOffset(p + 4)));
+            args.add(new FuncInfo.Arg(argKind(t), argTags(fn, i), kindName(t.kind())));
+        }
+        return new FuncInfo(insn, fn.name(), fn.vlen() == BTF_FUNC_GLOBAL, retKind, args);
+    }
+
+    private FuncInfo.Kind argKind(Type t) {
+        return switch (t.kind()) {
+            case INT, ENUM, ENUM64 -> FuncInfo.Kind.SCALAR;
+            case PTR -> {
+                Type to = resolve(type(t.sizeOrType(), t.fileOffset()));
+                yield switch (to.kind()) {
+                    case INT, ENUM, ENUM64, PTR, FLOAT -> FuncInfo.Kind.PTR_TO_SCALAR;
+                    case STRUCT, UNION, ARRAY -> FuncInfo.Kind.PTR_TO_SIZED;
+                    default -> FuncInfo.Kind.PTR_TO_UNSIZED;
+                };
+            }
+            default -> FuncInfo.Kind.OTHER;
+        };
+    }
+
+    /** The names after {@code arg:} of the DECL_TAGs whose target is {@code fn} and component_idx is {@code arg}. */
+    private List<String> argTags(Type fn, int arg) {
+        List<String> tags = new ArrayList<>();
+        for (Type t : table) {
+            if (t.kind() == DECL_TAG && t.sizeOrType() == fn.id() && (int) types.u32(t.data()) == arg && t.name().startsWith("arg:")) {
+                tags.add(t.name().substring(4));
+            }
+        }
+        return tags;
+    }
+
+    /** btf_type_str's names of the kinds. */
+    private static String kindName(int kind) {
+        return switch (kind) {
+            case 0 -> "void";
+            case INT -> "int";
+            case PTR -> "ptr";
+            case ARRAY -> "array";
+            case STRUCT -> "struct";
+            case UNION -> "union";
+            case ENUM, ENUM64 -> "enum";
+            case FWD -> "fwd";
+            case FUNC_PROTO -> "func_proto";
+            case FLOAT -> "float";
+            default -> "kind " + kind;
+        };
+    }
+
+    /** The string at {@code off} of the string section (.BTF.ext names sections by it). */
+    String string(long off) {
+        return strings.cstring(off, "BTF string");
     }
 }

@@ -8,16 +8,24 @@ import java.util.List;
  * the linked instruction slots (entry function first, then every bpf-to-bpf callee appended, as
  * libbpf's bpf_object__relocate does) and the references the loader still has to resolve.
  * Kfunc calls are already resolved (src = BPF_PSEUDO_KFUNC_CALL, imm = Kfunc id); bpf-to-bpf
- * calls already carry their relative offset (src = BPF_PSEUDO_CALL).
+ * calls already carry their relative offset (src = BPF_PSEUDO_CALL). {@code funcInfo} is what
+ * libbpf passes as func_info from the object's .BTF.ext, one record per subprogram at its linked
+ * start; a program without BTF (assembled) has none, and then every subprogram is static.
  */
-public record BpfProgram(String name, String section, List<Insn> insns, List<Reloc> relocations) {
+public record BpfProgram(String name, String section, List<Insn> insns, List<Reloc> relocations, List<FuncInfo> funcInfo) {
     public BpfProgram {
         insns = List.copyOf(insns);
         relocations = List.copyOf(relocations);
+        funcInfo = List.copyOf(funcInfo);
     }
 
+    public BpfProgram(String name, String section, List<Insn> insns, List<Reloc> relocations) {
+        this(name, section, insns, relocations, List.of());
+    }
+
+    /** The same program with other instructions (the verifier's rewrites); func_info stays the loaded one. */
     public BpfProgram withInsns(List<Insn> newInsns) {
-        return new BpfProgram(name, section, newInsns, relocations);
+        return new BpfProgram(name, section, newInsns, relocations, funcInfo);
     }
 
     /**
@@ -38,7 +46,7 @@ public record BpfProgram(String name, String section, List<Insn> insns, List<Rel
                 relocs.add(r);
             }
         }
-        return new BpfProgram(name, section, out, relocs);
+        return new BpfProgram(name, section, out, relocs, funcInfo);
     }
 
     public long[] encode() {

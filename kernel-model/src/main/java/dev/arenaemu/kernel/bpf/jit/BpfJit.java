@@ -703,14 +703,19 @@ public final class BpfJit {
                 }
                 long rel = target(index, k, in.off()) - addrs[k + 1];
                 // jmp_padding: a jcc that became rel8 (2 bytes) after a rel32 one (6) is padded by 4
-                if (padding && X86Assembler.isImm8(rel)) pad(k, 2, 0, 4);
-                a.jccRel(cond, rel);
+                if (padding && shortJump(rel)) pad(k, 2, 0, 4);
+                a.jccRel(cond, rel, shortJump(rel));
             }
 
             /** emit_jmp: rel8 or rel32; with jmp_padding a rel8 one after a rel32 one (5 bytes) is padded by 3. */
             private void jmp(int k, long rel) {
-                if (padding && X86Assembler.isImm8(rel)) pad(k, 2, 0, 3);
-                a.jmpRel(rel);
+                if (padding && shortJump(rel)) pad(k, 2, 0, 3);
+                a.jmpRel(rel, shortJump(rel));
+            }
+
+            /** is_imm8_jmp_offset (is_imm8 before v6.12): forward jumps get rel8 up to the era's limit only. */
+            private boolean shortJump(long rel) {
+                return rel >= -128 && rel <= options.era().shortJumpMaxForward();
             }
 
             /**

@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.TreeSet;
 
 /**
  * A program as {@code bpftool prog dump xlated} and {@code dump jited} show it: the verifier's
@@ -105,6 +106,33 @@ public record JitListing(String name, List<Insn> xlated, BitSet xlatedImmMask, J
             }
         }
         return false;
+    }
+
+    /**
+     * The xlated program as BPF_OBJ_GET_INFO_BY_FD hands it out: after JITing, jit_subprogs
+     * (kernel/bpf/verifier.c) leaves each bpf-to-bpf call with the callee's subprogram index in
+     * imm and the call's original pc-relative offset in off, so a dump can name the callee.
+     * Subprograms are numbered by start, the main program being 0, as add_subprog sorts them;
+     * an ld_imm64 of a function (BPF_PSEUDO_FUNC) starts one too.
+     */
+    public List<Insn> dumpedXlated() {
+        TreeSet<Integer> starts = new TreeSet<>(List.of(0));
+        for (int i = 0; i < xlated.size(); i++) {
+            Insn in = xlated.get(i);
+            if (isBpfToBpfCall(in) || in.isLdImm64() && in.src() == Bpf.PSEUDO_FUNC) starts.add(i + in.imm() + 1);
+            if (in.isLdImm64()) i++;
+        }
+        List<Integer> index = List.copyOf(starts);
+        List<Insn> out = new ArrayList<>(xlated);
+        for (int i = 0; i < out.size(); i++) {
+            Insn in = out.get(i);
+            if (isBpfToBpfCall(in)) out.set(i, in.withOff(in.imm()).withImm(index.indexOf(i + in.imm() + 1)));
+        }
+        return out;
+    }
+
+    private static boolean isBpfToBpfCall(Insn in) {
+        return in.isCall() && in.src() == Bpf.PSEUDO_CALL;
     }
 
     /** The xlated instructions with every address immediate zeroed. */

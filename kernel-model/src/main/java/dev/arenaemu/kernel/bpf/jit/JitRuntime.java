@@ -23,8 +23,9 @@ import java.util.Map;
  * {@code bpf_jit_binary_pack_alloc} plus {@code bpf_prog_run}.
  *
  * <p>Module area at {@link #MODULE_VA} (one host buffer, supervisor PTEs): the first page holds
- * call trampolines, then program images; a data area at the end is writable kernel memory for
- * callers that need to hand a program a buffer ({@link #kernelData}).
+ * call trampolines, then program images; the buffer's last MiB is writable kernel memory for
+ * callers that need to hand a program a buffer ({@link #kernelData}: map structs, array values),
+ * mapped at {@link #DATA_VA}.
  *
  * <p>Each helper/kfunc gets a 16-byte trampoline slot; a code hook on the slot's first byte
  * reads rdi, rsi, rdx, rcx, r8, asks the {@link CallDispatcher}, writes rax and sets r11 when the
@@ -35,6 +36,14 @@ public final class JitRuntime {
     public static final long MODULE_VA = 0xFFFF_FFFF_A000_0000L;
     private static final long TEXT_SIZE = 64L << 20;   // reclaiming needs a slow full translation flush: make it rare
     private static final long DATA_SIZE = 1L << 20;
+    /**
+     * Where the data area is mapped: x86-64's direct map (PAGE_OFFSET with 4-level paging, no
+     * KASLR), where a real kernel's kmalloc'd map structs and values are. Not in the top 2 GiB
+     * with the text: an address there fits a sign-extended imm32, so the JIT's ld_imm64 of a
+     * map would be the 7-byte {@code mov r64, simm32} where the kernel's is a 10-byte movabs
+     * (emit_mov_imm64 picks the form by value), and the images would differ in length.
+     */
+    public static final long DATA_VA = 0xFFFF_8880_0000_0000L;
     private static final int TRAMPOLINE_AREA = 4096;
     private static final int SLOT = 16;
     /** A run's stack starts this far below the top of its CPU's kernel stack: return address just below, 16-byte aligned frame. */
@@ -69,7 +78,7 @@ public final class JitRuntime {
         this.area = machine.allocate("bpf module area", textSize + DATA_SIZE);
         mapText(0, TRAMPOLINE_AREA);
         this.textNext = Math.max(TRAMPOLINE_AREA, machine.codeHighWater(MODULE_VA));
-        for (long off = textSize; off < area.size(); off += 4096) machine.kernelPageTable().map(MODULE_VA + off, area.phys(off), PteFlag.RW | PteFlag.NX);
+        for (long off = textSize; off < area.size(); off += 4096) machine.kernelPageTable().map(DATA_VA + off - textSize, area.phys(off), PteFlag.RW | PteFlag.NX);
         for (Cpu each : machine.kernelCpus()) each.hookCode(MODULE_VA, MODULE_VA + TRAMPOLINE_AREA - 1, (address, size) -> onTrampoline(each, address));
     }
 
@@ -155,7 +164,7 @@ public final class JitRuntime {
         long at = (dataNext + 7) & ~7L;
         if (at + bytes.length > DATA_SIZE) throw new IllegalStateException("kernel data area full");
         dataNext = at + bytes.length;
-        long va = MODULE_VA + textSize + at;
+        long va = DATA_VA + at;
         cpu.write(va, bytes);
         return va;
     }

@@ -18,8 +18,10 @@ import java.util.Set;
 /**
  * do_check, as a worklist abstract interpretation: every reachable instruction gets the join of the
  * register/stack states of all paths reaching it (no path splitting, no scalar ranges, only known
- * constants), iterated to a fixpoint. Subprograms are analysed once for the join of their call
- * sites; r0 at their exits is joined into a summary returned to every caller. The checks are the
+ * constants), iterated to a fixpoint. Static subprograms are analysed once for the join of their
+ * call sites; r0 at their exits is joined into a summary returned to every caller. Global ones
+ * ({@link GlobalFunc}) start from their BTF argument types instead, and a call to one checks the
+ * arguments against those types and gets an unknown scalar back. The checks are the
  * kernel's (register initialised, r10 read-only, stack bounds, map value bounds, pointer arithmetic
  * rules, the arena rules of docs/semantics.md#the-cast-instruction and #ptr_to_arena) with the
  * kernel's messages; what it learns about each instruction (arena access, cast kind, ALU64
@@ -33,6 +35,7 @@ final class AbstractInterpreter {
     private final ControlFlow cfg;
     private final VerifierConfig config;
     private final boolean sleepable;
+    private final BtfAccess btf;
     private final FrameState[] states;
     private final RegState[] summaries;
     /** The lock each subprogram returns with (joined over its exits), next to {@link #summaries}. */
@@ -45,12 +48,17 @@ final class AbstractInterpreter {
     final int[] stackDepth;
     /** Kfunc call sites in a non-sleepable context, which specialize_kfunc rewrites to the _non_sleepable variant (E4+). */
     final Set<Integer> nonSleepableCalls = new HashSet<>();
+    /** Per subprogram: its {@link GlobalFunc} if func_info says it is global, else null (static). */
+    private final GlobalFunc[] globals;
     private final Deque<Integer> work = new ArrayDeque<>();
     private final boolean[] queued;
     private int processed;
 
-    AbstractInterpreter(List<Insn> insns, LdImm64Resolver maps, ControlFlow cfg, VerifierConfig config, boolean sleepable) {
+    AbstractInterpreter(List<Insn> insns, LdImm64Resolver maps, ControlFlow cfg, VerifierConfig config, boolean sleepable,
+                        Optional<IterTarget> iter, GlobalFunc[] globals) {
         this.insns = insns;
+        this.globals = globals;
+        this.btf = new BtfAccess(config, sleepable, iter);
         this.maps = maps;
         this.cfg = cfg;
         this.config = config;
@@ -237,6 +245,9 @@ final class AbstractInterpreter {
         if (ptr.type() == RegType.CONST_PTR_TO_MAP) {
             throw new VerifierException(Errno.EACCES, i, "R" + dstReg + " pointer arithmetic on map_ptr prohibited");
         }
+        if (ptr.btf() != null && ptr.btf().maybeNull()) {
+            throw new VerifierException(Errno.EACCES, i, "R" + dstReg + " pointer arithmetic on " + ptr.typeName() + " prohibited, null-check it first");
+        }
         if (!is64) {
             if (op == SUB && config.perfmonCapable()) return RegState.UNKNOWN;
             throw new VerifierException(Errno.EACCES, i, "R" + dstReg + " 32-bit pointer arithmetic prohibited");
@@ -318,6 +329,7 @@ final class AbstractInterpreter {
         String kind = switch (ptr.type()) {
             case PTR_TO_ARENA -> "arena";
             case PTR_TO_CTX -> "ctx";
+            case PTR_TO_BTF_ID -> "btf";
             default -> "other";
         };
         if (accessKind[i] != null && !accessKind[i].equals(kind)) {
@@ -363,11 +375,15 @@ final class AbstractInterpreter {
             case PTR_TO_CTX -> {
                 accessKind[i] = kind;
                 if (ptr.off() + off < 0) throw new VerifierException(Errno.EACCES, i, "invalid bpf_context access off=" + (ptr.off() + off) + " size=" + size);
+                if (btf.hasBtfContext()) yield btf.contextRead(i, ptr.off() + off, size, write);
                 leakCheck(i, write, value, valueReg, "ctx");
                 yield RegState.UNKNOWN;
             }
-            default -> throw new VerifierException(Errno.EACCES, i, "R" + ptrReg + " invalid mem access '"
-                + (ptr.type() == RegType.MIXED ? "scalar" : ptr.type().logName) + "'");
+            case PTR_TO_BTF_ID -> {
+                accessKind[i] = kind;
+                yield btf.read(i, ptrReg, ptr, off, size, write);
+            }
+            default -> throw new VerifierException(Errno.EACCES, i, "R" + ptrReg + " invalid mem access '" + ptr.typeName() + "'");
         };
     }
 
@@ -450,12 +466,36 @@ final class AbstractInterpreter {
             case CALL -> call(i, insn, s);
             case JA -> merge((int) ControlFlow.jumpTarget(insn, i), s);
             default -> {
-                read(i, s, insn.dst());
+                RegState dst = read(i, s, insn.dst());
                 if (insn.source() == X) read(i, s, insn.src());
-                merge((int) ControlFlow.jumpTarget(insn, i), s.copy());
+                FrameState taken = s.copy();
+                if (isNullCheck(insn, dst)) {
+                    // mark_ptr_or_null_regs: the branch where the pointer is NULL sees scalar 0,
+                    // the other a pointer that is not NULL, in every copy of it
+                    boolean jeq = insn.op() == JEQ;
+                    markNull(jeq ? taken : s, dst.btf().id(), true);
+                    markNull(jeq ? s : taken, dst.btf().id(), false);
+                }
+                merge((int) ControlFlow.jumpTarget(insn, i), taken);
                 merge(i + 1, s);
             }
         }
+    }
+
+    /** check_cond_jmp_op's case for "if rX == 0" / "if rX != 0" (64-bit) on a maybe-NULL pointer. */
+    private static boolean isNullCheck(Insn insn, RegState dst) {
+        return insn.cls() == JMP && insn.source() == K && insn.imm() == 0 && (insn.op() == JEQ || insn.op() == JNE)
+            && dst.btf() != null && dst.btf().maybeNull();
+    }
+
+    private static void markNull(FrameState s, int id, boolean isNull) {
+        for (int r = 0; r < s.regs.length; r++) s.regs[r] = refined(s.regs[r], id, isNull);
+        for (int k = 0; k < s.stack.length; k++) s.stack[k] = refined(s.stack[k], id, isNull);
+    }
+
+    private static RegState refined(RegState v, int id, boolean isNull) {
+        if (v.btf() == null || !v.btf().maybeNull() || v.btf().id() != id) return v;
+        return isNull ? RegState.constant(0) : RegState.btf(v.btf().notNull()).withOffset(v.known(), v.off());
     }
 
     private void exit(int i, FrameState s) {
@@ -469,6 +509,10 @@ final class AbstractInterpreter {
             if (r0.type().isPointer() && !config.perfmonCapable()) throw new VerifierException(Errno.EACCES, i, "R0 leaks addr as return value");
             return;
         }
+        if (globals[k] != null) {
+            globals[k].checkExit(i, r0);
+            return;
+        }
         RegState summary = r0.type() == RegType.PTR_TO_STACK ? RegState.UNKNOWN : r0;
         RegState joined = summaries[k] == null ? summary : summaries[k].join(summary);
         LockState lock = lockSummaries[k] == null ? s.lock : lockSummaries[k].join(s.lock);
@@ -480,6 +524,10 @@ final class AbstractInterpreter {
     }
 
     private void call(int i, Insn insn, FrameState s) {
+        if (s.lock.maybeHeld() && insn.src() == PSEUDO_CALL && globals[cfg.subprogStarts.indexOf(i + insn.imm() + 1)] != null) {
+            // check_func_call: a global function is verified without the caller's lock
+            throw new VerifierException(Errno.EINVAL, i, "global function calls are not allowed while holding a lock,\nuse static function instead");
+        }
         if (s.lock.maybeHeld() && !callableUnderLock(insn)) {
             throw new VerifierException(Errno.EINVAL, i, "function calls are not allowed while holding a lock");
         }
@@ -494,7 +542,7 @@ final class AbstractInterpreter {
     /**
      * do_check_insn under an active lock: bpf_spin_unlock, the KF_SPINLOCK_SAFE kfuncs
      * ({@link dev.arenaemu.kernel.KernelEra#arenaKfuncsSpinlockSafe()}) and calls of static
-     * subprograms (this verifier does not tell global ones, which the kernel refuses there, apart).
+     * subprograms (global ones are refused before, in {@link #call}).
      */
     private boolean callableUnderLock(Insn insn) {
         return switch (insn.src()) {
@@ -549,6 +597,10 @@ final class AbstractInterpreter {
     private void bpfToBpfCall(int i, Insn insn, FrameState s) {
         int target = i + insn.imm() + 1;
         int k = cfg.subprogStarts.indexOf(target);
+        if (globals[k] != null) {
+            globalCall(i, target, globals[k], s);
+            return;
+        }
         callSites.get(k).add(i);
         FrameState callee = new FrameState();
         boolean stackArg = false;
@@ -571,6 +623,22 @@ final class AbstractInterpreter {
                 if (after.stack[slot].type() != RegType.NOT_INIT) after.stack[slot] = RegState.UNKNOWN;
             }
         }
+        merge(i + 1, after);
+    }
+
+    /**
+     * check_func_call for a global function: btf_check_func_arg_match, then the callee is verified
+     * on its own from its BTF types (do_check_subprogs), and the caller continues with R1-R5
+     * clobbered and R0 an unknown scalar (an arena pointer return is a user address, as a
+     * {@code void __arena *} kfunc's is).
+     */
+    private void globalCall(int i, int target, GlobalFunc callee, FrameState s) {
+        callee.checkCall(i, s);
+        FrameState entry = callee.entryState();
+        merge(target, entry);
+        FrameState after = s.copy();
+        clobberCallerSaved(after);
+        after.regs[R0] = RegState.UNKNOWN;
         merge(i + 1, after);
     }
 
@@ -604,7 +672,11 @@ final class AbstractInterpreter {
         // "void *p__map": any map pointer passes (the kfunc itself returns NULL/does nothing for a
         // non-arena map at run time); anything else fails the BTF struct match
         RegState map = s.regs[R1];
-        if (map.type() != RegType.CONST_PTR_TO_MAP) {
+        if (map.type() == RegType.PTR_TO_BTF_ID) {
+            // KF_ARG_PTR_TO_MAP takes a kernel struct bpf_map pointer too (since the arena's
+            // "bpf: Recognize '__map' suffix in kfunc arguments", v6.9)
+            btf.mapArgument(i, kfunc.symbol, 0, map);
+        } else if (map.type() != RegType.CONST_PTR_TO_MAP) {
             throw new VerifierException(Errno.EINVAL, i, "kernel function " + kfunc.symbol
                 + " args#0 expected pointer to STRUCT bpf_map but R1 has a pointer to " + map.type().logName);
         }

@@ -5,6 +5,7 @@ import dev.arenaemu.kernel.Errno;
 import static dev.arenaemu.kernel.bpf.isa.Bpf.*;
 
 import dev.arenaemu.kernel.bpf.isa.BpfProgram;
+import dev.arenaemu.kernel.bpf.isa.FuncInfo;
 import dev.arenaemu.kernel.bpf.isa.Insn;
 import dev.arenaemu.kernel.bpf.isa.Kfunc;
 import dev.arenaemu.kernel.bpf.isa.InsnValidity;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * bpf_check() for the arena-relevant part of the kernel verifier, in the kernel's order:
@@ -24,7 +26,8 @@ import java.util.Map;
  *
  * <p>Not modelled: helper calls other than bpf_spin_lock/unlock (every other helper is
  * "unknown"), scalar range tracking and branch
- * pruning, nullable pointers, BTF-typed subprogram arguments ({@code __arg_arena}).
+ * pruning, nullable pointers other than an iterator's context ({@link BtfAccess}), PTR_TO_MEM
+ * and kernel-BTF ({@code arg:trusted}) arguments of global functions ({@link GlobalFunc}).
  */
 public final class Verifier {
     private Verifier() {}
@@ -44,10 +47,41 @@ public final class Verifier {
         }
         LdImm64Resolver resolved = new LdImm64Resolver(program, maps, config);
         ControlFlow cfg = new ControlFlow(insns, config.bpfCapable());
-        AbstractInterpreter check = new AbstractInterpreter(insns, resolved, cfg, config, isSleepable(program.section()));
+        Optional<IterTarget> iter = IterTarget.ofSection(program.section());
+        if (IterTarget.isIterSection(program.section()) && iter.isEmpty()) {
+            // libbpf resolves the target's bpf_iter_NAME in the kernel's BTF first; only bpf_map is modelled
+            throw new VerifierException(Errno.EINVAL, -1, "iterator target of SEC(\"" + program.section() + "\") is not modelled (only bpf_map)");
+        }
+        if (iter.isPresent() && !(config.bpfCapable() && config.perfmonCapable())) {
+            // bpf_prog_load: BPF_PROG_TYPE_TRACING is a perfmon program type, and needs CAP_BPF
+            throw new VerifierException(Errno.EPERM, -1, "BPF_PROG_TYPE_TRACING programs need CAP_BPF and CAP_PERFMON");
+        }
+        AbstractInterpreter check = new AbstractInterpreter(insns, resolved, cfg, config, isSleepable(program.section()), iter,
+            globalFuncs(program, cfg, resolved, config));
         check.run();
         List<Integer> depths = stackDepths(cfg, check, insns);
         return rewrite(program, resolved, cfg, check, depths, config);
+    }
+
+    /**
+     * check_btf_func + btf_prepare_func_args: the func_info records that name a global function
+     * (the main program, subprogram 0, is never one) give that subprogram its BTF types; a record
+     * that is not at a subprogram start is refused as check_btf_func refuses it.
+     */
+    private static GlobalFunc[] globalFuncs(BpfProgram program, ControlFlow cfg, LdImm64Resolver resolved, VerifierConfig config) {
+        GlobalFunc[] globals = new GlobalFunc[cfg.subprogStarts.size()];
+        if (program.funcInfo().isEmpty()) return globals;
+        if (program.funcInfo().size() != globals.length) {
+            throw new VerifierException(Errno.EINVAL, -1, "number of funcs in func_info doesn't match number of subprogs");
+        }
+        for (int k = 0; k < globals.length; k++) {
+            FuncInfo f = program.funcInfo().get(k);
+            if (f.insn() != cfg.subprogStarts.get(k)) {
+                throw new VerifierException(Errno.EINVAL, f.insn(), "func_info BTF section doesn't match subprog layout in BPF program");
+            }
+            if (k > 0 && f.global()) globals[k] = GlobalFunc.prepare(f, config, resolved.arena.isPresent());
+        }
+        return globals;
     }
 
     /** SEC("syscall") and the ".s" program types are sleepable (BPF_F_SLEEPABLE). */

@@ -94,6 +94,38 @@ class JitFidelityTest {
         assertFalse(KernelEra.V7_0.xchgHasLockPrefix());
     }
 
+    // ---- jump forms per era ----------------------------------------------------------------------
+
+    /** {@code if r1 == 0 goto exit} over {@code movs} movs (5 bytes each) and {@code adds} adds (4 bytes each). */
+    private static B forwardJump(int movs, int adds) {
+        B b = B.prog().jmpi(Bpf.JEQ, 1, 0, movs + adds);
+        for (int k = 0; k < movs; k++) b.mov64(0, 7);
+        for (int k = 0; k < adds; k++) b.alu64i(Bpf.ADD, 0, 1);
+        return b.exit();
+    }
+
+    /**
+     * do_jit's is_imm8_jmp_offset ("bpf, x64: Fix a jit convergence issue", 6.12): a forward jump
+     * gets rel8 up to 123 bytes only; before, is_imm8 gave it rel8 up to 127. The 6.12.117, 7.0.13
+     * and 7.3.4 kernels emit "0f 85 7d 00 00 00" (jne +125) where 6.9's rule gives "75 7d".
+     */
+    @Test
+    void forwardJumpsGetRel8UpTo123BytesFromEraV610() {
+        JitOptions o = BASE.verified(List.of(0));
+        String jeq123 = "4885ff" + "747b", jeq124short = "4885ff" + "747c", jeq124near = "4885ff" + "0f847c000000";
+        for (KernelEra era : KernelEra.values()) {
+            assertTrue(code(forwardJump(23, 2), o.withEra(era)).contains(jeq123), era + ": 123 bytes is rel8 in every era");
+            String c124 = code(forwardJump(24, 1), o.withEra(era));
+            if (era == KernelEra.V6_9) assertTrue(c124.contains(jeq124short), era + ": " + c124);
+            else assertTrue(c124.contains(jeq124near) && !c124.contains(jeq124short), era + ": " + c124);
+        }
+        assertEquals(127, KernelEra.V6_9.shortJumpMaxForward());
+        assertEquals(123, KernelEra.V6_10.shortJumpMaxForward());
+        assertEquals(123, KernelEra.LATEST.shortJumpMaxForward());
+        // backward jumps keep the full rel8 range: ja -1 is "eb fe" everywhere
+        assertTrue(code(B.prog().ja(-1).exit(), o.withEra(KernelEra.LATEST)).contains("ebfe"));
+    }
+
     // ---- verifier fix-ups as BPF ------------------------------------------------------------------
 
     private static final int AX = MiscFixups.AX;

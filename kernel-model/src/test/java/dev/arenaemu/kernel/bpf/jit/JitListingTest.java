@@ -58,4 +58,28 @@ class JitListingTest {
             String.join("\n", text));
         assertTrue(text.stream().anyMatch(l -> l.contains("mov %rsi,0x8(%rdi,%r12,1)")), String.join("\n", text));
     }
+
+    /**
+     * jit_subprogs (kernel/bpf/verifier.c) rewrites every bpf-to-bpf call once the functions are
+     * JITed: off takes the call's pc-relative offset, imm the callee's subprogram index; that is
+     * what BPF_OBJ_GET_INFO_BY_FD's xlated_prog_insns shows (7.3.4 showed off=0xd, imm=1 for a
+     * call to the first subprogram 13 instructions on).
+     */
+    @Test
+    void dumpedXlatedShowsBpfToBpfCallsAsJitSubprogsLeavesThem() {
+        String prog = String.join("\n",
+            "r1 = 1", "call f2", "call f1", "exit",
+            "f1:", "r0 = 2", "exit",
+            "f2:", "r0 = 3", "exit");
+        VerifiedProgram v = Verifier.verify(Assembler.assemble("p", "syscall", prog), Map.of(),
+            VerifierConfig.privileged(KernelEra.LATEST));
+        JitListing listing = JitListing.of("p", v, BpfSyscall.jitOptions(v, 0, 0, KernelEra.LATEST, JitProfile.DEBIAN_CLOUD));
+        List<Insn> dumped = listing.dumpedXlated();
+        Insn toF2 = dumped.get(1), toF1 = dumped.get(2);
+        assertEquals(listing.xlated().get(1).imm(), toF2.off());
+        assertEquals(2, toF2.imm());
+        assertEquals(listing.xlated().get(2).imm(), toF1.off());
+        assertEquals(1, toF1.imm());
+        assertEquals(listing.xlated().get(0), dumped.get(0));
+    }
 }
