@@ -359,6 +359,20 @@ public enum KernelEra {
     }
 
     /**
+     * Verifier ({@code opt_subreg_zext_lo32_rnd_hi32}, {@code is_cmpxchg_insn}): whether a 32-bit
+     * cmpxchg on arena memory (mode BPF_PROBE_ATOMIC once convert_ctx_accesses has run) gets the
+     * {@code BPF_ZEXT_REG(r0)} a 32-bit cmpxchg on kernel memory gets (the JIT's
+     * {@code mov eax,eax}). Seen on real kernels with {@code oracle --jit} on
+     * {@code w0 = cmpxchg32_32(arena)} followed by a 64-bit read of R0 (corpus 13-jit-arena-cmpxchg32): 6.12.117
+     * and 7.3.4 insert it, 7.0.13 does not. The commits behind the difference were not
+     * identified; E2 and E3 are taken to behave as 6.12 showed (docs/oracle.md, JIT images).
+     */
+    @EraSwitch(function = "opt_subreg_zext_lo32_rnd_hi32 (is_cmpxchg_insn)", change = "zext after a 32-bit arena cmpxchg (E2, E3, E5); none in E4 (7.0.13 shows none)")
+    public boolean zextsArenaCmpxchg() {
+        return base() != V7_0;
+    }
+
+    /**
      * x86-64 JIT ({@code emit_atomic_rmw}, {@code emit_atomic_rmw_index}): BPF_XCHG carries a
      * {@code lock} prefix up to v6.19; "x86/bpf: Avoid emitting LOCK prefix for XCHG atomic ops"
      * (Uros Bizjak, bpf-next Dec 2025, in v7.0) drops it, as {@code xchg} with a memory operand

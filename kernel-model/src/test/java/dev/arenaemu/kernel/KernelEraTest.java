@@ -103,6 +103,7 @@ class KernelEraTest {
             new Row("arenaKfuncsSpinlockSafe", KernelEra::arenaKfuncsSpinlockSafe, false, false, true),
             new Row("hasArenaKfuncArgs", KernelEra::hasArenaKfuncArgs, false, false, true),
             new Row("globalFuncsPassArenaPointers", KernelEra::globalFuncsPassArenaPointers, false, false, true),
+            new Row("zextsArenaCmpxchg", KernelEra::zextsArenaCmpxchg, true, false, true),
 
             new Row("atomicFaultClearsFetchRegister", KernelEra::atomicFaultClearsFetchRegister, false, false, true));
         for (Row r : table) {

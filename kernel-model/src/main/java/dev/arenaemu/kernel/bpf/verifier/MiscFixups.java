@@ -24,9 +24,9 @@ import static dev.arenaemu.kernel.bpf.isa.Bpf.*;
  *   <li>{@code opt_subreg_zext_lo32_rnd_hi32}: a zero-extension {@code BPF_ZEXT_REG(r0)}
  *       ({@code w0 = w0} with imm 1) after a 32-bit {@code BPF_ATOMIC} cmpxchg. The kernel inserts it
  *       only when R0's upper half is read afterwards (insn_aux_data.zext_dst); that liveness is not
- *       modelled, so it is inserted after every one. {@code is_cmpxchg_insn} tests mode BPF_ATOMIC,
- *       which an arena cmpxchg no longer has (convert_ctx_accesses made it PROBE_ATOMIC before),
- *       so those get none.</li>
+ *       modelled, so it is inserted after every one. Whether a 32-bit arena cmpxchg (mode
+ *       PROBE_ATOMIC by then) gets one too differs between kernels
+ *       ({@link dev.arenaemu.kernel.KernelEra#zextsArenaCmpxchg()}).</li>
  * </ul>
  *
  * <p>Instructions are inserted as {@code bpf_patch_insn_data} does: a jump (or a bpf-to-bpf call,
@@ -45,7 +45,7 @@ public final class MiscFixups {
 
     /** The fix-ups with a zero-extension after every 32-bit cmpxchg (programs that skip the verifier). */
     public static Result apply(List<Insn> insns) {
-        return apply(insns, false);
+        return apply(insns, false, false);
     }
 
     /**
@@ -53,12 +53,12 @@ public final class MiscFixups {
      * may be read as a 64-bit value before it is written again (the verifier's
      * insn_aux_data.zext_dst, here from the control-flow graph: {@link #r0ReadAs64(List, int)}).
      */
-    public static Result apply(List<Insn> insns, boolean zextLiveness) {
+    public static Result apply(List<Insn> insns, boolean zextLiveness, boolean arenaCmpxchgZext) {
         List<List<Insn>> patches = new ArrayList<>(insns.size());
         for (int i = 0; i < insns.size(); i++) {
             Insn in = insns.get(i);
-            List<Insn> p = patch(in);
-            if (zextLiveness && p.size() == 2 && p.getFirst() == in && in.opcode() == (STX | ATOMIC | W) && !r0ReadAs64(insns, i)) {
+            List<Insn> p = patch(in, arenaCmpxchgZext);
+            if (zextLiveness && p.size() == 2 && p.getFirst() == in && isCmpxchg32(in, arenaCmpxchgZext) && !r0ReadAs64(insns, i)) {
                 p = List.of(in);
             }
             patches.add(p);
@@ -199,7 +199,12 @@ public final class MiscFixups {
         };
     }
 
-    private static List<Insn> patch(Insn in) {
+    /** is_cmpxchg_insn on a 32-bit cmpxchg; the arena (PROBE_ATOMIC) form counts when {@code arena}. */
+    private static boolean isCmpxchg32(Insn in, boolean arena) {
+        return in.imm() == CMPXCHG && (in.opcode() == (STX | ATOMIC | W) || arena && in.opcode() == (STX | PROBE_ATOMIC | W));
+    }
+
+    private static List<Insn> patch(Insn in, boolean arenaCmpxchgZext) {
         int code = in.opcode();
         int cls = in.cls();
         boolean alu = cls == ALU || cls == ALU64;
@@ -259,7 +264,7 @@ public final class MiscFixups {
                 ja(1),
                 mov32Reg(d, d));
         }
-        if (code == (STX | ATOMIC | W) && in.imm() == CMPXCHG) {
+        if (isCmpxchg32(in, arenaCmpxchgZext)) {
             return List.of(in, new Insn(ALU | MOV | X, 0, 0, 0, 1));   // BPF_ZEXT_REG(BPF_REG_0)
         }
         return List.of(in);

@@ -181,7 +181,7 @@ public final class Verifier {
             }
         }
         // do_misc_fixups / opt_subreg_zext_lo32_rnd_hi32: the guards become instructions
-        MiscFixups.Result fixed = MiscFixups.apply(out, true);
+        MiscFixups.Result fixed = MiscFixups.apply(out, true, config.era().zextsArenaCmpxchg());
         List<InsnAux> fixedAux = new ArrayList<>();
         for (int i = 0; i < out.size(); i++) {
             int from = fixed.map(i), to = fixed.map(i + 1);

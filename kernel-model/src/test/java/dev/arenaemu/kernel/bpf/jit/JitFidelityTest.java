@@ -201,6 +201,25 @@ class JitFidelityTest {
         assertArrayEquals(new int[] {0, 1, 2, 6, 7, 8, 9}, r.newIndex());
     }
 
+    /**
+     * opt_subreg_zext_lo32_rnd_hi32 / is_cmpxchg_insn on a 32-bit arena cmpxchg (PROBE_ATOMIC):
+     * 6.12.117 and 7.3.4 append BPF_ZEXT_REG(r0), 7.0.13 does not (KernelEra.zextsArenaCmpxchg,
+     * seen with oracle --jit on corpus 13-jit-arena-cmpxchg32).
+     */
+    @Test
+    void arenaCmpxchg32GetsItsZeroExtensionPerEra() {
+        Insn arenaCmpxchg = i(Bpf.STX | Bpf.PROBE_ATOMIC | Bpf.W, 1, 2, 0, Bpf.CMPXCHG);
+        List<Insn> prog = List.of(arenaCmpxchg, i(Bpf.JMP | Bpf.EXIT, 0, 0, 0, 0));
+        Insn zext = i(Bpf.ALU | Bpf.MOV | Bpf.X, 0, 0, 0, 1);
+        for (KernelEra era : KernelEra.values()) {
+            List<Insn> out = MiscFixups.apply(prog, true, era.zextsArenaCmpxchg()).insns();
+            boolean expected = era.base() != KernelEra.V7_0;
+            assertEquals(expected ? List.of(arenaCmpxchg, zext, prog.get(1)) : prog, out, era.toString());
+        }
+        // a raw program (no verifier) keeps its arena cmpxchg as it is
+        assertEquals(prog, MiscFixups.apply(prog).insns());
+    }
+
     private static List<Insn> fix(Insn in) {
         return MiscFixups.apply(List.of(in, i(Bpf.JMP | Bpf.EXIT, 0, 0, 0, 0))).insns();
     }
