@@ -58,11 +58,12 @@ static __always_inline int alloc2(void)
 CHECK_PROG("syscall", basic_alloc2, alloc2)
 
 /* As many pages as the arena has, in one call. */
-SEC("syscall")
-int basic_alloc3(void *ctx)
+static __always_inline int alloc_whole_arena(void)
 {
 	return alloc(0, 2) ? 0 : 1;
 }
+
+CHECK_PROG("syscall", basic_alloc3, alloc_whole_arena)
 
 /* A reserved page cannot be allocated. */
 static __always_inline int reserve_then_alloc(void)
@@ -96,11 +97,7 @@ CHECK_PROG("syscall", reserve_invalid_region, reserve_past_end)
 
 /* E4+: the same from non-sleepable programs (SEC("socket")). A free is deferred there, so right
  * after it a page may still read its old value (the selftests accept it or 0). */
-SEC("socket")
-int basic_alloc3_nosleep(void *ctx)
-{
-	return alloc(0, 2) ? 0 : 1;
-}
+CHECK_PROG("socket", basic_alloc3_nosleep, alloc_whole_arena)
 
 CHECK_PROG("socket", reserve_twice_nosleep, reserve_twice_at_base)
 

@@ -13,40 +13,38 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class OracleCommandTest {
     private static final String SCENARIO = "corpus/13-01-minimal-arena.json";
 
+    /** The run's status is 2 and its error output says {@code message} (and {@code also}, when given). */
+    private static MainTest.Run badInput(String message, String also, String... args) {
+        MainTest.Run r = MainTest.run(args);
+        assertEquals(2, r.status(), r.out() + r.err());
+        assertTrue(r.err().contains(message) && r.err().contains(also), r.err());
+        return r;
+    }
+
     @Test
     void aFileThatIsNotAKernelImage(@TempDir Path dir) throws Exception {
         Path f = Files.writeString(dir.resolve("vmlinuz"), "not a kernel\n".repeat(400));
-        MainTest.Run r = MainTest.run("oracle", "--kernel", f.toString(), SCENARIO);
-        assertEquals(2, r.status(), r.out() + r.err());
-        assertTrue(r.err().contains("is not an x86 bzImage"), r.err());
+        badInput("is not an x86 bzImage", "", "oracle", "--kernel", f.toString(), SCENARIO);
     }
 
     @Test
     void aKernelWithoutTheArena() {
-        MainTest.Run r = MainTest.run("oracle", "--kernel", "6.1", SCENARIO);
-        assertEquals(2, r.status(), r.out() + r.err());
-        assertTrue(r.err().contains("kernel 6.1 has no BPF arena"), r.err());
+        badInput("kernel 6.1 has no BPF arena", "", "oracle", "--kernel", "6.1", SCENARIO);
     }
 
     @Test
     void anUnknownSeries() {
-        MainTest.Run r = MainTest.run("oracle", "--kernel", "9.9", SCENARIO);
-        assertEquals(2, r.status(), r.out() + r.err());
-        assertTrue(r.err().contains("unknown kernel version 9.9") && r.err().contains("7.3"), r.err());
+        badInput("unknown kernel version 9.9", "7.3", "oracle", "--kernel", "9.9", SCENARIO);
     }
 
     @Test
     void neitherVersionNorPackageNorFile() {
-        MainTest.Run r = MainTest.run("oracle", "--kernel", "no-such-thing", SCENARIO);
-        assertEquals(2, r.status(), r.out() + r.err());
-        assertTrue(r.err().contains("neither a version"), r.err());
+        badInput("neither a version", "", "oracle", "--kernel", "no-such-thing", SCENARIO);
     }
 
     @Test
     void jitWithNoProgramsIsBadInput(@TempDir Path dir) {
-        MainTest.Run r = MainTest.run("oracle", "--jit", "--kernel", "7.3", dir.toString());
-        assertEquals(2, r.status(), r.out() + r.err());
-        assertTrue(r.err().contains("no programs (scenario programs or *.bpf.c) under"), r.err());
+        badInput("no programs (scenario programs or *.bpf.c) under", "", "oracle", "--jit", "--kernel", "7.3", dir.toString());
     }
 
     @Test
@@ -55,9 +53,7 @@ class OracleCommandTest {
             {"name": "x", "era": "latest", "arena": {"max_entries": 1},
              "programs": {"P": {"asm": "r0 = 0\\nexit"}}, "steps": []}""");
         Files.writeString(dir.resolve("bad.bpf.c"), "this is not C\n");
-        MainTest.Run r = MainTest.run("oracle", "--jit", "--kernel", "9.9", dir.toString());
-        assertEquals(2, r.status(), r.out() + r.err());
-        assertTrue(r.err().contains("bad.bpf.c") && r.err().contains("unknown kernel version 9.9"), r.err());
+        MainTest.Run r = badInput("bad.bpf.c", "unknown kernel version 9.9", "oracle", "--jit", "--kernel", "9.9", dir.toString());
         assertTrue(r.out().contains("1 programs in 1 objects"), r.out());
     }
 }
