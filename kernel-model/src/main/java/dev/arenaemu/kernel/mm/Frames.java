@@ -45,7 +45,8 @@ public final class Frames {
     private static final byte FRESH = 0, IN_USE = 1, POISONED = 2, DISCARD_PENDING = 3;
     /** DISCARD: freed pages waiting to be returned to the host, flushed at this count. */
     private static final int DISCARD_BATCH = 16384;
-    private static final MemorySegment POISON_PAGE = MemorySegment.ofArray(filled(PAGE_POISON));
+    /** A poisoned page to compare freed pages with: native memory, as libc's memcmp needs (see {@link #checkFreePage}). */
+    private static final MemorySegment POISON_PAGE = poisonPage();
     /** The memmap is sparse like SPARSEMEM's: counts and states in chunks created on first use. */
     private static final int CHUNK = 512;
 
@@ -129,7 +130,7 @@ public final class Frames {
         if (ref(i) > 0) return false;
         if (map(i) != 0) throw new KernelBug("frame 0x" + Long.toHexString(phys) + " freed while mapped " + map(i) + " times");
         if (policy == FreePolicy.POISON) {
-            page(i).fill(PAGE_POISON);
+            HostMemory.fill(page(i), PAGE_POISON);
             setState(i, POISONED);
         } else {
             setState(i, DISCARD_PENDING);
@@ -220,17 +221,26 @@ public final class Frames {
         }
     }
 
+    /**
+     * check_poison_mem + __GFP_ZERO on the way out of the allocator. This runs on every user
+     * fault that populates an arena page, and reading the poisoned page back (it is usually no
+     * longer in the core's own cache) is most of what the fault costs in Java, so both passes
+     * use libc ({@link HostMemory}), whose memcmp and memset beat MemorySegment's mismatch and
+     * fill there (emulator/docs/costs.md, "The page allocator's poison check and zeroing"). The
+     * offset of the first changed byte is looked for only when memcmp says there is one.
+     */
     private void checkFreePage(int i, long phys, boolean reused, String where) {
         switch (state(i)) {
             case POISONED -> {
                 MemorySegment page = page(i);
-                long diff = page.mismatch(POISON_PAGE);
-                if (diff >= 0) events.accept(new KernelEvent.UseAfterFree(phys, (int) diff, where));
-                page.fill((byte) 0);
+                if (!HostMemory.sameBytes(page, POISON_PAGE)) {
+                    events.accept(new KernelEvent.UseAfterFree(phys, (int) page.mismatch(POISON_PAGE), where));
+                }
+                HostMemory.fill(page, (byte) 0);
             }
-            case DISCARD_PENDING -> page(i).fill((byte) 0);   // still holds its old bytes; its pending entry goes stale
-            default -> {                                      // FRESH: never used, or returned to the host
-                if (dirty || reused) page(i).fill((byte) 0);  // a reset machine's buffer, or a discarded page a stale PTE wrote to
+            case DISCARD_PENDING -> HostMemory.fill(page(i), (byte) 0);   // still holds its old bytes; its pending entry goes stale
+            default -> {                                                  // FRESH: never used, or returned to the host
+                if (dirty || reused) HostMemory.fill(page(i), (byte) 0);  // a reset machine's buffer, or a discarded page a stale PTE wrote to
             }
         }
     }
@@ -288,9 +298,9 @@ public final class Frames {
         mapcount[c] = new int[CHUNK];
     }
 
-    private static byte[] filled(byte b) {
-        byte[] a = new byte[PAGE_SIZE];
-        Arrays.fill(a, b);
-        return a;
+    private static MemorySegment poisonPage() {
+        MemorySegment page = java.lang.foreign.Arena.global().allocate(PAGE_SIZE, PAGE_SIZE);
+        page.fill(PAGE_POISON);
+        return page.asReadOnly();
     }
 }

@@ -118,6 +118,22 @@ class FramesTest {
         assertEquals("dirty reuse", uaf.where());
     }
 
+    /** check_poison_mem covers the whole page: a change in its first or last byte is reported at that offset. */
+    @Test
+    void aChangeAtEitherEndOfAPoisonedPageIsReported() {
+        Frames f = frames(16, Frames.FreePolicy.POISON);
+        long p = f.allocPage("test");
+        for (int offset : new int[] {0, Frames.PAGE_SIZE - 1}) {
+            f.putPage(p);
+            f.bytes(p).set(ValueLayout.JAVA_BYTE, offset, (byte) 0xab);
+            assertEquals(p, f.allocPage("reuse"));
+            KernelEvent.UseAfterFree uaf = assertInstanceOf(KernelEvent.UseAfterFree.class, events.getLast());
+            assertEquals(offset, uaf.offset());
+            for (long at = 0; at < Frames.PAGE_SIZE; at += 8) assertEquals(0, f.bytes(p).get(ValueLayout.JAVA_LONG, at), "byte " + at + " zeroed");
+        }
+        assertEquals(2, events.size());
+    }
+
     @Test
     void discardPolicyReturnsMemoryInBatchesAndZeroesOnReuse() {
         Frames f = frames(16, Frames.FreePolicy.DISCARD);
