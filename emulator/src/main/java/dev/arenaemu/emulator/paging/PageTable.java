@@ -57,11 +57,15 @@ public final class PageTable {
 
     /** Maps the 4 KiB page at {@code va} to {@code pa} with {@code flags} (P is implied). Returns the old entry. */
     public long map(long va, long pa, long flags) {
-        long table = walkToLeafTable(va, true);
+        // One walk serves both the leaf write and the present-leaf counts of the tables above it:
+        // this runs twice on every populating user fault (kernel PTE, user PTE).
+        long pdpt = tableBelow(root, va, 3, true);
+        long pd = tableBelow(pdpt, va, 2, true);
+        long table = tableBelow(pd, va, 1, true);
         int index = index(va, 0);
         long old = pool.read(table, index);
         pool.write(table, index, (pa & ADDR_MASK) | flags | PteFlag.P);
-        if ((old & PteFlag.P) == 0) countLeaf(va, +1);
+        if ((old & PteFlag.P) == 0) countLeaf(pdpt, pd, table, +1);
         return old;
     }
 
@@ -75,12 +79,14 @@ public final class PageTable {
 
     /** Clears the leaf for {@code va}; returns the old entry (0 if there was none). */
     public long unmap(long va) {
-        long table = walkToLeafTable(va, false);
+        long pdpt = tableBelow(root, va, 3, false);
+        long pd = pdpt == 0 ? 0 : tableBelow(pdpt, va, 2, false);
+        long table = pd == 0 ? 0 : tableBelow(pd, va, 1, false);
         if (table == 0) return 0;
         int index = index(va, 0);
         long old = pool.read(table, index);
         pool.write(table, index, 0);
-        if ((old & PteFlag.P) != 0) countLeaf(va, -1);
+        if ((old & PteFlag.P) != 0) countLeaf(pdpt, pd, table, -1);
         return old;
     }
 
@@ -165,29 +171,32 @@ public final class PageTable {
         pool.free(table);
     }
 
-    /** Adjusts the present-leaf count of the tables on the path to {@code va}, root excepted (roots are never skipped). */
-    private void countLeaf(long va, int delta) {
-        long table = root;
-        for (int level = 3; level >= 1; level--) {
-            table = pool.read(table, index(va, level)) & ADDR_MASK;
-            pool.adjustPresentLeaves(table, delta);
-        }
+    /** Adjusts the present-leaf count of the tables on the path to a leaf (PDPT, PD, PT), root excepted (roots are never skipped). */
+    private void countLeaf(long pdpt, long pd, long table, int delta) {
+        pool.adjustPresentLeaves(pdpt, delta);
+        pool.adjustPresentLeaves(pd, delta);
+        pool.adjustPresentLeaves(table, delta);
     }
 
     private long walkToLeafTable(long va, boolean create) {
         long table = root;
-        for (int level = 3; level >= 1; level--) {
-            int index = index(va, level);
-            long e = pool.read(table, index);
-            if ((e & PteFlag.P) == 0) {
-                if (!create) return 0;
-                long next = pool.allocate();
-                e = next | TABLE_FLAGS;
-                pool.write(table, index, e);
-            }
-            table = e & ADDR_MASK;
-        }
+        for (int level = 3; level >= 1 && table != 0; level--) table = tableBelow(table, va, level, create);
         return table;
+    }
+
+    /**
+     * The table the entry for {@code va} in {@code table} (a table of {@code level}: 3 the root)
+     * points to; when absent, a new one if {@code create}, else 0.
+     */
+    private long tableBelow(long table, long va, int level, boolean create) {
+        int index = index(va, level);
+        long e = pool.read(table, index);
+        if ((e & PteFlag.P) == 0) {
+            if (!create) return 0;
+            e = pool.allocate() | TABLE_FLAGS;
+            pool.write(table, index, e);
+        }
+        return e & ADDR_MASK;
     }
 
     private static int index(long va, int level) {
