@@ -7,8 +7,6 @@ import dev.arenaemu.kernel.inject.InjectionSite;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -46,9 +44,16 @@ public final class RangeTree {
     private static final Comparator<Node> BY_SIZE = Comparator.comparingLong(Node::size)
         .thenComparing(Comparator.comparingLong((Node n) -> n.seq).reversed());
 
+    /** By start: runs never overlap, so their starts alone order them. */
+    private static final Comparator<Node> BY_START = Comparator.comparingLong((Node n) -> n.start);
+
     private final FaultInjection injection;
-    private final TreeMap<Long, Node> byStart = new TreeMap<>();
+    // Both trees hold the nodes themselves, no boxed keys: range_tree_clear runs on every
+    // populating user fault, and lookups through probe allocate nothing.
+    private final TreeSet<Node> byStart = new TreeSet<>(BY_START);
     private final TreeSet<Node> bySize = new TreeSet<>(BY_SIZE);
+    /** The search key of {@link #iterFirst}, reused. */
+    private final Node probe = new Node();
     private long nextSeq;
 
     public RangeTree(FaultInjection injection) {
@@ -159,34 +164,36 @@ public final class RangeTree {
     /** The free runs by start. */
     public List<Run> runs() {
         List<Run> out = new ArrayList<>(byStart.size());
-        for (Node n : byStart.values()) out.add(new Run(n.start, n.size()));
+        for (Node n : byStart) out.add(new Run(n.start, n.size()));
         return out;
     }
 
     /** Free offsets in total. */
     public long freeCount() {
         long sum = 0;
-        for (Node n : byStart.values()) sum += n.size();
+        for (Node n : byStart) sum += n.size();
         return sum;
     }
 
     /** range_it_iter_first(): the lowest run overlapping [start, last]. */
     private Node iterFirst(long start, long last) {
-        Map.Entry<Long, Node> e = byStart.floorEntry(start);
-        if (e != null && e.getValue().last >= start) return e.getValue();
-        e = byStart.ceilingEntry(start);
-        if (e != null && e.getValue().start <= last) return e.getValue();
+        probe.start = start;
+        Node n = byStart.floor(probe);
+        if (n != null && n.last >= start) return n;
+        n = byStart.ceiling(probe);
+        if (n != null && n.start <= last) return n;
         return null;
     }
 
+    /** Callers take a changed node out first and change no other: no two nodes share a start. */
     private void insert(Node n) {
         n.seq = nextSeq++;
-        byStart.put(n.start, n);
+        if (!byStart.add(n)) throw new IllegalStateException("range tree: a run already starts at " + n.start);
         bySize.add(n);
     }
 
     private void remove(Node n) {
-        byStart.remove(n.start);
+        byStart.remove(n);
         bySize.remove(n);
     }
 }

@@ -1,6 +1,7 @@
 package dev.arenaemu.kernel.inject;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
@@ -25,9 +26,14 @@ public final class FaultInjection {
     /** One injected failure: the site and which hit of it (1-based, since the counters were last reset). */
     public record Injected(InjectionSite site, long hit) {}
 
-    private final Map<InjectionSite, Long> hits = new EnumMap<>(InjectionSite.class);
-    private final Map<InjectionSite, Long> failAt = new EnumMap<>(InjectionSite.class);
-    private final Map<InjectionSite, Rule> rules = new EnumMap<>(InjectionSite.class);
+    // Per site, indexed by ordinal: shouldFail runs on every page allocation and PTE install
+    // (twice per populating user fault), where a map of boxed counters allocated on each hit.
+    private static final InjectionSite[] SITES = InjectionSite.values();
+    /** Hits since the last reset. */
+    private final long[] hits = new long[SITES.length];
+    /** The hit a {@link #failNth} target fails; 0 for none (hits count from 1). */
+    private final long[] failAt = new long[SITES.length];
+    private final Rule[] rules = new Rule[SITES.length];
     private final List<Injected> log = new ArrayList<>();
 
     /** A configured fault_attr with its mutable counters (times left, space left, interval count). */
@@ -67,15 +73,14 @@ public final class FaultInjection {
      * fail. A {@link #failNth} target takes precedence over a configured rule.
      */
     public boolean shouldFail(InjectionSite site) {
-        long hit = hits.merge(site, 1L, Long::sum);
+        int s = site.ordinal();
+        long hit = ++hits[s];
         boolean fail = false;
-        Long nth = failAt.get(site);
-        if (nth != null && nth == hit) {
-            failAt.remove(site);
+        if (failAt[s] == hit) {
+            failAt[s] = 0;
             fail = true;
-        } else {
-            Rule rule = rules.get(site);
-            if (rule != null) fail = rule.fire();
+        } else if (rules[s] != null) {
+            fail = rules[s].fire();
         }
         if (fail) log.add(new Injected(site, hit));
         return fail;
@@ -84,37 +89,37 @@ public final class FaultInjection {
     /** Fails the {@code n}-th hit of {@code site} counted from now (1 = the next one), once. */
     public void failNth(InjectionSite site, long n) {
         if (n < 1) throw new IllegalArgumentException("fail_nth counts from 1: " + n);
-        failAt.put(site, hits.getOrDefault(site, 0L) + n);
+        failAt[site.ordinal()] = hits[site.ordinal()] + n;
     }
 
     /** Installs a fault_attr for {@code site}, replacing any earlier one. */
     public void configure(InjectionSite site, FaultAttr attr) {
-        rules.put(site, new Rule(attr));
+        rules[site.ordinal()] = new Rule(attr);
     }
 
     /** Removes every control of {@code site}; its hit counter stays. */
     public void clear(InjectionSite site) {
-        rules.remove(site);
-        failAt.remove(site);
+        rules[site.ordinal()] = null;
+        failAt[site.ordinal()] = 0;
     }
 
     /** Removes every control and zeroes every counter and the log. */
     public void reset() {
-        rules.clear();
-        failAt.clear();
-        hits.clear();
+        Arrays.fill(rules, null);
+        Arrays.fill(failAt, 0);
+        Arrays.fill(hits, 0);
         log.clear();
     }
 
     /** How often {@code site} was reached (failed or not) since the last reset. */
     public long hits(InjectionSite site) {
-        return hits.getOrDefault(site, 0L);
+        return hits[site.ordinal()];
     }
 
-    /** A copy of every site's hit count. */
+    /** A copy of the hit count of every site reached since the last reset (sites never reached are left out). */
     public Map<InjectionSite, Long> hitCounts() {
         Map<InjectionSite, Long> copy = new EnumMap<>(InjectionSite.class);
-        copy.putAll(hits);
+        for (InjectionSite site : SITES) if (hits[site.ordinal()] > 0) copy.put(site, hits[site.ordinal()]);
         return copy;
     }
 
