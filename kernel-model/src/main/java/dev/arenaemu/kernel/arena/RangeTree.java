@@ -41,11 +41,13 @@ public final class RangeTree {
     }
 
     /** Ascending size, then newest first: the first node at or above a size is what __find_range returns. */
-    private static final Comparator<Node> BY_SIZE = Comparator.comparingLong(Node::size)
-        .thenComparing(Comparator.comparingLong((Node n) -> n.seq).reversed());
+    private static final Comparator<Node> BY_SIZE = (a, b) -> {
+        int bySize = Long.compare(a.size(), b.size());
+        return bySize != 0 ? bySize : Long.compare(b.seq, a.seq);
+    };
 
     /** By start: runs never overlap, so their starts alone order them. */
-    private static final Comparator<Node> BY_START = Comparator.comparingLong((Node n) -> n.start);
+    private static final Comparator<Node> BY_START = (a, b) -> Long.compare(a.start, b.start);
 
     private final FaultInjection injection;
     // Both trees hold the nodes themselves, no boxed keys: range_tree_clear runs on every
@@ -91,22 +93,16 @@ public final class RangeTree {
         while ((rn = iterFirst(start, last)) != null) {
             if (rn.start < start && rn.last > last) {
                 long oldLast = rn.last;
-                remove(rn);
-                rn.last = start - 1;
-                insert(rn);
+                shrink(rn, rn.start, start - 1);
                 if (injection.shouldFail(InjectionSite.RANGE_TREE_NODE)) return Errno.ENOMEM.neg();
                 Node right = new Node();
                 right.start = last + 1;
                 right.last = oldLast;
                 insert(right);
             } else if (rn.start < start) {
-                remove(rn);
-                rn.last = start - 1;
-                insert(rn);
+                shrink(rn, rn.start, start - 1);
             } else if (rn.last > last) {
-                remove(rn);
-                rn.start = last + 1;
-                insert(rn);
+                shrink(rn, last + 1, rn.last);   // a user fault's range_tree_clear(pgoff, 1) in a free run
                 break;
             } else {
                 remove(rn);
@@ -195,5 +191,19 @@ public final class RangeTree {
     private void remove(Node n) {
         byStart.remove(n);
         bySize.remove(n);
+    }
+
+    /**
+     * range_it_remove + range_it_insert of a run that keeps part of its extent: [start, last]
+     * lies inside the old one. No other run starts inside the old extent (runs never overlap),
+     * so the node keeps its place in the by-start order and only the size tree takes it out
+     * and back in (as the newest of its size).
+     */
+    private void shrink(Node n, long start, long last) {
+        bySize.remove(n);
+        n.start = start;
+        n.last = last;
+        n.seq = nextSeq++;
+        bySize.add(n);
     }
 }
