@@ -25,7 +25,7 @@ import java.util.function.LongPredicate;
  * ({@link #enterUserMode}). Kernel work runs at CPL0 under whatever root is loaded, as the
  * kernel's lazy TLB mode does: every root shares the kernel half.
  *
- * <p>Every #PF reaches {@link FaultHandler} with the error code read from the context blob; the
+ * <p>Every #PF reaches {@link FaultHandler} with the error code, RIP and CR2 read from the context blob; the
  * handler's {@link FaultResolution} is applied and the blob's old_exception is reset so the next
  * fault is a #PF again, not a #DF (Unicorn never "delivers" a handled exception: emulator/README.md,
  * "Quirks").
@@ -372,9 +372,10 @@ public final class Cpu implements AutoCloseable {
 
     private void onInterrupt(int intno) {
         interrupted = true;
-        long rip = uc.regRead(X86Reg.RIP);
         uc.contextSave(scratchContext);
         MemorySegment blob = scratchContext.bytes();
+        long rip = blob.get(ValueLayout.JAVA_LONG_UNALIGNED, layout.ripOffset());
+        long cr2 = blob.get(ValueLayout.JAVA_LONG_UNALIGNED, layout.cr2Offset());
         int errorCode = blob.get(ValueLayout.JAVA_INT_UNALIGNED, layout.errorCodeOffset());
         blob.set(ValueLayout.JAVA_INT_UNALIGNED, layout.oldExceptionOffset(), -1);
         uc.contextRestore(scratchContext);
@@ -387,7 +388,7 @@ public final class Cpu implements AutoCloseable {
             stop(new RunResult.Trapped(intno, rip));
             return;
         }
-        PageFault fault = new PageFault(uc.regRead(X86Reg.CR2), errorCode, rip, (errorCode & PageFault.PF_USER) != 0 ? 3 : 0, false);
+        PageFault fault = new PageFault(cr2, errorCode, rip, (errorCode & PageFault.PF_USER) != 0 ? 3 : 0, false);
         FaultResolution resolution = dispatch(fault);
         if (resolution != null) apply(resolution, fault);
     }

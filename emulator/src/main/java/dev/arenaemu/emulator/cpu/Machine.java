@@ -236,7 +236,8 @@ public final class Machine implements AutoCloseable {
     /**
      * Proves the context layout with real faults before anything depends on it: three kernel
      * writes to a not-present page in one run must each arrive as #PF with error code 0x2 (a
-     * wrong old_exception offset would turn the second into #DF).
+     * wrong old_exception offset would turn the second into #DF), CR2 the page and RIP the
+     * write's own address (the fixup past each write resumes at the next).
      */
     private void selfCheck() {
         Stubs.Stub probe = stubs.kernel(new byte[] {(byte) 0x88, 0x07, (byte) 0x88, 0x07, (byte) 0x88, 0x07});  // 3x mov [rdi], al
@@ -250,7 +251,8 @@ public final class Machine implements AutoCloseable {
         RunResult r = kernelCpu.run(probe.address(), probe.end(), Budget.SHORT);
         kernelCpu.setFaultHandler(FaultHandler.DELIVER_ALL);
         boolean ok = r instanceof RunResult.Returned && seen.size() == 3
-            && seen.stream().allMatch(f -> f.errorCode() == PageFault.PF_WRITE && f.address() == PROBE_VA);
+            && seen.stream().allMatch(f -> f.errorCode() == PageFault.PF_WRITE && f.address() == PROBE_VA)
+            && seen.get(0).rip() == probe.address() && seen.get(2).rip() == probe.address() + 4;
         if (!ok) {
             throw new IllegalStateException("Unicorn self-check failed: expected three #PF (err 0x2 at 0x"
                 + Long.toHexString(PROBE_VA) + "), got " + seen + " and " + r + "; context layout " + layout);
