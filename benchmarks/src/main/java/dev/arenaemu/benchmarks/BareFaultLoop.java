@@ -34,6 +34,8 @@ final class BareFaultLoop implements AutoCloseable {
     private final ContextLayout layout = ContextLayout.discover();
     private final Unicorn.Context scratch;
     private final long loopEnd;
+    /** The machine's instruction budget, kept the machine's way: a native charge before every instruction. */
+    private final Unicorn.Countdown budget = uc.countdown();
     private boolean fixup;
     private long faults;
 
@@ -59,6 +61,7 @@ final class BareFaultLoop implements AutoCloseable {
         uc.regWrite(X86Reg.RSP, RAM_PHYS);                    // no stack use: the loop neither calls nor pushes
         scratch = uc.contextAlloc();
         uc.hookInterrupt(this::onFault);
+        uc.hookCharge(0, -1L, budget, 1);
     }
 
     private void pte(long table, int index, long value) {
@@ -92,8 +95,9 @@ final class BareFaultLoop implements AutoCloseable {
         long before = faults;
         uc.regWrite(X86Reg.RDI, DATA_VA);
         uc.regWrite(X86Reg.RCX, PAGES);
-        // The same instruction count the machine's runs pass (Budget.DEFAULT): counting has a cost.
-        int err = uc.startRaw(CODE_VA, loopEnd, 0, dev.arenaemu.emulator.cpu.Budget.DEFAULT.instructions());
+        // The same budget the machine's runs keep (Budget.DEFAULT): charging has a cost.
+        budget.set(dev.arenaemu.emulator.cpu.Budget.DEFAULT.instructions());
+        int err = uc.startRaw(CODE_VA, loopEnd, 0, 0);
         if (err != 0 || uc.regRead(X86Reg.RIP) != loopEnd || faults - before != PAGES) {
             throw new IllegalStateException("bare loop: err " + err + ", rip 0x" + Long.toHexString(uc.regRead(X86Reg.RIP)) + ", faults " + (faults - before));
         }

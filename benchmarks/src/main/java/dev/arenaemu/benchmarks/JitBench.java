@@ -40,9 +40,9 @@ import java.util.concurrent.TimeUnit;
  * interpreter, and the JIT's own time for a 1000-instruction program.
  *
  * <p>{@code listBuild1000JitNoCount} is the baseline the instruction budget is measured against:
- * the same JIT image on a {@link Machine#uncounted()} machine, whose engine never gets a count and
- * so runs the x86 code with no per-instruction hook. The ratio
- * {@code listBuild1000Jit / listBuild1000JitNoCount} is the cost of the deterministic budget.
+ * the same JIT image on a {@link Machine#uncounted()} machine, which has no charge hooks at all.
+ * The ratio {@code listBuild1000Jit / listBuild1000JitNoCount} is the cost of the deterministic
+ * budget: the charges at the program's entry and loop head.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -141,13 +141,13 @@ public class JitBench {
         return out;
     }
 
-    /** JIT output under Cpu.run's instruction count (Unicorn hooks every instruction). */
+    /** JIT output under the machine's budget (charged at the entry and at each loop-head visit). */
     @Benchmark
     public long listBuild1000Jit() {
         return counted.listBuild(RUN_BUDGET);
     }
 
-    /** The same image on an engine that never counts: the x86 code with no hooks. */
+    /** The same image on a machine that charges nothing: the x86 code with no hooks. */
     @Benchmark
     public long listBuild1000JitNoCount() {
         return uncounted.listBuild(NO_COUNT_BUDGET);

@@ -73,6 +73,11 @@ public final class Cpu implements AutoCloseable {
     private long unmappedAddress;
     private long faultCount;
 
+    /** What is left of the run's instruction budget; native charge hooks subtract from it (see {@link Budget}). */
+    private final Unicorn.Countdown countdown;
+    /** Charge points an owner placed ({@link #chargeAt}), removed with the owner. */
+    private final java.util.Set<Long> ownerCharges = new java.util.HashSet<>();
+
     // Wall-clock budget, shared with the watchdog thread.
     private final Object wallLock = new Object();
     private long wallDeadline;            // guarded by wallLock; 0 = none
@@ -94,6 +99,12 @@ public final class Cpu implements AutoCloseable {
         uc.hookInterrupt(this::onInterrupt);
         uc.hookUnmapped(this::onUnmapped);
         uc.hookSyscall(this::onSyscall);
+        this.countdown = uc.countdown();
+        if (machine.countsInstructions()) {
+            // Every instruction outside the module area costs one unit; module text only where its owner charges.
+            uc.hookCharge(0, Machine.MODULES_VADDR - 1, countdown, 1);
+            uc.hookCharge(Machine.MODULES_END, -1L, countdown, 1);
+        }
     }
 
     /**
@@ -216,8 +227,28 @@ public final class Cpu implements AutoCloseable {
     /** Hooks execution of [begin, end] (inclusive); used for trampolines into Java. */
     public long hookCode(long begin, long end, Unicorn.CodeHook hook) { return uc.hookCode(begin, end, hook); }
 
-    /** Removes a hook added with {@link #hookCode}. */
-    public void unhook(long hookId) { uc.hookDelete(hookId); }
+    /** Removes a hook added with {@link #hookCode} or {@link #chargeAt}. */
+    public void unhook(long hookId) {
+        uc.hookDelete(hookId);
+        ownerCharges.remove(hookId);
+    }
+
+    /**
+     * Charges {@code weight} units of the run's instruction budget each time the instruction at
+     * {@code address} (in the module area) is about to run, stopping the run there when the
+     * budget is spent. Code in the module area is charged nowhere else, so its owner must charge
+     * every loop of it (see {@link Budget}). Returns the hook id for {@link #unhook}; nothing is
+     * hooked on an {@link Machine#uncounted()} machine (id 0).
+     */
+    public long chargeAt(long address, long weight) {
+        if (Long.compareUnsigned(address, Machine.MODULES_VADDR) < 0 || Long.compareUnsigned(address, Machine.MODULES_END) >= 0) {
+            throw new IllegalArgumentException(String.format("charge point 0x%x outside the module area: every instruction there is charged already", address));
+        }
+        if (!machine.countsInstructions()) return 0;
+        long id = uc.hookCharge(address, address, countdown, weight);
+        ownerCharges.add(id);
+        return id;
+    }
 
     // ---- reuse --------------------------------------------------------------------------
 
@@ -231,6 +262,7 @@ public final class Cpu implements AutoCloseable {
     private void forgetOwner() {
         if (running) throw new IllegalStateException("a running CPU cannot change owners");
         uc.deleteCodeHooks();
+        for (long id : java.util.List.copyOf(ownerCharges)) unhook(id);
         faultHandler = FaultHandler.DELIVER_ALL;
         syscallHandler = SyscallHandler.EXIT_ALL;
         faultCount = 0;
@@ -296,6 +328,7 @@ public final class Cpu implements AutoCloseable {
         interrupted = false;
         runUntil = until;
         faultsLeft = budget.faults();
+        countdown.set(budget.instructions());
         long wallNanos = Math.min(budget.wallMicros(), Long.MAX_VALUE / 4000) * 1000L;   // no overflow in the deadline
         boolean watched = wallNanos > 0;
         if (watched) armWallClock(System.nanoTime() + wallNanos);
@@ -303,19 +336,18 @@ public final class Cpu implements AutoCloseable {
             long rip = begin;
             while (true) {
                 if (watched && wallExpired) return new RunResult.BudgetExhausted(RunResult.Limit.WALL_CLOCK, rip);
-                // Always a count, except on a Machine.uncounted() whose engines never count. The
-                // reason is history: once an engine had counted, Unicorn 2.0.1 could not stop a
-                // later uncounted run from another thread (its own timeout included); 2.1.4 can
-                // (UncountedStopAfterCountedRunTest, emulator/docs/costs.md).
-                int err = uc.startRaw(rip, until, 0, machine.countsInstructions() ? budget.instructions() : 0);
+                // Never Unicorn's own count: the charge hooks keep the budget (see Budget), and
+                // leaving count mode would flush every translation (uc_emu_start does).
+                int err = uc.startRaw(rip, until, 0, 0);
                 if (stopResult != null) return stopResult;
                 switch (err) {
                     case 0 -> {
                         long now = uc.regRead(X86Reg.RIP);
                         if (now == until) return new RunResult.Returned(now);
-                        // Neither the count nor our watchdog is reported by uc_emu_start; the
-                        // watchdog leaves a mark. (A CPL0 hlt also lands here, see README.)
-                        return new RunResult.BudgetExhausted(wallExpired ? RunResult.Limit.WALL_CLOCK : RunResult.Limit.INSTRUCTIONS, now);
+                        // Neither a charge hook's stop nor our watchdog's is reported by
+                        // uc_emu_start; both leave a mark. (A CPL0 hlt also lands here, see README.)
+                        boolean spent = countdown.get() < 0;
+                        return new RunResult.BudgetExhausted(!spent && wallExpired ? RunResult.Limit.WALL_CLOCK : RunResult.Limit.INSTRUCTIONS, now);
                     }
                     case UC_ERR_READ_UNMAPPED, UC_ERR_WRITE_UNMAPPED, UC_ERR_FETCH_UNMAPPED -> {
                         RunResult stop = dispatchNoRegion(err);

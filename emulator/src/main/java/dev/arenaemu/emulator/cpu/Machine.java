@@ -41,6 +41,12 @@ public final class Machine implements AutoCloseable {
     private static final long KERNEL_IMAGE_PER_CPU = 0x2_0000;
     public static final long VSYSCALL_VA = 0xFFFF_FFFF_FF60_0000L;
     private static final long VSYSCALL_SIZE = 0x4000;
+    /**
+     * x86-64's module area [MODULES_VADDR, MODULES_END), where the kernel's execmem places module
+     * and BPF JIT text. The instruction budget treats code here differently from all other code:
+     * it is charged only where its owner says ({@link Cpu#chargeAt}), see {@link Budget}.
+     */
+    public static final long MODULES_VADDR = 0xFFFF_FFFF_A000_0000L, MODULES_END = 0xFFFF_FFFF_FF00_0000L;
     /** Unmapped page inside the kernel image, used by the boot self-check. */
     private static final long PROBE_VA = KERNEL_TEXT_VA + 0x5000;
 
@@ -80,13 +86,10 @@ public final class Machine implements AutoCloseable {
     }
 
     /**
-     * A machine whose engines never pass an instruction count to Unicorn: no per-instruction
-     * hook, so guest code runs several times faster, but {@link Budget#instructions()} is not
-     * enforced and only the wall clock bounds a run (deterministic budgets are lost). For
-     * baselines of code known to terminate, e.g. the JIT benchmark. The engines never count at
-     * all: on Unicorn 2.0.1 an uncounted run could not be stopped from another thread once the
-     * engine had counted (emulator/docs/costs.md, budget section). 2.1.4 stops it
-     * ({@code UncountedStopAfterCountedRunTest}); the machine still keeps its engines uncounted.
+     * A machine whose CPUs have no budget charges at all ({@link Budget}): guest code runs with no
+     * hook, but {@link Budget#instructions()} is not enforced and only the wall clock bounds a
+     * run (deterministic budgets are lost). For baselines of code known to terminate, e.g. the
+     * JIT benchmark's.
      */
     public static Machine uncounted() {
         return new Machine(false, DEFAULT_CPUS);
@@ -131,7 +134,7 @@ public final class Machine implements AutoCloseable {
     /** How often {@link #reset()} was called. */
     public int resets() { return resets; }
 
-    /** False for {@link #uncounted()} machines. */
+    /** False for {@link #uncounted()} machines, whose CPUs charge nothing against {@link Budget#instructions()}. */
     public boolean countsInstructions() { return countsInstructions; }
     public PageTable kernelPageTable() { return kernelTable; }
     /** The boot CPU, CPU 0. */

@@ -69,6 +69,8 @@ public final class Unicorn implements AutoCloseable {
     private static final MethodHandle UC_REG_WRITE = h("uc_reg_write", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS), Linker.Option.critical(false));
     private static final MethodHandle UC_EMU_START = h("uc_emu_start", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle UC_EMU_STOP = h("uc_emu_stop", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    /** uc_emu_stop's own address: the native charge callback tail-calls it ({@link ChargeCode}). */
+    private static final MemorySegment UC_EMU_STOP_ENTRY = LIB.find("uc_emu_stop").orElseThrow();
     private static final MethodHandle UC_CONTEXT_ALLOC = h("uc_context_alloc", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle UC_CONTEXT_SAVE = h("uc_context_save", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle UC_CONTEXT_RESTORE = h("uc_context_restore", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
@@ -115,6 +117,11 @@ public final class Unicorn implements AutoCloseable {
     private long nextCodeHookKey = 1;
     private MemorySegment codeStub;
     private final MemorySegment hookOut = arena.allocate(JAVA_LONG);
+    /** The native charge callback, made at the first {@link #hookCharge}. */
+    private ChargeCode chargeCode;
+    /** Charge records by hook id; a deleted hook's record is reused, so records never pile up on a long-lived engine. */
+    private final Map<Long, MemorySegment> chargeRecords = new java.util.HashMap<>();
+    private final java.util.ArrayDeque<MemorySegment> freeChargeRecords = new java.util.ArrayDeque<>();
     private boolean closed;
 
     public Unicorn() {
@@ -375,6 +382,41 @@ public final class Unicorn implements AutoCloseable {
         return addHook(HOOK_MEM_UNMAPPED, upcall(target, FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, ADDRESS)), 1, 0);
     }
 
+    /**
+     * A budget counter in native memory that {@link #hookCharge} hooks decrement: the run is
+     * stopped when it goes below zero.
+     */
+    public final class Countdown {
+        private final MemorySegment cell = arena.allocate(JAVA_LONG);
+
+        private Countdown() {}
+
+        public void set(long value) { cell.set(JAVA_LONG, 0, value); }
+        public long get() { return cell.get(JAVA_LONG, 0); }
+    }
+
+    public Countdown countdown() {
+        return new Countdown();
+    }
+
+    /**
+     * Before each instruction whose address lies in [begin, end] (inclusive), subtracts
+     * {@code weight} from {@code countdown} and stops emulation, before that instruction runs,
+     * once it is below zero. The callback is native ({@link ChargeCode}): no upcall, no Java.
+     */
+    public long hookCharge(long begin, long end, Countdown countdown, long weight) {
+        if (weight <= 0) throw new IllegalArgumentException("charge weight " + weight);
+        if (chargeCode == null) chargeCode = new ChargeCode();
+        MemorySegment record = freeChargeRecords.isEmpty() ? arena.allocate(24, 8) : freeChargeRecords.pop();
+        record.set(ADDRESS, 0, countdown.cell);
+        record.set(JAVA_LONG, 8, weight);
+        record.set(ADDRESS, 16, UC_EMU_STOP_ENTRY);
+        check("uc_hook_add", (int) call(UC_HOOK_ADD, handle, hookOut, HOOK_CODE, chargeCode.entry(), record, begin, end));
+        long id = hookOut.get(JAVA_LONG, 0);
+        chargeRecords.put(id, record);
+        return id;
+    }
+
     /** Deletes every code hook (a reused engine's previous owner's). */
     public void deleteCodeHooks() {
         for (Long id : List.copyOf(codeHookKeys.keySet())) hookDelete(id);
@@ -384,6 +426,8 @@ public final class Unicorn implements AutoCloseable {
         check("uc_hook_del", (int) call(UC_HOOK_DEL, handle, hook));
         Long key = codeHookKeys.remove(hook);
         if (key != null) codeHooks.remove(key);   // libunicorn never calls a deleted hook again
+        MemorySegment record = chargeRecords.remove(hook);
+        if (record != null) freeChargeRecords.push(record);
     }
 
     private long addHook(int type, MemorySegment stub, long begin, long end) {
@@ -439,6 +483,7 @@ public final class Unicorn implements AutoCloseable {
         closed = true;
         for (MemorySegment ctx : keepAlive) call(UC_CONTEXT_FREE, ctx);
         call(UC_CLOSE, handle);
+        if (chargeCode != null) chargeCode.close();
         arena.close();
     }
 

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * What switching one engine between counted and uncounted runs does on the loaded libunicorn:
- * the question behind running JIT'd programs without the per-instruction count (the count costs
- * ~1.9x on the JIT's list build, emulator/docs/costs.md) while user code keeps a deterministic
- * budget on the same CPU. A counted run must stop after exactly the same number of instructions
- * whatever the engine translated before, uncounted or not: a budget that depends on the
- * engine's history would make a replay on a pooled machine differ from one on a new machine.
+ * the question that was asked before the machine kept its budget with native charge hooks
+ * instead of Unicorn's count (emulator/docs/costs.md, "The instruction budget on 2.1.4"). A
+ * counted run stops after exactly the same number of instructions whatever the engine translated
+ * before; the machine no longer switches modes, because leaving count mode flushes every
+ * translation. Kept as the record of the engine behaviour the costs document cites.
  */
 class CountModeSwitchTest {
     private static final long CODE = 0x1000;

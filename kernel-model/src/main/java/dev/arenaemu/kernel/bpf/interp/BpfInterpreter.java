@@ -4,7 +4,9 @@ import dev.arenaemu.kernel.bpf.isa.Bpf;
 import dev.arenaemu.kernel.bpf.isa.Insn;
 import dev.arenaemu.kernel.bpf.isa.Kfunc;
 import dev.arenaemu.kernel.bpf.jit.ArenaViolationReport;
+import dev.arenaemu.kernel.bpf.jit.BpfJit;
 import dev.arenaemu.kernel.bpf.jit.CallDispatcher;
+import dev.arenaemu.kernel.bpf.jit.ChargePoints;
 import dev.arenaemu.kernel.bpf.jit.CallTarget;
 import dev.arenaemu.kernel.bpf.jit.JitOptions;
 
@@ -38,6 +40,8 @@ public final class BpfInterpreter {
     private final int frameSpan;
     private final ByteBuffer stack;
     private final List<String> stderr = new ArrayList<>();
+    /** Budget charged on reaching each instruction: the JIT's {@link ChargePoints}, so both stop a runaway program alike. */
+    private final long[] charge;
 
     /** {@code framePointer} is R10 of the main function; its stack is [fp - stackDepth, fp). */
     public BpfInterpreter(List<Insn> insns, JitOptions options, ArenaMemory arena, KernelMemory memory,
@@ -50,6 +54,7 @@ public final class BpfInterpreter {
         this.framePointer = framePointer;
         this.frameSpan = (options.stackDepth() + 7) & ~7;
         this.stack = ByteBuffer.allocate(frameSpan * MAX_CALL_DEPTH).order(ByteOrder.LITTLE_ENDIAN);
+        this.charge = ChargePoints.of(this.insns, BpfJit.functionStarts(this.insns)).weightByInsn(this.insns.size());
     }
 
     /** How a run ended: R0 and the number of instructions executed. */
@@ -69,6 +74,11 @@ public final class BpfInterpreter {
         return out;
     }
 
+    /**
+     * Runs the program with R1..R5 = {@code args}. {@code budget} is spent as the JIT's runtime
+     * spends it ({@link ChargePoints}): a run charged more than it is stopped with an
+     * {@link InterpreterException} at the point that overdrew it.
+     */
     public Result run(long budget, long... args) {
         long[] r = new long[12];   // R0..R10 and BPF_REG_AX (the verifier's sdiv/smod guards use it)
         for (int i = 0; i < args.length && i < 5; i++) r[i + 1] = args[i];
@@ -76,9 +86,12 @@ public final class BpfInterpreter {
         Deque<Frame> frames = new ArrayDeque<>();
         int pc = 0;
         long executed = 0;
+        long charged = 0;
         while (true) {
             if (pc < 0 || pc >= insns.size()) throw new InterpreterException("pc " + pc + " outside the program");
-            if (++executed > budget) throw new InterpreterException("instruction budget exhausted at insn " + pc);
+            charged += charge[pc];
+            if (charged > budget) throw new InterpreterException("instruction budget exhausted at insn " + pc);
+            executed++;
             Insn in = insns.get(pc);
             int next = pc + 1;
             switch (in.cls()) {

@@ -65,7 +65,7 @@ public final class BpfJit {
 
     private JitImage compile() {
         if (insns.isEmpty()) throw new JitException("empty program");
-        int[] starts = functionStarts();
+        int[] starts = functionStarts(insns);
         X86Assembler image = new X86Assembler();
         List<JitImage.Relocation> relocs = new ArrayList<>();
         List<ExceptionTableEntry> extable = new ArrayList<>();
@@ -89,7 +89,7 @@ public final class BpfJit {
             for (int k = starts[f]; k < end; k++) insnOffsets[k] = base + pass.insnStart[k - starts[f]];
         }
         return new JitImage(image.toByteArray(), List.copyOf(relocs), functionOffsets, insnOffsets, List.copyOf(extable), options,
-            functionLengths);
+            functionLengths, ChargePoints.of(insns, starts));
     }
 
     private static JitImage.Relocation shift(JitImage.Relocation r, int base) {
@@ -101,7 +101,7 @@ public final class BpfJit {
     }
 
     /** Entry 0 plus every bpf-to-bpf call target and every BPF_PSEUDO_FUNC address. */
-    private int[] functionStarts() {
+    public static int[] functionStarts(List<Insn> insns) {
         TreeSet<Integer> starts = new TreeSet<>();
         starts.add(0);
         for (int i = 0; i < insns.size(); i++) {

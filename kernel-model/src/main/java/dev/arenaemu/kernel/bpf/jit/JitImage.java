@@ -6,15 +6,20 @@ import java.util.function.ToLongFunction;
 /**
  * A converged JIT image before it has an address: code bytes, the places that need the final
  * address (calls out of the image, bpf-to-bpf calls, function addresses loaded by ld_imm64),
- * the exception table and, for diagnostics, where each BPF instruction starts.
+ * the exception table, where each BPF instruction starts, and where a run is charged against its
+ * instruction budget ({@link ChargePoints}, at {@code insnOffsets} of their instructions).
  */
 public record JitImage(byte[] code, List<Relocation> relocations, int[] functionOffsets, int[] insnOffsets,
-                       List<ExceptionTableEntry> extable, JitOptions options, int[] functionLengths) {
+                       List<ExceptionTableEntry> extable, JitOptions options, int[] functionLengths, ChargePoints charges) {
 
-    /** An image whose functions are known only by their offsets: each runs up to the next (padding included). */
+    /**
+     * Hand-made code (not from BPF): functions known only by their offsets, each running up to
+     * the next (padding included), and no charge points, so the code must not loop.
+     */
     public JitImage(byte[] code, List<Relocation> relocations, int[] functionOffsets, int[] insnOffsets,
                     List<ExceptionTableEntry> extable, JitOptions options) {
-        this(code, relocations, functionOffsets, insnOffsets, extable, options, spans(functionOffsets, code.length));
+        this(code, relocations, functionOffsets, insnOffsets, extable, options, spans(functionOffsets, code.length),
+            new ChargePoints(new int[0], new long[0]));
     }
 
     private static int[] spans(int[] offsets, int length) {

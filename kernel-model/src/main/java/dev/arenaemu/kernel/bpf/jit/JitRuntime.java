@@ -33,7 +33,8 @@ import java.util.Map;
  * {@code ret}: r11 is scratch for JIT code across calls.
  */
 public final class JitRuntime {
-    public static final long MODULE_VA = 0xFFFF_FFFF_A000_0000L;
+    /** The start of the module area, where execmem puts JIT text. */
+    public static final long MODULE_VA = Machine.MODULES_VADDR;
     private static final long TEXT_SIZE = 64L << 20;   // reclaiming needs a slow full translation flush: make it rare
     private static final long DATA_SIZE = 1L << 20;
     /**
@@ -57,6 +58,13 @@ public final class JitRuntime {
     private final Map<CallTarget, Integer> slots = new HashMap<>();
     private final List<CallTarget> slotTargets = new ArrayList<>();
     private final List<LoadedProgram> programs = new ArrayList<>();
+    /**
+     * Each loaded program's charge hooks (budget, see {@link ChargePoints}) on the CPUs it ran on.
+     * A CPU gets them before the program first runs there, which is before it can have translated
+     * the program's code: a CPU that never runs a program never carries its hooks (a deleted hook
+     * stays in libunicorn's lists until that engine runs again).
+     */
+    private final Map<LoadedProgram, Map<Cpu, List<Long>>> chargeHooks = new java.util.IdentityHashMap<>();
     private final long textSize;
     /** Where the next image goes: never where code was placed before, even by an earlier runtime of a reset machine. */
     private long textNext;
@@ -122,7 +130,20 @@ public final class JitRuntime {
         cpu.write(address, code);
         LoadedProgram program = new LoadedProgram(name, image, address, reserved);
         programs.add(program);
+        chargeHooks.put(program, new java.util.IdentityHashMap<>());
         return program;
+    }
+
+    /** Hooks the program's charge points on {@code on} unless they are there already. */
+    private synchronized void chargeOn(LoadedProgram program, Cpu on) {
+        Map<Cpu, List<Long>> byCpu = chargeHooks.get(program);
+        if (byCpu == null || byCpu.containsKey(on)) return;
+        ChargePoints points = program.image().charges();
+        List<Long> ids = new ArrayList<>();
+        for (int k = 0; k < points.insns().length; k++) {
+            ids.add(on.chargeAt(program.address() + program.image().insnOffsets()[points.insns()[k]], points.weights()[k]));
+        }
+        byCpu.put(on, ids);
     }
 
     /** Read-only, executable kernel PTEs for the text pages of [offset, offset + length), as execmem maps what it hands out. */
@@ -138,6 +159,8 @@ public final class JitRuntime {
      */
     public synchronized void unload(LoadedProgram program) {
         programs.remove(program);
+        Map<Cpu, List<Long>> byCpu = chargeHooks.remove(program);
+        if (byCpu != null) byCpu.forEach((on, ids) -> ids.forEach(on::unhook));
     }
 
     /** Space after the last loaded program becomes free again; every stale translation is dropped. */
@@ -184,6 +207,7 @@ public final class JitRuntime {
     /** Calls the program with R1..R5 = {@code args} (missing ones are 0) as bpf_prog_run does. */
     public Outcome run(LoadedProgram program, Budget budget, long... args) {
         if (args.length > 5) throw new IllegalArgumentException("at most 5 arguments");
+        chargeOn(program, cpu);
         X86Reg[] argRegs = {X86Reg.RDI, X86Reg.RSI, X86Reg.RDX, X86Reg.RCX, X86Reg.R8};
         for (int i = 0; i < 5; i++) cpu.reg(argRegs[i], i < args.length ? args[i] : 0);
         long ret = machine.stubs().kernelReturn().address();
