@@ -45,9 +45,10 @@ public final class HostMemory {
 
     /**
      * libc memset: every byte of the native segment {@code range} becomes {@code value}. The same
-     * result as {@link MemorySegment#fill}, faster on whole pages: glibc's wide-store memset zeroed
-     * or poisoned a 4 KiB page in well under the time of the JDK's fill on this project's VM
-     * (emulator/docs/costs.md, "The page allocator's poison check and zeroing").
+     * result as {@link MemorySegment#fill}, faster on whole pages: with {@link #sameBytes}, the page
+     * allocator's check and zeroing of a poisoned 4 KiB page took 94–101 ns where mismatch and fill
+     * took 159–191 ns on this project's VM (emulator/docs/costs.md, "The populating user fault:
+     * where its Java time went").
      */
     public static void fill(MemorySegment range, byte value) {
         try {

@@ -223,11 +223,11 @@ public final class Frames {
 
     /**
      * check_poison_mem + __GFP_ZERO on the way out of the allocator. This runs on every user
-     * fault that populates an arena page, and reading the poisoned page back (it is usually no
-     * longer in the core's own cache) is most of what the fault costs in Java, so both passes
+     * fault that populates an arena page and was most of that fault's Java time, so both passes
      * use libc ({@link HostMemory}), whose memcmp and memset beat MemorySegment's mismatch and
-     * fill there (emulator/docs/costs.md, "The page allocator's poison check and zeroing"). The
-     * offset of the first changed byte is looked for only when memcmp says there is one.
+     * fill on whole pages (emulator/docs/costs.md, "The populating user fault: where its Java
+     * time went"). The offset of the first changed byte is looked for only when memcmp says there
+     * is one.
      */
     private void checkFreePage(int i, long phys, boolean reused, String where) {
         switch (state(i)) {
