@@ -69,16 +69,20 @@ final class BareFaultLoop implements AutoCloseable {
     }
 
     private void onFault(int intno) {
-        if (fixup) {
-            uc.regWrite(X86Reg.RIP, uc.regRead(X86Reg.RIP) + 3);
-            uc.regWrite(X86Reg.RAX, 0);
-        } else {
-            long page = (uc.regRead(X86Reg.CR2) - DATA_VA) >>> 12;
-            pte(PT_DATA, (int) page, RAM_PHYS + DATA + (page << 12) | P | RW | NX);
-        }
+        // The blob is saved anyway (old_exception): CR2 and RIP come from it, as the machine reads them.
         uc.contextSave(scratch);
-        scratch.bytes().set(ValueLayout.JAVA_INT_UNALIGNED, layout.oldExceptionOffset(), -1);
-        uc.contextRestore(scratch);
+        var blob = scratch.bytes();
+        blob.set(ValueLayout.JAVA_INT_UNALIGNED, layout.oldExceptionOffset(), -1);
+        if (fixup) {
+            long rip = blob.get(ValueLayout.JAVA_LONG_UNALIGNED, layout.ripOffset());
+            uc.contextRestore(scratch);
+            uc.regWrite(X86Reg.RAX, 0);
+            uc.regWrite(X86Reg.RIP, rip + 3);
+        } else {
+            long page = (blob.get(ValueLayout.JAVA_LONG_UNALIGNED, layout.cr2Offset()) - DATA_VA) >>> 12;
+            pte(PT_DATA, (int) page, RAM_PHYS + DATA + (page << 12) | P | RW | NX);
+            uc.contextRestore(scratch);
+        }
         faults++;
     }
 
