@@ -17,7 +17,7 @@ import java.util.concurrent.Callable;
  * benchmark failed, 2 usage (an unknown option, a NAME that matches nothing).
  */
 @Command(name = "arena-emu bench", mixinStandardHelpOptions = true,
-    description = "Run the JMH benchmarks (fault round trip, arena alloc/free, user fault-in, JIT, replay, sweep, cold start); NAME is a regular expression.")
+    description = "Run the JMH benchmarks (fault round trip, arena alloc/free, user fault-in, JIT, replay, sweep, cold start), then measure the memory per CPU engine (EngineFootprint); NAME is a regular expression.")
 @StartsPrograms(ClangCommand.CLANG)   // ReplayBench and SweepBench replay the corpus, whose C programs clang compiles
 public final class BenchCommand implements Callable<Integer> {
     @Parameters(arity = "0..*", paramLabel = "NAME", description = "Benchmark name patterns; none: all.")

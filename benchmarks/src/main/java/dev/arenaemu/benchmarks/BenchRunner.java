@@ -19,6 +19,7 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * {@code ./arena-emu bench [NAME...]}: runs the JMH benchmarks of this package and prints one
@@ -27,7 +28,8 @@ import java.util.regex.Pattern;
  *
  * <p>Settings keep the whole set within minutes on two cores: one fork (the JVM is started again
  * from the same class path, the benchmark jar), 3 warm-up and 5 measured iterations of one
- * second each.
+ * second each. After the table, when no NAME is given or one matches {@code EngineFootprint},
+ * the memory each CPU engine costs is measured in a JVM of its own ({@link EngineFootprint}).
  */
 public final class BenchRunner {
     private static final String PACKAGE = BenchRunner.class.getPackageName();
@@ -47,13 +49,27 @@ public final class BenchRunner {
                 return 2;
             }
         }
+        boolean footprint;
+        try {
+            footprint = names.isEmpty() || names.stream().anyMatch(n -> Pattern.compile(n).matcher(EngineFootprint.NAME).find());
+        } catch (PatternSyntaxException e) {
+            out.println("bench: NAME is not a regular expression: " + e.getMessage());
+            return 2;
+        }
         List<String> includes = (names.isEmpty() ? List.of(".*") : names).stream()
             .map(p -> Pattern.quote(PACKAGE + ".") + ".*(?:" + p + ")").toList();
         OutputFormat silent = OutputFormatFactory.createFormatInstance(out, VerboseMode.SILENT);
-        if (BenchmarkList.defaultList().find(silent, includes, List.of()).isEmpty()) {
+        boolean timed = !BenchmarkList.defaultList().find(silent, includes, List.of()).isEmpty();
+        if (!timed && !footprint) {
             out.println("bench: no benchmark matches " + names);
             return 2;
         }
+        int status = timed ? runJmh(includes, out, settings) : 0;
+        if (status == 0 && footprint) status = EngineFootprint.runForked(out);
+        return status;
+    }
+
+    private static int runJmh(List<String> includes, PrintStream out, ChainedOptionsBuilder settings) {
         includes.forEach(settings::include);
         Collection<RunResult> results;
         try {
@@ -63,7 +79,7 @@ public final class BenchRunner {
             return 1;
         }
         if (results.isEmpty()) {
-            out.println("bench: no benchmark matches " + names);
+            out.println("bench: no benchmark matches " + includes);
             return 2;
         }
         printTable(results, out);

@@ -36,6 +36,25 @@ class BenchRunnerTest {
     }
 
     @Test
+    void engineFootprintIsMeasuredInAJvmOfItsOwnAndPrinted() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int status = BenchRunner.run(List.of("EngineFootprint"), new PrintStream(bytes, true, StandardCharsets.UTF_8), quick());
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        assertEquals(0, status, out);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("EngineFootprint: .*each further CPU engine: (\\d+\\.\\d+) MiB \\(TCG buffer reserved: 32 MiB\\)").matcher(out);
+        assertTrue(m.find(), out);
+        assertTrue(Double.parseDouble(m.group(1)) > 0, "an engine costs memory: " + out);
+    }
+
+    @Test
+    void aNameThatIsNotARegularExpressionIsReportedWithStatusTwo() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int status = BenchRunner.run(List.of("fault[Loop"), new PrintStream(bytes, true, StandardCharsets.UTF_8), quick());
+        assertEquals(2, status, bytes.toString(StandardCharsets.UTF_8));
+        assertTrue(bytes.toString(StandardCharsets.UTF_8).contains("not a regular expression"));
+    }
+
+    @Test
     void unknownNameIsReportedWithStatusTwo() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         int status = BenchRunner.run(List.of("noSuchBenchmark"), new PrintStream(bytes, true, StandardCharsets.UTF_8), quick());
