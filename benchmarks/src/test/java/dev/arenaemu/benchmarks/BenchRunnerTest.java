@@ -22,12 +22,20 @@ class BenchRunnerTest {
         return o;
     }
 
+    /** What {@code ./arena-emu bench NAME} printed, and its exit status. */
+    private record Bench(int status, String out) {
+        static Bench of(String name) {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            int status = BenchRunner.run(List.of(name), new PrintStream(bytes, true, StandardCharsets.UTF_8), quick());
+            return new Bench(status, bytes.toString(StandardCharsets.UTF_8));
+        }
+    }
+
     @Test
     void namedBenchmarkRunsAndPrintsItsRowInMicroseconds() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        int status = BenchRunner.run(List.of("\\.faultLoop"), new PrintStream(bytes, true, StandardCharsets.UTF_8), quick());
-        String out = bytes.toString(StandardCharsets.UTF_8);
-        assertEquals(0, status, out);
+        Bench b = Bench.of("\\.faultLoop");
+        String out = b.out();
+        assertEquals(0, b.status(), out);
         List<String> rows = out.lines().filter(l -> l.startsWith("EmulatorBench.")).toList();
         assertEquals(List.of("READ", "READ_FRESH_HOST_PAGE", "WRITE", "FIXUP").size(), rows.size(), out);
         for (String loop : List.of("READ", "READ_FRESH_HOST_PAGE", "WRITE", "FIXUP")) {
@@ -37,10 +45,9 @@ class BenchRunnerTest {
 
     @Test
     void engineFootprintIsMeasuredInAJvmOfItsOwnAndPrinted() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        int status = BenchRunner.run(List.of("EngineFootprint"), new PrintStream(bytes, true, StandardCharsets.UTF_8), quick());
-        String out = bytes.toString(StandardCharsets.UTF_8);
-        assertEquals(0, status, out);
+        Bench b = Bench.of("EngineFootprint");
+        String out = b.out();
+        assertEquals(0, b.status(), out);
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("EngineFootprint: .*each further CPU engine: (\\d+\\.\\d+) MiB \\(TCG buffer reserved: 32 MiB\\)").matcher(out);
         assertTrue(m.find(), out);
         assertTrue(Double.parseDouble(m.group(1)) > 0, "an engine costs memory: " + out);
@@ -48,17 +55,15 @@ class BenchRunnerTest {
 
     @Test
     void aNameThatIsNotARegularExpressionIsReportedWithStatusTwo() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        int status = BenchRunner.run(List.of("fault[Loop"), new PrintStream(bytes, true, StandardCharsets.UTF_8), quick());
-        assertEquals(2, status, bytes.toString(StandardCharsets.UTF_8));
-        assertTrue(bytes.toString(StandardCharsets.UTF_8).contains("not a regular expression"));
+        Bench b = Bench.of("fault[Loop");
+        assertEquals(2, b.status(), b.out());
+        assertTrue(b.out().contains("not a regular expression"), b.out());
     }
 
     @Test
     void unknownNameIsReportedWithStatusTwo() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        int status = BenchRunner.run(List.of("noSuchBenchmark"), new PrintStream(bytes, true, StandardCharsets.UTF_8), quick());
-        assertEquals(2, status, bytes.toString(StandardCharsets.UTF_8));
-        assertTrue(bytes.toString(StandardCharsets.UTF_8).contains("no benchmark matches"));
+        Bench b = Bench.of("noSuchBenchmark");
+        assertEquals(2, b.status(), b.out());
+        assertTrue(b.out().contains("no benchmark matches"), b.out());
     }
 }
