@@ -23,7 +23,6 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -114,7 +113,7 @@ public class ArenaBench {
             for (int i = 0; i < 1000; i++) {
                 long p = arena.allocPages(0, 1, -1, 0);
                 long frame = arena.kernVm().pageAt(arena.kernelAddress(p));
-                kernel.frames().bytes(frame).set(ValueLayout.JAVA_LONG, 0, i);
+                kernel.frames().bytes(frame).putLong(0, i);
             }
             long touched = rssKb();
             rss.arenaCreateKb = created - before;

@@ -3,7 +3,7 @@ package dev.arenaemu.benchmarks;
 import dev.arenaemu.emulator.cpu.ContextLayout;
 import dev.arenaemu.emulator.ffm.HostMemory;
 import dev.arenaemu.emulator.ffm.Unicorn;
-import dev.arenaemu.emulator.ffm.X86Reg;
+import dev.arenaemu.emulator.x86.X86Reg;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -5,9 +5,8 @@ import dev.arenaemu.emulator.cpu.Cpu;
 import dev.arenaemu.emulator.cpu.Machine;
 import dev.arenaemu.emulator.cpu.RunResult;
 import dev.arenaemu.emulator.cpu.Stubs;
-import dev.arenaemu.emulator.ffm.HostMemory;
 import dev.arenaemu.emulator.ffm.Unicorn;
-import dev.arenaemu.emulator.ffm.X86Reg;
+import dev.arenaemu.emulator.x86.X86Reg;
 import dev.arenaemu.emulator.memory.HostBuffer;
 import dev.arenaemu.emulator.paging.PageTable;
 import dev.arenaemu.emulator.paging.PteFlag;
@@ -110,7 +109,7 @@ public class EmulatorBench {
         public void unmapAll() {
             for (int p = 0; p < PAGES; p++) table.unmap(KERNEL_VA + 4096L * p);
             cpu.flushTlbAll();
-            if (loop.freshHostPages) HostMemory.discard(data.memory());
+            if (loop.freshHostPages) data.discard(0, data.size());
         }
 
         @TearDown(Level.Trial)

@@ -29,7 +29,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -157,8 +156,8 @@ public class JitBench {
     public long listBuild1000Interpreter() {
         ArenaMemory memory = new ArenaMemory() {
             @Override public boolean present(long k) { return k >= KERN_VM_START && k < KERN_VM_START + PAGES * 4096L; }
-            @Override public long load(long k, int size) { return arena.memory().get(ValueLayout.JAVA_LONG_UNALIGNED, k - KERN_VM_START); }
-            @Override public void store(long k, int size, long v) { arena.memory().set(ValueLayout.JAVA_LONG_UNALIGNED, k - KERN_VM_START, v); }
+            @Override public long load(long k, int size) { return arena.getLong(k - KERN_VM_START); }
+            @Override public void store(long k, int size, long v) { arena.putLong(k - KERN_VM_START, v); }
         };
         BpfInterpreter interp = new BpfInterpreter(listProgram, JitOptions.arena(KERN_VM_START, USER_VM_START), memory,
             KernelMemory.NONE, CallDispatcher.NONE, JitRuntime.mainFramePointer());

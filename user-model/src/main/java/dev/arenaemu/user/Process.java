@@ -2,7 +2,7 @@ package dev.arenaemu.user;
 
 import dev.arenaemu.emulator.cpu.Budget;
 import dev.arenaemu.emulator.cpu.Cpu;
-import dev.arenaemu.emulator.ffm.X86Reg;
+import dev.arenaemu.emulator.x86.X86Reg;
 import dev.arenaemu.emulator.trap.SyscallHandler;
 import dev.arenaemu.kernel.Errno;
 import dev.arenaemu.kernel.mm.MappableFile;

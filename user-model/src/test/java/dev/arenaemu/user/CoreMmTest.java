@@ -221,7 +221,7 @@ class CoreMmTest {
         void touchKernelHalf() {
             var cpu = w.machine.kernelCpu();
             var stub = w.machine.stubs().kernel(new byte[] {0x48, (byte) 0x8B, 0x07});   // mov rax, [rdi]
-            cpu.reg(dev.arenaemu.emulator.ffm.X86Reg.RDI, cpu.kernelStackBottom());
+            cpu.reg(dev.arenaemu.emulator.x86.X86Reg.RDI, cpu.kernelStackBottom());
             assertSame(RunResult.Returned.class, cpu.run(stub.address(), stub.end(), Budget.SHORT).getClass());
         }
     }

@@ -5,7 +5,7 @@ import dev.arenaemu.emulator.cpu.Cpu;
 import dev.arenaemu.emulator.cpu.Machine;
 import dev.arenaemu.emulator.cpu.RunResult;
 import dev.arenaemu.emulator.cpu.Stubs;
-import dev.arenaemu.emulator.ffm.X86Reg;
+import dev.arenaemu.emulator.x86.X86Reg;
 import dev.arenaemu.kernel.arena.Arena;
 
 import java.util.OptionalLong;

@@ -7,7 +7,7 @@ import dev.arenaemu.emulator.cpu.Cpu;
 import dev.arenaemu.emulator.cpu.Machine;
 import dev.arenaemu.emulator.cpu.RunResult;
 import dev.arenaemu.emulator.cpu.Stubs;
-import dev.arenaemu.emulator.ffm.X86Reg;
+import dev.arenaemu.emulator.x86.X86Reg;
 import dev.arenaemu.emulator.memory.HostBuffer;
 import dev.arenaemu.emulator.paging.PteFlag;
 import dev.arenaemu.kernel.KernelEra;
@@ -18,7 +18,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.lang.foreign.ValueLayout;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -46,8 +45,8 @@ class ProcessOnCpusTest {
         emu = ArenaEmu.boot(BootOptions.of(KernelEra.V7_0).withCpus(3).withRamBytes(64L << 20));
         machine = emu.machine();
         frames = machine.allocate("two kernel frames", 2 * 4096);
-        frames.memory().set(ValueLayout.JAVA_LONG, 0, 0xAAAA);
-        frames.memory().set(ValueLayout.JAVA_LONG, 4096, 0xBBBB);
+        frames.putLong(0, 0xAAAA);
+        frames.putLong(4096, 0xBBBB);
     }
 
     @AfterEach

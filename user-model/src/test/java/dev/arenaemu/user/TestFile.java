@@ -61,7 +61,7 @@ final class TestFile implements MappableFile, VmOperations {
         long phys;
         if (cached == null) {
             phys = frames.allocPage("test file");    // the page cache's own reference
-            frames.bytes(phys).fill((byte) pgoff);   // page n is filled with byte n
+            frames.bytes(phys).fill(0, 4096, (byte) pgoff);   // page n is filled with byte n
             pageCache.put(pgoff, phys);
         } else {
             phys = cached;

@@ -1,7 +1,7 @@
 package dev.arenaemu.emulator.cpu;
 
 import dev.arenaemu.emulator.ffm.Unicorn;
-import dev.arenaemu.emulator.ffm.X86Reg;
+import dev.arenaemu.emulator.x86.X86Reg;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

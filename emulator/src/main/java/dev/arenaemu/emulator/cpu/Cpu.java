@@ -2,7 +2,7 @@ package dev.arenaemu.emulator.cpu;
 
 import dev.arenaemu.emulator.ffm.Unicorn;
 import dev.arenaemu.emulator.ffm.UnicornException;
-import dev.arenaemu.emulator.ffm.X86Reg;
+import dev.arenaemu.emulator.x86.X86Reg;
 import dev.arenaemu.emulator.memory.HostBuffer;
 import dev.arenaemu.emulator.paging.PageTable;
 import dev.arenaemu.emulator.paging.PteFlag;

@@ -73,6 +73,26 @@ public final class HostMemory {
         }
     }
 
+    /** Length of a {@link #pattern} page. */
+    public static final int PATTERN_BYTES = 4096;
+    /**
+     * Pattern pages by byte value, made on first use (native memory, as memcmp needs) and never
+     * freed: at most 256 pages. Threads that race to make one each make a page; one is kept.
+     */
+    private static final java.util.concurrent.atomic.AtomicReferenceArray<MemorySegment> PATTERNS =
+        new java.util.concurrent.atomic.AtomicReferenceArray<>(256);
+
+    /** A read-only native page whose every byte is {@code value}: what {@link #sameBytes} compares a page with. */
+    public static MemorySegment pattern(byte value) {
+        int i = value & 0xFF;
+        MemorySegment page = PATTERNS.get(i);
+        if (page != null) return page;
+        MemorySegment made = Arena.global().allocate(PATTERN_BYTES, PATTERN_BYTES);
+        made.fill(value);
+        PATTERNS.compareAndSet(i, null, made.asReadOnly());
+        return PATTERNS.get(i);
+    }
+
     /** Reserves {@code size} bytes (a multiple of 4096) of zeroed, lazily backed host memory. */
     public static MemorySegment reserve(long size) {
         if (size <= 0 || (size & 0xFFF) != 0) throw new IllegalArgumentException("size must be a positive multiple of 4096: " + size);

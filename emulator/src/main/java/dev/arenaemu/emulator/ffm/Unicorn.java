@@ -1,5 +1,7 @@
 package dev.arenaemu.emulator.ffm;
 
+import dev.arenaemu.emulator.x86.X86Reg;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -199,13 +201,13 @@ public final class Unicorn implements AutoCloseable {
 
     public long regRead(X86Reg reg) {
         scratch.set(JAVA_LONG, 0, 0L);
-        check("uc_reg_read", regRead0(reg.id));
+        check("uc_reg_read", regRead0(UcX86RegIds.of(reg)));
         return scratch.get(JAVA_LONG, 0);
     }
 
     public void regWrite(X86Reg reg, long value) {
         scratch.set(JAVA_LONG, 0, value);
-        check("uc_reg_write", regWrite0(reg.id));
+        check("uc_reg_write", regWrite0(UcX86RegIds.of(reg)));
     }
 
     /** Writes a descriptor-table register (GDTR/IDTR): base and limit. */
@@ -213,20 +215,20 @@ public final class Unicorn implements AutoCloseable {
         scratch.fill((byte) 0);
         scratch.set(JAVA_LONG, 8, base);
         scratch.set(JAVA_INT, 16, limit);
-        check("uc_reg_write", regWrite0(reg.id));
+        check("uc_reg_write", regWrite0(UcX86RegIds.of(reg)));
     }
 
     public void msrWrite(int msr, long value) {
         scratch.fill((byte) 0);
         scratch.set(JAVA_INT, 0, msr);
         scratch.set(JAVA_LONG, 8, value);
-        check("uc_reg_write", regWrite0(X86Reg.MSR.id));
+        check("uc_reg_write", regWrite0(UcX86RegIds.of(X86Reg.MSR)));
     }
 
     public long msrRead(int msr) {
         scratch.fill((byte) 0);
         scratch.set(JAVA_INT, 0, msr);
-        check("uc_reg_read", regRead0(X86Reg.MSR.id));
+        check("uc_reg_read", regRead0(UcX86RegIds.of(X86Reg.MSR)));
         return scratch.get(JAVA_LONG, 8);
     }
 

@@ -1,6 +1,6 @@
 package dev.arenaemu.emulator.trap;
 
-import dev.arenaemu.emulator.ffm.X86Reg;
+import dev.arenaemu.emulator.x86.X86Reg;
 
 /** What a fault handler decided; the CPU applies it before resuming (or stopping). */
 public sealed interface FaultResolution {

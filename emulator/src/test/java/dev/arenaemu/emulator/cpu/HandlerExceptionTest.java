@@ -1,6 +1,6 @@
 package dev.arenaemu.emulator.cpu;
 
-import dev.arenaemu.emulator.ffm.X86Reg;
+import dev.arenaemu.emulator.x86.X86Reg;
 import dev.arenaemu.emulator.paging.PteFlag;
 import dev.arenaemu.emulator.trap.FaultResolution;
 import dev.arenaemu.emulator.trap.SyscallHandler;

@@ -1,7 +1,7 @@
 package dev.arenaemu.emulator.cpu;
 
 import dev.arenaemu.emulator.ffm.HostMemory;
-import dev.arenaemu.emulator.ffm.X86Reg;
+import dev.arenaemu.emulator.x86.X86Reg;
 import dev.arenaemu.emulator.memory.HostBuffer;
 import dev.arenaemu.emulator.paging.PteFlag;
 import org.junit.jupiter.api.Test;

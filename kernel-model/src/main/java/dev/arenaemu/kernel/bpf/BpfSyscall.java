@@ -2,7 +2,7 @@ package dev.arenaemu.kernel.bpf;
 
 import dev.arenaemu.emulator.cpu.Budget;
 import dev.arenaemu.emulator.cpu.RunResult;
-import dev.arenaemu.emulator.ffm.X86Reg;
+import dev.arenaemu.emulator.x86.X86Reg;
 import dev.arenaemu.kernel.Capability;
 import dev.arenaemu.kernel.CreateResult;
 import dev.arenaemu.kernel.Errno;

@@ -1,13 +1,11 @@
 package dev.arenaemu.kernel.mm;
 
-import dev.arenaemu.emulator.ffm.HostMemory;
 import dev.arenaemu.emulator.memory.HostBuffer;
 import dev.arenaemu.kernel.KernelBug;
 import dev.arenaemu.kernel.KernelEvent;
 import dev.arenaemu.kernel.inject.FaultInjection;
 import dev.arenaemu.kernel.inject.InjectionSite;
 
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -45,8 +43,6 @@ public final class Frames {
     private static final byte FRESH = 0, IN_USE = 1, POISONED = 2, DISCARD_PENDING = 3;
     /** DISCARD: freed pages waiting to be returned to the host, flushed at this count. */
     private static final int DISCARD_BATCH = 16384;
-    /** A poisoned page to compare freed pages with: native memory, as libc's memcmp needs (see {@link #checkFreePage}). */
-    private static final MemorySegment POISON_PAGE = poisonPage();
     /** The memmap is sparse like SPARSEMEM's: counts and states in chunks created on first use. */
     private static final int CHUNK = 512;
 
@@ -130,7 +126,7 @@ public final class Frames {
         if (ref(i) > 0) return false;
         if (map(i) != 0) throw new KernelBug("frame 0x" + Long.toHexString(phys) + " freed while mapped " + map(i) + " times");
         if (policy == FreePolicy.POISON) {
-            HostMemory.fill(page(i), PAGE_POISON);
+            ram.fill(offsetOf(i), PAGE_SIZE, PAGE_POISON);
             setState(i, POISONED);
         } else {
             setState(i, DISCARD_PENDING);
@@ -170,9 +166,9 @@ public final class Frames {
         return ram.containsPhys(phys);
     }
 
-    /** The bytes of a frame (for tests and the invariant checker). */
-    public MemorySegment bytes(long phys) {
-        return page(index(phys));
+    /** The bytes of a frame, as a buffer of one page at the frame's physical address (for tests and benchmarks). */
+    public HostBuffer bytes(long phys) {
+        return ram.slice(offsetOf(index(phys)), PAGE_SIZE);
     }
 
     /** Frames in use now. */
@@ -217,30 +213,29 @@ public final class Frames {
                 }
                 k++;
             }
-            HostMemory.discard(ram.memory().asSlice((long) first << PAGE_SHIFT, (long) (last - first + 1) << PAGE_SHIFT));
+            ram.discard(offsetOf(first), (long) (last - first + 1) << PAGE_SHIFT);
         }
     }
 
     /**
      * check_poison_mem + __GFP_ZERO on the way out of the allocator. This runs on every user
      * fault that populates an arena page and was most of that fault's Java time, so both passes
-     * use libc ({@link HostMemory}), whose memcmp and memset beat MemorySegment's mismatch and
-     * fill on whole pages (emulator/docs/costs.md, "The populating user fault: where its Java
-     * time went"). The offset of the first changed byte is looked for only when memcmp says there
-     * is one.
+     * use libc through {@link HostBuffer} (memcmp against a poisoned page, memset), which beats
+     * MemorySegment's mismatch and fill on whole pages (emulator/docs/costs.md, "The populating
+     * user fault: where its Java time went"). The offset of the first changed byte is looked for
+     * only when memcmp says there is one.
      */
     private void checkFreePage(int i, long phys, boolean reused, String where) {
+        long at = offsetOf(i);
         switch (state(i)) {
             case POISONED -> {
-                MemorySegment page = page(i);
-                if (!HostMemory.sameBytes(page, POISON_PAGE)) {
-                    events.accept(new KernelEvent.UseAfterFree(phys, (int) page.mismatch(POISON_PAGE), where));
-                }
-                HostMemory.fill(page, (byte) 0);
+                long changed = ram.firstByteOtherThan(at, PAGE_SIZE, PAGE_POISON);
+                if (changed >= 0) events.accept(new KernelEvent.UseAfterFree(phys, (int) changed, where));
+                ram.fill(at, PAGE_SIZE, (byte) 0);
             }
-            case DISCARD_PENDING -> HostMemory.fill(page(i), (byte) 0);   // still holds its old bytes; its pending entry goes stale
-            default -> {                                                  // FRESH: never used, or returned to the host
-                if (dirty || reused) HostMemory.fill(page(i), (byte) 0);  // a reset machine's buffer, or a discarded page a stale PTE wrote to
+            case DISCARD_PENDING -> ram.fill(at, PAGE_SIZE, (byte) 0);   // still holds its old bytes; its pending entry goes stale
+            default -> {                                                 // FRESH: never used, or returned to the host
+                if (dirty || reused) ram.fill(at, PAGE_SIZE, (byte) 0);  // a reset machine's buffer, or a discarded page a stale PTE wrote to
             }
         }
     }
@@ -256,8 +251,9 @@ public final class Frames {
         return (int) ((phys - ram.physBase()) >>> PAGE_SHIFT);
     }
 
-    private MemorySegment page(int i) {
-        return ram.memory().asSlice((long) i << PAGE_SHIFT, PAGE_SIZE);
+    /** Where page {@code i} starts in the RAM buffer. */
+    private static long offsetOf(int i) {
+        return (long) i << PAGE_SHIFT;
     }
 
     private byte state(int i) {
@@ -298,9 +294,4 @@ public final class Frames {
         mapcount[c] = new int[CHUNK];
     }
 
-    private static MemorySegment poisonPage() {
-        MemorySegment page = java.lang.foreign.Arena.global().allocate(PAGE_SIZE, PAGE_SIZE);
-        page.fill(PAGE_POISON);
-        return page.asReadOnly();
-    }
 }

@@ -38,7 +38,7 @@ class ArenaAllocationTest extends MappedArenaTest {
         long p = arena.allocPages(0, 2, -1, 0);
         for (int i = 0; i < 2; i++) {
             long frame = arena.kernVm().pageAt(arena.kernelAddress(p + i * 4096L));
-            assertEquals(-1, fx.kernel.frames().bytes(frame).mismatch(java.lang.foreign.MemorySegment.ofArray(new byte[4096])));
+            assertEquals(-1, fx.kernel.frames().bytes(frame).firstByteOtherThan(0, 4096, (byte) 0));
             assertEquals(1, fx.kernel.frames().refcount(frame));
         }
         assertEquals(0, vma.pteCount(), "no user PTE until user space faults");
@@ -152,7 +152,7 @@ class ArenaAllocationTest extends MappedArenaTest {
         Arena arena = mapped(era, 100);
         RecordingVma vma = (RecordingVma) arena.vmaList().getFirst().vma();
         VmFaultResult.Page page = assertInstanceOf(VmFaultResult.Page.class, vma.touch(arena, X, true));
-        fx.kernel.frames().bytes(page.phys()).set(java.lang.foreign.ValueLayout.JAVA_SHORT, 0, (short) 0x55aa);
+        fx.kernel.frames().bytes(page.phys()).write(0, new byte[] {(byte) 0xaa, 0x55});   // u16 0x55aa
         assertEquals(X + 0x1000, arena.allocPages(0, 1, -1, 0));
         assertEquals(0x55aa, fx.kernelLoad(arena.kernelAddress(X)) & 0xFFFF, "BPF sees the user's write");
         assertEquals(2, fx.kernel.frames().refcount(page.phys()), "arena + user PTE");

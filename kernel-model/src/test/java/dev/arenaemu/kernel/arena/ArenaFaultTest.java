@@ -8,7 +8,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.lang.foreign.ValueLayout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -26,13 +25,13 @@ class ArenaFaultTest extends MappedArenaTest {
         RecordingVma vma = vmaOf(arena);
         VmFaultResult.Page page = assertInstanceOf(VmFaultResult.Page.class, vma.touch(arena, X + 0x2000, false));
         assertEquals(arena.kernVm().pageAt(arena.kernelAddress(X + 0x2000)), page.phys(), "installed in the kernel range");
-        assertEquals(0, fx.kernel.frames().bytes(page.phys()).get(ValueLayout.JAVA_LONG, 0));
+        assertEquals(0, fx.kernel.frames().bytes(page.phys()).getLong(0));
         assertFalse(arena.isFree(2));
         assertEquals(2, fx.kernel.frames().refcount(page.phys()));
-        fx.kernel.frames().bytes(page.phys()).set(ValueLayout.JAVA_LONG, 0, 77);
+        fx.kernel.frames().bytes(page.phys()).putLong(0, 77);
         assertEquals(77, fx.kernelLoad(arena.kernelAddress(X + 0x2000)), "BPF sees the user's write");
         fx.kernelStore(arena.kernelAddress(X + 0x2000), 78);
-        assertEquals(78, fx.kernel.frames().bytes(page.phys()).get(ValueLayout.JAVA_LONG, 0), "and the user sees BPF's");
+        assertEquals(78, fx.kernel.frames().bytes(page.phys()).getLong(0), "and the user sees BPF's");
         assertEquals(era == KernelEra.LATEST ? 4096 : 0, arena.memUsage());
     }
 
@@ -51,7 +50,7 @@ class ArenaFaultTest extends MappedArenaTest {
         long p = arena.allocPages(0, 1, -1, 0);
         fx.kernelStore(arena.kernelAddress(p), 42);
         VmFaultResult.Page page = assertInstanceOf(VmFaultResult.Page.class, vmaOf(arena).touch(arena, p, false));
-        assertEquals(42, fx.kernel.frames().bytes(page.phys()).get(ValueLayout.JAVA_LONG, 0));
+        assertEquals(42, fx.kernel.frames().bytes(page.phys()).getLong(0));
     }
 
     @Test
@@ -105,7 +104,7 @@ class ArenaFaultTest extends MappedArenaTest {
         RecordingVma u = vmaOf(arena);
         RecordingVma u2 = fx.mmap(arena, X, 4 * Arena.PAGE_SIZE);
         VmFaultResult.Page a = assertInstanceOf(VmFaultResult.Page.class, u.touch(arena, X + 0x1000, true));
-        fx.kernel.frames().bytes(a.phys()).set(ValueLayout.JAVA_LONG, 0, 7);
+        fx.kernel.frames().bytes(a.phys()).putLong(0, 7);
         VmFaultResult.Page b = assertInstanceOf(VmFaultResult.Page.class, u2.touch(arena, X + 0x1000, false));
         assertEquals(a.phys(), b.phys());
         assertEquals(3, fx.kernel.frames().refcount(a.phys()));
@@ -120,7 +119,7 @@ class ArenaFaultTest extends MappedArenaTest {
         assertTrue(arena.handleKernelFault(k + 16));
         assertEquals(arena.scratchPage(), arena.kernVm().pageAt(k));
         fx.kernelStore(k, 99);   // the PTE at k names the scratch frame, so the store lands there
-        assertEquals(99, fx.kernel.frames().bytes(arena.scratchPage()).get(ValueLayout.JAVA_LONG, 0));
+        assertEquals(99, fx.kernel.frames().bytes(arena.scratchPage()).getLong(0));
         assertEquals(VmFaultResult.SIGSEGV, vmaOf(arena).touch(arena, X + 0x1000, false));
         assertEquals(0, arena.memUsage(), "scratch is never counted");
         assertEquals(X + 0x1000, arena.allocPages(X + 0x1000, 1, -1, 0), "alloc replaces the scratch PTE");

@@ -4,7 +4,7 @@ import dev.arenaemu.emulator.cpu.Budget;
 import dev.arenaemu.emulator.cpu.Machine;
 import dev.arenaemu.emulator.cpu.RunResult;
 import dev.arenaemu.emulator.cpu.Stubs;
-import dev.arenaemu.emulator.ffm.X86Reg;
+import dev.arenaemu.emulator.x86.X86Reg;
 import dev.arenaemu.emulator.trap.FaultResolution;
 import dev.arenaemu.emulator.trap.PageFault;
 import dev.arenaemu.kernel.Capability;

@@ -1,10 +1,9 @@
 package dev.arenaemu.kernel.arena;
 
-import dev.arenaemu.emulator.ffm.HostMemory;
+import dev.arenaemu.emulator.memory.HostBuffer;
 import dev.arenaemu.kernel.KernelEra;
 import org.junit.jupiter.api.Test;
 
-import java.lang.foreign.ValueLayout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -22,15 +21,15 @@ class ArenaFootprintTest {
             Arena arena = fx.create(ArenaAttr.of(1L << 20, 0, 1L << 44));   // 4 GiB: max_entries 2^20 pages
             fx.mmap(arena, 1L << 44, 1L << 32);
             long first = arena.allocPages(0, 1, -1, 0);
-            long ramAddress = fx.kernel.frames().bytes(arena.kernVm().pageAt(arena.kernelAddress(first))).address();
-            long before = HostMemory.residentBytes(ramAddress);
+            HostBuffer ram = fx.kernel.frames().bytes(arena.kernVm().pageAt(arena.kernelAddress(first)));
+            long before = ram.residentBytes();
             int pages = 1000;
             for (int i = 1; i < pages; i++) {
                 long p = arena.allocPages(first + (long) i * 4096 * 1000, 1, -1, 0);   // spread over the 4 GiB
-                fx.kernel.frames().bytes(arena.kernVm().pageAt(arena.kernelAddress(p))).set(ValueLayout.JAVA_LONG, 0, i);
+                fx.kernel.frames().bytes(arena.kernVm().pageAt(arena.kernelAddress(p))).putLong(0, i);
             }
             assertEquals(pages, arena.populatedPages());
-            assertEquals((pages - 1) * 4096L, HostMemory.residentBytes(ramAddress) - before,
+            assertEquals((pages - 1) * 4096L, ram.residentBytes() - before,
                 "resident bytes the 999 further populated pages added to the frames' RAM");
         }
     }

@@ -49,7 +49,7 @@ class ArenaFreeTest extends MappedArenaTest {
         fx.kernelStore(arena.kernelAddress(p), 42);
         arena.freePages(p, 1);
         VmFaultResult.Page again = assertInstanceOf(VmFaultResult.Page.class, vma.touch(arena, X, false));
-        assertEquals(0, fx.kernel.frames().bytes(again.phys()).get(java.lang.foreign.ValueLayout.JAVA_LONG, 0));
+        assertEquals(0, fx.kernel.frames().bytes(again.phys()).getLong(0));
         assertFalse(arena.isFree(0), "the fault took pgoff 0 again");
         assertTrue(fx.kernel.events().isEmpty(), "no use-after-free: the poisoned page was untouched");
     }
@@ -136,7 +136,7 @@ class ArenaFreeTest extends MappedArenaTest {
         arena.freePages(p, 1);
         // Unicorn shows the region's bytes at the VA; a stale TLB entry would let a store land
         // here exactly like this host write does.
-        fx.kernel.frames().bytes(frame).set(java.lang.foreign.ValueLayout.JAVA_BYTE, 100, (byte) 7);
+        fx.kernel.frames().bytes(frame).putByte(100, (byte) 7);
         assertNotEquals(0, arena.allocPages(0, 1, -1, 0));
         KernelEvent.UseAfterFree uaf = assertInstanceOf(KernelEvent.UseAfterFree.class, fx.kernel.events().getFirst());
         assertEquals(frame, uaf.phys());

@@ -7,7 +7,6 @@ import dev.arenaemu.kernel.inject.InjectionSite;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.lang.foreign.ValueLayout;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -28,7 +27,7 @@ class ArenaMachineTest extends MappedArenaTest {
         assertTrue(pte.present() && pte.writable() && !pte.user(), "supervisor RW kernel PTE: " + pte);
         assertTrue(fx.kernel.frames().inUse(pte.frame()), "the PTE names an allocated frame: " + pte);
         assertTrue(pte.noExecute(), "PAGE_KERNEL is not executable: " + pte);
-        fx.kernel.frames().bytes(pte.frame()).set(ValueLayout.JAVA_LONG, 8, 0x1122_3344_5566_7788L);
+        fx.kernel.frames().bytes(pte.frame()).putLong(8, 0x1122_3344_5566_7788L);
         assertEquals(0x1122_3344_5566_7788L, fx.kernelLoad(arena.kernelAddress(p) + 8));
         assertTrue(fx.kernelFaults.isEmpty());
     }
@@ -100,12 +99,12 @@ class ArenaMachineTest extends MappedArenaTest {
             0x48, (byte) 0x8B, 0x07});        // mov rax, [rdi]
         fx.machine.kernelCpu().hookCode(stub.address() + 3, stub.address() + 3, (address, size) -> arena.freePages(p, 34));
         var cpu = fx.machine.kernelCpu();
-        cpu.reg(dev.arenaemu.emulator.ffm.X86Reg.RDI, k);
-        cpu.reg(dev.arenaemu.emulator.ffm.X86Reg.RSI, 5);
+        cpu.reg(dev.arenaemu.emulator.x86.X86Reg.RDI, k);
+        cpu.reg(dev.arenaemu.emulator.x86.X86Reg.RSI, 5);
         int before = fx.kernelFaults.size();
         var r = cpu.run(stub.address(), stub.end(), dev.arenaemu.emulator.cpu.Budget.SHORT);
         assertTrue(r instanceof dev.arenaemu.emulator.cpu.RunResult.Returned, r.toString());
-        assertEquals(0, cpu.reg(dev.arenaemu.emulator.ffm.X86Reg.RAX), "the load after the free read 0");
+        assertEquals(0, cpu.reg(dev.arenaemu.emulator.x86.X86Reg.RAX), "the load after the free read 0");
         assertEquals(1, fx.kernelFaults.size() - before, "and it faulted: no stale translation");
         assertEquals(0, arena.populatedPages());
     }

@@ -4,7 +4,7 @@ import dev.arenaemu.emulator.cpu.Budget;
 import dev.arenaemu.emulator.cpu.Cpu;
 import dev.arenaemu.emulator.cpu.RunResult;
 import dev.arenaemu.emulator.cpu.Stubs;
-import dev.arenaemu.emulator.ffm.X86Reg;
+import dev.arenaemu.emulator.x86.X86Reg;
 import dev.arenaemu.emulator.paging.PageTable;
 import dev.arenaemu.emulator.paging.PteFlag;
 import dev.arenaemu.emulator.trap.FaultResolution;
@@ -140,13 +140,13 @@ class ArenaUserCpuContractTest extends MappedArenaTest {
         vma.forgetPte = true;
         arena.freePages(p, 1);
         assertEquals(frame, userTable.entry(p) & PteFlag.FRAME_MASK, "the forgotten user PTE still names the frame");
-        assertEquals(Frames.PAGE_POISON, fx.kernel.frames().bytes(frame).get(java.lang.foreign.ValueLayout.JAVA_BYTE, 8), "freed and poisoned");
+        assertEquals(Frames.PAGE_POISON, fx.kernel.frames().bytes(frame).getByte(8), "freed and poisoned");
 
         user.reg(X86Reg.RDI, p + 8);
         user.reg(X86Reg.RSI, 0x5555);
         assertInstanceOf(RunResult.Returned.class, user.run(store.address(), store.end(), Budget.SHORT));
         assertEquals(1, m.faults().size(), "no second fault: the forgotten PTE served the store");
-        assertEquals(0x5555, fx.kernel.frames().bytes(frame).get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 8), "it landed in the freed frame");
+        assertEquals(0x5555, fx.kernel.frames().bytes(frame).getLong(8), "it landed in the freed frame");
 
         assertEquals(frame, fx.kernel.frames().allocPage("next user"), "the freed frame is handed out next");
         KernelEvent.UseAfterFree uaf = assertInstanceOf(KernelEvent.UseAfterFree.class, fx.kernel.events().getLast());

@@ -9,7 +9,6 @@ import dev.arenaemu.kernel.inject.InjectionSite;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -104,14 +103,14 @@ class FramesTest {
     void poisonedPageIsZeroedOnReuseAndChangesAreReported() {
         Frames f = frames(16, Frames.FreePolicy.POISON);
         long p = f.allocPage("test");
-        f.bytes(p).set(ValueLayout.JAVA_LONG, 0, 123);
+        f.bytes(p).putLong(0, 123);
         f.putPage(p);
-        assertEquals(Frames.PAGE_POISON, f.bytes(p).get(ValueLayout.JAVA_BYTE, 0));
+        assertEquals(Frames.PAGE_POISON, f.bytes(p).getByte(0));
         assertEquals(p, f.allocPage("clean reuse"));
         assertTrue(events.isEmpty());
-        assertEquals(0, f.bytes(p).get(ValueLayout.JAVA_LONG, 0));
+        assertEquals(0, f.bytes(p).getLong(0));
         f.putPage(p);
-        f.bytes(p).set(ValueLayout.JAVA_BYTE, 4000, (byte) 1);   // a write through a stale mapping
+        f.bytes(p).putByte(4000, (byte) 1);   // a write through a stale mapping
         assertEquals(p, f.allocPage("dirty reuse"));
         KernelEvent.UseAfterFree uaf = assertInstanceOf(KernelEvent.UseAfterFree.class, events.getFirst());
         assertEquals(4000, uaf.offset());
@@ -125,11 +124,11 @@ class FramesTest {
         long p = f.allocPage("test");
         for (int offset : new int[] {0, Frames.PAGE_SIZE - 1}) {
             f.putPage(p);
-            f.bytes(p).set(ValueLayout.JAVA_BYTE, offset, (byte) 0xab);
+            f.bytes(p).putByte(offset, (byte) 0xab);
             assertEquals(p, f.allocPage("reuse"));
             KernelEvent.UseAfterFree uaf = assertInstanceOf(KernelEvent.UseAfterFree.class, events.getLast());
             assertEquals(offset, uaf.offset());
-            for (long at = 0; at < Frames.PAGE_SIZE; at += 8) assertEquals(0, f.bytes(p).get(ValueLayout.JAVA_LONG, at), "byte " + at + " zeroed");
+            for (long at = 0; at < Frames.PAGE_SIZE; at += 8) assertEquals(0, f.bytes(p).getLong(at), "byte " + at + " zeroed");
         }
         assertEquals(2, events.size());
     }
@@ -139,16 +138,16 @@ class FramesTest {
         Frames f = frames(16, Frames.FreePolicy.DISCARD);
         long a = f.allocPage("a");
         long b = f.allocPage("b");
-        f.bytes(a).set(ValueLayout.JAVA_LONG, 8, 5);
-        f.bytes(b).set(ValueLayout.JAVA_LONG, 8, 6);
+        f.bytes(a).putLong(8, 5);
+        f.bytes(b).putLong(8, 6);
         f.putPage(a);
         f.putPage(b);
         assertEquals(b, f.allocPage("reuse before the batch went back"));
-        assertEquals(0, f.bytes(b).get(ValueLayout.JAVA_LONG, 8), "zeroed on reuse");
-        f.bytes(b).set(ValueLayout.JAVA_LONG, 8, 7);
+        assertEquals(0, f.bytes(b).getLong(8), "zeroed on reuse");
+        f.bytes(b).putLong(8, 7);
         f.flushDiscards();
-        assertEquals(0, f.bytes(a).get(ValueLayout.JAVA_LONG, 8), "returned to the host: reads as zero");
-        assertEquals(7, f.bytes(b).get(ValueLayout.JAVA_LONG, 8), "the reallocated page was not discarded");
+        assertEquals(0, f.bytes(a).getLong(8), "returned to the host: reads as zero");
+        assertEquals(7, f.bytes(b).getLong(8), "the reallocated page was not discarded");
         assertEquals(a, f.allocPage("reuse after discard"));
         assertTrue(events.isEmpty(), "DISCARD does not check freed pages");
     }
@@ -166,11 +165,11 @@ class FramesTest {
     @Test
     void aReusedBuffersPagesAreZeroedWhenAllocated() {
         HostBuffer ram = machine.allocate("reused ram", 16 * 4096L);
-        ram.memory().set(ValueLayout.JAVA_LONG, 0, 0xDEAD_BEEFL);
+        ram.putLong(0, 0xDEAD_BEEFL);
         Frames f = new Frames(ram, false, Frames.FreePolicy.POISON, injection, events::add);
         long p = f.allocPage("test");
         assertEquals(ram.phys(0), p);
-        assertEquals(0, f.bytes(p).get(ValueLayout.JAVA_LONG, 0), "__GFP_ZERO holds on a reused buffer");
+        assertEquals(0, f.bytes(p).getLong(0), "__GFP_ZERO holds on a reused buffer");
         assertEquals(1, f.touched());
         assertTrue(events.isEmpty(), events.toString());
     }

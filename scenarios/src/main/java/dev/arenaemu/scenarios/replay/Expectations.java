@@ -7,7 +7,6 @@ import dev.arenaemu.scenarios.format.Arg;
 import dev.arenaemu.scenarios.format.Expect;
 import dev.arenaemu.scenarios.format.Names;
 
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -171,7 +170,7 @@ final class Expectations {
         }
         if (p.value().isPresent()) {
             long want = p.value().get().eval(world);
-            long got = kernel ? world.kernel().frames().bytes(WorldState.frameOf(kpte)).get(ValueLayout.JAVA_LONG_UNALIGNED, 0) : 0;
+            long got = kernel ? world.kernel().frames().bytes(WorldState.frameOf(kpte)).getLong(0) : 0;
             if (got != want) out.add(new Mismatch(step, place, what.get() + ": value (u64 at the page start, as BPF reads it)", show(p.value().get(), want), hex(got), excerpt.get()));
         }
     }

@@ -1,7 +1,7 @@
 package dev.arenaemu.scenarios.replay;
 
 import dev.arenaemu.emulator.cpu.Budget;
-import dev.arenaemu.emulator.ffm.X86Reg;
+import dev.arenaemu.emulator.x86.X86Reg;
 import dev.arenaemu.emulator.paging.PageTable;
 import dev.arenaemu.kernel.Errno;
 import dev.arenaemu.kernel.bpf.BpfMap;

@@ -3,7 +3,7 @@ package dev.arenaemu.user.exec;
 import dev.arenaemu.emulator.cpu.Budget;
 import dev.arenaemu.emulator.cpu.Cpu;
 import dev.arenaemu.emulator.cpu.RunResult;
-import dev.arenaemu.emulator.ffm.X86Reg;
+import dev.arenaemu.emulator.x86.X86Reg;
 import dev.arenaemu.emulator.trap.FaultHandler;
 import dev.arenaemu.user.mm.Mm;
 

@@ -4,7 +4,7 @@ import dev.arenaemu.emulator.cpu.Budget;
 import dev.arenaemu.emulator.cpu.Cpu;
 import dev.arenaemu.emulator.cpu.RunResult;
 import dev.arenaemu.emulator.cpu.Stubs;
-import dev.arenaemu.emulator.ffm.X86Reg;
+import dev.arenaemu.emulator.x86.X86Reg;
 import dev.arenaemu.emulator.trap.FaultHandler;
 import dev.arenaemu.emulator.trap.SyscallHandler;
 import dev.arenaemu.user.Signal;
@@ -100,7 +100,7 @@ public final class UserCpu {
             int n = Math.min(COPY_CHUNK, length - done);
             UserResult r = copy(scratch, address + done, n);
             if (!(r instanceof UserResult.Value)) return new Bytes(null, r);
-            java.lang.foreign.MemorySegment.copy(mm.anonymousBytes(scratch, n), java.lang.foreign.ValueLayout.JAVA_BYTE, 0, out, done, n);
+            mm.anonymousBytes(scratch, n).read(0, out, done, n);
             done += n;
         }
         return new Bytes(out, new UserResult.Value(length));
@@ -110,7 +110,7 @@ public final class UserCpu {
     public UserResult writeBytes(long address, byte[] data) {
         for (int done = 0; done < data.length; ) {
             int n = Math.min(COPY_CHUNK, data.length - done);
-            java.lang.foreign.MemorySegment.copy(data, done, mm.anonymousBytes(scratch, n), java.lang.foreign.ValueLayout.JAVA_BYTE, 0, n);
+            mm.anonymousBytes(scratch, n).write(0, data, done, n);
             UserResult r = copy(address + done, scratch, n);
             if (!(r instanceof UserResult.Value)) return r;
             done += n;

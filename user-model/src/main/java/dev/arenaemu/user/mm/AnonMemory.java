@@ -4,7 +4,6 @@ import com.google.common.collect.Range;
 import com.google.common.collect.RangeSet;
 import com.google.common.collect.TreeRangeSet;
 import dev.arenaemu.emulator.cpu.Machine;
-import dev.arenaemu.emulator.ffm.HostMemory;
 import dev.arenaemu.emulator.memory.HostBuffer;
 
 import java.util.ArrayList;
@@ -82,7 +81,7 @@ public final class AnonMemory {
     void release(HostBuffer buffer, long offset, long length) {
         int i = chunks.indexOf(buffer);
         if (i < 0) throw new IllegalArgumentException("not an anonymous memory chunk: " + buffer.name());
-        HostMemory.discard(buffer.memory().asSlice(offset, length));   // reads as zero, leaves the RSS
+        buffer.discard(offset, length);   // reads as zero, leaves the RSS
         free.get(i).add(Range.closedOpen(offset, offset + length));
     }
 

@@ -27,8 +27,7 @@ public final class Fork {
                     child.exit();
                     throw new IllegalStateException("fork: no anonymous memory left for " + childName + " (dup_mmap -ENOMEM)");
                 }
-                copy.bytes().memory().asSlice(copy.bytesOffsetOf(copy.start()), copy.length())
-                    .copyFrom(vma.bytes().memory().asSlice(vma.bytesOffsetOf(vma.start()), vma.length()));
+                copy.bytes().copyFrom(copy.bytesOffsetOf(copy.start()), vma.bytes(), vma.bytesOffsetOf(vma.start()), vma.length());
             }
             child.insert(copy);
             if (copy.ops() != null) copy.ops().open(copy);

@@ -2,6 +2,7 @@ package dev.arenaemu.user.mm;
 
 import dev.arenaemu.emulator.cpu.Cpu;
 import dev.arenaemu.emulator.cpu.Machine;
+import dev.arenaemu.emulator.memory.HostBuffer;
 import dev.arenaemu.emulator.paging.PageTable;
 import dev.arenaemu.emulator.paging.PteFlag;
 import dev.arenaemu.kernel.Errno;
@@ -270,12 +271,12 @@ public final class Mm {
      * present yet: for staging buffers the emulator keeps in the process's own memory (a page
      * not yet touched shows these bytes once it faults in). The range must lie in one VMA.
      */
-    public java.lang.foreign.MemorySegment anonymousBytes(long va, int length) {
+    public HostBuffer anonymousBytes(long va, int length) {
         Vma vma = find(va);
         if (vma == null || !vma.privateAnonymous() || vma.bytes() == null || va + length > vma.end()) {
             throw new IllegalArgumentException("[0x" + Long.toHexString(va) + ", +" + length + ") is not private anonymous memory of one VMA");
         }
-        return vma.bytes().memory().asSlice(vma.bytesOffsetOf(va), length);
+        return vma.bytes().slice(vma.bytesOffsetOf(va), length);
     }
 
     /** The frame of the anonymous page at {@code va}. */

@@ -1,6 +1,5 @@
 package dev.arenaemu.user.mm;
 
-import dev.arenaemu.emulator.ffm.HostMemory;
 import dev.arenaemu.kernel.Errno;
 import dev.arenaemu.kernel.mm.VmFlag;
 
@@ -157,7 +156,7 @@ public final class Mremap {
         }
         if (MremapFlag.has(flags, MremapFlag.DONTUNMAP) && ret == newAddr) {
             // The old VMA stays, empty: its pages moved, so it faults in zero pages from now on.
-            if (vma.privateAnonymous()) HostMemory.discard(vma.bytes().memory().asSlice(vma.bytesOffsetOf(oldAddr), oldLen));
+            if (vma.privateAnonymous()) vma.bytes().discard(vma.bytesOffsetOf(oldAddr), oldLen);
             return ret;
         }
         int unmapped = Mmap.unmapRange(mm, oldAddr, oldAddr + oldLen);
@@ -165,8 +164,7 @@ public final class Mremap {
     }
 
     private static void copyAnon(Vma from, Vma to, long length) {
-        to.bytes().memory().asSlice(to.bytesOffsetOf(to.start()), length)
-            .copyFrom(from.bytes().memory().asSlice(from.bytesOffsetOf(from.start()), length));
+        to.bytes().copyFrom(to.bytesOffsetOf(to.start()), from.bytes(), from.bytesOffsetOf(from.start()), length);
     }
 
     private static long pgoffAt(Vma vma, long addr) {

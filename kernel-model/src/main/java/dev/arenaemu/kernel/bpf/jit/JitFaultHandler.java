@@ -1,7 +1,7 @@
 package dev.arenaemu.kernel.bpf.jit;
 
 import dev.arenaemu.emulator.cpu.Cpu;
-import dev.arenaemu.emulator.ffm.X86Reg;
+import dev.arenaemu.emulator.x86.X86Reg;
 import dev.arenaemu.emulator.trap.FaultHandler;
 import dev.arenaemu.emulator.trap.FaultResolution;
 import dev.arenaemu.emulator.trap.PageFault;

@@ -5,7 +5,6 @@ import dev.arenaemu.emulator.memory.HostBuffer;
 import dev.arenaemu.emulator.paging.Pte;
 import dev.arenaemu.emulator.paging.PteFlag;
 
-import java.lang.foreign.ValueLayout;
 
 /**
  * The arena's kernel side without the arena model: a 4 GiB + 64 KiB host buffer mapped at a
@@ -44,14 +43,17 @@ final class ArenaFixture {
     long read(long arenaOffset, int size) {
         long at = GUARD + arenaOffset;
         return switch (size) {
-            case 1 -> buffer.memory().get(ValueLayout.JAVA_BYTE, at) & 0xFFL;
-            case 2 -> buffer.memory().get(ValueLayout.JAVA_SHORT_UNALIGNED, at) & 0xFFFFL;
-            case 4 -> buffer.memory().get(ValueLayout.JAVA_INT_UNALIGNED, at) & 0xFFFF_FFFFL;
-            default -> buffer.memory().get(ValueLayout.JAVA_LONG_UNALIGNED, at);
+            case 1, 2, 4 -> {
+                byte[] b = buffer.read(at, size);
+                long v = 0;
+                for (int i = size - 1; i >= 0; i--) v = v << 8 | (b[i] & 0xFF);
+                yield v;
+            }
+            default -> buffer.getLong(at);
         };
     }
 
     void write64(long arenaOffset, long value) {
-        buffer.memory().set(ValueLayout.JAVA_LONG_UNALIGNED, GUARD + arenaOffset, value);
+        buffer.putLong(GUARD + arenaOffset, value);
     }
 }

@@ -11,8 +11,6 @@ import dev.arenaemu.kernel.bpf.isa.Insn;
 import dev.arenaemu.kernel.testing.SeededCheck;
 import org.junit.jupiter.api.Test;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -123,8 +121,7 @@ class JitInterpreterDifferentialTest {
         int arenaBytes = initial.length;
 
         // JIT side
-        MemorySegment arenaSeg = rig.arena.buffer.memory().asSlice(ArenaFixture.GUARD, arenaBytes);
-        arenaSeg.copyFrom(MemorySegment.ofArray(initial));
+        rig.arena.buffer.write(ArenaFixture.GUARD, initial);
         long fp = JitRuntime.mainFramePointer();
         rig.machine.kernelCpu().write(fp - 512, new byte[512]);
         LoadedProgram loaded;
@@ -140,7 +137,7 @@ class JitInterpreterDifferentialTest {
             rig.runtime.unload(loaded);
         }
         byte[] jitStack = rig.machine.kernelCpu().read(fp - 512, 512);
-        byte[] jitArena = arenaSeg.toArray(ValueLayout.JAVA_BYTE);
+        byte[] jitArena = rig.arena.buffer.read(ArenaFixture.GUARD, arenaBytes);
         List<String> jitErr = loaded.stderr().stream().map(s -> s.lines().findFirst().orElseThrow()).toList();
 
         // interpreter side
@@ -196,7 +193,7 @@ class JitInterpreterDifferentialTest {
 
     /** Registers (as stored in the top 80 stack bytes) after running {@code prefix} both ways, or null if equal. */
     private static String compare(Rig rig, List<Insn> prefix, long[] args, byte[] initial) {
-        rig.arena.buffer.memory().asSlice(ArenaFixture.GUARD, initial.length).copyFrom(MemorySegment.ofArray(initial));
+        rig.arena.buffer.write(ArenaFixture.GUARD, initial);
         long fp = JitRuntime.mainFramePointer();
         rig.machine.kernelCpu().write(fp - 512, new byte[512]);
         LoadedProgram loaded = rig.runtime.load("prefix", prefix, rig.arena.options());
