@@ -166,7 +166,7 @@ public final class Frames {
         return ram.containsPhys(phys);
     }
 
-    /** The bytes of a frame, as a buffer of one page at the frame's physical address (for tests and benchmarks). */
+    /** The bytes of a frame, as a buffer of one page at the frame's physical address (scenario page values, tests, benchmarks). */
     public HostBuffer bytes(long phys) {
         return ram.slice(offsetOf(index(phys)), PAGE_SIZE);
     }

@@ -3,7 +3,6 @@ package dev.arenaemu.kernel.bpf.jit;
 import dev.arenaemu.kernel.bpf.isa.Bpf;
 import dev.arenaemu.kernel.bpf.isa.Insn;
 
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -26,6 +25,8 @@ import java.util.List;
  * together before either runs, which the interpreter's order cannot observe.)
  */
 public record ChargePoints(int[] insns, long[] weights) {
+    /** No points: hand-made code, which must not loop. */
+    public static final ChargePoints NONE = new ChargePoints(new int[0], new long[0]);
 
     public ChargePoints {
         if (insns.length != weights.length) throw new IllegalArgumentException("one weight per point");
@@ -82,22 +83,5 @@ public record ChargePoints(int[] insns, long[] weights) {
         long[] out = new long[programLength];
         for (int k = 0; k < insns.length; k++) out[insns[k]] = weights[k];
         return out;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof ChargePoints c && Arrays.equals(insns, c.insns) && Arrays.equals(weights, c.weights);
-    }
-
-    @Override
-    public int hashCode() {
-        return 31 * Arrays.hashCode(insns) + Arrays.hashCode(weights);
-    }
-
-    @Override
-    public String toString() {
-        StringBuilder sb = new StringBuilder("ChargePoints[");
-        for (int k = 0; k < insns.length; k++) sb.append(k == 0 ? "" : ", ").append(insns[k]).append('x').append(weights[k]);
-        return sb.append(']').toString();
     }
 }

@@ -19,7 +19,7 @@ public record JitImage(byte[] code, List<Relocation> relocations, int[] function
     public JitImage(byte[] code, List<Relocation> relocations, int[] functionOffsets, int[] insnOffsets,
                     List<ExceptionTableEntry> extable, JitOptions options) {
         this(code, relocations, functionOffsets, insnOffsets, extable, options, spans(functionOffsets, code.length),
-            new ChargePoints(new int[0], new long[0]));
+            ChargePoints.NONE);
     }
 
     private static int[] spans(int[] offsets, int length) {
